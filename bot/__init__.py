@@ -1,0 +1,1 @@
+"""painbot: answers runners' questions about high hamstring tendinopathy."""

@@ -1,0 +1,176 @@
+"""Wire the engine into a python-telegram-bot Application and run it.
+
+Usage: `painbot run` (long polling) or `painbot run --webhook https://example.org/painbot`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import secrets
+import signal
+import sys
+from typing import Any
+from urllib.parse import urlparse
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    filters,
+)
+
+from bot import admin, handlers
+from bot.cooldown import Cooldown
+from bot.engine import Engine
+from bot.handlers import Services
+from bot.logsafety import configure_logging
+from bot.questionlog import QuestionLog
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+PURGE_AT = dt.time(3, 30, tzinfo=dt.UTC)  # the daily retention clean-up, at a quiet hour
+COMMANDS = (
+    ("start", "Welcome and topics"),
+    ("help", "What I can answer"),
+    ("topics", "All topics as buttons"),
+    ("privacy", "What is kept and what never is"),
+    ("settings", "Group admins: auto mode"),
+)
+
+
+class GroupSettingsPersistence(PicklePersistence):
+    """PTB's pickle persistence, writing only group settings: private chats are people, never stored."""
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Persist a chat's data only for groups (negative ids) that have settings."""
+        if chat_id < 0 and data:
+            await super().update_chat_data(chat_id, data)
+
+
+def build_application(settings: Settings, engine: Engine, recorder: handlers.QuestionRecorder | None = None,
+                      builder: ApplicationBuilder | None = None) -> Application:
+    """Build the Application with PTB's defaults, rate limiter and persistence, and add the handlers."""
+    settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
+    persistence = GroupSettingsPersistence(
+        settings.persistence_path,
+        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
+    )
+    builder = (builder or ApplicationBuilder()).token(settings.telegram_bot_token or "")
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    app = (
+        builder.defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .persistence(persistence)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["services"] = Services(engine, Cooldown(settings.group_replies_per_minute), recorder,
+                                        settings.admin_ids, {"db_path": settings.db_path})
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: Application) -> None:
+    """Register the handlers; order matters: commands and buttons before free text."""
+    humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD
+    app.add_handler(CommandHandler("start", handlers.start, filters=humans))
+    app.add_handler(CommandHandler(["help", "topics"], handlers.topics, filters=humans))
+    app.add_handler(CommandHandler("privacy", handlers.privacy, filters=humans))
+    app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
+    app.add_handler(CommandHandler("stats", admin.stats, filters=humans))
+    app.add_handler(CommandHandler("unanswered", admin.unanswered, filters=humans))
+    app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
+    app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=f"^{handlers.TOPIC_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(handlers.on_settings_button, pattern=f"^{handlers.AUTO_PREFIX}"))
+    app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND & _FromPerson(), handlers.on_text))
+    app.add_handler(MessageHandler(humans & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   handlers.on_non_text))
+    app.add_handler(InlineQueryHandler(handlers.on_inline))
+    app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_error_handler(handlers.on_error)
+
+
+class _FromPerson(filters.MessageFilter):
+    """Messages from people: not other bots, not channels posting into a group."""
+
+    def filter(self, message: Any) -> bool:
+        """True for a human sender."""
+        return message.from_user is not None and not message.from_user.is_bot and message.sender_chat is None
+
+
+async def _post_init(app: Application) -> None:
+    """Set the command menu and say, once, what started."""
+    await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    services: Services = app.bot_data["services"]
+    services.engine = services.engine.with_username(app.bot.username)
+    if isinstance(services.recorder, QuestionLog) and app.job_queue is not None:
+        app.job_queue.run_daily(_purge, PURGE_AT, name="purge-old-questions")
+        app.job_queue.run_once(_purge, 5, name="purge-at-start")  # a bot restarted daily may never see 03:30
+    if hasattr(signal, "SIGHUP"):
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(_reload_on_signal(services)))
+    logger.info("painbot started as @%s, mode=%s, content loaded (%d intents)", app.bot.username,
+                app.bot_data.get("mode", "polling"), len(services.engine.content.intents))
+
+
+async def _reload_on_signal(services: Services) -> None:
+    """SIGHUP from systemd: reload the content as /reload does."""
+    logger.info("SIGHUP: %s", await asyncio.to_thread(admin.reload_engine, services))
+
+
+async def _purge(context: Any) -> None:
+    """Delete question texts older than the retention period."""
+    recorder = context.application.bot_data["services"].recorder
+    deleted = await asyncio.to_thread(recorder.purge)
+    logger.info("retention: removed %d old question text(s)", deleted)
+
+
+async def _post_shutdown(app: Application) -> None:
+    """Write what the question log still has queued."""
+    recorder = app.bot_data["services"].recorder
+    if isinstance(recorder, QuestionLog):
+        await asyncio.to_thread(recorder.close)
+
+
+def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) -> int:
+    """Run until SIGTERM or Ctrl-C; a bad token or unreachable API is one clear line, not a traceback."""
+    webhook_secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    configure_logging(settings.log_level, [settings.telegram_bot_token, webhook_secret])
+    app = build_application(settings, engine, QuestionLog.from_settings(settings))
+    app.bot_data["mode"] = "webhook" if webhook_url else "polling"
+    try:
+        if webhook_url:
+            app.run_webhook(
+                listen=settings.webhook_listen, port=settings.webhook_port, url_path=urlparse(webhook_url).path.lstrip("/"),
+                secret_token=webhook_secret, webhook_url=webhook_url, allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout)
+    except InvalidToken:
+        print("painbot: Telegram refused the token; check TELEGRAM_BOT_TOKEN (from @BotFather).", file=sys.stderr)
+        return 1
+    except (NetworkError, OSError) as exc:
+        api = settings.telegram_base_url or TELEGRAM_API
+        print(f"painbot: cannot reach the Telegram Bot API at {api}: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    except TelegramError as exc:
+        print(f"painbot: Telegram said: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,376 @@
+"""The bot's content: intents, answers, synonyms and matching rules, loaded from YAML and checked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.htmlcheck import html_problems
+from bot.normalise import normalise, Synonyms
+from bot.yamlsource import ContentError, ContentInvalid, LineDict, LineList, display_path, load_yaml
+
+# The evaluation and the code rely on these ids; content may add more.
+CORE_INTENTS = (
+    "what_is_it", "symptoms", "other_diagnoses", "causes", "running_technique", "fixes", "rehab",
+    "keep_running", "recovery_time", "see_someone", "red_flags", "greeting", "thanks", "help",
+)
+# Messages the bot itself needs besides the intents' answers.
+SYSTEM_RESPONSES = ("fallback", "did_you_mean", "not_text", "group_intro", "privacy")
+URGENT_INTENT = "red_flags"
+TELEGRAM_LIMIT = 4096
+LONG_ANSWER = 900  # warn above this: answers should stay chat-sized
+TITLE_LIMIT = 28
+NEAR_DUPLICATE = 95  # rapidfuzz ratio at which two intents' examples count as the same phrasing
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+BUILTIN_PLACEHOLDERS = frozenset({"emergency_number"})
+
+INTENT_KEYS = {"id", "response", "examples", "keywords", "related", "triggers"}
+RESPONSE_KEYS = {"id", "title", "text", "short"}
+MATCHING_KEYS = {
+    "threshold", "group_threshold", "group_threshold_off_domain", "margin", "keyword_bonus", "max_chars", "stopwords",
+    "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related",
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Something people ask, with the phrasings that identify it."""
+
+    id: str
+    response: str
+    examples: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    triggers: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    """An answer as written by the physio, before placeholders are filled."""
+
+    id: str
+    title: str
+    text: str
+    short: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class MatchingRules:
+    """The tunable numbers and word lists of the matcher (intents/_matching.yaml)."""
+
+    threshold: float = 60.0
+    group_threshold: float = 75.0
+    group_threshold_off_domain: float = 85.0
+    margin: float = 4.0
+    keyword_bonus: float = 10.0
+    max_chars: int = 600
+    max_related: int = 3
+    stopwords: frozenset[str] = frozenset()
+    domain_terms: frozenset[str] = frozenset()
+    offtopic_terms: frozenset[str] = frozenset()
+    address_terms: frozenset[str] = frozenset({"bot", "painbot"})
+    social_intents: frozenset[str] = frozenset({"greeting", "thanks", "help"})
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything loaded from one content folder, already validated."""
+
+    root: Path
+    intents: dict[str, Intent]
+    responses: dict[str, Response]
+    snippets: dict[str, str]
+    synonyms: Synonyms
+    rules: MatchingRules
+    warnings: tuple[ContentError, ...] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class _Collector:
+    """Gathers every problem so they are reported together."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.errors: list[ContentError] = []
+        self.warnings: list[ContentError] = []
+
+    def error(self, path: Path | str, line: int, message: str) -> None:
+        """Record a problem that stops the content loading."""
+        self.errors.append(ContentError(self._shown(path), line, message))
+
+    def warn(self, path: Path | str, line: int, message: str) -> None:
+        """Record something worth a look that does not stop loading."""
+        self.warnings.append(ContentError(self._shown(path), line, f"warning: {message}"))
+
+    def load(self, path: Path) -> Any:
+        """Load one file, keeping its syntax errors with the rest."""
+        try:
+            return load_yaml(path, self.root)
+        except ContentInvalid as exc:
+            self.errors.extend(exc.errors)
+            return None
+
+    def _shown(self, path: Path | str) -> str:
+        return display_path(path, self.root) if isinstance(path, Path) else path
+
+
+def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = ()) -> Content:
+    """Load and cross-check a folder holding intents/ and responses/; raise every problem at once."""
+    bag = _Collector(root)
+    intents_dir, responses_dir = root / "intents", root / "responses"
+    for folder in (intents_dir, responses_dir):
+        if not folder.is_dir():
+            bag.error(folder, 0, "folder is missing")
+    if bag.errors:
+        raise ContentInvalid(bag.errors)
+    synonyms = _load_synonyms(bag, intents_dir / "_synonyms.yaml")
+    rules = _load_rules(bag, intents_dir / "_matching.yaml")
+    snippets = _load_snippets(bag, responses_dir / "_snippets.yaml")
+    intents = _load_all(bag, intents_dir, _parse_intent, "intent")
+    responses = _load_all(bag, responses_dir, _parse_response, "response")
+    _cross_check(bag, intents, responses, snippets)
+    extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
+    if bag.errors:
+        raise ContentInvalid(bag.errors)
+    return Content(root, intents, responses, snippets, synonyms, rules, tuple(sorted(bag.warnings)), extras)
+
+
+def _files(folder: Path) -> list[Path]:
+    """List content files in a stable order, skipping the special _ files."""
+    return sorted(p for p in folder.glob("*.y*ml") if not p.name.startswith("_"))
+
+
+def _load_all(bag: _Collector, folder: Path, parse: Callable[..., Any], kind: str) -> dict[str, Any]:
+    """Parse every file of one kind, reporting ids defined twice."""
+    items: dict[str, Any] = {}
+    for path in _files(folder):
+        data = bag.load(path)
+        if data is None:
+            continue
+        if not isinstance(data, LineDict):
+            bag.error(path, getattr(data, "line", 1), f"expected a {kind} (a mapping with id: ...)")
+            continue
+        item = parse(bag, path, data)
+        if item is None:
+            continue
+        if item.id in items:
+            bag.error(path, data.line_of("id"), f"duplicate {kind} id '{item.id}' (also in {items[item.id].source})")
+            continue
+        items[item.id] = item
+    return items
+
+
+def _check_keys(bag: _Collector, path: Path, data: LineDict, allowed: set[str], required: set[str]) -> bool:
+    """Report unknown and missing keys; True when the required ones are all there."""
+    for key in data:
+        if key not in allowed:
+            bag.error(path, data.line_of(key), f"unknown key '{key}' (expected one of: {', '.join(sorted(allowed))})")
+    missing = sorted(required - set(data))
+    for key in missing:
+        bag.error(path, data.line, f"missing key '{key}'")
+    return not missing
+
+
+def _text(bag: _Collector, path: Path, data: LineDict, key: str, optional: bool = False) -> str | None:
+    """Read a non-empty string value."""
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        bag.error(path, data.line_of(key), f"'{key}' must be non-empty text")
+        return None
+    return value.strip()
+
+
+def _strings(bag: _Collector, path: Path, data: LineDict, key: str) -> tuple[str, ...]:
+    """Read a list of non-empty strings, naming the line of any bad item."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        bag.error(path, data.line_of(key), f"'{key}' must be a list")
+        return ()
+    out = []
+    for index, item in enumerate(value):
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            item = str(item)
+        if not isinstance(item, str) or not item.strip():
+            line = value.line_of(index) if isinstance(value, LineList) else data.line_of(key)
+            bag.error(path, line, f"'{key}' item {index + 1} must be non-empty text")
+            continue
+        out.append(item.strip())
+    return tuple(out)
+
+
+def _parse_intent(bag: _Collector, path: Path, data: LineDict) -> Intent | None:
+    """Build one intent from its file."""
+    if not _check_keys(bag, path, data, INTENT_KEYS, {"id", "response", "examples"}):
+        return None
+    intent_id, response = _text(bag, path, data, "id"), _text(bag, path, data, "response")
+    examples = _strings(bag, path, data, "examples")
+    if not examples:
+        bag.error(path, data.line_of("examples"), "an intent needs at least one example")
+    triggers = _parse_triggers(bag, path, data)
+    if intent_id is None or response is None:
+        return None
+    source = f"{display_path(path, bag.root)}:{data.line_of('id')}"
+    return Intent(intent_id, response, examples, _strings(bag, path, data, "keywords"),
+                  _strings(bag, path, data, "related"), triggers, source)
+
+
+def _parse_triggers(bag: _Collector, path: Path, data: LineDict) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Read trigger rules: a list of rules, each a list of word groups."""
+    rules = data.get("triggers", [])
+    if not isinstance(rules, list):
+        bag.error(path, data.line_of("triggers"), "'triggers' must be a list of rules")
+        return ()
+    parsed = []
+    for index, rule in enumerate(rules):
+        line = rules.line_of(index) if isinstance(rules, LineList) else data.line_of("triggers")
+        groups = [rule] if rule and all(isinstance(term, str) for term in rule) else rule
+        if not isinstance(groups, list) or not groups or not all(
+            isinstance(g, list) and g and all(isinstance(t, str) and t.strip() for t in g) for g in groups
+        ):
+            bag.error(path, line, f"trigger {index + 1} must be a list of word lists, e.g. [[numb], [groin, saddle]]")
+            continue
+        parsed.append(tuple(tuple(t.strip() for t in g) for g in groups))
+    return tuple(parsed)
+
+
+def _parse_response(bag: _Collector, path: Path, data: LineDict) -> Response | None:
+    """Build one answer from its file, checking its HTML and size."""
+    if not _check_keys(bag, path, data, RESPONSE_KEYS, {"id", "title", "text"}):
+        return None
+    response_id, title = _text(bag, path, data, "id"), _text(bag, path, data, "title")
+    text, short = _text(bag, path, data, "text"), _text(bag, path, data, "short", optional=True)
+    if title and len(title) > TITLE_LIMIT:
+        bag.error(path, data.line_of("title"), f"title is {len(title)} characters; buttons fit {TITLE_LIMIT}")
+    for key, value in (("text", text), ("short", short)):
+        for problem in html_problems(value or ""):
+            bag.error(path, data.line_of(key), f"{key}: {problem}")
+    if response_id is None or title is None or text is None:
+        return None
+    return Response(response_id, title, text, short, f"{display_path(path, bag.root)}:{data.line_of('id')}")
+
+
+def _load_synonyms(bag: _Collector, path: Path) -> Synonyms:
+    """Read canonical word -> variants; a variant may belong to one word only."""
+    data = bag.load(path) if path.exists() else LineDict()
+    if not isinstance(data, LineDict):
+        bag.error(path, getattr(data, "line", 1), "expected a mapping: canonical word -> list of variants")
+        return Synonyms({})
+    owner: dict[str, str] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for canonical in data:
+        variants = _strings(bag, path, data, canonical)
+        for variant in variants:
+            key = variant.casefold()
+            if key in owner and owner[key] != canonical:
+                bag.error(path, data.line_of(canonical), f"'{variant}' is already a synonym of '{owner[key]}'")
+            owner[key] = canonical
+        groups[canonical] = variants
+    return Synonyms(groups)
+
+
+def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
+    """Read the matcher's numbers and word lists, with defaults for anything left out."""
+    data = bag.load(path) if path.exists() else LineDict()
+    if not isinstance(data, LineDict):
+        bag.error(path, getattr(data, "line", 1), "expected a mapping of matching settings")
+        return MatchingRules()
+    _check_keys(bag, path, data, MATCHING_KEYS, set())
+    default = MatchingRules()
+    values: dict[str, Any] = {}
+    for key in ("threshold", "group_threshold", "group_threshold_off_domain", "margin", "keyword_bonus"):
+        value = data.get(key, getattr(default, key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+            bag.error(path, data.line_of(key), f"'{key}' must be a number from 0 to 100")
+            continue
+        values[key] = float(value)
+    for key in ("max_chars", "max_related"):
+        value = data.get(key, getattr(default, key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            bag.error(path, data.line_of(key), f"'{key}' must be a whole number above 0")
+            continue
+        values[key] = value
+    for key in ("stopwords", "domain_terms", "offtopic_terms", "address_terms", "social_intents"):
+        if key in data:
+            values[key] = frozenset(s.casefold() for s in _strings(bag, path, data, key))
+    return MatchingRules(**values)
+
+
+def _load_snippets(bag: _Collector, path: Path) -> dict[str, str]:
+    """Read the reusable lines (contact, disclaimer) that answers pull in by {name}."""
+    if not path.exists():
+        bag.error(path, 0, "file is missing: it holds the contact line and disclaimer")
+        return {}
+    data = bag.load(path)
+    if not isinstance(data, LineDict):
+        bag.error(path, getattr(data, "line", 1), "expected a mapping: name -> text")
+        return {}
+    snippets = {}
+    for key in data:
+        value = _text(bag, path, data, key)
+        if value is not None:
+            for problem in html_problems(value):
+                bag.error(path, data.line_of(key), f"{key}: {problem}")
+            snippets[key] = value
+    for required in ("contact", "disclaimer"):
+        if required not in data:
+            bag.error(path, data.line, f"missing key '{required}'")
+    return snippets
+
+
+def _line(source: str) -> tuple[str, int]:
+    """Split a 'path:line' source back into its parts."""
+    path, _, line = source.rpartition(":")
+    return path, int(line)
+
+
+def _cross_check(bag: _Collector, intents: dict[str, Intent], responses: dict[str, Response],
+                 snippets: dict[str, str]) -> None:
+    """Check the links between files: responses, related topics, core ids, placeholders."""
+    for intent in intents.values():
+        path, line = _line(intent.source)
+        if intent.response not in responses:
+            bag.error(path, line, f"intent '{intent.id}': response '{intent.response}' does not exist in responses/")
+        for related in intent.related:
+            if related not in intents:
+                bag.error(path, line, f"intent '{intent.id}': related intent '{related}' does not exist")
+    for core in CORE_INTENTS:
+        if core not in intents:
+            bag.error("intents", 0, f"core intent '{core}' is missing")
+    for needed in SYSTEM_RESPONSES:
+        if needed not in responses:
+            bag.error("responses", 0, f"response '{needed}' is missing (the bot needs it)")
+    known = set(snippets) | BUILTIN_PLACEHOLDERS
+    for response in responses.values():
+        path, line = _line(response.source)
+        for name in _PLACEHOLDER.findall(response.text + (response.short or "")):
+            if name not in known:
+                bag.error(path, line, f"response '{response.id}': unknown placeholder {{{name}}}")
+        if len(response.text) > TELEGRAM_LIMIT - 300:
+            bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")
+        elif len(response.text) > LONG_ANSWER:
+            bag.warn(path, line, f"response '{response.id}' is {len(response.text)} characters; keep answers chat-sized")
+
+
+def near_duplicates(content: Content) -> list[ContentError]:
+    """Warn where two intents carry practically the same example, which makes matching a coin toss."""
+    rows = [(normalise(example, content.synonyms, content.rules.max_chars), intent, example)
+            for intent in content.intents.values() for example in intent.examples]
+    texts = [row[0] for row in rows]
+    warnings = []
+    for i, (text, intent, example) in enumerate(rows):
+        for _, _, j in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE, limit=None):
+            other_text, other, other_example = rows[j]
+            if i < j and other.id != intent.id:
+                path, line = _line(intent.source)
+                warnings.append(ContentError(path, line, f"warning: example '{example}' is nearly the same as "
+                                             f"'{other_example}' in intent '{other.id}'"))
+    return sorted(warnings)

@@ -1,0 +1,44 @@
+"""The whole answering pipeline in one object: normalise -> match -> render, shared by CLI and bot."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.content import Content, load_content
+from bot.matching import Match, Matcher
+from bot.rendering import Reply, Renderer
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Content plus the matcher and renderer built from it; replaced whole on reload."""
+
+    content: Content
+    emergency_number: str = "000"
+    bot_username: str = "painbot"
+    matcher: Matcher = field(init=False, repr=False)
+    renderer: Renderer = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "matcher", Matcher(self.content))
+        object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number))
+
+    @classmethod
+    def load(cls, content_dir: Path, emergency_number: str = "000", bot_username: str = "painbot") -> Engine:
+        """Load and validate content, then build the engine (raises ContentInvalid)."""
+        return cls(load_content(content_dir), emergency_number, bot_username)
+
+    def with_username(self, username: str) -> Engine:
+        """The same engine, told the bot's real @username once Telegram reports it."""
+        return Engine(self.content, self.emergency_number, username)
+
+    def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
+        """Match a raw message; in groups an @mention of the bot counts as addressing it."""
+        mentioned = bool(re.search(rf"@{re.escape(self.bot_username)}\b", text, re.IGNORECASE))
+        return self.matcher.match(text, chat, addressed or chat != "group" or mentioned)
+
+    def reply(self, text: str, chat: str = "private", addressed: bool = False) -> Reply:
+        """The reply the bot would send to a message."""
+        return self.renderer.render(self.decide(text, chat, addressed), chat)

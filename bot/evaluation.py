@@ -1,0 +1,143 @@
+"""Measure the matcher on a labelled file: accuracy, null rejection, red-flag recall."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.engine import Engine
+from bot.yamlsource import ContentError, ContentInvalid, LineDict, load_yaml
+
+NONE = "(none)"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One labelled message: the acceptable intents, or none for 'must not answer'."""
+
+    text: str
+    expected: tuple[str, ...]
+    chat: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the bot decided for one labelled message."""
+
+    item: Labelled
+    predicted: str | None
+    score: float
+    ambiguous: bool
+
+    @property
+    def correct(self) -> bool:
+        """A null must stay unanswered; otherwise any acceptable intent counts."""
+        return self.predicted is None if not self.item.expected else self.predicted in self.item.expected
+
+    @property
+    def gold(self) -> str:
+        """The label this outcome is credited to in the per-intent table."""
+        if self.correct and self.predicted:
+            return self.predicted
+        return self.item.expected[0] if self.item.expected else NONE
+
+
+@dataclass
+class Report:
+    """The figures of one evaluation run."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def _rate(self, selected: list[Outcome]) -> tuple[int, int]:
+        return sum(o.correct for o in selected), len(selected)
+
+    @property
+    def in_scope(self) -> tuple[int, int]:
+        """Correct answers among messages that should be answered."""
+        return self._rate([o for o in self.outcomes if o.item.expected])
+
+    @property
+    def nulls(self) -> tuple[int, int]:
+        """Messages that must not be answered and were not."""
+        return self._rate([o for o in self.outcomes if not o.item.expected])
+
+    @property
+    def red_flags(self) -> tuple[int, int]:
+        """Red-flag messages routed to the urgent answer."""
+        selected = [o for o in self.outcomes if "red_flags" in o.item.expected]
+        return sum(o.predicted == "red_flags" for o in selected), len(selected)
+
+    def per_intent(self) -> list[tuple[str, int, int, int]]:
+        """(intent, true positives, predicted count, gold count) for every label seen."""
+        gold = Counter(o.gold for o in self.outcomes)
+        predicted = Counter(o.predicted or NONE for o in self.outcomes)
+        hits = Counter(o.gold for o in self.outcomes if o.correct)
+        return [(label, hits[label], predicted[label], gold[label]) for label in sorted(set(gold) | set(predicted))]
+
+    def confused(self, limit: int = 8) -> list[tuple[tuple[str, str], int]]:
+        """The most frequent (expected, predicted) mistakes."""
+        return Counter((o.gold, o.predicted or NONE) for o in self.outcomes if not o.correct).most_common(limit)
+
+
+def load_labelled(path: Path) -> list[Labelled]:
+    """Read a labelled file like ../shared/eval/dev.yaml; raise every bad entry at once."""
+    data = load_yaml(path)
+    shown = str(path)
+    if not isinstance(data, list):
+        raise ContentInvalid([ContentError(shown, 1, "expected a list of {text, intent, chat} entries")])
+    items, errors = [], []
+    for entry in data:
+        if not isinstance(entry, LineDict) or not isinstance(entry.get("text"), str):
+            errors.append(ContentError(shown, getattr(entry, "line", 1), "entry needs a 'text'"))
+            continue
+        intent = entry.get("intent")
+        expected = tuple(intent) if isinstance(intent, list) else (() if intent is None else (str(intent),))
+        chat = str(entry.get("chat") or "private")
+        if chat not in ("private", "group"):
+            errors.append(ContentError(shown, entry.line_of("chat"), f"chat must be private or group, not {chat!r}"))
+            continue
+        items.append(Labelled(entry["text"], expected, chat, entry.line))
+    if errors:
+        raise ContentInvalid(errors)
+    return items
+
+
+def evaluate(engine: Engine, items: list[Labelled]) -> Report:
+    """Run every labelled message through the engine as the bot would see it."""
+    report = Report()
+    for item in items:
+        match = engine.decide(item.text, item.chat)
+        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous))
+    return report
+
+
+def _pct(pair: tuple[int, int]) -> str:
+    hit, total = pair
+    return f"{hit:>4}/{total:<4} {100 * hit / total if total else 100:5.1f}%"
+
+
+def format_report(report: Report, verbose: bool = False) -> str:
+    """The evaluation as a terminal table."""
+    lines = [
+        f"messages            {len(report.outcomes)}",
+        f"in-scope accuracy   {_pct(report.in_scope)}   (target >= 90%)",
+        f"nulls rejected      {_pct(report.nulls)}   (target >= 95%)",
+        f"red-flag recall     {_pct(report.red_flags)}   (target 100%)",
+        f"asked 'did you mean' {sum(o.ambiguous for o in report.outcomes)} times",
+        "",
+        f"{'intent':<20}{'precision':>10}{'recall':>8}{'n':>5}",
+    ]
+    for label, hits, predicted, gold in report.per_intent():
+        precision = f"{100 * hits / predicted:.0f}%" if predicted else "-"
+        recall = f"{100 * hits / gold:.0f}%" if gold else "-"
+        lines.append(f"{label:<20}{precision:>10}{recall:>8}{gold:>5}")
+    if report.confused():
+        lines += ["", "most confused (expected -> got):"]
+        lines += [f"  {a} -> {b}: {n}" for (a, b), n in report.confused()]
+    if verbose:
+        lines += ["", "misses:"]
+        lines += [f"  line {o.item.line}: {o.item.text[:70]!r} expected {'/'.join(o.item.expected) or NONE}, "
+                  f"got {o.predicted or NONE} ({o.score:.0f})" for o in report.outcomes if not o.correct]
+    return "\n".join(lines)

@@ -1,0 +1,250 @@
+"""Telegram callbacks: thin glue from an update to the engine and back to a message."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from telegram import (
+    Chat,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden
+from telegram.ext import ContextTypes
+
+from bot.cooldown import Cooldown
+from bot.engine import Engine
+from bot.htmlcheck import to_plain
+from bot.rendering import Button, Reply
+
+logger = logging.getLogger(__name__)
+
+TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
+AUTO_PREFIX = "auto:"  # callback data of the /settings toggle: auto:on / auto:off
+INLINE_RESULTS = 3
+ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+
+
+class QuestionRecorder(Protocol):
+    """Where answered and unanswered questions are counted (the anonymous log)."""
+
+    def record(self, text: str | None, *, chat_type: str, intent_id: str | None, score: float,
+               outcome: str, confident: bool) -> None:
+        """Note one considered message; must never block or raise."""
+
+
+@dataclass
+class Services:
+    """What the handlers share, kept in bot_data under one typed accessor."""
+
+    engine: Engine
+    cooldown: Cooldown
+    recorder: QuestionRecorder | None = None
+    admin_ids: frozenset[int] = frozenset()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The shared services of this application."""
+    return context.bot_data["services"]  # type: ignore[no-any-return]
+
+
+def chat_kind(chat: Chat | None) -> str:
+    """Private or group: channels never reach the text handlers."""
+    return "private" if chat is None or chat.type == ChatType.PRIVATE else "group"
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Topic buttons, two to a row when there are many."""
+    if not buttons:
+        return None
+    keys = [InlineKeyboardButton(b.label, callback_data=TOPIC_PREFIX + b.intent_id) for b in buttons]
+    width = 2 if len(keys) > 3 else 1
+    return InlineKeyboardMarkup([keys[i:i + width] for i in range(0, len(keys), width)])
+
+
+def is_addressed(message: Message, bot_id: int, username: str) -> bool:
+    """A group message speaks to the bot: a command, an @mention, or a reply to the bot."""
+    replied = message.reply_to_message
+    if replied and replied.from_user and replied.from_user.id == bot_id:
+        return True
+    for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.BOT_COMMAND]).items():
+        if entity.type == MessageEntity.MENTION and text[1:].casefold() == username.casefold():
+            return True
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return "@" not in text or text.split("@", 1)[1].casefold() == username.casefold()
+    return any(e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id == bot_id
+               for e in message.entities)
+
+
+async def send(message: Message, reply: Reply) -> None:
+    """Send a reply under the message it answers (quoted in groups)."""
+    quote = message.chat.type != ChatType.PRIVATE
+    await message.reply_text(reply.text, reply_markup=keyboard(reply.buttons), do_quote=quote)
+
+
+def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: str | None) -> None:
+    """Log the decision (never the text) and count it in the anonymous log."""
+    logger.info("answered chat=%s intent=%s score=%.0f kind=%s", chat, reply.intent_id, reply.score, reply.kind)
+    recorder = services(context).recorder
+    if recorder is not None:
+        confident = reply.kind in ("answer", "urgent")
+        recorder.record(text, chat_type=chat, intent_id=reply.intent_id, score=reply.score,
+                        outcome=reply.kind, confident=confident)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome a user with the topics as buttons."""
+    renderer = services(context).engine.renderer
+    await send(update.effective_message, Reply(renderer.text("greeting"), renderer.topics(), "greeting"))
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /help and /topics with every topic as a button."""
+    renderer = services(context).engine.renderer
+    await send(update.effective_message, Reply(renderer.text("help"), renderer.topics(), "help"))
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say exactly what is kept and what never is."""
+    await send(update.effective_message, Reply(services(context).engine.renderer.text("privacy")))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a text message: always in private, in groups when addressed or confidently in auto mode."""
+    message, svc = update.effective_message, services(context)
+    chat = chat_kind(update.effective_chat)
+    addressed = chat == "private" or is_addressed(message, context.bot.id, context.bot.username)
+    if not addressed and not context.chat_data.get("auto", False):
+        return
+    match = svc.engine.decide(message.text, chat, addressed)
+    if not addressed and match.intent_id is None:
+        return  # chatter in auto mode: deliberate silence
+    if chat == "group" and not svc.cooldown.allow(message.chat_id):
+        logger.info("group cooldown: skipped a reply")
+        return
+    reply = svc.engine.renderer.render(match, chat)
+    record(context, chat, reply, message.text)
+    await send(message, reply)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a topic button with that topic in full."""
+    query = update.callback_query
+    intent_id = (query.data or "").removeprefix(TOPIC_PREFIX)
+    engine = services(context).engine
+    await query.answer()
+    if intent_id not in engine.content.intents or query.message is None:
+        return  # a button from older content: nothing sensible to send
+    reply = engine.renderer.answer(intent_id, "private")
+    await query.message.reply_text(reply.text, reply_markup=keyboard(reply.buttons))
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and files: say the bot reads text."""
+    await send(update.effective_message, Reply(services(context).engine.renderer.text("not_text")))
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer up to three answer cards for an inline query, to share in any chat."""
+    query, engine = update.inline_query, services(context).engine
+    match = engine.decide(query.query, "private")
+    if match.urgent or match.intent_id is None:
+        ids = [match.intent_id] if match.intent_id else []
+    else:
+        threshold = engine.content.rules.threshold
+        ids = [c.intent_id for c in match.candidates[:INLINE_RESULTS] if c.score >= threshold]
+    results = [_article(engine, intent_id) for intent_id in ids]
+    if query.query.strip():
+        record(context, "inline", engine.renderer.render(match), query.query)
+    await query.answer(results, cache_time=300, is_personal=False)
+
+
+def _article(engine: Engine, intent_id: str) -> InlineQueryResultArticle:
+    """One shareable answer card."""
+    reply = engine.renderer.answer(intent_id, "private")
+    response = engine.content.responses[engine.content.intents[intent_id].response]
+    description = to_plain(engine.renderer.fill(response.short or response.text))[:120]
+    return InlineQueryResultArticle(
+        id=intent_id, title=response.title, description=description,
+        input_message_content=InputTextMessageContent(reply.text),
+    )
+
+
+async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Introduce the bot once when it is added to a group."""
+    change: ChatMemberUpdated = update.my_chat_member
+    joined = change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED) and \
+        change.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+    if not joined or chat_kind(change.chat) != "group" or context.chat_data.get("introduced"):
+        return
+    context.chat_data["introduced"] = True
+    await context.bot.send_message(change.chat.id, services(context).engine.renderer.text("group_intro"))
+
+
+async def is_group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Ask Telegram whether the sender administers this group (anonymous admins count)."""
+    chat, user = update.effective_chat, update.effective_user
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in ADMIN_STATUSES
+
+
+def _settings_markup(auto: bool) -> InlineKeyboardMarkup:
+    """The one toggle of /settings."""
+    label, data = ("Turn auto mode off", "off") if auto else ("Turn auto mode on", "on")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=AUTO_PREFIX + data)]])
+
+
+def _settings_text(auto: bool) -> str:
+    """Describe the group's current mode."""
+    state = "<b>on</b>: I also answer unaddressed questions when I'm confident" if auto else \
+        "<b>off</b>: I answer only when mentioned, replied to or sent a command"
+    return f"Auto mode is {state}."
+
+
+async def group_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show and toggle auto mode; group admins only."""
+    message = update.effective_message
+    if chat_kind(update.effective_chat) == "private":
+        await message.reply_text("Settings are for groups: add me to your club's chat and use /settings there.")
+        return
+    if not await is_group_admin(update, context):
+        await message.reply_text("Only the group's admins can change my settings.", do_quote=True)
+        return
+    auto = bool(context.chat_data.get("auto", False))
+    await message.reply_text(_settings_text(auto), reply_markup=_settings_markup(auto), do_quote=True)
+
+
+async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Apply the auto-mode toggle after checking again that the presser is an admin."""
+    query = update.callback_query
+    if not await is_group_admin(update, context):
+        await query.answer("Only the group's admins can change this.", show_alert=True)
+        return
+    auto = query.data == AUTO_PREFIX + "on"
+    context.chat_data["auto"] = auto
+    await query.answer("Saved.")
+    await query.edit_message_text(_settings_text(auto), reply_markup=_settings_markup(auto))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log any failure without the message text and carry on."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, Forbidden):
+        logger.info("update %s: chat unreachable (bot blocked or removed): %s", update_id, context.error)
+        return
+    logger.error("update %s failed", update_id, exc_info=context.error)

@@ -1,0 +1,268 @@
+"""Decide which intent a normalised message asks about, with a score, or that none fits.
+
+The rule, in order (numbers come from intents/_matching.yaml):
+1. A trigger rule of an intent (red flags) that fires wins outright, score 100.
+2. A message naming only off-topic things (knee, calf, cramp...) and nothing of ours has no intent.
+3. Every intent is scored 0-100 as the mean of two views, plus a bonus when one of its keywords
+   is present:
+   - its best example: weighted word overlap (the F1 of how much of the message the example
+     explains and how much of the example the message contains), or rapidfuzz's ratio for short
+     messages, where spelling matters more;
+   - its whole vocabulary: how much of the message's weight is made of words typical of this
+     intent rather than of others, across all its examples. This view generalises to phrasings
+     no single example has.
+   Words and adjacent word pairs are weighted by how few intents use them (rare = telling).
+4. Below the threshold (higher for unaddressed group messages) there is no intent.
+5. If the runner-up is within the margin the match is ambiguous: the bot asks which was meant.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.content import Content, Intent
+from bot.normalise import normalise, stem
+
+# Query words this close (rapidfuzz ratio) to a known word count as that word: typo tolerance.
+TYPO_RATIO = 80
+# Words shorter than this are never typo-corrected: too many false friends (could/cold, then/ten).
+TYPO_MIN_LENGTH = 5
+# Short messages lean on character similarity too, since one word carries all the meaning.
+SHORT_MESSAGE_WORDS = 4
+# Below this character similarity a short message is not "spelt like" an example at all.
+SHORT_RATIO_FLOOR = 70
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One intent's score for a message, with the example that earned it."""
+
+    intent_id: str
+    score: float
+    example: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's decision: an intent (or None), how sure, and what came close."""
+
+    intent_id: str | None
+    score: float
+    candidates: tuple[Candidate, ...] = ()
+    ambiguous: bool = False
+    urgent: bool = False
+
+    @property
+    def runner_up(self) -> Candidate | None:
+        """The second-best intent, if any scored."""
+        return self.candidates[1] if len(self.candidates) > 1 else None
+
+    @property
+    def example(self) -> str | None:
+        """The example that decided the match."""
+        return self.candidates[0].example if self.intent_id and self.candidates else None
+
+
+@dataclass(frozen=True)
+class _Example:
+    """An example prepared for scoring."""
+
+    intent_id: str
+    text: str
+    normalised: str
+    weights: dict[str, float]
+    total: float
+
+
+class Matcher:
+    """Scores messages against every intent's examples; knows nothing of Telegram."""
+
+    def __init__(self, content: Content, urgent_intent: str = "red_flags") -> None:
+        self.content = content
+        self.rules = content.rules
+        self.urgent_intent = urgent_intent
+        self._stopwords = frozenset(stem(w) for w in self.rules.stopwords)
+        prepared = {i.id: [self._words(normalise(e, content.synonyms)) for e in i.examples]
+                    for i in content.intents.values()}
+        self._idf = _idf(prepared)
+        self._examples = [
+            self._prepare(intent, text, words)
+            for intent in content.intents.values()
+            for text, words in zip(intent.examples, prepared[intent.id])
+        ]
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for index, example in enumerate(self._examples):
+            for word in example.weights:
+                self._postings[word].append(index)
+        self._association = _association(prepared)
+        self._normalised_examples = [e.normalised for e in self._examples]
+        self._keywords = {i.id: self._phrases(i.keywords) for i in content.intents.values()}
+        self._triggers = {i.id: [[self._phrases(g, keep_stopwords=True) for g in rule] for rule in i.triggers]
+                          for i in content.intents.values() if i.triggers}
+        self._domain = self._phrases(tuple(self.rules.domain_terms))
+        self._offtopic = self._phrases(tuple(self.rules.offtopic_terms))
+        phrase_words = {w for group in (self._domain, self._offtopic, *self._keywords.values(),
+                                       *(g for rules in self._triggers.values() for rule in rules for g in rule))
+                        for phrase in group for w in phrase.split()}
+        self._known = frozenset(f for f in self._idf if "_" not in f) | phrase_words
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._known):
+            self._by_initial[word[0]].append(word)
+        self._typo = lru_cache(maxsize=4096)(self._correct)
+
+    def match(self, text: str, chat: str = "private", addressed: bool = True) -> Match:
+        """Decide the intent of a raw message as the bot would in this kind of chat."""
+        normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
+        every_word = [w if w in self._stopwords else self._typo(w) for w in map(stem, normalised.split())]
+        fired = self.fired_trigger(" " + " ".join(every_word) + " ")
+        if fired:
+            return Match(fired, 100.0, (Candidate(fired, 100.0, "trigger"),), urgent=True)
+        words = [w for w in every_word if w not in self._stopwords]
+        sequence = " " + " ".join(words) + " "
+        if not words:
+            return Match(None, 0.0)
+        has_domain = _has_any(sequence, self._domain)
+        if not has_domain and _has_any(sequence, self._offtopic):
+            return Match(None, 0.0)
+        ranked = self.rank(normalised, words, sequence)
+        if not ranked:
+            return Match(None, 0.0)
+        best = ranked[0]
+        named = any(word in self.rules.address_terms for word in normalised.split())
+        if best.score < self._threshold_for(best.intent_id, chat, addressed or named, has_domain):
+            return Match(None, best.score, ranked)
+        runner = ranked[1] if len(ranked) > 1 else None
+        ambiguous = bool(runner and best.score - runner.score < self.rules.margin)
+        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous,
+                     urgent=best.intent_id == self.urgent_intent)
+
+    def fired_trigger(self, sequence: str) -> str | None:
+        """The intent whose trigger rule fires on this padded word sequence (stopwords kept)."""
+        for intent_id, rules in self._triggers.items():
+            if any(all(_has_any(sequence, group) for group in rule) for rule in rules):
+                return intent_id
+        return None
+
+    def rank(self, normalised: str, words: list[str], sequence: str) -> tuple[Candidate, ...]:
+        """Score every intent and return them best first (only those above zero)."""
+        query = {w: self._idf.get(w, self._unknown_weight) for w in _features(words)}
+        total = sum(query.values()) or 1.0
+        examples = self._best_examples(query, total, normalised, len(words))
+        evidence = self._evidence(query, total)
+        ranked = []
+        for intent_id in self.content.intents:
+            score, example = examples.get(intent_id, (0.0, ""))
+            score = (score + evidence.get(intent_id, 0.0)) / 2
+            if _has_any(sequence, self._keywords[intent_id]):
+                score += self.rules.keyword_bonus
+            if score > 0:
+                ranked.append(Candidate(intent_id, round(min(100.0, score), 1), example))
+        return tuple(sorted(ranked, key=lambda c: (-c.score, c.intent_id)))
+
+    def _best_examples(self, query: dict[str, float], total: float, normalised: str,
+                       length: int) -> dict[str, tuple[float, str]]:
+        """Each intent's best example score (0-100), found through the word index."""
+        overlap: dict[int, float] = defaultdict(float)
+        for word, weight in query.items():
+            for index in self._postings.get(word, ()):
+                overlap[index] += weight
+        scores: dict[int, float] = {}
+        for index, shared in overlap.items():
+            precision, recall = shared / total, shared / self._examples[index].total
+            scores[index] = 200 * precision * recall / (precision + recall)
+        if length <= SHORT_MESSAGE_WORDS:
+            for _, ratio, index in process.extract(normalised, self._normalised_examples, scorer=fuzz.ratio,
+                                                   limit=None, score_cutoff=SHORT_RATIO_FLOOR):
+                scores[index] = max(scores.get(index, 0.0), ratio)
+        best: dict[str, tuple[float, str]] = {}
+        for index, score in scores.items():
+            example = self._examples[index]
+            if score > best.get(example.intent_id, (-1.0, ""))[0]:
+                best[example.intent_id] = (score, example.text)
+        return best
+
+    def _evidence(self, query: dict[str, float], total: float) -> dict[str, float]:
+        """How much of the message (0-100) is made of words typical of each intent."""
+        evidence: dict[str, float] = defaultdict(float)
+        for word, weight in query.items():
+            for intent_id, share in self._association.get(word, {}).items():
+                evidence[intent_id] += 100 * weight * share / total
+        return evidence
+
+    def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
+        """The score needed to answer: unaddressed group chatter must be confident and on topic."""
+        if chat != "group" or addressed:
+            return self.rules.threshold
+        if intent_id in self.rules.social_intents:
+            return math.inf
+        return self.rules.group_threshold if has_domain else self.rules.group_threshold_off_domain
+
+    @property
+    def _unknown_weight(self) -> float:
+        """Weight of a word no example uses: as telling as the rarest known word."""
+        return max(self._idf.values(), default=1.0)
+
+    def _prepare(self, intent: Intent, text: str, words: list[str]) -> _Example:
+        """Weight an example's words once, at load time."""
+        weights = {w: self._idf[w] for w in _features(words)}
+        return _Example(intent.id, text, normalise(text, self.content.synonyms), weights, sum(weights.values()) or 1.0)
+
+    def _words(self, normalised: str) -> list[str]:
+        """Stem the words of an example, dropping stopwords."""
+        return [s for s in (stem(w) for w in normalised.split()) if s not in self._stopwords]
+
+    def _correct(self, word: str) -> str:
+        """Map an unknown word to the closest known one, when it is close enough."""
+        if word in self._known or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
+            return word
+        # Typos rarely hit the first letter; requiring it avoids most false corrections.
+        same_start = self._by_initial.get(word[0], ())
+        found = process.extractOne(word, same_start, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
+        return found[0] if found else word
+
+    def _phrases(self, terms: tuple[str, ...], keep_stopwords: bool = False) -> tuple[str, ...]:
+        """Prepare terms as padded stemmed phrases for whole-word search."""
+        out = []
+        for term in terms:
+            cleaned = normalise(term, self.content.synonyms)
+            words = [stem(w) for w in cleaned.split()] if keep_stopwords else self._words(cleaned)
+            if words:
+                out.append(" " + " ".join(words) + " ")
+        return tuple(out)
+
+
+def _features(words: list[str]) -> set[str]:
+    """Words plus adjacent pairs, so 'how long' and 'long run' tell apart."""
+    pairs = {f"{a}_{b}" for a, b in zip(words, words[1:])}
+    return set(words) | pairs
+
+
+def _idf(prepared: dict[str, list[list[str]]]) -> dict[str, float]:
+    """Weight each feature by how few intents use it: a word every intent uses tells nothing."""
+    intents_using: dict[str, set[str]] = defaultdict(set)
+    for intent_id, examples in prepared.items():
+        for words in examples:
+            for feature in _features(words):
+                intents_using[feature].add(intent_id)
+    total = len(prepared) or 1
+    return {f: math.log(1 + total / len(ids)) for f, ids in intents_using.items()}
+
+
+def _association(prepared: dict[str, list[list[str]]]) -> dict[str, dict[str, float]]:
+    """For each feature, how its use splits across intents (by share of each intent's examples using it)."""
+    usage: dict[str, dict[str, float]] = defaultdict(dict)
+    for intent_id, examples in prepared.items():
+        for words in examples:
+            for feature in _features(words):
+                usage[feature][intent_id] = usage[feature].get(intent_id, 0.0) + 1 / len(examples)
+    return {f: {i: share / sum(shares.values()) for i, share in shares.items()} for f, shares in usage.items()}
+
+
+def _has_any(sequence: str, phrases: tuple[str, ...]) -> bool:
+    """True when any padded phrase occurs as whole words in the padded sequence."""
+    return any(phrase in sequence for phrase in phrases)

@@ -1,0 +1,85 @@
+"""Turn a raw chat message into plain comparable words: the first step of matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+# Longer messages are cut before any work so a 10,000-character paste costs no
+# more than a long question; the question is almost always near the start.
+DEFAULT_MAX_CHARS = 600
+
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_COMMAND = re.compile(r"(?<!\w)/([a-z_]+)(?:@\w+)?")
+_APOSTROPHE = re.compile(r"(?<=\w)['’‘`´](?=\w)")
+_NON_WORD = re.compile(r"[^\w]+")
+_UNDERSCORE = re.compile(r"_+")
+_STRETCHED = re.compile(r"(\w)\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """Lower-case, strip mentions, links, emoji and punctuation; keep words and numbers."""
+    text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars].casefold()
+    text = _URL.sub(" ", text)
+    text = _COMMAND.sub(r" \1 ", text)
+    text = _MENTION.sub(" ", text)
+    text = _APOSTROPHE.sub("", text)
+    text = _NON_WORD.sub(" ", text)
+    text = _UNDERSCORE.sub(" ", text)
+    text = _STRETCHED.sub(r"\1\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+class Synonyms:
+    """Folds slang, spellings and multi-word names into one canonical form each."""
+
+    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
+        self._canonical: dict[str, str] = {}
+        for canonical, variants in groups.items():
+            target = clean(canonical)
+            for variant in variants:
+                self._canonical[clean(variant)] = target
+        phrases = sorted(self._canonical, key=lambda p: (-len(p), p))
+        self._pattern = (
+            re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+            if phrases
+            else None
+        )
+
+    def fold(self, cleaned: str) -> str:
+        """Replace every known variant (longest first) with its canonical form."""
+        if self._pattern is None:
+            return cleaned
+        return self._pattern.sub(lambda m: self._canonical[m.group(0)], cleaned)
+
+
+def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """Clean a message and fold its synonyms: the form every matcher compares."""
+    cleaned = clean(text, max_chars)
+    return synonyms.fold(cleaned) if synonyms else cleaned
+
+
+_SUFFIXES = ("ingly", "ings", "ing", "edly", "ies", "ied", "ness", "ers", "er", "ed", "es", "ly", "s")
+# "ed"/"er" endings need a longer root, or speed -> spe and never -> nev.
+_MIN_ROOT = {"ed": 4, "er": 4, "ers": 4}
+
+
+def stem(word: str) -> str:
+    """Strip a common English ending so word forms compare equal (numb, numbness)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        root = word[: -len(suffix)]
+        if not word.endswith(suffix) or len(root) < _MIN_ROOT.get(suffix, 3):
+            continue
+        if suffix == "s" and root.endswith(("s", "u", "i")):
+            continue  # stress, bus, pelvis
+        if suffix in ("ies", "ied"):
+            return root + "y"
+        if root[-1] == root[-2] and root[-1] not in "lsz":
+            root = root[:-1]  # running -> run, popped -> pop
+        return root.removesuffix("e") if len(root) > 3 else root
+    return word.removesuffix("e") if len(word) > 4 else word

@@ -1,0 +1,97 @@
+"""Turn a match into the reply the bot sends: HTML text plus topic buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.content import CORE_INTENTS, Content
+from bot.htmlcheck import to_plain
+from bot.matching import Match
+
+# Topics offered as buttons, in reading order; the social intents are not topics.
+NOT_TOPICS = frozenset({"greeting", "thanks", "help"})
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button that, when pressed, answers one intent in full."""
+
+    label: str
+    intent_id: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send: Telegram-HTML text, buttons, and what it answers (for the log)."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    intent_id: str | None = None
+    score: float = 0.0
+    kind: str = "answer"  # answer | urgent | ambiguous | fallback
+
+    def plain(self) -> str:
+        """The reply for a terminal: no tags, buttons as numbered choices."""
+        lines = [to_plain(self.text)]
+        lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
+        return "\n".join(lines)
+
+
+class Renderer:
+    """Fills answers with the shared snippets and picks the buttons to go with them."""
+
+    def __init__(self, content: Content, emergency_number: str = "000") -> None:
+        self.content = content
+        self._values = {**content.snippets, "emergency_number": emergency_number}
+
+    def render(self, match: Match, chat: str = "private") -> Reply:
+        """The reply for a match: urgent alone, a choice when unsure, or the answer."""
+        if match.intent_id is None:
+            return self.fallback(match.score)
+        if match.urgent:
+            return Reply(self.text(match.intent_id), (), match.intent_id, match.score, "urgent")
+        if match.ambiguous:
+            return self.did_you_mean(match)
+        return self.answer(match.intent_id, chat, match.score)
+
+    def answer(self, intent_id: str, chat: str = "private", score: float = 100.0) -> Reply:
+        """An intent's answer: the short form in groups, with its details one tap away."""
+        intent = self.content.intents[intent_id]
+        response = self.content.responses[intent.response]
+        related = tuple(self._button(r) for r in intent.related[: self.content.rules.max_related])
+        if chat == "group" and response.short:
+            more = Button("More on this", intent_id)
+            return Reply(self.fill(response.short), (more, *related), intent_id, score)
+        kind = "urgent" if intent_id == "red_flags" else "answer"
+        return Reply(self.fill(response.text), () if kind == "urgent" else related, intent_id, score, kind)
+
+    def did_you_mean(self, match: Match) -> Reply:
+        """Ask which of the closest intents was meant."""
+        close = [c for c in match.candidates if match.score - c.score < self.content.rules.margin][:3]
+        buttons = tuple(self._button(c.intent_id) for c in close)
+        return Reply(self.text("did_you_mean"), buttons, match.intent_id, match.score, "ambiguous")
+
+    def fallback(self, score: float = 0.0) -> Reply:
+        """Say what the bot can answer, with every topic as a button."""
+        return Reply(self.text("fallback"), self.topics(), None, score, "fallback")
+
+    def topics(self) -> tuple[Button, ...]:
+        """Every topic, core ones first in their fixed order, then any the physio added."""
+        ids = [i for i in CORE_INTENTS if i in self.content.intents]
+        ids += sorted(set(self.content.intents) - set(ids))
+        return tuple(self._button(i) for i in ids if i not in NOT_TOPICS)
+
+    def text(self, response_id: str) -> str:
+        """A response's full text with its placeholders filled."""
+        return self.fill(self.content.responses[response_id].text)
+
+    def fill(self, text: str) -> str:
+        """Replace {contact}, {disclaimer}, {emergency_number} and other snippets."""
+        for name, value in self._values.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    def _button(self, intent_id: str) -> Button:
+        """A button labelled with the intent's answer title."""
+        response = self.content.responses[self.content.intents[intent_id].response]
+        return Button(response.title, intent_id)

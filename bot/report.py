@@ -1,0 +1,369 @@
+"""Reports over the question log, as plain functions the CLI and the Telegram app share."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.questionlog import QuestionLogError, format_time, parse_time
+
+NO_INTENT = "(no match)"
+GROUP_SIMILARITY = 70
+EXAMPLES_PER_GROUP = 3
+MAX_GROUPED = 5000  # most recent unanswered texts considered, keeps grouping quick
+TELEGRAM_EXAMPLE_CHARS = 200  # five groups of examples must fit one Telegram message
+NO_QUESTIONS = "No questions logged yet."
+MAX_WEEK_LABELS = 16
+
+# Words that say nothing about the topic; without dropping them "can I do squats"
+# and "can I do deadlifts" look alike.
+_STOP_WORDS = frozenset(
+    """a about an and any are am as at be been but by can could did do does doing for from
+    get got had has have how i i'm im if in is it it's its just me my of ok okay on or please
+    should so still that the there this to was were what when where which who why will with
+    would you your""".split()
+)
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+class ChartUnavailable(QuestionLogError):
+    """Drawing a chart needs the optional matplotlib dependency."""
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Questions in one ISO week, e.g. "2025-W07"."""
+
+    week: str
+    total: int
+    answered: int
+    by_intent: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def answered_share(self) -> float | None:
+        """Fraction answered confidently, or None for a week without questions."""
+        return self.answered / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    """Similar unanswered questions: how many, and a few of them as asked."""
+
+    count: int
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What people asked over a period, and how well the content answered it."""
+
+    generated_at: datetime
+    since: datetime | None
+    total: int
+    answered: int
+    by_intent: dict[str, int]
+    by_outcome: dict[str, int]
+    weeks: tuple[WeekCount, ...]
+    unanswered_groups: tuple[QuestionGroup, ...]
+
+    @property
+    def answered_share(self) -> float | None:
+        """Fraction answered confidently, or None when nothing was asked."""
+        return self.answered / self.total if self.total else None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no questions were logged in the period."""
+        return self.total == 0
+
+    @property
+    def intents(self) -> list[str]:
+        """Intent ids seen in the period, most asked first."""
+        return list(self.by_intent)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One logged question as the reports need it."""
+
+    asked_at: datetime
+    intent: str
+    answered: bool
+    outcome: str
+    text: str | None
+
+
+def build_report(db_path: Path, since_days: int | None, now: datetime | None = None) -> Report:
+    """Summarise the log for the last since_days days (all of it when None)."""
+    now = _utc(now)
+    since = now - timedelta(days=since_days) if since_days is not None else None
+    rows = _read_rows(Path(db_path), since, now)
+    answered = sum(row.answered for row in rows)
+    return Report(
+        generated_at=now,
+        since=since,
+        total=len(rows),
+        answered=answered,
+        by_intent=dict(Counter(row.intent for row in rows).most_common()),
+        by_outcome=dict(Counter(row.outcome for row in rows).most_common()),
+        weeks=_weeks(rows, since, now),
+        unanswered_groups=group_questions(
+            [row.text for row in reversed(rows) if row.text and not row.answered][:MAX_GROUPED]
+        ),
+    )
+
+
+def is_answered(intent_id: str | None, outcome: str, confident: bool) -> bool:
+    """A question counts as answered when an intent was answered confidently."""
+    return intent_id is not None and bool(confident) and outcome not in {"ambiguous", "fallback"}
+
+
+def group_questions(texts: list[str], threshold: float = GROUP_SIMILARITY) -> tuple[QuestionGroup, ...]:
+    """Cluster similar questions around the most common ones, biggest group first."""
+    forms: dict[str, list[str]] = {}
+    for text in texts:
+        forms.setdefault(_normalise(text), []).append(text)
+    leaders: list[str] = []
+    members: list[list[str]] = []
+    # Most frequent wording first, so each group is led by its typical question.
+    for form, asked in sorted(forms.items(), key=lambda item: -len(item[1])):
+        match = process.extractOne(form, leaders, scorer=fuzz.token_set_ratio, score_cutoff=threshold)
+        if match is None:
+            leaders.append(form)
+            members.append(list(asked))
+        else:
+            members[match[2]].extend(asked)
+    groups = [QuestionGroup(len(texts_), _examples(texts_)) for texts_ in members]
+    return tuple(sorted(groups, key=lambda group: -group.count))
+
+
+def format_report(report: Report) -> str:
+    """Render a report for the terminal."""
+    lines = [f"painbot questions, {_period(report)} (generated {format_time(report.generated_at)} UTC)"]
+    if report.is_empty:
+        return "\n".join([*lines, "", NO_QUESTIONS])
+    lines += [
+        "",
+        f"Questions: {report.total}, answered {report.answered} ({_percent(report.answered_share)}),"
+        f" not answered {report.total - report.answered}",
+        "Outcomes: " + ", ".join(f"{kind} {count}" for kind, count in report.by_outcome.items()),
+        "",
+        "By topic:",
+    ]
+    width = max(len(intent) for intent in report.by_intent)
+    lines += [f"  {intent:<{width}}  {count:>6}" for intent, count in report.by_intent.items()]
+    lines += ["", "By week:", f"  {'week':<8}  {'questions':>9}  {'answered':>8}"]
+    lines += [f"  {w.week:<8}  {w.total:>9}  {_percent(w.answered_share):>8}" for w in report.weeks]
+    lines += ["", "Unanswered questions, most common first:"]
+    if not report.unanswered_groups:
+        lines.append("  none with text kept")
+    for number, group in enumerate(report.unanswered_groups, start=1):
+        lines.append(f"  {number}. ({group.count}x) {group.examples[0]}")
+        lines += [f"       {example}" for example in group.examples[1:]]
+    return "\n".join(lines)
+
+
+def write_csv(report: Report, path: Path) -> None:
+    """Write one row per ISO week: totals, answered share, and a column per intent."""
+    intents = sorted(report.by_intent, key=lambda intent: (intent == NO_INTENT, intent))
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["week", "questions", "answered", "answered_share", *intents])
+        for week in report.weeks:
+            share = "" if week.answered_share is None else f"{week.answered_share:.3f}"
+            writer.writerow(
+                [week.week, week.total, week.answered, share, *(week.by_intent.get(i, 0) for i in intents)]
+            )
+
+
+def stats_text(db_path: Path, now: datetime | None = None) -> str:
+    """A few lines for /stats: the last 7 and 30 days; safe for HTML parse mode."""
+    now = _utc(now)
+    lines: list[str] = []
+    for days in (7, 30):
+        rows = _read_rows(Path(db_path), now - timedelta(days=days), now)
+        if not rows:
+            lines.append(f"Last {days} days: no questions")
+            continue
+        answered = sum(row.answered for row in rows)
+        lines.append(
+            f"Last {days} days: {len(rows)} questions, {answered} answered"
+            f" ({_percent(answered / len(rows))})"
+        )
+        top = Counter(row.intent for row in rows if row.intent != NO_INTENT).most_common(3)
+        if top:
+            lines.append("Top topics: " + ", ".join(f"{html.escape(i)} ({n})" for i, n in top))
+    if all(line.endswith("no questions") for line in lines):
+        return NO_QUESTIONS
+    return "\n".join(lines)
+
+
+def unanswered_text(db_path: Path, limit: int = 5, now: datetime | None = None) -> str:
+    """The most common unanswered questions for /unanswered, HTML-escaped for Telegram."""
+    groups = build_report(db_path, None, now).unanswered_groups[:limit]
+    if not groups:
+        return "No unanswered questions logged yet."
+    lines = ["<b>Unanswered questions</b>, most common first:"]
+    for number, group in enumerate(groups, start=1):
+        examples = [html.escape(_shorten(text, TELEGRAM_EXAMPLE_CHARS)) for text in group.examples]
+        lines.append(f"{number}. <b>{group.count}×</b> {examples[0]}")
+        lines += [f"    · {example}" for example in examples[1:]]
+    return "\n".join(lines)
+
+
+def draw_chart(report: Report, path: Path, top: int = 8) -> None:
+    """Save a PNG: questions per week by topic (stacked) above the share answered."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+    except ImportError as exc:
+        raise ChartUnavailable(
+            "drawing a chart needs matplotlib: pip install 'painbot[chart]'"
+        ) from exc
+    # Figure + Agg canvas rather than pyplot: no global state, no display needed.
+    figure = Figure(figsize=(10, 7), layout="constrained")
+    FigureCanvasAgg(figure)
+    bars, share = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    figure.suptitle(f"painbot questions, {_period(report)}")
+    if report.is_empty:
+        bars.text(0.5, 0.5, NO_QUESTIONS, ha="center", va="center", transform=bars.transAxes)
+    else:
+        _draw_bars(bars, report, top)
+        _draw_share(share, report)
+        share.xaxis.set_major_locator(MaxNLocator(MAX_WEEK_LABELS, integer=True))
+    figure.savefig(path, format="png", dpi=100)
+
+
+def _draw_bars(axes: Any, report: Report, top: int) -> None:
+    """Stack weekly counts of the most asked topics, the rest as "other"."""
+    labels = [w.week for w in report.weeks]
+    shown = report.intents[:top]
+    bottom = [0] * len(labels)
+    series = [(i, [w.by_intent.get(i, 0) for w in report.weeks]) for i in shown]
+    rest = [w.total - sum(w.by_intent.get(i, 0) for i in shown) for w in report.weeks]
+    if any(rest):
+        series.append(("other", rest))
+    for name, counts in series:
+        axes.bar(labels, counts, bottom=bottom, label=name)
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    axes.set_ylabel("questions")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+
+
+def _draw_share(axes: Any, report: Report) -> None:
+    """Plot the weekly share answered, skipping weeks without questions."""
+    points = [(w.week, 100 * w.answered_share) for w in report.weeks if w.answered_share is not None]
+    axes.plot([p[0] for p in points], [p[1] for p in points], marker="o")
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("% answered")
+    axes.tick_params(axis="x", labelrotation=45)
+
+
+def _read_rows(db_path: Path, since: datetime | None, until: datetime) -> list[_Row]:
+    """Read logged questions, oldest first; a missing or never-written log is empty."""
+    if not db_path.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        raise QuestionLogError(f"cannot open question log {db_path}: {exc}") from exc
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'questions'").fetchone() is None:
+            return []
+        cursor = conn.execute(
+            "SELECT asked_at, intent_id, outcome, confident, text FROM questions"
+            " WHERE asked_at >= ? AND asked_at <= ? ORDER BY asked_at, id",
+            (format_time(since) if since else "", format_time(until)),
+        )
+        return [
+            _Row(parse_time(at), intent or NO_INTENT, is_answered(intent, outcome, confident), outcome, text)
+            for at, intent, outcome, confident, text in cursor
+        ]
+    except (sqlite3.Error, ValueError) as exc:
+        raise QuestionLogError(f"cannot read question log {db_path}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def _weeks(rows: list[_Row], since: datetime | None, now: datetime) -> tuple[WeekCount, ...]:
+    """Count per ISO week, including empty weeks so charts show gaps honestly."""
+    if not rows:
+        return ()
+    first = (since or rows[0].asked_at).date()
+    last = now.date()
+    totals: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    by_intent: dict[str, Counter[str]] = {}
+    for row in rows:
+        week = _iso_week(row.asked_at.date())
+        totals[week] += 1
+        answered[week] += row.answered
+        by_intent.setdefault(week, Counter())[row.intent] += 1
+    monday = first - timedelta(days=first.weekday())
+    weeks = []
+    while monday <= last:
+        week = _iso_week(monday)
+        weeks.append(WeekCount(week, totals[week], answered[week], dict(by_intent.get(week, {}))))
+        monday += timedelta(days=7)
+    return tuple(weeks)
+
+
+def _iso_week(day: date) -> str:
+    """Label a day with its ISO week, e.g. "2025-W07"."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _normalise(text: str) -> str:
+    """Lowercase words without filler, the form similar questions are compared in."""
+    words = _WORD.findall(text.lower())
+    return " ".join(_stem(w) for w in [w for w in words if w not in _STOP_WORDS] or words)
+
+
+def _stem(word: str) -> str:
+    """Trim common endings so "cycling" and "cycle" or "squats" and "squat" compare alike."""
+    for ending in ("ing", "ed", "es", "s"):
+        if len(word) > 4 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def _examples(texts: list[str]) -> tuple[str, ...]:
+    """Pick distinct example wordings, the most repeated first."""
+    counts = Counter(texts)
+    return tuple(text for text, _ in counts.most_common(EXAMPLES_PER_GROUP))
+
+
+def _period(report: Report) -> str:
+    """Describe the period a report covers."""
+    if report.since is None:
+        return "all time"
+    days = round((report.generated_at - report.since) / timedelta(days=1))
+    return f"last {days} days (since {report.since:%Y-%m-%d})"
+
+
+def _percent(share: float | None) -> str:
+    """Show a share as a whole percentage."""
+    return "-" if share is None else f"{100 * share:.0f}%"
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Cut text to at most limit characters."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _utc(now: datetime | None) -> datetime:
+    """Default to the current time and treat naive times as UTC."""
+    if now is None:
+        return datetime.now(UTC)
+    return now if now.tzinfo else now.replace(tzinfo=UTC)

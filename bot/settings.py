@@ -1,0 +1,128 @@
+"""Settings from the environment or a .env file, declared once and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value painbot cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything painbot can be told from outside; the token never shows in repr."""
+
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str | None = None
+    content_dir: Path = PROJECT_ROOT
+    emergency_number: str = "000"
+    db_path: Path = PROJECT_ROOT / "data" / "painbot.sqlite3"
+    retention_days: int = 90
+    keep_text: bool = True
+    admin_ids: frozenset[int] = frozenset()
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+    persistence_path: Path = PROJECT_ROOT / "data" / "painbot-state.pickle"
+    log_level: str = "INFO"
+    # Replies per group per minute; Telegram's own limit is 20, so stay well under it.
+    group_replies_per_minute: int = 6
+    # Seconds a getUpdates long poll waits for news before asking again.
+    poll_timeout: int = 10
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    ) -> Settings:
+        """Build settings from a .env file overlaid by the real environment."""
+        values = read_env_file(env_file) if env_file is not None else {}
+        values.update(os.environ if environ is None else environ)
+        return cls._from_values(values)
+
+    @classmethod
+    def _from_values(cls, values: Mapping[str, str]) -> Settings:
+        """Convert raw strings to typed settings, naming the variable on bad input."""
+        def get(name: str) -> str | None:
+            return (values.get(name) or "").strip() or None
+
+        default = cls()
+        data_dir = Path(get("PAINBOT_DATA_DIR") or PROJECT_ROOT / "data")
+        return cls(
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_base_url=get("TELEGRAM_BASE_URL"),
+            content_dir=Path(get("PAINBOT_CONTENT") or default.content_dir),
+            emergency_number=get("PAINBOT_EMERGENCY_NUMBER") or default.emergency_number,
+            db_path=Path(get("PAINBOT_DB") or data_dir / "painbot.sqlite3"),
+            retention_days=_int("PAINBOT_RETENTION_DAYS", get("PAINBOT_RETENTION_DAYS"), default.retention_days, minimum=1),
+            keep_text=_bool("PAINBOT_KEEP_TEXT", get("PAINBOT_KEEP_TEXT"), default.keep_text),
+            admin_ids=_ids("PAINBOT_ADMIN_IDS", get("PAINBOT_ADMIN_IDS")),
+            webhook_listen=get("PAINBOT_WEBHOOK_LISTEN") or default.webhook_listen,
+            webhook_port=_int("PAINBOT_WEBHOOK_PORT", get("PAINBOT_WEBHOOK_PORT"), default.webhook_port, minimum=1),
+            webhook_secret=get("PAINBOT_WEBHOOK_SECRET"),
+            persistence_path=Path(get("PAINBOT_STATE") or data_dir / "painbot-state.pickle"),
+            log_level=(get("PAINBOT_LOG_LEVEL") or default.log_level).upper(),
+            group_replies_per_minute=_int("PAINBOT_GROUP_REPLIES_PER_MINUTE", get("PAINBOT_GROUP_REPLIES_PER_MINUTE"),
+                                          default.group_replies_per_minute, minimum=1),
+            poll_timeout=_int("PAINBOT_POLL_TIMEOUT", get("PAINBOT_POLL_TIMEOUT"), default.poll_timeout, minimum=0),
+        )
+
+
+def _int(name: str, raw: str | None, default: int, minimum: int) -> int:
+    """Read a whole number setting."""
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(name: str, raw: str | None, default: bool) -> bool:
+    """Read a yes/no setting."""
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _ids(name: str, raw: str | None) -> frozenset[int]:
+    """Read a comma-separated list of Telegram user ids."""
+    if raw is None:
+        return frozenset()
+    try:
+        return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated numeric user ids") from None
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines from a .env file; a missing file is simply empty."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    values: dict[str, str] = {}
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key.strip()] = value
+    return values

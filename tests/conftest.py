@@ -1,0 +1,51 @@
+"""Shared fixtures: the small content folder in tests/data/mini and a clean environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+
+MINI = Path(__file__).parent / "data" / "mini"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's PAINBOT_* or TELEGRAM_* settings."""
+    for name in list(os.environ):
+        if name.startswith(("PAINBOT_", "TELEGRAM_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def mini_dir() -> Path:
+    """The complete minimal content folder (read only: copy it to change it)."""
+    return MINI
+
+
+@pytest.fixture(scope="session")
+def _mini_engine_once() -> Engine:
+    return Engine.load(MINI)
+
+
+@pytest.fixture
+def mini_engine(_mini_engine_once: Engine) -> Engine:
+    """An engine over the mini content (immutable, so shared across tests)."""
+    return _mini_engine_once
+
+
+@pytest.fixture
+def make_content(tmp_path: Path) -> Callable[[], Path]:
+    """Copy the mini content into tmp_path and return the copy, for a test to break."""
+
+    def make(name: str = "content") -> Path:
+        target = tmp_path / name
+        shutil.copytree(MINI, target)
+        return target
+
+    return make

@@ -1,0 +1,423 @@
+"""Offline Telegram for tests: a recording BaseRequest that answers like the Bot API, and update factories.
+
+The seam is PTB's public request extension point (telegram.request.BaseRequest): the real Bot, ExtBot,
+Application, handlers, filters, Defaults, rate limiter and persistence all run; only HTTP is replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_application
+from bot.engine import Engine
+from bot.settings import Settings
+
+MINI_CONTENT = Path(__file__).resolve().parent / "data" / "mini"
+
+BOT_ID = 999
+BOT_USERNAME = "painbot"
+TOKEN = "123:abc"
+USER_ID = 111  # a person in a private chat
+MEMBER_ID = 222  # an ordinary group member
+ADMIN_ID = 333  # a group admin
+OTHER_BOT_ID = 444
+GROUP_ID = -1001234567890  # a supergroup
+BASIC_GROUP_ID = -4242  # a basic group
+CHANNEL_ID = -1009876543210
+
+BOT_USER: dict[str, Any] = {
+    "id": BOT_ID, "is_bot": True, "first_name": "Pain Bot", "username": BOT_USERNAME,
+    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True,
+}
+
+
+@lru_cache(maxsize=1)
+def mini_engine() -> Engine:
+    """The engine over the minimal content fixture, loaded once per test session."""
+    return Engine.load(MINI_CONTENT)
+
+
+# --------------------------------------------------------------------------------------------------
+# The fake Bot API
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One Bot API call as the bot made it."""
+
+    method: str
+    params: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.params[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A parameter, or the default when the bot did not send it."""
+        return self.params.get(key, default)
+
+
+@dataclass
+class _Failure:
+    code: int
+    description: str
+    times: int | None  # None: every call fails
+    exception: BaseException | None = None
+
+
+def _chat_for(chat_id: int) -> dict[str, Any]:
+    """A chat object as Telegram would describe it, from the shape of its id."""
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Ann"}
+    if str(chat_id).startswith("-100"):
+        return {"id": chat_id, "type": "supergroup", "title": "Running club"}
+    return {"id": chat_id, "type": "group", "title": "Running club"}
+
+
+def _member(status: str, user_id: int) -> dict[str, Any]:
+    """A ChatMember object with every field PTB requires for that status."""
+    user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": f"User{user_id}"}
+    if status == "creator":
+        return {"status": status, "user": user, "is_anonymous": False}
+    if status == "administrator":
+        rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                  "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                  "can_delete_stories")
+        return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False,
+                "can_promote_members": False, **{r: True for r in rights}}
+    if status == "kicked":
+        return {"status": status, "user": user, "until_date": 0}
+    if status == "restricted":
+        perms = ("can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls",
+                 "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
+                 "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes",
+                 "can_send_voice_notes", "can_edit_tag")
+        return {"status": status, "user": user, "is_member": True, "until_date": 0, **{p: False for p in perms}}
+    return {"status": status, "user": user}  # member, left
+
+
+class RecordingRequest(BaseRequest):
+    """Records every Bot API call and answers as Telegram would; methods can be made to fail."""
+
+    def __init__(self, statuses: dict[tuple[int, int], str] | None = None) -> None:
+        self.calls: list[ApiCall] = []
+        # getChatMember answers: {(chat_id, user_id): "administrator" | "creator" | "member" | ...}
+        self.statuses: dict[tuple[int, int], str] = dict(statuses or {})
+        self._failures: dict[str, _Failure] = {}
+        self._message_ids = itertools.count(5001)
+
+    # -- BaseRequest -------------------------------------------------------------------------------
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        """Record the call and return (HTTP status, JSON body) like api.telegram.org."""
+        name = url.rstrip("/").rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        self.calls.append(ApiCall(name, params))
+        failure = self._failures.get(name)
+        if failure is not None:
+            if failure.times is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    del self._failures[name]
+            if failure.exception is not None:
+                raise failure.exception
+            body = {"ok": False, "error_code": failure.code, "description": failure.description}
+            return failure.code, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    # -- configuration -----------------------------------------------------------------------------
+    def fail(self, method: str, code: int = 403, description: str = "Forbidden: bot was blocked by the user",
+             times: int | None = None) -> None:
+        """Make a method answer with a Telegram error (every time, or the next `times` calls)."""
+        self._failures[method] = _Failure(code, description, times)
+
+    def raise_on(self, method: str, exc: BaseException, times: int | None = None) -> None:
+        """Make the HTTP layer itself raise for a method (PTB wraps it in NetworkError)."""
+        self._failures[method] = _Failure(0, "", times, exc)
+
+    def set_status(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember says about a user in a chat."""
+        self.statuses[(chat_id, user_id)] = status
+
+    # -- inspection --------------------------------------------------------------------------------
+    def methods(self) -> list[str]:
+        """Every method called, in order."""
+        return [c.method for c in self.calls]
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        """Every call to one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def sent(self) -> list[ApiCall]:
+        """Every sendMessage call."""
+        return self.calls_to("sendMessage")
+
+    def outgoing(self) -> list[ApiCall]:
+        """Every call an update caused (getMe and the start-up calls excluded)."""
+        return [c for c in self.calls if c.method not in ("getMe", "setMyCommands", "deleteWebhook", "getUpdates")]
+
+    def clear(self) -> None:
+        """Forget the calls recorded so far."""
+        self.calls.clear()
+
+    # -- answers -----------------------------------------------------------------------------------
+    def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": message_id if message_id is not None else next(self._message_ids),
+            "date": int(time.time()), "chat": _chat_for(chat_id), "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name == "sendMessage":
+            return self._message(params)
+        if name == "editMessageText":
+            if "inline_message_id" in params:
+                return True
+            edited = self._message(params, int(params["message_id"]))
+            edited["edit_date"] = int(time.time())
+            return edited
+        if name == "getChatMember":
+            chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+            return _member(self.statuses.get((chat_id, user_id), "member"), user_id)
+        if name == "getUpdates":
+            return []
+        return True  # answerCallbackQuery, answerInlineQuery, setMyCommands, deleteWebhook, ...
+
+
+# --------------------------------------------------------------------------------------------------
+# Update factories: plain dicts shaped like the Bot API's, turned into Updates by Update.de_json
+# --------------------------------------------------------------------------------------------------
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(101)
+_COMMAND = re.compile(r"^/\w+(?:@\w+)?")
+_MENTION = re.compile(r"(?<!\w)@\w+")
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def entities_for(text: str) -> list[dict[str, Any]]:
+    """The entities Telegram would attach: a bot_command at the start, and every @mention."""
+    found = []
+    command = _COMMAND.match(text)
+    if command:
+        found.append({"type": "bot_command", "offset": 0, "length": _utf16(command.group(0))})
+    for mention in _MENTION.finditer(text):
+        if command and mention.start() < command.end():
+            continue
+        found.append({"type": "mention", "offset": _utf16(text[:mention.start()]),
+                      "length": _utf16(mention.group(0))})
+    return found
+
+
+def person(user_id: int = USER_ID, first_name: str = "Ann", is_bot: bool = False,
+           username: str | None = None) -> dict[str, Any]:
+    """A Telegram user."""
+    user: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
+    if username:
+        user["username"] = username
+    return user
+
+
+def chat(chat_id: int) -> dict[str, Any]:
+    """A chat, typed from its id: positive private, -100... supergroup, other negative a basic group."""
+    return _chat_for(chat_id)
+
+
+def message(text: str | None, chat_id: int, user_id: int = USER_ID, *, from_user: dict[str, Any] | None = None,
+            reply_to: dict[str, Any] | None = None, sender_chat: dict[str, Any] | None = None,
+            message_id: int | None = None, **extra: Any) -> dict[str, Any]:
+    """A message dict; text gets Telegram's command and mention entities."""
+    data: dict[str, Any] = {
+        "message_id": message_id if message_id is not None else next(_message_ids),
+        "date": int(time.time()), "chat": chat(chat_id),
+    }
+    if sender_chat is not None:
+        data["sender_chat"] = sender_chat
+    data["from"] = from_user if from_user is not None else person(user_id)
+    if text is not None:
+        data["text"] = text
+        entities = entities_for(text)
+        if entities:
+            data["entities"] = entities
+    if reply_to is not None:
+        data["reply_to_message"] = reply_to
+    data.update(extra)
+    return data
+
+
+def update(**payload: Any) -> dict[str, Any]:
+    """An update dict with a fresh update_id."""
+    return {"update_id": next(_update_ids), **payload}
+
+
+def private_text(text: str, user_id: int = USER_ID) -> dict[str, Any]:
+    """A person writes to the bot in private (commands included: '/start')."""
+    return update(message=message(text, user_id, user_id))
+
+
+def group_text(text: str, chat_id: int = GROUP_ID, user_id: int = MEMBER_ID, **kw: Any) -> dict[str, Any]:
+    """A member writes in a group; '@painbot' and '/cmd@bot' get their entities."""
+    return update(message=message(text, chat_id, user_id, **kw))
+
+
+def bot_message(text: str, chat_id: int = GROUP_ID, message_id: int | None = None) -> dict[str, Any]:
+    """A message the bot itself sent earlier (as it appears in reply_to_message or a callback)."""
+    data = message(None, chat_id, from_user=BOT_USER, message_id=message_id)
+    data["text"] = text
+    return data
+
+
+def reply_to_bot(text: str, chat_id: int = GROUP_ID, user_id: int = MEMBER_ID) -> dict[str, Any]:
+    """A member replies to one of the bot's messages."""
+    return group_text(text, chat_id, user_id, reply_to=bot_message("Earlier answer", chat_id))
+
+
+def from_other_bot(text: str, chat_id: int = GROUP_ID) -> dict[str, Any]:
+    """Another bot's message in a group."""
+    return update(message=message(text, chat_id, from_user=person(OTHER_BOT_ID, "Other", is_bot=True,
+                                                                   username="otherbot")))
+
+
+def from_channel_in_group(text: str, chat_id: int = GROUP_ID) -> dict[str, Any]:
+    """A linked channel posting into a group (sender_chat set, from is Telegram's placeholder)."""
+    return update(message=message(text, chat_id, sender_chat=chat(CHANNEL_ID) | {"title": "News"},
+                                  from_user=person(136817688, "Channel", is_bot=True, username="Channel_Bot")))
+
+
+def channel_post(text: str, chat_id: int = CHANNEL_ID) -> dict[str, Any]:
+    """A post in a channel the bot administers."""
+    post = {"message_id": next(_message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "channel", "title": "News"},
+            "sender_chat": {"id": chat_id, "type": "channel", "title": "News"}, "text": text}
+    entities = entities_for(text)
+    if entities:
+        post["entities"] = entities
+    return update(channel_post=post)
+
+
+MEDIA: dict[str, dict[str, Any]] = {
+    "sticker": {"sticker": {"file_id": "stk", "file_unique_id": "stku", "type": "regular", "width": 512,
+                            "height": 512, "is_animated": False, "is_video": False}},
+    "photo": {"photo": [{"file_id": "ph", "file_unique_id": "phu", "width": 90, "height": 90}]},
+    "voice": {"voice": {"file_id": "vo", "file_unique_id": "vou", "duration": 3}},
+}
+
+
+def media(kind: str, chat_id: int = USER_ID, user_id: int = USER_ID) -> dict[str, Any]:
+    """A sticker, photo or voice message."""
+    return update(message=message(None, chat_id, user_id, **MEDIA[kind]))
+
+
+def callback_query(data: str, user_id: int = USER_ID, chat_id: int | None = None,
+                   message_id: int | None = None) -> dict[str, Any]:
+    """A press on an inline button under one of the bot's messages."""
+    chat_id = user_id if chat_id is None else chat_id
+    return update(callback_query={
+        "id": f"cq{next(_update_ids)}", "from": person(user_id), "chat_instance": f"ci{chat_id}",
+        "data": data, "message": bot_message("Buttons", chat_id, message_id),
+    })
+
+
+def inline_query(query: str, user_id: int = USER_ID) -> dict[str, Any]:
+    """Someone types '@painbot <query>' in any chat."""
+    return update(inline_query={"id": f"iq{next(_update_ids)}", "from": person(user_id), "query": query,
+                                "offset": ""})
+
+
+def my_chat_member(chat_id: int = GROUP_ID, old: str = "left", new: str = "member",
+                   by: int = ADMIN_ID, chat_data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bot's own membership changed (e.g. someone added it to a group)."""
+    return update(my_chat_member={
+        "chat": chat_data or chat(chat_id), "from": person(by), "date": int(time.time()),
+        "old_chat_member": _member(old, BOT_ID), "new_chat_member": _member(new, BOT_ID),
+    })
+
+
+# --------------------------------------------------------------------------------------------------
+# The harness: a real Application over the fake API
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class OfflineBot:
+    """An initialized Application wired to RecordingRequest, fed update dicts."""
+
+    app: Application
+    request: RecordingRequest
+    updates_request: RecordingRequest
+    settings: Settings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    async def feed(self, *updates: dict[str, Any]) -> None:
+        """Process updates exactly as polling would hand them over."""
+        for data in updates:
+            await self.app.process_update(Update.de_json(data, self.app.bot))
+
+    async def post_init(self) -> None:
+        """Run post_init (only run_polling/run_webhook call it)."""
+        assert self.app.post_init is not None
+        await self.app.post_init(self.app)
+
+    def sent(self) -> list[ApiCall]:
+        """Every sendMessage call so far."""
+        return self.request.sent()
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a test: a fake token and a persistence file in tmp_path."""
+    values: dict[str, Any] = {"telegram_bot_token": TOKEN, "persistence_path": tmp_path / "state.pickle",
+                              "content_dir": MINI_CONTENT, "db_path": tmp_path / "painbot.sqlite3"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def build_offline(settings: Settings, engine: Engine | None = None, request: RecordingRequest | None = None,
+                  recorder: Any = None) -> OfflineBot:
+    """Build (not initialize) the app through bot.app.build_application with the fake API."""
+    request = request or RecordingRequest()
+    updates_request = RecordingRequest()
+    builder = ApplicationBuilder().request(request).get_updates_request(updates_request)
+    app = build_application(settings, engine or mini_engine(), recorder=recorder, builder=builder)
+    return OfflineBot(app, request, updates_request, settings)
+
+
+@asynccontextmanager
+async def offline_bot(tmp_path: Path, *, engine: Engine | None = None, request: RecordingRequest | None = None,
+                      recorder: Any = None, **settings: Any) -> AsyncIterator[OfflineBot]:
+    """An initialized app over the mini content; shut down (persistence flushed) on exit."""
+    bot = build_offline(make_settings(tmp_path, **settings), engine, request, recorder)
+    async with bot.app:
+        yield bot
