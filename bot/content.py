@@ -232,6 +232,9 @@ def _parse_triggers(bag: _Collector, path: Path, data: LineDict) -> tuple[tuple[
     parsed = []
     for index, rule in enumerate(rules):
         line = rules.line_of(index) if isinstance(rules, LineList) else data.line_of("triggers")
+        if not isinstance(rule, list):
+            bag.error(path, line, f"trigger {index + 1} must be a list of word lists, e.g. [[numb], [groin, saddle]]")
+            continue
         groups = [rule] if rule and all(isinstance(term, str) for term in rule) else rule
         if not isinstance(groups, list) or not groups or not all(
             isinstance(g, list) and g and all(isinstance(t, str) and t.strip() for t in g) for g in groups
@@ -323,6 +326,10 @@ def _load_snippets(bag: _Collector, path: Path) -> dict[str, str]:
     for required in ("contact", "disclaimer"):
         if required not in data:
             bag.error(path, data.line, f"missing key '{required}'")
+    known = set(snippets) | BUILTIN_PLACEHOLDERS
+    for name, snippet in snippets.items():
+        for unknown in sorted(set(_PLACEHOLDER.findall(snippet)) - known):
+            bag.error(path, data.line_of(name), f"snippet '{name}': unknown placeholder {{{unknown}}}")
     return snippets
 
 

@@ -12,6 +12,7 @@ ALLOWED_TAGS = frozenset(
      "tg-spoiler", "span", "blockquote", "tg-emoji"}
 )
 _BARE_AMPERSAND = re.compile(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)")
+_BARE_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -51,6 +52,8 @@ def html_problems(text: str) -> list[str]:
     checker.close()
     if _BARE_AMPERSAND.search(text):
         checker.problems.append("a bare '&' must be written as &amp;")
+    if _BARE_LESS_THAN.search(text):
+        checker.problems.append("a bare '<' must be written as &lt;")
     return checker.problems
 
 

@@ -109,8 +109,8 @@ def test_extra_intent_beyond_the_core_is_loaded(content: Path) -> None:
 def test_unknown_key_is_reported_at_its_line(content: Path) -> None:
     write(content, "intents/causes.yaml", CAUSES_INTENT.replace("examples:", "exampels:"))
     found = problems(content)
-    assert ("intents/causes.yaml:5: unknown key 'exampels' "
-            "(expected one of: examples, id, keywords, related, response, triggers)") in found
+    [unknown] = [p for p in found if "exampels" in p]
+    assert unknown.startswith("intents/causes.yaml:5: unknown key 'exampels' (expected one of: examples, id, ")
     assert "intents/causes.yaml:2: missing key 'examples'" in found
 
 
@@ -274,13 +274,17 @@ def test_numeric_trigger_rule_is_reported_not_crashed(content: Path) -> None:
     ("max_chars: 0", "intents/_matching.yaml:1: 'max_chars' must be a whole number above 0"),
     ("max_related: 2.5", "intents/_matching.yaml:1: 'max_related' must be a whole number above 0"),
     ("stopwords: the", "intents/_matching.yaml:1: 'stopwords' must be a list"),
-    ("treshold: 60", "intents/_matching.yaml:1: unknown key 'treshold' (expected one of: address_terms, "
-                     "domain_terms, group_threshold, keyword_bonus, margin, max_chars, max_related, "
-                     "offtopic_terms, social_intents, stopwords, threshold)"),
 ])
 def test_bad_matching_value_is_reported(content: Path, line: str, expected: str) -> None:
     write(content, "intents/_matching.yaml", line + "\nmargin: 3\n")
     assert problems(content) == [expected]
+
+
+def test_unknown_matching_key_is_reported(content: Path) -> None:
+    write(content, "intents/_matching.yaml", "margin: 3\ntreshold: 60\n")
+    [found] = problems(content)
+    assert found.startswith("intents/_matching.yaml:2: unknown key 'treshold' (expected one of: ")
+    assert "threshold" in found
 
 
 def test_matching_file_may_be_left_out(content: Path) -> None:
@@ -323,11 +327,10 @@ def test_problems_in_several_files_are_reported_together_in_order(content: Path)
     with pytest.raises(ContentInvalid) as caught:
         load_content(content)
     found = [str(e) for e in caught.value.errors]
-    assert found == [
+    assert [p.split(" (expected one of")[0] for p in found] == [
         "intents/_matching.yaml:2: 'margin' must be a number from 0 to 100",
         "intents/causes.yaml:2: intent 'causes': related intent 'nope' does not exist",
-        "intents/fixes.yaml:4: unknown key 'keywrods' "
-        "(expected one of: examples, id, keywords, related, response, triggers)",
+        "intents/fixes.yaml:4: unknown key 'keywrods'",
         "responses/causes.yaml:1: response 'causes': unknown placeholder {contcat}",
     ]
     assert str(caught.value) == "\n".join(found)
