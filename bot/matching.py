@@ -87,9 +87,9 @@ class Matcher:
         self.rules = content.rules
         self.urgent_intent = urgent_intent
         self._stopwords = frozenset(stem(w) for w in self.rules.stopwords)
-        prepared = {i.id: [self._words(normalise(e, content.synonyms)) for e in i.examples]
+        prepared = {i.id: [[stem(w) for w in normalise(e, content.synonyms).split()] for e in i.examples]
                     for i in content.intents.values()}
-        self._idf = _idf(prepared)
+        self._idf = _idf(prepared, self._stopwords)
         self._examples = [
             self._prepare(intent, text, words)
             for intent in content.intents.values()
@@ -99,13 +99,13 @@ class Matcher:
         for index, example in enumerate(self._examples):
             for word in example.weights:
                 self._postings[word].append(index)
-        self._association = _association(prepared)
+        self._association = _association(prepared, self._stopwords)
         self._normalised_examples = [e.normalised for e in self._examples]
-        self._keywords = {i.id: self._phrases(i.keywords) for i in content.intents.values()}
+        self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in content.intents.values()}
         self._triggers = {i.id: [[self._phrases(g, keep_stopwords=True) for g in rule] for rule in i.triggers]
                           for i in content.intents.values() if i.triggers}
-        self._domain = self._phrases(tuple(self.rules.domain_terms))
-        self._offtopic = self._phrases(tuple(self.rules.offtopic_terms))
+        self._domain = self._phrases(tuple(self.rules.domain_terms), keep_stopwords=True)
+        self._offtopic = self._phrases(tuple(self.rules.offtopic_terms), keep_stopwords=True)
         phrase_words = {w for group in (self._domain, self._offtopic, *self._keywords.values(),
                                        *(g for rules in self._triggers.values() for rule in rules for g in rule))
                         for phrase in group for w in phrase.split()}
@@ -123,13 +123,15 @@ class Matcher:
         if fired:
             return Match(fired, 100.0, (Candidate(fired, 100.0, "trigger"),), urgent=True)
         words = [w for w in every_word if w not in self._stopwords]
-        sequence = " " + " ".join(words) + " "
+        sequence = " " + " ".join(every_word) + " "
         if not words:
             return Match(None, 0.0)
         has_domain = _has_any(sequence, self._domain)
         if not has_domain and _has_any(sequence, self._offtopic):
             return Match(None, 0.0)
-        ranked = self.rank(normalised, words, sequence)
+        ranked = self.rank(normalised, every_word, sequence)
+        if has_domain:  # "hi, what is PHT?" asks about PHT: the greeting is manners, not the topic
+            ranked = tuple(c for c in ranked if c.intent_id not in self.rules.social_intents)
         if not ranked:
             return Match(None, 0.0)
         best = ranked[0]
@@ -149,8 +151,8 @@ class Matcher:
         return None
 
     def rank(self, normalised: str, words: list[str], sequence: str) -> tuple[Candidate, ...]:
-        """Score every intent and return them best first (only those above zero)."""
-        query = {w: self._idf.get(w, self._unknown_weight) for w in _features(words)}
+        """Score every intent for a message's stemmed words and return them best first."""
+        query = {w: self._idf.get(w, self._unknown_weight) for w in _features(words, self._stopwords)}
         total = sum(query.values()) or 1.0
         examples = self._best_examples(query, total, normalised, len(words))
         evidence = self._evidence(query, total)
@@ -204,12 +206,16 @@ class Matcher:
 
     @property
     def _unknown_weight(self) -> float:
-        """Weight of a word no example uses: as telling as the rarest known word."""
-        return max(self._idf.values(), default=1.0)
+        """Weight of a word no example uses: as little as a word every intent uses.
+
+        Long messages carry many words the examples never use (stories, asides); weighting them
+        low keeps the topic words in charge. Off-topic messages still fail: they share no words.
+        """
+        return min(self._idf.values(), default=1.0)
 
     def _prepare(self, intent: Intent, text: str, words: list[str]) -> _Example:
         """Weight an example's words once, at load time."""
-        weights = {w: self._idf[w] for w in _features(words)}
+        weights = {w: self._idf[w] for w in _features(words, self._stopwords)}
         return _Example(intent.id, text, normalise(text, self.content.synonyms), weights, sum(weights.values()) or 1.0)
 
     def _words(self, normalised: str) -> list[str]:
@@ -236,29 +242,29 @@ class Matcher:
         return tuple(out)
 
 
-def _features(words: list[str]) -> set[str]:
-    """Words plus adjacent pairs, so 'how long' and 'long run' tell apart."""
-    pairs = {f"{a}_{b}" for a, b in zip(words, words[1:])}
-    return set(words) | pairs
+def _features(words: list[str], stopwords: frozenset[str]) -> set[str]:
+    """Meaningful words plus adjacent pairs, so 'how long' and 'long run', 'what is' and 'what can' differ."""
+    pairs = {f"{a}_{b}" for a, b in zip(words, words[1:]) if a not in stopwords or b not in stopwords}
+    return {w for w in words if w not in stopwords} | pairs
 
 
-def _idf(prepared: dict[str, list[list[str]]]) -> dict[str, float]:
+def _idf(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]) -> dict[str, float]:
     """Weight each feature by how few intents use it: a word every intent uses tells nothing."""
     intents_using: dict[str, set[str]] = defaultdict(set)
     for intent_id, examples in prepared.items():
         for words in examples:
-            for feature in _features(words):
+            for feature in _features(words, stopwords):
                 intents_using[feature].add(intent_id)
     total = len(prepared) or 1
     return {f: math.log(1 + total / len(ids)) for f, ids in intents_using.items()}
 
 
-def _association(prepared: dict[str, list[list[str]]]) -> dict[str, dict[str, float]]:
+def _association(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]) -> dict[str, dict[str, float]]:
     """For each feature, how its use splits across intents (by share of each intent's examples using it)."""
     usage: dict[str, dict[str, float]] = defaultdict(dict)
     for intent_id, examples in prepared.items():
         for words in examples:
-            for feature in _features(words):
+            for feature in _features(words, stopwords):
                 usage[feature][intent_id] = usage[feature].get(intent_id, 0.0) + 1 / len(examples)
     return {f: {i: share / sum(shares.values()) for i, share in shares.items()} for f, shares in usage.items()}
 

@@ -63,8 +63,10 @@ def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int = DEFA
 
 
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ies", "ied", "ness", "ers", "er", "ed", "es", "ly", "s")
-# "ed"/"er" endings need a longer root, or speed -> spe and never -> nev.
-_MIN_ROOT = {"ed": 4, "er": 4, "ers": 4}
+# "ed" needs a longer root, or speed -> spe.
+_MIN_ROOT = {"ed": 4}
+# "er" is stripped only after a doubled consonant (runner, jogger): number, never, other stay whole.
+_DOUBLED_ONLY = frozenset({"er", "ers"})
 
 
 def stem(word: str) -> str:
@@ -77,6 +79,8 @@ def stem(word: str) -> str:
             continue
         if suffix == "s" and root.endswith(("s", "u", "i")):
             continue  # stress, bus, pelvis
+        if suffix in _DOUBLED_ONLY and not (root[-1] == root[-2] and root[-1] not in "lsz"):
+            continue
         if suffix in ("ies", "ied"):
             return root + "y"
         if root[-1] == root[-2] and root[-1] not in "lsz":

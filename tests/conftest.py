@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,12 +39,8 @@ def mini_engine(_mini_engine_once: Engine) -> Engine:
 
 
 @pytest.fixture
-def make_content(tmp_path: Path) -> Callable[[], Path]:
-    """Copy the mini content into tmp_path and return the copy, for a test to break."""
-
-    def make(name: str = "content") -> Path:
-        target = tmp_path / name
-        shutil.copytree(MINI, target)
-        return target
-
-    return make
+def make_content(tmp_path: Path) -> Path:
+    """A fresh copy of the mini content in tmp_path, for a test to break one file of."""
+    target = tmp_path / "content"
+    shutil.copytree(MINI, target)
+    return target

@@ -58,10 +58,9 @@ def test_ampersand_in_link_is_reported() -> None:
     assert html_problems('<a href="https://x.org/?a=1&b=2">x</a>') == ["a bare '&' must be written as &amp;"]
 
 
-@pytest.mark.xfail(reason="BUG: html_problems reports a bare '&' but not a bare '<', which Telegram's HTML mode also "
-                          "requires escaped (e.g. 'keep pain < 3/10' passes check, then fails to send)", strict=True)
-def test_bare_less_than_is_reported() -> None:
-    assert html_problems("keep pain < 3/10 when you run") != []
+@pytest.mark.parametrize("text", ["keep pain < 3/10 when you run", "I <3 running", "a <"])
+def test_bare_less_than_is_reported(text: str) -> None:
+    assert html_problems(text) == ["a bare '<' must be written as &lt;"]
 
 
 def test_to_plain_drops_tags() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -135,8 +134,8 @@ def write_rules(root: Path, text: str) -> None:
         "stopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\nofftopic_terms: [knee]\n" + text)
 
 
-def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Callable[[], Path]) -> None:
-    root = make_content()
+def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Path) -> None:
+    root = make_content
     write_rules(root, "threshold: 100\n")
     match = Matcher(load_content(root)).match("what is hamstring tendinopathy")
     assert match.intent_id is None
@@ -145,8 +144,8 @@ def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Callab
     assert match.example is None
 
 
-def test_at_or_above_threshold_is_answered(make_content: Callable[[], Path]) -> None:
-    root = make_content()
+def test_at_or_above_threshold_is_answered(make_content: Path) -> None:
+    root = make_content
     write_rules(root, "threshold: 1\n")
     assert Matcher(load_content(root)).match("what is hamstring tendinopathy").intent_id == "what_is_it"
 
@@ -154,8 +153,8 @@ def test_at_or_above_threshold_is_answered(make_content: Callable[[], Path]) -> 
 # --- ambiguity ------------------------------------------------------------------
 
 @pytest.fixture
-def ambiguous_engine(make_content: Callable[[], Path]) -> Engine:
-    root = make_content()
+def ambiguous_engine(make_content: Path) -> Engine:
+    root = make_content
     (root / "intents" / "fixes.yaml").write_text(
         "id: fixes\nresponse: fixes\nexamples:\n  - how do i fix it\n  - how do i treat my sore hamstring\n")
     (root / "intents" / "rehab.yaml").write_text(
@@ -187,17 +186,17 @@ def test_addressed_social_message_in_group_is_answered(matcher: Matcher, text: s
     assert matcher.match(text, chat="group", addressed=True).intent_id is not None
 
 
-def test_naming_the_bot_counts_as_addressing_it(make_content: Callable[[], Path]) -> None:
-    root = make_content()
+def test_naming_the_bot_counts_as_addressing_it(make_content: Path) -> None:
+    root = make_content
     (root / "intents" / "greeting.yaml").write_text(
         "id: greeting\nresponse: greeting\nexamples: [hello, good morning, hello bot]\n")
     assert Matcher(load_content(root)).match("Hello BOT!", chat="group", addressed=False).intent_id == "greeting"
 
 
 @pytest.fixture
-def strict_group_matcher(make_content: Callable[[], Path]) -> Matcher:
+def strict_group_matcher(make_content: Path) -> Matcher:
     """Easy to answer in private, hard in an unaddressed group unless the message is on our topic."""
-    root = make_content()
+    root = make_content
     write_rules(root, "threshold: 5\ngroup_threshold: 6\ngroup_threshold_off_domain: 99.9\n")
     return Matcher(load_content(root))
 
@@ -226,8 +225,8 @@ def test_same_input_gives_the_same_match(mini_dir: Path, matcher: Matcher, text:
     assert matcher.match(text) == matcher.match(text) == fresh.match(text)
 
 
-def test_keyword_adds_its_bonus(make_content: Callable[[], Path]) -> None:
-    root = make_content()
+def test_keyword_adds_its_bonus(make_content: Path) -> None:
+    root = make_content
     without = Matcher(load_content(root)).match("what causes sitting pain")
     (root / "intents" / "causes.yaml").write_text(
         "id: causes\nresponse: causes\nkeywords: [sitting]\nexamples:\n  - what causes it\n  - why did i get this\n")

@@ -109,3 +109,17 @@ def test_arbitrary_python_tags_are_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "x: !!python/object/apply:os.system ['true']\n")
     with pytest.raises(ContentInvalid):
         load_yaml(path, tmp_path)
+
+
+def test_yes_no_on_off_stay_words(tmp_path: Path) -> None:
+    data = load_yaml(write(tmp_path, "stopwords: [yes, no, on, off, y, n]\nflag: true\nother: False\n"))
+    assert data["stopwords"] == ["yes", "no", "on", "off", "y", "n"]
+    assert data["flag"] is True and data["other"] is False
+
+
+def test_global_yaml_loader_is_untouched(tmp_path: Path) -> None:
+    import yaml
+
+    load_yaml(write(tmp_path, "a: {b: [1, 2]}\n"))
+    assert yaml.safe_load("a: yes\nb: {c: 1}") == {"a": True, "b": {"c": 1}}
+    assert type(yaml.safe_load("a: 1")) is dict

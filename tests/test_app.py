@@ -1,0 +1,235 @@
+"""build_application, post_init, persistence across restarts, and the error handler, offline."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import pytest
+from telegram.ext import AIORateLimiter, Application, PicklePersistence
+
+from bot import handlers
+from bot.app import COMMANDS, GroupSettingsPersistence
+from bot.engine import Engine
+from telegram_offline import (
+    ADMIN_ID,
+    BASIC_GROUP_ID,
+    GROUP_ID,
+    TOKEN,
+    USER_ID,
+    RecordingRequest,
+    build_offline,
+    callback_query,
+    group_text,
+    make_settings,
+    mini_engine,
+    my_chat_member,
+    offline_bot,
+    private_text,
+)
+
+RENDERER = mini_engine().renderer
+QUESTION = "where does it hurt"  # an exact example of the mini content's symptoms intent
+SECRET_WORDS = "zebracorn"  # a word of the user's text that must never reach a log line
+
+
+class _Unpickler(pickle.Unpickler):
+    """Read PTB's pickle file without a bot: its persistent ids stand for Bot objects (or None)."""
+
+    def persistent_load(self, pid: object) -> None:
+        return None
+
+
+def _stored_chat_ids(path: Path) -> set[int]:
+    """The chat ids the persistence file holds, read straight from the file."""
+    if not path.exists():
+        return set()
+    with path.open("rb") as file:
+        data = _Unpickler(file).load()
+    return set((data.get("chat_data") or {}).keys())
+
+
+# ---------------------------------------------------------------------------------------------- build
+
+
+def test_build_application_uses_defaults_rate_limiter_and_group_persistence(tmp_path: Path) -> None:
+    bot = build_offline(make_settings(tmp_path / "sub" / "dir"))
+    app = bot.app
+    assert isinstance(app, Application)
+    assert (tmp_path / "sub" / "dir").is_dir()  # the persistence folder is created
+    assert app.bot.token == TOKEN
+    assert app.bot.defaults is not None
+    assert app.bot.defaults.parse_mode == "HTML"
+    assert app.bot.defaults.link_preview_options.is_disabled is True
+    assert isinstance(app.bot.rate_limiter, AIORateLimiter)
+    assert isinstance(app.persistence, GroupSettingsPersistence)
+    store = app.persistence.store_data
+    assert (store.chat_data, store.user_data, store.bot_data, store.callback_data) == (True, False, False, False)
+    services = app.bot_data["services"]
+    assert isinstance(services, handlers.Services)
+    assert services.cooldown.per_minute == 6
+
+
+def test_error_handler_is_registered(tmp_path: Path) -> None:
+    app = build_offline(make_settings(tmp_path)).app
+    assert handlers.on_error in app.error_handlers
+
+
+# ---------------------------------------------------------------------------------------------- post_init
+
+
+async def test_post_init_sets_the_command_menu_and_logs_the_username(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.app")
+    async with offline_bot(tmp_path) as bot:
+        assert not bot.request.calls_to("setMyCommands")  # only run_polling runs post_init
+        await bot.post_init()
+        [menu] = bot.request.calls_to("setMyCommands")
+        assert [c["command"] for c in menu["commands"]] == ["start", "help", "topics", "privacy", "settings"]
+        assert [(c["command"], c["description"]) for c in menu["commands"]] == list(COMMANDS)
+        assert bot.app.bot_data["services"].engine.bot_username == "painbot"
+    started = [r.getMessage() for r in caplog.records if r.name == "bot.app" and "started" in r.getMessage()]
+    assert len(started) == 1
+    assert "@painbot" in started[0]
+    assert "mode=polling" in started[0]
+
+
+async def test_post_init_tells_the_engine_the_real_username(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, engine=Engine(mini_engine().content, bot_username="placeholder")) as bot:
+        await bot.post_init()
+        assert bot.app.bot_data["services"].engine.bot_username == "painbot"
+
+
+# ---------------------------------------------------------------------------------------------- persistence
+
+
+async def test_auto_mode_survives_a_restart(tmp_path: Path) -> None:
+    request = RecordingRequest({(GROUP_ID, ADMIN_ID): "administrator"})
+    async with offline_bot(tmp_path, request=request) as first:
+        await first.feed(callback_query("auto:on", ADMIN_ID, GROUP_ID))
+        assert first.app.chat_data[GROUP_ID]["auto"] is True
+    assert GROUP_ID in _stored_chat_ids(tmp_path / "state.pickle")
+
+    async with offline_bot(tmp_path) as second:
+        assert second.app.chat_data[GROUP_ID]["auto"] is True
+        await second.feed(group_text(QUESTION))  # unaddressed, answered only in auto mode
+        assert [c["text"] for c in second.sent()] == [RENDERER.answer("symptoms", "group").text]
+
+
+async def test_auto_mode_off_also_survives_a_restart(tmp_path: Path) -> None:
+    request = RecordingRequest({(GROUP_ID, ADMIN_ID): "administrator"})
+    async with offline_bot(tmp_path, request=request) as first:
+        await first.feed(callback_query("auto:on", ADMIN_ID, GROUP_ID))
+    request = RecordingRequest({(GROUP_ID, ADMIN_ID): "administrator"})
+    async with offline_bot(tmp_path, request=request) as second:
+        await second.feed(callback_query("auto:off", ADMIN_ID, GROUP_ID))
+    async with offline_bot(tmp_path) as third:
+        assert third.app.chat_data[GROUP_ID]["auto"] is False
+        await third.feed(group_text(QUESTION))
+        assert third.request.outgoing() == []
+
+
+async def test_group_intro_is_not_repeated_after_a_restart(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path) as first:
+        await first.feed(my_chat_member(BASIC_GROUP_ID))
+        assert len(first.sent()) == 1
+    async with offline_bot(tmp_path) as second:
+        await second.feed(my_chat_member(BASIC_GROUP_ID, "left", "member"))
+        assert second.request.outgoing() == []
+
+
+async def test_private_chats_are_never_written_to_the_persistence_file(tmp_path: Path) -> None:
+    request = RecordingRequest({(GROUP_ID, ADMIN_ID): "administrator"})
+    async with offline_bot(tmp_path, request=request) as bot:
+        await bot.feed(callback_query("auto:on", ADMIN_ID, GROUP_ID))  # so that the file exists
+        await bot.feed(private_text("/start"), private_text(QUESTION), private_text("/settings"),
+                       private_text("/privacy", user_id=USER_ID + 1), callback_query("t:causes"),
+                       my_chat_member(USER_ID, "kicked", "member", by=USER_ID))
+        # even if a handler ever stored something about a person, it must not reach the file
+        bot.app.chat_data[USER_ID]["something"] = "personal"
+        await bot.app.update_persistence()
+    stored = _stored_chat_ids(tmp_path / "state.pickle")
+    assert stored == {GROUP_ID}
+    assert all(chat_id < 0 for chat_id in stored)
+
+
+async def test_group_settings_persistence_filters_private_and_empty_data(tmp_path: Path) -> None:
+    persistence = GroupSettingsPersistence(tmp_path / "p.pickle")
+    await persistence.update_chat_data(USER_ID, {"auto": True})
+    await persistence.update_chat_data(GROUP_ID, {})
+    assert not (tmp_path / "p.pickle").exists()
+    await persistence.update_chat_data(GROUP_ID, {"auto": True})
+    assert _stored_chat_ids(tmp_path / "p.pickle") == {GROUP_ID}
+    reloaded = PicklePersistence(tmp_path / "p.pickle")
+    assert await reloaded.get_chat_data() == {GROUP_ID: {"auto": True}}
+
+
+# ---------------------------------------------------------------------------------------------- error handler
+
+
+def _all_log_text(caplog: pytest.LogCaptureFixture) -> str:
+    """Every captured record as a formatter would print it, tracebacks included."""
+    formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    return "\n".join(formatter.format(record) for record in caplog.records)
+
+
+async def test_blocked_by_the_user_is_logged_at_info_without_the_text(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    async with offline_bot(tmp_path) as bot:
+        bot.request.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+        await bot.feed(private_text(f"{QUESTION} {SECRET_WORDS}"))  # must not raise
+        assert bot.request.calls_to("sendMessage")
+    mine = [r for r in caplog.records if r.name == "bot.handlers" and "unreachable" in r.getMessage()]
+    assert len(mine) == 1
+    assert mine[0].levelno == logging.INFO
+    assert "blocked" in mine[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert SECRET_WORDS not in _all_log_text(caplog)
+
+
+async def test_the_bot_carries_on_after_a_failed_update(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path) as bot:
+        bot.request.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", times=1)
+        await bot.feed(private_text(QUESTION), private_text("/privacy"))
+        assert len(bot.sent()) == 2  # the second went through
+
+
+@pytest.mark.parametrize("code, description", [(400, "Bad Request: can't parse entities"),
+                                                (500, "Internal Server Error")])
+async def test_other_telegram_errors_are_logged_at_error_without_the_text(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, code: int, description: str) -> None:
+    caplog.set_level(logging.INFO)
+    async with offline_bot(tmp_path) as bot:
+        bot.request.fail("sendMessage", code, description)
+        await bot.feed(private_text(f"{QUESTION} {SECRET_WORDS}"))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["bot.handlers"]
+    assert errors[0].levelno == logging.ERROR
+    assert errors[0].exc_info is not None
+    assert SECRET_WORDS not in _all_log_text(caplog)
+
+
+async def test_a_crash_in_a_handler_is_logged_at_error_without_the_text(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: Engine, text: str, chat: str = "private", addressed: bool = False) -> None:
+        raise RuntimeError("matcher exploded")
+
+    monkeypatch.setattr(Engine, "decide", broken)
+    caplog.set_level(logging.INFO)
+    async with offline_bot(tmp_path) as bot:
+        await bot.feed(group_text(f"@painbot {QUESTION} {SECRET_WORDS}"))
+        assert bot.request.outgoing() == []
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].name == "bot.handlers"
+    assert "matcher exploded" in _all_log_text(caplog)  # the traceback is there
+    assert SECRET_WORDS not in _all_log_text(caplog)
+
+
+async def test_network_failure_is_logged_at_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    async with offline_bot(tmp_path) as bot:
+        bot.request.raise_on("sendMessage", ConnectionResetError("connection reset"))
+        await bot.feed(private_text("/start"))
+    assert [r.name for r in caplog.records if r.levelno >= logging.ERROR] == ["bot.handlers"]

@@ -1,0 +1,105 @@
+"""The per-group reply budget: a sliding one-minute window, on a fake clock and through the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.cooldown import Cooldown
+from telegram_offline import BASIC_GROUP_ID, GROUP_ID, MEMBER_ID, USER_ID, group_text, offline_bot, private_text
+
+QUESTION = "where does it hurt"  # an exact example of the mini content
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_allows_up_to_the_budget_then_refuses() -> None:
+    clock = FakeClock()
+    cooldown = Cooldown(3, clock)
+    assert [cooldown.allow(GROUP_ID) for _ in range(5)] == [True, True, True, False, False]
+
+
+def test_window_slides_after_sixty_seconds() -> None:
+    clock = FakeClock()
+    cooldown = Cooldown(2, clock)
+    assert cooldown.allow(GROUP_ID)
+    clock.advance(30)
+    assert cooldown.allow(GROUP_ID)
+    assert not cooldown.allow(GROUP_ID)
+    clock.now = 1059.5  # 59.5 s after the first reply: still inside the window
+    assert not cooldown.allow(GROUP_ID)
+    clock.now = 1060.0  # 60 s after the first: it has left the window, the second has not
+    assert cooldown.allow(GROUP_ID)
+    assert not cooldown.allow(GROUP_ID)
+    clock.now = 1090.0  # 60 s after the second
+    assert cooldown.allow(GROUP_ID)
+    assert not cooldown.allow(GROUP_ID)
+
+
+def test_refusals_do_not_use_up_the_budget() -> None:
+    clock = FakeClock()
+    cooldown = Cooldown(1, clock)
+    assert cooldown.allow(GROUP_ID)
+    for _ in range(10):
+        clock.advance(5)
+        assert not cooldown.allow(GROUP_ID)
+    clock.advance(10)  # 60 s after the only reply sent
+    assert cooldown.allow(GROUP_ID)
+
+
+def test_chats_are_independent() -> None:
+    clock = FakeClock()
+    cooldown = Cooldown(1, clock)
+    assert cooldown.allow(GROUP_ID)
+    assert not cooldown.allow(GROUP_ID)
+    assert cooldown.allow(BASIC_GROUP_ID)
+    assert not cooldown.allow(BASIC_GROUP_ID)
+    clock.advance(60)
+    assert cooldown.allow(GROUP_ID) and cooldown.allow(BASIC_GROUP_ID)
+
+
+def test_a_long_quiet_spell_empties_the_window() -> None:
+    clock = FakeClock()
+    cooldown = Cooldown(2, clock)
+    assert cooldown.allow(GROUP_ID) and cooldown.allow(GROUP_ID)
+    clock.advance(3600)
+    assert cooldown.allow(GROUP_ID) and cooldown.allow(GROUP_ID)
+    assert not cooldown.allow(GROUP_ID)
+
+
+def test_uses_a_monotonic_clock_by_default() -> None:
+    cooldown = Cooldown(1)
+    assert cooldown.allow(GROUP_ID)
+    assert not cooldown.allow(GROUP_ID)
+
+
+# ---------------------------------------------------------------------------------------------- in the app
+
+
+async def test_third_addressed_question_in_a_minute_gets_no_reply(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, group_replies_per_minute=2) as bot:
+        for _ in range(3):
+            await bot.feed(group_text(f"@painbot {QUESTION}", GROUP_ID, MEMBER_ID))
+        assert len(bot.sent()) == 2
+        # another group and private chats have their own budget (private: none at all)
+        await bot.feed(group_text(f"@painbot {QUESTION}", BASIC_GROUP_ID, MEMBER_ID))
+        for _ in range(3):
+            await bot.feed(private_text(QUESTION, USER_ID))
+        assert [c["chat_id"] for c in bot.sent()[2:]] == [BASIC_GROUP_ID] + [USER_ID] * 3
+
+
+async def test_group_budget_comes_from_settings(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, group_replies_per_minute=1) as bot:
+        assert bot.app.bot_data["services"].cooldown.per_minute == 1
+        await bot.feed(group_text(f"@painbot {QUESTION}"), group_text(f"@painbot {QUESTION}"))
+        assert len(bot.sent()) == 1

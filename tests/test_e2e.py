@@ -1,0 +1,376 @@
+"""End to end: `painbot run` as a real subprocess against the Bot API stand-in on 127.0.0.1.
+
+Each test starts the real console script with a clean environment (see tests/e2e_support.py),
+drives it only through the stand-in (what Telegram would send) and checks what it called and
+logged.  Every wait is bounded; every process is stopped in a finally.  The content is the small
+deterministic tests/data/mini, so nothing here depends on the shipped content.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.app import COMMANDS
+from bot.engine import Engine
+from tests.e2e_support import (
+    MINI,
+    TOKEN,
+    TOKEN_SECRET,
+    BotProcess,
+    bot_env,
+    free_port,
+    running_bot,
+    sends_to,
+    start_process,
+    update_message,
+    wait_until,
+)
+from tests.telegram_standin import BotApiStandIn
+
+PRIVATE = 1001
+GROUP = -1001234567890
+STARTED = re.compile(r"painbot started as @painbot, mode=(\w+), content loaded \((\d+) intents\)")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    """The same content the bot runs on, to compute the replies we expect."""
+    return Engine.load(MINI)
+
+
+@pytest.fixture
+def standin():
+    with BotApiStandIn(TOKEN) as s:
+        yield s
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """The bot's cwd (no .env there) with its data dir inside."""
+    return tmp_path
+
+
+def assert_clean_run(bot: BotProcess) -> None:
+    """Exit code 0, nothing logged at ERROR or CRITICAL, no traceback."""
+    assert bot.exit_code == 0, bot.describe()
+    bad = [line for level, _name, line in bot.log_records() if level in ("ERROR", "CRITICAL")]
+    assert not bad, "\n".join(bad)
+    assert "Traceback" not in bot.stderr(), bot.describe()
+
+
+def updates_of(standin: BotApiStandIn, update_id: int) -> dict | None:
+    """The whole update as the bot fetched it."""
+    for entry in standin.call_log:
+        if entry["method"] == "getUpdates" and entry["ok"]:
+            for update in entry["result"]:
+                if update["update_id"] == update_id:
+                    return update
+    return None
+
+
+def nonblank_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# ------------------------------------------------------------------------------------------ 1
+
+
+def test_private_conversation_with_buttons(standin, workdir, engine):
+    with running_bot(standin, workdir) as bot:
+        standin.command("/start")
+        (welcome,) = standin.wait_for_sent(1, PRIVATE)
+        assert welcome["text"] == engine.renderer.text("greeting")
+        assert welcome["parse_mode"] == "HTML"
+        rows = welcome["reply_markup"]["inline_keyboard"]
+        data = [button["callback_data"] for row in rows for button in row]
+        assert data and all(d.startswith("t:") for d in data)
+        assert {d[2:] for d in data} <= set(engine.content.intents)
+        assert "t:causes" in data
+
+        question = "how long will it take to heal"
+        standin.private_message(question)
+        answer = standin.wait_for_sent(2, PRIVATE)[1]
+        assert answer["parse_mode"] == "HTML"
+        assert answer["text"] == engine.reply(question).text
+        assert "<b>Recovery time</b>" in answer["text"]
+        shown = standin.sent_messages(PRIVATE)[1]  # what the user sees: HTML parsed by "Telegram"
+        assert shown["text"].startswith("Recovery time answer.")
+        assert {"type": "bold", "offset": 0, "length": len("Recovery time")} in shown["entities"]
+
+        welcome_id = standin.sent_messages(PRIVATE)[0]["message_id"]
+        press = standin.callback_query("t:causes", message_id=welcome_id, chat_id=PRIVATE)
+        full = standin.wait_for_sent(3, PRIVATE)[2]
+        query_id = updates_of(standin, press)["callback_query"]["id"]
+        answered = [(e["params"], e["ok"]) for e in standin.call_log if e["method"] == "answerCallbackQuery"]
+        assert answered == [({"callback_query_id": query_id}, True)]
+        expected = engine.renderer.answer("causes", "private")
+        assert full["text"] == expected.text and full["parse_mode"] == "HTML"
+        related = [b["callback_data"] for row in full["reply_markup"]["inline_keyboard"] for b in row]
+        assert related == ["t:" + b.intent_id for b in expected.buttons]
+    assert_clean_run(bot)
+
+
+# ------------------------------------------------------------------------------------------ 2
+
+
+def test_group_unaddressed_is_silent_and_mention_is_answered(workdir, engine):
+    with BotApiStandIn(TOKEN, privacy_mode=False) as standin, running_bot(standin, workdir) as bot:
+        unaddressed = standin.group_message("what causes it", chat_id=GROUP, user_id=2001)
+        addressed = standin.group_message("@painbot what causes it", chat_id=GROUP, user_id=2002)
+        assert unaddressed and addressed  # privacy mode off: both are delivered
+        (reply,) = standin.wait_for_sent(1, GROUP)
+        time.sleep(0.3)  # a late reply to the unaddressed message would be a bug too
+        assert update_message(standin, unaddressed) is not None, "the bot never fetched the chatter"
+        assert len(sends_to(standin, GROUP)) == 1, sends_to(standin, GROUP)
+        addressed_id = update_message(standin, addressed)["message_id"]
+        assert reply["reply_parameters"]["message_id"] == addressed_id
+        (shown,) = standin.sent_messages(GROUP)
+        assert shown["reply_to_message"]["message_id"] == addressed_id
+        assert reply["parse_mode"] == "HTML"
+        assert reply["text"] == engine.reply("@painbot what causes it", "group").text
+    assert_clean_run(bot)
+
+
+# ------------------------------------------------------------------------------------------ 3
+
+
+def test_start_up_sets_commands_deletes_webhook_and_says_so(standin, workdir, engine):
+    with running_bot(standin, workdir) as bot:
+        methods = [m for m, _ in standin.calls]
+        assert "deleteWebhook" in methods
+        assert methods.index("deleteWebhook") < methods.index("getUpdates")
+        commands = [c["command"] for c in standin.commands()]
+        assert commands == ["start", "help", "topics", "privacy", "settings"]
+        assert commands == [name for name, _ in COMMANDS]
+        assert all(c["description"] for c in standin.commands())
+        line = wait_until(lambda: STARTED.search(bot.stderr()), timeout=5, message="start-up log line")
+        assert line.group(1) == "polling"
+        assert int(line.group(2)) == len(engine.content.intents)
+    assert_clean_run(bot)
+
+
+# ------------------------------------------------------------------------------------------ 4
+
+
+def test_sigterm_exits_cleanly_and_quickly(standin, workdir):
+    with running_bot(standin, workdir) as bot:
+        standin.private_message("what causes it")
+        standin.wait_for_sent(1, PRIVATE)
+        t0 = time.monotonic()
+        code = bot.terminate(timeout=10)
+        elapsed = time.monotonic() - t0
+    assert code == 0, bot.describe()
+    assert elapsed < 5, f"took {elapsed:.1f}s to stop after SIGTERM"
+    assert_clean_run(bot)
+
+
+# ------------------------------------------------------------------------------------------ 5
+
+
+class SlowSendStandIn(BotApiStandIn):
+    """The stand-in with some latency on sendMessage, so a burst takes a while to answer."""
+
+    send_delay = 0.1
+
+    def _m_sendMessage(self, p: dict) -> dict:  # noqa: N802
+        time.sleep(self.send_delay)
+        return super()._m_sendMessage(p)
+
+
+def test_restart_mid_burst_loses_nothing(workdir):
+    users = list(range(3001, 3016))
+    with SlowSendStandIn(TOKEN) as standin:
+        with running_bot(standin, workdir, name="first") as first:
+            ids = [standin.private_message("how long will it take to heal", user_id=u) for u in users]
+            standin.wait_for(lambda _: any(standin.sent(u) for u in users), timeout=10)
+            answered_before = sum(1 for u in users if standin.sent(u))
+            first.terminate(timeout=15)
+        assert first.exit_code == 0, first.describe()
+
+        with running_bot(standin, workdir, name="second") as second:
+            standin.wait_for(lambda _: all(standin.sent(u) for u in users), timeout=20)
+            standin.wait_for(lambda _: standin.confirmed_offset > max(ids), timeout=10)
+            assert standin.pending_updates() == 0
+        assert_clean_run(second)
+
+    replies = Counter({u: len(standin.sent(u)) for u in users})
+    assert all(replies[u] >= 1 for u in users), replies
+    duplicates = {u: n for u, n in replies.items() if n > 1}
+    if duplicates:
+        warnings.warn(f"restart mid-burst: duplicate replies {duplicates} "
+                      f"({answered_before} of {len(users)} answered before SIGTERM)", stacklevel=1)
+
+
+# ------------------------------------------------------------------------------------------ 6
+
+
+def _private_update(user_id: int, text: str, message_id: int = 1) -> dict:
+    user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+    return {"message": {"message_id": message_id, "from": user, "date": int(time.time()), "text": text,
+                        "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]}}}
+
+
+def test_webhook_mode(standin, workdir):
+    port, secret = free_port(), "s3cret-value"
+    url = f"http://127.0.0.1:{port}/painbot-hook"
+    env = {"PAINBOT_WEBHOOK_LISTEN": "127.0.0.1", "PAINBOT_WEBHOOK_PORT": str(port),
+           "PAINBOT_WEBHOOK_SECRET": secret}
+    with running_bot(standin, workdir, args=("run", "--webhook", url), extra_env=env, webhook_port=port) as bot:
+        hook = standin.webhook
+        assert hook is not None and hook["url"] == url and hook["secret_token"] == secret
+        assert "getUpdates" not in [m for m, _ in standin.calls]
+
+        standin.private_message("what causes it", user_id=4001)
+        (reply,) = standin.wait_for_sent(1, 4001)
+        assert "<b>Causes</b>" in reply["text"]
+        delivered = [d for d in standin.webhook_deliveries if d["ok"]]
+        assert delivered and delivered[0]["status"] == 200 and delivered[0]["url"] == url
+
+        assert standin.post_to_webhook(_private_update(4002, "what causes it"), secret="wrong-secret") == 403
+        assert standin.post_to_webhook(_private_update(4003, "what causes it"), secret=None) == 403
+        standin.add_chat(4004)
+        assert standin.post_to_webhook(_private_update(4004, "what causes it"), secret=secret) == 200
+        standin.wait_for_sent(1, 4004)
+        standin.private_message("what causes it", user_id=4005)  # barrier: answered after the rest
+        standin.wait_for_sent(1, 4005)
+        assert sends_to(standin, 4002) == [] and sends_to(standin, 4003) == []
+        assert bot.terminate(timeout=10) == 0, bot.describe()
+    assert_clean_run(bot)
+    assert secret not in bot.output()
+
+
+# ------------------------------------------------------------------------------------------ 7
+
+
+def test_token_never_logged_at_debug_with_retries_and_blocked_chat(standin, workdir):
+    with running_bot(standin, workdir, log_level="DEBUG") as bot:
+        standin.command("/start")
+        standin.private_message("how long will it take to heal")
+        standin.wait_for_sent(2, PRIVATE)
+        standin.fail_next("sendMessage", 429, retry_after=1, chat_id=5001)
+        standin.private_message("what causes it", user_id=5001)
+        standin.private_message("what causes it", user_id=5002)
+        standin.user_blocks_bot(5002)
+        standin.wait_for_sent(1, 5001, timeout=15)
+        standin.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == 5002 for m, p in calls))
+        time.sleep(0.3)  # let the handlers log what happened
+    outcomes_5001 = [e["ok"] for e in standin.call_log if e["method"] == "sendMessage"
+                     and e["params"].get("chat_id") == 5001]
+    assert outcomes_5001 == [False, True], "the 429 was not retried by the rate limiter"
+    blocked = [e for e in standin.call_log if e["method"] == "sendMessage" and e["params"].get("chat_id") == 5002]
+    assert blocked and blocked[-1]["error"]["error_code"] == 403
+    out = bot.output()
+    assert "sendMessage" in out and "getUpdates" in out  # DEBUG really logged the API traffic
+    assert TOKEN not in out
+    assert TOKEN_SECRET not in out
+    assert_clean_run(bot)
+
+
+def test_generated_webhook_secret_and_token_never_logged(standin, workdir):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/painbot-hook"
+    env = {"PAINBOT_WEBHOOK_LISTEN": "127.0.0.1", "PAINBOT_WEBHOOK_PORT": str(port)}
+    with running_bot(standin, workdir, args=("run", "--webhook", url), extra_env=env, webhook_port=port,
+                     log_level="DEBUG") as bot:
+        secret = standin.webhook["secret_token"]
+        assert secret and len(secret) >= 32  # random per run when PAINBOT_WEBHOOK_SECRET is empty
+        standin.private_message("what causes it", user_id=5101)
+        standin.wait_for_sent(1, 5101)
+        assert standin.post_to_webhook(_private_update(5102, "hi"), secret="not-it") == 403
+    out = bot.output()
+    assert "setWebhook" in out
+    for needle in (TOKEN, TOKEN_SECRET, secret):
+        assert needle not in out
+    assert_clean_run(bot)
+
+
+def test_user_texts_not_logged_at_info(workdir):
+    texts = ["how long will it take to heal zanzibar", "my aubergine question nobody can answer",
+             "@painbot what causes it marzipan", "chatter about quokkas in the group"]
+    with BotApiStandIn(TOKEN, privacy_mode=False) as standin, \
+            running_bot(standin, workdir, log_level="INFO") as bot:
+        standin.private_message(texts[0], user_id=5201)
+        standin.private_message(texts[1], user_id=5202)
+        standin.group_message(texts[3], chat_id=GROUP)
+        standin.group_message(texts[2], chat_id=GROUP)
+        standin.wait_for(lambda _: standin.sent(5201) and standin.sent(5202) and standin.sent(GROUP))
+        time.sleep(0.3)
+    out = bot.output()
+    assert "answered chat=private" in out  # INFO logging works, it just leaves texts out
+    for text, word in zip(texts, ("zanzibar", "aubergine", "marzipan", "quokkas"), strict=True):
+        assert word in text and word not in out, f"user text logged at INFO: {text!r}"
+    assert TOKEN not in out
+    assert_clean_run(bot)
+
+
+# ------------------------------------------------------------------------------------------ 8
+
+
+def _run_to_exit(standin: BotApiStandIn | None, workdir: Path, extra: dict, timeout: float = 15.0
+                 ) -> tuple[BotProcess, float]:
+    env = bot_env(standin, workdir / "data", extra={"PAINBOT_LOG_LEVEL": None, **extra})
+    bot = start_process(["run"], env, workdir)
+    t0 = time.monotonic()
+    try:
+        bot.wait(timeout)
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        pytest.fail(f"painbot did not exit within {timeout}s\n{bot.describe()}")
+    finally:
+        bot.kill()
+    return bot, time.monotonic() - t0
+
+
+def test_wrong_token_is_one_clear_line(standin, workdir):
+    wrong = "7712345678:AAWrongWrongWrongWrongWrongWrongWro"
+    bot, elapsed = _run_to_exit(standin, workdir, {"TELEGRAM_BOT_TOKEN": wrong})
+    assert [m for m, _ in standin.calls] == ["getMe"]  # refused with 401 at once
+    assert bot.exit_code not in (0, None), bot.describe()
+    assert elapsed < 8
+    err = bot.stderr()
+    assert "Traceback" not in err
+    lines = nonblank_lines(err)
+    assert len(lines) == 1, err
+    assert "token" in lines[0].lower() and lines[0].startswith("painbot:")
+    assert wrong not in bot.output() and wrong.split(":")[1] not in bot.output()
+
+
+def test_unreachable_api_is_one_clear_line(workdir):
+    closed = f"http://127.0.0.1:{free_port()}/bot"
+    bot, elapsed = _run_to_exit(None, workdir, {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": closed})
+    assert bot.exit_code not in (0, None), bot.describe()
+    assert elapsed < 8
+    err = bot.stderr()
+    assert "Traceback" not in err
+    lines = nonblank_lines(err)
+    assert len(lines) == 1, err
+    assert lines[0].startswith("painbot:") and closed in lines[0]
+    assert TOKEN not in bot.output()
+
+
+# ------------------------------------------------------------------------------------------ 9
+
+
+def test_no_token_opens_the_terminal_chat(workdir, engine):
+    env = bot_env(None, workdir / "data", extra={"PAINBOT_LOG_LEVEL": None})
+    bot = start_process(["run"], env, workdir, stdin=subprocess.PIPE)
+    try:
+        bot.proc.communicate(input=b"how long will it take to heal\n", timeout=15)
+        bot.exit_code = bot.proc.returncode
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"terminal chat did not end on EOF\n{bot.describe()}")
+    finally:
+        bot.kill()
+    assert bot.exit_code == 0, bot.describe()
+    out = bot.stdout()
+    assert "No TELEGRAM_BOT_TOKEN is set" in out and "terminal" in out
+    assert out.index("terminal") < out.index("Recovery time answer.")
+    assert engine.reply("how long will it take to heal").plain() in out
+    assert "Traceback" not in bot.stderr()

@@ -1,0 +1,79 @@
+"""The whole pipeline: normalise -> match -> render, and who counts as addressing the bot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.yamlsource import ContentInvalid
+
+
+def test_private_messages_are_always_addressed(mini_engine: Engine) -> None:
+    assert mini_engine.decide("hello").intent_id == "greeting"
+
+
+def test_unaddressed_greeting_in_a_group_is_ignored(mini_engine: Engine) -> None:
+    assert mini_engine.decide("hello", chat="group").intent_id is None
+
+
+@pytest.mark.parametrize("text", ["@painbot hello", "hello @painbot", "@PainBot Hello!"])
+def test_mention_in_a_group_counts_as_addressed(mini_engine: Engine, text: str) -> None:
+    assert mini_engine.decide(text, chat="group").intent_id == "greeting"
+
+
+def test_mention_of_a_longer_username_does_not_count(mini_engine: Engine) -> None:
+    assert mini_engine.decide("@painbot_fan hello", chat="group").intent_id is None
+
+
+def test_reply_to_the_bot_counts_as_addressed(mini_engine: Engine) -> None:
+    assert mini_engine.decide("hello", chat="group", addressed=True).intent_id == "greeting"
+
+
+def test_with_username_uses_the_real_bot_name(mini_engine: Engine) -> None:
+    renamed = mini_engine.with_username("hamstring_help_bot")
+    assert renamed.bot_username == "hamstring_help_bot"
+    assert renamed.decide("@hamstring_help_bot hello", chat="group").intent_id == "greeting"
+    assert renamed.decide("@painbot hello", chat="group").intent_id is None
+    assert mini_engine.bot_username == "painbot"
+
+
+def test_with_username_keeps_content_and_emergency_number(mini_dir: Path) -> None:
+    engine = Engine.load(mini_dir, emergency_number="112").with_username("other_bot")
+    assert engine.emergency_number == "112"
+    assert "Call 112 now." in engine.reply("my groin is numb").text
+
+
+def test_reply_renders_for_the_chat(mini_engine: Engine) -> None:
+    assert mini_engine.reply("where does it hurt", chat="group", addressed=True).text == "Short symptoms"
+    assert mini_engine.reply("where does it hurt").text.startswith("<b>Symptoms</b>")
+
+
+def test_red_flag_reply_is_urgent_everywhere(mini_engine: Engine) -> None:
+    for chat in ("private", "group"):
+        reply = mini_engine.reply("my groin is numb, how long will it take to heal?", chat=chat)
+        assert (reply.kind, reply.buttons) == ("urgent", ())
+
+
+def test_unknown_message_gets_the_fallback(mini_engine: Engine) -> None:
+    reply = mini_engine.reply("asdf qwer zxcv")
+    assert reply.kind == "fallback" and reply.buttons
+
+
+def test_ambiguous_message_asks_which_was_meant(make_content: Path) -> None:
+    root = make_content
+    (root / "intents" / "fixes.yaml").write_text(
+        "id: fixes\nresponse: fixes\nexamples:\n  - how do i fix it\n  - how do i treat my sore hamstring\n")
+    (root / "intents" / "rehab.yaml").write_text(
+        "id: rehab\nresponse: rehab\nexamples:\n  - what exercises should i do\n  - how do i treat my tight hamstring\n")
+    reply = Engine.load(root).reply("how do I treat my hamstring")
+    assert reply.kind == "ambiguous"
+    assert {b.intent_id for b in reply.buttons} == {"fixes", "rehab"}
+
+
+def test_load_refuses_broken_content(make_content: Path) -> None:
+    root = make_content
+    (root / "responses" / "fallback.yaml").unlink()
+    with pytest.raises(ContentInvalid, match="response 'fallback' is missing"):
+        Engine.load(root)

@@ -1,0 +1,163 @@
+"""Measuring the matcher on a labelled file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.evaluation import Labelled, Report, evaluate, format_report, load_labelled
+from bot.yamlsource import ContentInvalid
+
+LABELLED = """\
+- text: what causes it
+  intent: causes
+- text: my groin is numb
+  intent: [red_flags, symptoms]
+- text: my knee hurts
+  intent: null
+- text: asdf qwer zxcv
+- text: what causes it?
+  intent: fixes
+- text: hello
+  chat: group
+- text: how do i fix it
+  intent: fixes
+  chat: private
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "labelled.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def items(tmp_path: Path) -> list[Labelled]:
+    return load_labelled(write(tmp_path, LABELLED))
+
+
+@pytest.fixture
+def report(mini_engine: Engine, items: list[Labelled]) -> Report:
+    return evaluate(mini_engine, items)
+
+
+# --- reading labelled files -------------------------------------------------------
+
+def test_labels_may_be_a_string_a_list_or_null(items: list[Labelled]) -> None:
+    assert [i.expected for i in items] == [("causes",), ("red_flags", "symptoms"), (), (), ("fixes",), (), ("fixes",)]
+
+
+def test_chat_defaults_to_private(items: list[Labelled]) -> None:
+    assert [i.chat for i in items] == ["private"] * 5 + ["group", "private"]
+
+
+def test_each_entry_remembers_its_line(items: list[Labelled]) -> None:
+    assert [i.line for i in items] == [1, 3, 5, 7, 8, 10, 12]
+    assert items[0].text == "what causes it"
+
+
+def test_bad_chat_value_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "- text: hello\n- text: what causes it\n  intent: causes\n  chat: channel\n")
+    with pytest.raises(ContentInvalid) as caught:
+        load_labelled(path)
+    assert [str(e) for e in caught.value.errors] == [f"{path}:4: chat must be private or group, not 'channel'"]
+
+
+def test_entry_without_text_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "- text: hello\n- intent: causes\n- text: [a, b]\n")
+    with pytest.raises(ContentInvalid) as caught:
+        load_labelled(path)
+    assert [str(e) for e in caught.value.errors] == [f"{path}:2: entry needs a 'text'", f"{path}:3: entry needs a 'text'"]
+
+
+@pytest.mark.xfail(reason="BUG: load_labelled reports an entry that is not a mapping (e.g. '- just a string') "
+                          "at line 1 instead of its own line; the list's line_of(index) is not used", strict=True)
+def test_entry_that_is_not_a_mapping_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "- text: hello\n- text: bye\n- just a string\n")
+    with pytest.raises(ContentInvalid) as caught:
+        load_labelled(path)
+    assert [str(e) for e in caught.value.errors] == [f"{path}:3: entry needs a 'text'"]
+
+
+def test_every_bad_entry_is_reported_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "- intent: causes\n- text: a\n  chat: dm\n- text: b\n  chat: 5\n")
+    with pytest.raises(ContentInvalid) as caught:
+        load_labelled(path)
+    assert [e.line for e in caught.value.errors] == [1, 3, 5]
+
+
+def test_file_that_is_not_a_list_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ContentInvalid, match="expected a list"):
+        load_labelled(write(tmp_path, "text: hello\n"))
+
+
+def test_syntax_error_in_labelled_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ContentInvalid, match=":2: YAML syntax"):
+        load_labelled(write(tmp_path, "- text: a\n- text: b: c\n"))
+
+
+# --- figures ----------------------------------------------------------------------
+
+def test_in_scope_accuracy(report: Report) -> None:
+    assert report.in_scope == (3, 4)  # "what causes it?" labelled fixes is the miss
+
+
+def test_nulls_rejected(report: Report) -> None:
+    assert report.nulls == (3, 3)  # knee, nonsense, unaddressed group greeting
+
+
+def test_red_flag_recall(report: Report) -> None:
+    assert report.red_flags == (1, 1)
+
+
+def test_any_listed_intent_counts_as_correct(report: Report) -> None:
+    outcome = report.outcomes[1]
+    assert outcome.predicted == "red_flags" and outcome.correct
+
+
+def test_confused_pairs(report: Report) -> None:
+    assert report.confused() == [(("fixes", "causes"), 1)]
+
+
+def test_per_intent_counts(report: Report) -> None:
+    rows = {label: (hits, predicted, gold) for label, hits, predicted, gold in report.per_intent()}
+    assert rows["causes"] == (1, 2, 1)
+    assert rows["fixes"] == (1, 1, 2)
+    assert rows["(none)"] == (3, 3, 3)
+
+
+def test_missed_red_flag_lowers_recall(mini_engine: Engine, tmp_path: Path) -> None:
+    items = load_labelled(write(tmp_path, "- text: hello\n  intent: red_flags\n- text: my groin is numb\n"
+                                          "  intent: red_flags\n"))
+    assert evaluate(mini_engine, items).red_flags == (1, 2)
+
+
+def test_empty_report_counts_as_full_marks() -> None:
+    text = format_report(Report())
+    assert "0/0" in text and "100.0%" in text
+
+
+# --- the printed report ------------------------------------------------------------
+
+def test_report_has_the_three_headline_lines(report: Report) -> None:
+    lines = format_report(report).splitlines()
+    assert lines[0].split() == ["messages", "7"]
+    assert lines[1].startswith("in-scope accuracy") and "3/4" in lines[1] and "75.0%" in lines[1]
+    assert lines[2].startswith("nulls rejected") and "3/3" in lines[2] and "100.0%" in lines[2]
+    assert lines[3].startswith("red-flag recall") and "1/1" in lines[3] and "100.0%" in lines[3]
+
+
+def test_report_lists_confused_pairs(report: Report) -> None:
+    text = format_report(report)
+    assert "most confused (expected -> got):" in text
+    assert "  fixes -> causes: 1" in text
+
+
+def test_verbose_report_lists_misses_with_their_line(report: Report) -> None:
+    assert "misses:" not in format_report(report)
+    text = format_report(report, verbose=True)
+    assert "misses:" in text
+    assert "line 8: 'what causes it?' expected fixes, got causes" in text

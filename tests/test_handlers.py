@@ -1,0 +1,528 @@
+"""The Telegram layer end to end, offline: real PTB Application, fake Bot API (RecordingRequest)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.engine import Engine
+from bot.matching import Candidate, Match
+from telegram_offline import (
+    ADMIN_ID,
+    BASIC_GROUP_ID,
+    BOT_ID,
+    CHANNEL_ID,
+    GROUP_ID,
+    MEMBER_ID,
+    USER_ID,
+    ApiCall,
+    OfflineBot,
+    bot_message,
+    callback_query,
+    channel_post,
+    chat,
+    from_channel_in_group,
+    from_other_bot,
+    group_text,
+    inline_query,
+    media,
+    message,
+    mini_engine,
+    my_chat_member,
+    offline_bot,
+    private_text,
+    reply_to_bot,
+    update,
+)
+
+GROUPS = pytest.mark.parametrize("group_id", [GROUP_ID, BASIC_GROUP_ID], ids=["supergroup", "group"])
+RENDERER = mini_engine().renderer
+TOPIC_DATA = ["t:" + b.intent_id for b in RENDERER.topics()]
+# Exact examples from tests/data/mini, so they match whatever the scoring details.
+SYMPTOMS_Q = "where does it hurt"  # symptoms: has a `short` form, related fixes + see_someone
+CAUSES_Q = "what causes it"  # causes: no short form, related fixes + see_someone
+RED_FLAG_Q = "my groin is numb"  # red_flags trigger
+NONSENSE = "xyzzy plugh frobnicate"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[OfflineBot]:
+    """An initialized app over the mini content, talking to the fake API."""
+    async with offline_bot(tmp_path) as running:
+        yield running
+
+
+def buttons(call: ApiCall) -> list[str]:
+    """The callback data of every inline button of a sent message, in order."""
+    markup = call.get("reply_markup") or {}
+    return [key["callback_data"] for row in markup.get("inline_keyboard", []) for key in row]
+
+
+def labels(call: ApiCall) -> list[str]:
+    """The labels of every inline button, in order."""
+    markup = call.get("reply_markup") or {}
+    return [key["text"] for row in markup.get("inline_keyboard", []) for key in row]
+
+
+def only_sent(bot: OfflineBot) -> ApiCall:
+    """The one message the update produced (and assert it was the only outgoing call)."""
+    assert bot.request.methods().count("sendMessage") == 1, bot.request.methods()
+    assert [c.method for c in bot.request.outgoing()] == ["sendMessage"], bot.request.methods()
+    return bot.sent()[0]
+
+
+def quoted_id(call: ApiCall) -> int | None:
+    """The message id a reply quotes, if any."""
+    params = call.get("reply_parameters")
+    return None if params is None else params["message_id"]
+
+
+# ---------------------------------------------------------------------------------------------- private
+
+
+async def test_start_greets_with_every_topic_as_a_button(bot: OfflineBot) -> None:
+    await bot.feed(private_text("/start"))
+    sent = only_sent(bot)
+    assert sent["chat_id"] == USER_ID
+    assert sent["text"] == RENDERER.text("greeting")
+    assert sent["parse_mode"] == "HTML"  # from Defaults
+    assert buttons(sent) == TOPIC_DATA
+    assert all(data.startswith("t:") for data in buttons(sent))
+    assert "t:greeting" not in buttons(sent) and "t:thanks" not in buttons(sent)
+    assert quoted_id(sent) is None  # private replies are not quoted
+
+
+@pytest.mark.parametrize("command", ["/help", "/topics"])
+async def test_help_and_topics_list_the_topics(bot: OfflineBot, command: str) -> None:
+    await bot.feed(private_text(command))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("help")
+    assert buttons(sent) == TOPIC_DATA
+
+
+async def test_privacy_sends_the_privacy_text_alone(bot: OfflineBot) -> None:
+    await bot.feed(private_text("/privacy"))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("privacy")
+    assert "reply_markup" not in sent.params
+
+
+async def test_private_question_gets_the_full_html_answer_with_related_buttons(bot: OfflineBot) -> None:
+    await bot.feed(private_text(SYMPTOMS_Q))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("symptoms")  # the full text, not the short form
+    assert "<b>Symptoms</b>" in sent["text"] and "{contact}" not in sent["text"]
+    assert sent["parse_mode"] == "HTML"
+    assert sent["link_preview_options"] == {"is_disabled": True}
+    assert buttons(sent) == ["t:fixes", "t:see_someone"]
+    assert quoted_id(sent) is None
+
+
+async def test_ambiguous_question_offers_did_you_mean_buttons(bot: OfflineBot,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    ambiguous = Match("causes", 70.0, (Candidate("causes", 70.0, "x"), Candidate("symptoms", 69.0, "y"),
+                                       Candidate("fixes", 40.0, "z")), ambiguous=True)
+    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False: ambiguous)
+    await bot.feed(private_text("why does it hurt"))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("did_you_mean")
+    assert buttons(sent) == ["t:causes", "t:symptoms"]
+
+
+async def test_no_intent_gets_the_fallback_with_topic_buttons(bot: OfflineBot) -> None:
+    await bot.feed(private_text(NONSENSE))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("fallback")
+    assert buttons(sent) == TOPIC_DATA
+
+
+async def test_red_flag_gets_the_urgent_answer_alone(bot: OfflineBot) -> None:
+    await bot.feed(private_text(RED_FLAG_Q))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("red_flags")
+    assert "Call 000 now." in sent["text"]
+    assert "reply_markup" not in sent.params
+
+
+async def test_topic_button_is_acknowledged_then_answered_in_full(bot: OfflineBot) -> None:
+    await bot.feed(callback_query("t:causes"))
+    assert bot.request.methods() == ["getMe", "answerCallbackQuery", "sendMessage"]
+    sent = bot.sent()[0]
+    assert sent["chat_id"] == USER_ID
+    assert sent["text"] == RENDERER.text("causes")
+    assert buttons(sent) == ["t:fixes", "t:see_someone"]
+
+
+async def test_red_flags_topic_button_sends_the_urgent_answer_without_buttons(bot: OfflineBot) -> None:
+    await bot.feed(callback_query("t:red_flags"))
+    sent = bot.sent()[0]
+    assert sent["text"] == RENDERER.text("red_flags")
+    assert "reply_markup" not in sent.params
+
+
+async def test_button_for_an_intent_that_no_longer_exists_is_only_acknowledged(bot: OfflineBot) -> None:
+    await bot.feed(callback_query("t:removed_topic"))
+    assert [c.method for c in bot.request.outgoing()] == ["answerCallbackQuery"]
+
+
+async def test_topic_button_under_an_old_message_still_answers(bot: OfflineBot) -> None:
+    # Buttons under messages older than ~48 h arrive with a stub message (date 0).
+    data = callback_query("t:causes")
+    data["callback_query"]["message"] = {"chat": chat(USER_ID), "message_id": 42, "date": 0}
+    await bot.feed(data)
+    assert bot.request.calls_to("answerCallbackQuery")
+    assert [c["text"] for c in bot.sent()] == [RENDERER.text("causes")]
+    assert bot.sent()[0]["chat_id"] == USER_ID
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice"])
+async def test_non_text_in_private_gets_the_not_text_line(bot: OfflineBot, kind: str) -> None:
+    await bot.feed(media(kind))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("not_text")
+
+
+async def test_settings_in_private_says_they_are_for_groups(bot: OfflineBot) -> None:
+    await bot.feed(private_text("/settings"))
+    sent = only_sent(bot)
+    assert sent["text"].startswith("Settings are for groups")
+    assert not bot.request.calls_to("getChatMember")
+
+
+# ---------------------------------------------------------------------------------------------- groups
+
+
+@GROUPS
+async def test_unaddressed_group_text_makes_no_call(bot: OfflineBot, group_id: int) -> None:
+    await bot.feed(group_text(SYMPTOMS_Q, group_id), group_text("pub after?", group_id),
+                   group_text(RED_FLAG_Q, group_id))
+    assert bot.request.outgoing() == []
+
+
+@GROUPS
+async def test_mention_is_answered_quoting_the_asker_with_the_short_form(bot: OfflineBot, group_id: int) -> None:
+    data = group_text(f"@painbot {SYMPTOMS_Q}?", group_id)
+    await bot.feed(data)
+    sent = only_sent(bot)
+    assert sent["chat_id"] == group_id
+    assert quoted_id(sent) == data["message"]["message_id"]
+    assert sent["text"] == "Short symptoms"
+    assert labels(sent)[0] == "More on this"
+    assert buttons(sent) == ["t:symptoms", "t:fixes", "t:see_someone"]
+
+
+async def test_mention_without_a_short_form_gets_the_full_answer(bot: OfflineBot) -> None:
+    data = group_text(f"{CAUSES_Q} @PainBot")
+    await bot.feed(data)
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("causes")
+    assert "More on this" not in labels(sent)
+    assert quoted_id(sent) == data["message"]["message_id"]
+
+
+async def test_more_on_this_button_in_a_group_sends_the_full_answer(bot: OfflineBot) -> None:
+    await bot.feed(callback_query("t:symptoms", user_id=MEMBER_ID, chat_id=GROUP_ID))
+    sent = bot.sent()
+    assert [c["text"] for c in sent] == [RENDERER.text("symptoms")]
+    assert sent[0]["chat_id"] == GROUP_ID
+
+
+async def test_mention_of_another_bot_is_ignored(bot: OfflineBot) -> None:
+    await bot.feed(group_text(f"@otherbot {SYMPTOMS_Q}"), group_text(f"@painbotfan {SYMPTOMS_Q}"))
+    assert bot.request.outgoing() == []
+
+
+@GROUPS
+async def test_reply_to_a_bot_message_is_answered(bot: OfflineBot, group_id: int) -> None:
+    data = reply_to_bot(CAUSES_Q, group_id)
+    await bot.feed(data)
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("causes")
+    assert quoted_id(sent) == data["message"]["message_id"]
+
+
+async def test_reply_to_another_member_is_not_addressed(bot: OfflineBot) -> None:
+    other = message("earlier", GROUP_ID, ADMIN_ID)
+    await bot.feed(group_text(CAUSES_Q, reply_to=other))
+    assert bot.request.outgoing() == []
+
+
+@GROUPS
+async def test_red_flag_mention_in_a_group_gets_the_urgent_answer_alone(bot: OfflineBot, group_id: int) -> None:
+    await bot.feed(group_text(f"@painbot {RED_FLAG_Q}", group_id))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("red_flags")
+    assert "reply_markup" not in sent.params
+
+
+@GROUPS
+@pytest.mark.parametrize("command", ["/help@painbot", "/help@PainBot", "/help"])
+async def test_help_command_for_this_bot_is_answered(bot: OfflineBot, group_id: int, command: str) -> None:
+    data = group_text(command, group_id)
+    await bot.feed(data)
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("help")
+    assert quoted_id(sent) == data["message"]["message_id"]
+
+
+@GROUPS
+@pytest.mark.parametrize("command", ["/help@otherbot", "/start@otherbot", "/settings@otherbot"])
+async def test_command_for_another_bot_is_ignored(bot: OfflineBot, group_id: int, command: str) -> None:
+    await bot.feed(group_text(command, group_id))
+    assert bot.request.outgoing() == []
+
+
+async def test_text_from_another_bot_is_ignored(bot: OfflineBot) -> None:
+    await bot.feed(from_other_bot(f"@painbot {SYMPTOMS_Q}"))
+    bot_reply = group_text(CAUSES_Q, from_user={"id": 445, "is_bot": True, "first_name": "B"},
+                           reply_to=bot_message("Earlier answer"))
+    await bot.feed(bot_reply)
+    assert bot.request.outgoing() == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (minor): the command handlers' `humans` filter does not exclude "
+                   "senders with is_bot, so another bot's '/help@painbot' is answered (bot/app.py add_handlers)")
+async def test_command_from_another_bot_is_ignored(bot: OfflineBot) -> None:
+    await bot.feed(from_other_bot("/help@painbot"))
+    assert bot.request.outgoing() == []
+
+
+async def test_channel_posts_are_ignored(bot: OfflineBot) -> None:
+    await bot.feed(channel_post(f"@painbot {SYMPTOMS_Q}"), channel_post("/help@painbot"), channel_post(CAUSES_Q))
+    assert bot.request.outgoing() == []
+
+
+async def test_linked_channel_posting_into_a_group_is_ignored(bot: OfflineBot) -> None:
+    await bot.feed(from_channel_in_group(f"@painbot {SYMPTOMS_Q}"))
+    assert bot.request.outgoing() == []
+
+
+@GROUPS
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice"])
+async def test_non_text_in_groups_is_ignored(bot: OfflineBot, group_id: int, kind: str) -> None:
+    await bot.feed(media(kind, group_id, MEMBER_ID))
+    assert bot.request.outgoing() == []
+
+
+# ---------------------------------------------------------------------------------------------- /settings and auto mode
+
+
+@GROUPS
+async def test_settings_by_a_member_is_refused(bot: OfflineBot, group_id: int) -> None:
+    data = group_text("/settings", group_id, MEMBER_ID)
+    await bot.feed(data)
+    [check] = bot.request.calls_to("getChatMember")
+    assert (check["chat_id"], check["user_id"]) == (group_id, MEMBER_ID)
+    sent = bot.sent()
+    assert len(sent) == 1
+    assert "Only the group's admins" in sent[0]["text"]
+    assert "reply_markup" not in sent[0].params
+    assert quoted_id(sent[0]) == data["message"]["message_id"]
+    assert bot.app.chat_data[group_id].get("auto", False) is False
+
+
+@GROUPS
+@pytest.mark.parametrize("status", ["administrator", "creator"])
+async def test_settings_by_an_admin_shows_the_toggle(bot: OfflineBot, group_id: int, status: str) -> None:
+    bot.request.set_status(group_id, ADMIN_ID, status)
+    await bot.feed(group_text("/settings@painbot", group_id, ADMIN_ID))
+    assert [c.method for c in bot.request.outgoing()] == ["getChatMember", "sendMessage"]
+    sent = bot.sent()[0]
+    assert sent["text"].startswith("Auto mode is <b>off</b>")
+    assert buttons(sent) == ["auto:on"]
+
+
+async def test_settings_by_an_anonymous_admin_shows_the_toggle_without_asking_telegram(bot: OfflineBot) -> None:
+    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+    await bot.feed(group_text("/settings", from_user=anonymous, sender_chat=chat(GROUP_ID)))
+    assert not bot.request.calls_to("getChatMember")
+    assert buttons(bot.sent()[0]) == ["auto:on"]
+
+
+async def test_admin_turns_auto_mode_on_and_off(bot: OfflineBot) -> None:
+    bot.request.set_status(GROUP_ID, ADMIN_ID, "administrator")
+    await bot.feed(callback_query("auto:on", ADMIN_ID, GROUP_ID, message_id=777))
+    assert bot.app.chat_data[GROUP_ID]["auto"] is True
+    [ack] = bot.request.calls_to("answerCallbackQuery")
+    assert ack.get("show_alert") in (None, False)
+    [edit] = bot.request.calls_to("editMessageText")
+    assert (edit["chat_id"], edit["message_id"]) == (GROUP_ID, 777)
+    assert edit["text"].startswith("Auto mode is <b>on</b>")
+    assert edit["parse_mode"] == "HTML"
+    assert buttons(edit) == ["auto:off"]
+    assert not bot.sent()
+
+    bot.request.clear()
+    await bot.feed(callback_query("auto:off", ADMIN_ID, GROUP_ID, message_id=777))
+    assert bot.app.chat_data[GROUP_ID]["auto"] is False
+    assert buttons(bot.request.calls_to("editMessageText")[0]) == ["auto:on"]
+
+
+async def test_non_admin_pressing_the_toggle_gets_an_alert_and_changes_nothing(bot: OfflineBot) -> None:
+    await bot.feed(callback_query("auto:on", MEMBER_ID, GROUP_ID))
+    [ack] = bot.request.calls_to("answerCallbackQuery")
+    assert ack["show_alert"] is True
+    assert "admins" in ack["text"]
+    assert not bot.request.calls_to("editMessageText")
+    assert not bot.sent()
+    assert bot.app.chat_data[GROUP_ID].get("auto", False) is False
+
+
+async def _auto_on(bot: OfflineBot, group_id: int = GROUP_ID) -> None:
+    bot.request.set_status(group_id, ADMIN_ID, "administrator")
+    await bot.feed(callback_query("auto:on", ADMIN_ID, group_id))
+    assert bot.app.chat_data[group_id]["auto"] is True
+    bot.request.clear()
+
+
+@GROUPS
+async def test_auto_mode_answers_a_confident_unaddressed_question(bot: OfflineBot, group_id: int) -> None:
+    await _auto_on(bot, group_id)
+    data = group_text("what is high hamstring tendinopathy", group_id)
+    await bot.feed(data)
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.text("what_is_it")
+    assert quoted_id(sent) == data["message"]["message_id"]
+
+
+@pytest.mark.parametrize("chatter", ["pub after?", "hello", "thanks", "my knee is sore after the long run"])
+async def test_auto_mode_stays_quiet_on_chatter(bot: OfflineBot, chatter: str) -> None:
+    await _auto_on(bot)
+    await bot.feed(group_text(chatter))
+    assert bot.request.outgoing() == []
+
+
+async def test_auto_mode_is_per_group(bot: OfflineBot) -> None:
+    await _auto_on(bot, GROUP_ID)
+    await bot.feed(group_text(CAUSES_Q, BASIC_GROUP_ID))
+    assert bot.request.outgoing() == []
+
+
+# ---------------------------------------------------------------------------------------------- membership
+
+
+@GROUPS
+async def test_added_to_a_group_introduces_itself_once(bot: OfflineBot, group_id: int) -> None:
+    await bot.feed(my_chat_member(group_id, "left", "member"))
+    sent = only_sent(bot)
+    assert sent["chat_id"] == group_id
+    assert sent["text"] == RENDERER.text("group_intro")
+    bot.request.clear()
+    await bot.feed(my_chat_member(group_id, "member", "left"), my_chat_member(group_id, "left", "member"))
+    assert bot.request.outgoing() == []
+
+
+async def test_added_as_admin_introduces_itself(bot: OfflineBot) -> None:
+    await bot.feed(my_chat_member(GROUP_ID, "kicked", "administrator"))
+    assert [c["text"] for c in bot.sent()] == [RENDERER.text("group_intro")]
+
+
+async def test_promotion_is_not_a_join(bot: OfflineBot) -> None:
+    await bot.feed(my_chat_member(GROUP_ID, "member", "administrator"))
+    assert bot.request.outgoing() == []
+
+
+async def test_unblocking_in_private_sends_nothing(bot: OfflineBot) -> None:
+    await bot.feed(my_chat_member(USER_ID, "kicked", "member", by=USER_ID))
+    assert bot.request.outgoing() == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: on_membership uses chat_kind(), which calls a channel a 'group', so "
+                   "making the bot a channel admin posts the group intro to every subscriber "
+                   "(bot/handlers.py on_membership / chat_kind)")
+async def test_made_admin_of_a_channel_posts_nothing(bot: OfflineBot) -> None:
+    channel = {"id": CHANNEL_ID, "type": "channel", "title": "News"}
+    await bot.feed(my_chat_member(CHANNEL_ID, "left", "administrator", chat_data=channel))
+    assert bot.request.outgoing() == []
+
+
+# ---------------------------------------------------------------------------------------------- inline mode
+
+
+def _results(bot: OfflineBot) -> list[dict[str, Any]]:
+    [answer] = bot.request.calls_to("answerInlineQuery")
+    return list(answer["results"])
+
+
+async def test_inline_query_offers_html_answer_cards(bot: OfflineBot) -> None:
+    await bot.feed(inline_query(SYMPTOMS_Q))
+    [answer] = bot.request.calls_to("answerInlineQuery")
+    assert answer["cache_time"] == 300 and answer["is_personal"] is False
+    results = _results(bot)
+    assert 1 <= len(results) <= 3
+    assert results[0]["id"] == "symptoms"
+    for card in results:
+        assert card["type"] == "article"
+        content = card["input_message_content"]
+        assert content["message_text"] == RENDERER.answer(card["id"]).text
+        assert content["parse_mode"] == "HTML"
+        assert "<" not in card["description"]
+    assert results[0]["title"] == "Symptoms"
+    assert results[0]["description"] == "Short symptoms"
+
+
+async def test_inline_query_offers_at_most_three_cards(bot: OfflineBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    ranked = tuple(Candidate(i, s, "x") for i, s in
+                   [("causes", 95.0), ("symptoms", 90.0), ("fixes", 85.0), ("rehab", 80.0), ("what_is_it", 75.0)])
+    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False:
+                        Match("causes", 95.0, ranked))
+    await bot.feed(inline_query("what about it"))
+    assert [r["id"] for r in _results(bot)] == ["causes", "symptoms", "fixes"]
+
+
+@pytest.mark.parametrize("query", [NONSENSE, "", "   "])
+async def test_inline_query_without_a_match_answers_empty(bot: OfflineBot, query: str) -> None:
+    await bot.feed(inline_query(query))
+    assert _results(bot) == []
+    assert not bot.sent()
+
+
+async def test_inline_red_flag_offers_only_the_urgent_card(bot: OfflineBot) -> None:
+    await bot.feed(inline_query(RED_FLAG_Q))
+    [card] = _results(bot)
+    assert card["id"] == "red_flags"
+    assert card["input_message_content"]["message_text"] == RENDERER.text("red_flags")
+
+
+# ---------------------------------------------------------------------------------------------- misc
+
+
+async def test_edited_messages_are_not_answered_again(bot: OfflineBot) -> None:
+    await bot.feed(update(edited_message=message(SYMPTOMS_Q, USER_ID, edit_date=1)))
+    assert bot.request.outgoing() == []
+
+
+async def test_bot_id_comes_from_get_me(bot: OfflineBot) -> None:
+    assert bot.app.bot.id == BOT_ID and bot.app.bot.username == "painbot"
+
+
+async def test_shared_inline_cards_are_not_answered_in_auto_mode(bot: OfflineBot) -> None:
+    # Someone shares an answer card via @painbot: the bot must not answer its own card.
+    await _auto_on(bot)
+    card = group_text(SYMPTOMS_Q, via_bot={"id": BOT_ID, "is_bot": True, "first_name": "Pain Bot",
+                                           "username": "painbot"})
+    await bot.feed(card)
+    assert bot.request.outgoing() == []
+
+
+async def test_automatic_forwards_from_a_linked_channel_are_ignored(bot: OfflineBot) -> None:
+    await _auto_on(bot)
+    await bot.feed(group_text(f"@painbot {SYMPTOMS_Q}", is_automatic_forward=True,
+                              sender_chat={"id": CHANNEL_ID, "type": "channel", "title": "News"}))
+    assert bot.request.outgoing() == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: no handler for filters.StatusUpdate.MIGRATE, so when a basic group is "
+                   "upgraded to a supergroup (new chat id) its chat_data (auto mode, introduced) is not moved with "
+                   "Application.migrate_chat_data: auto mode silently switches off (bot/app.py add_handlers)")
+async def test_auto_mode_follows_a_group_upgraded_to_a_supergroup(bot: OfflineBot) -> None:
+    new_id = -1005550001111
+    await _auto_on(bot, BASIC_GROUP_ID)
+    await bot.feed(update(message=message(None, BASIC_GROUP_ID, ADMIN_ID, migrate_to_chat_id=new_id)),
+                   update(message=message(None, new_id, ADMIN_ID, migrate_from_chat_id=BASIC_GROUP_ID)))
+    bot.request.clear()
+    await bot.feed(group_text(SYMPTOMS_Q, new_id))
+    assert [c["chat_id"] for c in bot.sent()] == [new_id]

@@ -1,0 +1,167 @@
+"""Turning a match into the reply: filled text and topic buttons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import load_content
+from bot.engine import Engine
+from bot.matching import Candidate, Match
+from bot.rendering import Button, Renderer, Reply
+
+TOPIC_LABELS = ["What is it", "Symptoms", "Other diagnoses", "Causes", "Running technique", "Fixes", "Rehab",
+                "Keep running", "Recovery time", "See someone", "Red flags"]
+
+
+@pytest.fixture
+def renderer(mini_engine: Engine) -> Renderer:
+    return mini_engine.renderer
+
+
+def labels(reply: Reply) -> list[str]:
+    return [b.label for b in reply.buttons]
+
+
+# --- placeholders ----------------------------------------------------------------
+
+def test_contact_snippet_is_filled(renderer: Renderer) -> None:
+    assert renderer.answer("causes").text == "<b>Causes</b> answer.\nContact: physio@example.org"
+
+
+def test_disclaimer_and_default_emergency_number_are_filled(renderer: Renderer) -> None:
+    assert renderer.text("red_flags") == "Call 000 now.\n<i>Not a diagnosis.</i>"
+
+
+def test_emergency_number_is_configurable(mini_dir: Path) -> None:
+    assert Renderer(load_content(mini_dir), emergency_number="112").text("red_flags").startswith("Call 112 now.")
+    engine = Engine.load(mini_dir, emergency_number="999")
+    assert "Call 999 now." in engine.reply("my groin is numb").text
+
+
+def test_no_placeholder_is_left_in_any_answer(renderer: Renderer) -> None:
+    for response_id in renderer.content.responses:
+        assert "{" not in renderer.text(response_id), response_id
+
+
+def test_fill_leaves_unknown_braces_alone(renderer: Renderer) -> None:
+    assert renderer.fill("{contact} {other}") == "Contact: physio@example.org {other}"
+
+
+# --- urgent ----------------------------------------------------------------------
+
+def test_urgent_match_gets_the_red_flags_text_and_no_buttons(renderer: Renderer) -> None:
+    reply = renderer.render(Match("red_flags", 100.0, urgent=True))
+    assert (reply.kind, reply.buttons, reply.intent_id) == ("urgent", (), "red_flags")
+    assert reply.text == renderer.text("red_flags")
+
+
+def test_urgent_wins_over_ambiguity(renderer: Renderer) -> None:
+    match = Match("red_flags", 70.0, (Candidate("red_flags", 70.0, "x"), Candidate("symptoms", 69.0, "y")),
+                  ambiguous=True, urgent=True)
+    assert renderer.render(match).kind == "urgent"
+
+
+def test_urgent_answer_in_a_group_is_full_and_alone(renderer: Renderer) -> None:
+    reply = renderer.render(Match("red_flags", 100.0, urgent=True), chat="group")
+    assert reply.text == renderer.text("red_flags")
+    assert reply.buttons == ()
+
+
+def test_pressing_the_red_flags_topic_is_urgent_too(renderer: Renderer) -> None:
+    reply = renderer.answer("red_flags")
+    assert (reply.kind, reply.buttons) == ("urgent", ())
+
+
+# --- answers ---------------------------------------------------------------------
+
+def test_answer_offers_related_topics(renderer: Renderer) -> None:
+    reply = renderer.render(Match("causes", 88.0))
+    assert reply.kind == "answer"
+    assert reply.buttons == (Button("Fixes", "fixes"), Button("See someone", "see_someone"))
+    assert (reply.intent_id, reply.score) == ("causes", 88.0)
+
+
+def test_answer_without_related_has_no_buttons(renderer: Renderer) -> None:
+    assert renderer.answer("fixes").buttons == ()
+
+
+def test_group_answer_uses_short_with_a_more_button(renderer: Renderer) -> None:
+    reply = renderer.render(Match("symptoms", 90.0), chat="group")
+    assert reply.text == "Short symptoms"
+    assert reply.buttons[0] == Button("More on this", "symptoms")
+    assert labels(reply) == ["More on this", "Fixes", "See someone"]
+
+
+def test_private_answer_uses_the_full_text(renderer: Renderer) -> None:
+    reply = renderer.render(Match("symptoms", 90.0))
+    assert reply.text.startswith("<b>Symptoms</b> answer.")
+    assert "More on this" not in labels(reply)
+
+
+def test_group_answer_without_short_uses_the_full_text(renderer: Renderer) -> None:
+    reply = renderer.answer("causes", chat="group")
+    assert reply.text.startswith("<b>Causes</b> answer.")
+    assert labels(reply) == ["Fixes", "See someone"]
+
+
+def test_related_buttons_are_capped_by_max_related(make_content: Path) -> None:
+    root = make_content
+    with (root / "intents" / "_matching.yaml").open("a") as f:
+        f.write("max_related: 1\n")
+    assert labels(Renderer(load_content(root)).answer("causes")) == ["Fixes"]
+
+
+# --- did you mean ----------------------------------------------------------------
+
+def test_ambiguous_match_offers_the_close_intents(renderer: Renderer) -> None:
+    match = Match("fixes", 91.5, (Candidate("fixes", 91.5, "a"), Candidate("rehab", 90.0, "b"),
+                                  Candidate("causes", 50.0, "c")), ambiguous=True)
+    reply = renderer.render(match)
+    assert reply.kind == "ambiguous"
+    assert reply.text == renderer.text("did_you_mean")
+    assert reply.buttons == (Button("Fixes", "fixes"), Button("Rehab", "rehab"))
+
+
+def test_did_you_mean_offers_at_most_three(renderer: Renderer) -> None:
+    close = tuple(Candidate(i, 80.0, "x") for i in ("fixes", "rehab", "causes", "symptoms"))
+    assert len(renderer.did_you_mean(Match("fixes", 80.0, close, ambiguous=True)).buttons) == 3
+
+
+# --- fallback --------------------------------------------------------------------
+
+def test_no_intent_gets_the_fallback_with_every_topic(renderer: Renderer) -> None:
+    reply = renderer.render(Match(None, 12.0))
+    assert (reply.kind, reply.intent_id, reply.score) == ("fallback", None, 12.0)
+    assert reply.text == renderer.text("fallback")
+    assert labels(reply) == TOPIC_LABELS
+
+
+def test_topics_leave_out_greeting_thanks_and_help(renderer: Renderer) -> None:
+    assert not {"greeting", "thanks", "help"} & {b.intent_id for b in renderer.topics()}
+
+
+def test_added_topics_come_after_the_core_ones(make_content: Path) -> None:
+    root = make_content
+    (root / "intents" / "sitting.yaml").write_text("id: sitting\nresponse: sitting\nexamples: [can i sit]\n")
+    (root / "responses" / "sitting.yaml").write_text("id: sitting\ntitle: Sitting\ntext: Sit less.\n")
+    assert labels(Renderer(load_content(root)).fallback()) == [*TOPIC_LABELS, "Sitting"]
+
+
+# --- plain text ------------------------------------------------------------------
+
+def test_plain_numbers_the_buttons_and_drops_tags(renderer: Renderer) -> None:
+    plain = renderer.answer("causes").plain()
+    assert plain == "Causes answer.\nContact: physio@example.org\n  [1] Fixes\n  [2] See someone"
+    assert "<" not in plain
+
+
+def test_plain_unescapes_entities() -> None:
+    assert Reply("<b>Tom &amp; Jerry</b>").plain() == "Tom & Jerry"
+
+
+def test_plain_fallback_lists_every_topic(renderer: Renderer) -> None:
+    plain = renderer.fallback().plain()
+    for number, label in enumerate(TOPIC_LABELS, 1):
+        assert f"  [{number}] {label}" in plain

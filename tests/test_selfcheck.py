@@ -1,0 +1,569 @@
+"""The self-check: its YAML checked line by line, and every path through the pure flow."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content import _Collector, load_content
+from bot.engine import Engine
+from bot.selfcheck import (
+    EXTRA_KEY,
+    SelfCheck,
+    SelfCheckContent,
+    TerminalCheck,
+    load_selfcheck,
+    step_reply,
+)
+from bot.yamlsource import ContentInvalid
+
+PROJECT = Path(__file__).resolve().parents[1]
+REAL_FILE = PROJECT / "responses" / "_selfcheck.yaml"
+MINI = Path(__file__).parent / "data" / "mini"
+SHOWN = "responses/_selfcheck.yaml"
+
+# A small, complete self-check: 2 red flags, 3 signs, 2 lookalikes.  Tests break copies of it.
+VALID = """\
+# test copy
+intro: <b>Check</b> intro
+progress: "Q {number}/{total}"
+sections:
+  red_flag: Safety
+  sign: Signs
+  lookalike: Others
+buttons:
+  "yes": "Yes"
+  "no": "No"
+  unsure: Not sure
+  back: Back
+  cancel: Cancel
+  restart: Restart
+  carry_on: Carry on
+  open_private: Open
+questions:
+  - id: rf1
+    kind: red_flag
+    text: Red one?
+  - id: rf2
+    kind: red_flag
+    text: Red two?
+  - id: s1
+    kind: sign
+    text: Sign one?
+    summary: sign one
+  - id: s2
+    kind: sign
+    text: Sign two?
+    summary: sign two
+  - id: s3
+    kind: sign
+    text: Sign three?
+    summary: sign three
+  - id: l1
+    kind: lookalike
+    text: Look one?
+    summary: look one
+  - id: l2
+    kind: lookalike
+    text: Look two?
+    summary: look two
+summary:
+  heading: <b>Summary</b>
+  signs_some: "Yes to {matched} of {total}:"
+  signs_none: None of the {total}.
+  signs_unsure: "Unsure:"
+  lookalikes: "Also:"
+  lookalikes_note: Mention these.
+  others: Other things can cause it.
+  closing: |
+    This is not a diagnosis.
+    {contact}
+    {disclaimer}
+notes:
+  cancelled: Stopped.
+  timed_out: Timed out.
+  already_running: Already running.
+  group_redirect: Go private.
+  stale: Use the latest.
+  ended: Ended.
+"""
+SNIPPETS = 'contact: "Contact: physio@example.org"\ndisclaimer: "<i>Not advice.</i>"\n'
+URGENT = "URGENT: call {emergency_number}. {contact}"
+NO_RED = ("no", "no")  # the two red-flag questions of VALID answered no
+
+
+def line(text: str, fragment: str, nth: int = 1) -> int:
+    """The 1-based line of the nth line containing fragment."""
+    hits = [n for n, row in enumerate(text.splitlines(), 1) if fragment in row]
+    return hits[nth - 1]
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    """Load a self-check file through the real bag; every problem as 'path:line: message'."""
+    (tmp_path / "responses").mkdir(exist_ok=True)
+    (tmp_path / "responses" / "_snippets.yaml").write_text(SNIPPETS, encoding="utf-8")
+    (tmp_path / "responses" / "_selfcheck.yaml").write_text(text, encoding="utf-8")
+    bag = _Collector(tmp_path)
+    result = load_selfcheck(tmp_path, bag)
+    errors = [str(e) for e in sorted(bag.errors)]
+    assert (result is None) == bool(errors)
+    return errors
+
+
+def only(errors: list[str], at: int, message: str) -> None:
+    """Exactly one problem, at this line, saying this (message may be the start of it)."""
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"{SHOWN}:{at}: {message}"), errors
+
+
+def fill(text: str) -> str:
+    return text.replace("{contact}", "Contact: physio@example.org").replace(
+        "{disclaimer}", "<i>Not advice.</i>").replace("{emergency_number}", "000")
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> SelfCheckContent:
+    (tmp_path / "responses").mkdir()
+    (tmp_path / "responses" / "_selfcheck.yaml").write_text(VALID, encoding="utf-8")
+    loaded = load_selfcheck(tmp_path, _Collector(tmp_path))
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture
+def flow(content: SelfCheckContent) -> SelfCheck:
+    return SelfCheck(content, fill(URGENT), fill, ("topic-a", "topic-b"))
+
+
+def run(flow: SelfCheck, *choices: str):  # noqa: ANN201 - a Step
+    step = flow.start()
+    for choice in choices:
+        assert not step.finished, f"finished early before {choice}"
+        step = flow.answer(step.state, choice)
+    return step
+
+
+# --- the real file -------------------------------------------------------------------------------
+
+def test_the_projects_selfcheck_file_is_valid() -> None:
+    bag = _Collector(PROJECT)
+    loaded = load_selfcheck(PROJECT, bag)
+    assert [str(e) for e in bag.errors] == []
+    assert loaded is not None
+    kinds = [q.kind for q in loaded.questions]
+    assert kinds.count("red_flag") == 4 and kinds.count("sign") == 3 and kinds.count("lookalike") == 2
+
+
+def test_the_real_file_loads_through_load_content(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(MINI, root)
+    shutil.copy(REAL_FILE, root / "responses" / "_selfcheck.yaml")
+    content = load_content(root, extra_loaders=(load_selfcheck,))
+    assert isinstance(content.extras[EXTRA_KEY], SelfCheckContent)
+    assert "_selfcheck" not in content.responses  # an _ file, not an answer
+
+
+def test_load_content_reports_selfcheck_problems_with_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(MINI, root)
+    broken = VALID.replace("    kind: lookalike\n    text: Look two?", "    kind: maybe\n    text: Look two?")
+    (root / "responses" / "_selfcheck.yaml").write_text(broken, encoding="utf-8")
+    with pytest.raises(ContentInvalid) as caught:
+        load_content(root, extra_loaders=(load_selfcheck,))
+    assert [str(e) for e in caught.value.errors] == [
+        f"{SHOWN}:{line(broken, 'kind: maybe')}: question 7: kind 'maybe' must be one of: red_flag, sign, lookalike"]
+
+
+# --- the loader's errors, each with its line --------------------------------------------------------
+
+def test_valid_copy_has_no_problems(tmp_path: Path) -> None:
+    assert problems(tmp_path, VALID) == []
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    bag = _Collector(tmp_path)
+    assert load_selfcheck(tmp_path, bag) is None
+    assert [str(e) for e in bag.errors] == [f"{SHOWN}:0: file is missing: it holds the self-check (/check) "
+                                            "questions and wording"]
+
+
+def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
+    broken = VALID.replace("  sign: Signs\n", "  sign: [Signs\n")
+    errors = problems(tmp_path, broken)
+    assert len(errors) == 1 and errors[0].startswith(f"{SHOWN}:") and "YAML syntax" in errors[0]
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    only(problems(tmp_path, "- just\n- a list\n"), 1, "expected a mapping")
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    broken = VALID.replace('progress: "Q', 'colour: red\nprogress: "Q')
+    only(problems(tmp_path, broken), line(broken, "colour:"), "unknown key 'colour' (expected one of: intro,")
+
+
+def test_missing_top_level_key(tmp_path: Path) -> None:
+    broken = VALID.replace('progress: "Q {number}/{total}"\n', "")
+    only(problems(tmp_path, broken), 2, "missing key 'progress'")  # the mapping starts on line 2
+
+
+def test_unknown_and_missing_keys_in_a_section(tmp_path: Path) -> None:
+    broken = VALID.replace("  ended: Ended.\n", "  finished: Done.\n")
+    errors = problems(tmp_path, broken)
+    assert errors == [
+        f"{SHOWN}:{line(broken, '  cancelled:')}: notes: missing key 'ended'",
+        f"{SHOWN}:{line(broken, 'finished:')}: notes: unknown key 'finished' (expected one of: cancelled, "
+        "timed_out, already_running, group_redirect, stale, ended)",
+    ]
+
+
+def test_yes_and_no_keys_stay_words(tmp_path: Path) -> None:
+    plain = VALID.replace('  "yes": "Yes"\n  "no": "No"', "  yes: Yes\n  no: No")
+    assert problems(tmp_path, plain) == []
+
+
+def test_empty_question_text(tmp_path: Path) -> None:
+    broken = VALID.replace("    text: Red two?", '    text: ""')
+    only(problems(tmp_path, broken), line(broken, 'text: ""'), "'text' must be non-empty text")
+
+
+def test_empty_note(tmp_path: Path) -> None:
+    broken = VALID.replace("  cancelled: Stopped.", "  cancelled:")
+    only(problems(tmp_path, broken), line(broken, "  cancelled:"), "'notes.cancelled' must be non-empty text")
+
+
+def test_missing_question_key(tmp_path: Path) -> None:
+    broken = VALID.replace("  - id: rf2\n    kind: red_flag\n", "  - id: rf2\n")
+    only(problems(tmp_path, broken), line(broken, "id: rf2"), "question 2: missing key 'kind'")
+
+
+def test_unknown_question_key(tmp_path: Path) -> None:
+    broken = VALID.replace("    text: Red one?", "    text: Red one?\n    urgency: high")
+    only(problems(tmp_path, broken), line(broken, "urgency:"), "question 1: unknown key 'urgency'")
+
+
+def test_kind_must_be_one_of_three(tmp_path: Path) -> None:
+    broken = VALID.replace("  - id: rf2\n    kind: red_flag", "  - id: rf2\n    kind: urgent")
+    only(problems(tmp_path, broken), line(broken, "kind: urgent"),
+         "question 2: kind 'urgent' must be one of: red_flag, sign, lookalike")
+
+
+def test_duplicate_question_id(tmp_path: Path) -> None:
+    broken = VALID.replace("  - id: s2\n", "  - id: s1\n")
+    only(problems(tmp_path, broken), line(broken, "id: s1", 2),
+         f"duplicate question id 's1' (first on line {line(broken, 'id: s1')})")
+
+
+def test_no_red_flag_question(tmp_path: Path) -> None:
+    broken = re.sub(r"  - id: rf1\n.*?(?=  - id: s1)", "", VALID, flags=re.DOTALL)
+    only(problems(tmp_path, broken), line(broken, "questions:"),
+         "the check needs at least one red_flag question")
+
+
+def test_no_sign_question(tmp_path: Path) -> None:
+    broken = re.sub(r"  - id: s1\n.*?(?=  - id: l1)", "", VALID, flags=re.DOTALL)
+    only(problems(tmp_path, broken), line(broken, "questions:"), "the check needs at least one sign question")
+
+
+def test_questions_must_keep_their_order(tmp_path: Path) -> None:
+    broken = VALID.replace("summary:\n  heading", "  - id: rf9\n    kind: red_flag\n    text: Late?\nsummary:\n  heading")
+    only(problems(tmp_path, broken), line(broken, "kind: red_flag", 3),
+         "question 8: questions must go in order: red_flag, then sign, then lookalike")
+
+
+def test_sign_needs_a_summary_and_red_flag_has_none(tmp_path: Path) -> None:
+    broken = VALID.replace("    text: Sign two?\n    summary: sign two\n", "    text: Sign two?\n")
+    broken = broken.replace("    text: Red one?", "    text: Red one?\n    summary: red")
+    assert problems(tmp_path, broken) == sorted([
+        f"{SHOWN}:{line(broken, 'id: s2')}: question 4: a sign question needs a 'summary' (how the summary names it)",
+        f"{SHOWN}:{line(broken, 'summary: red')}: question 1: a red-flag question ends the check at once, so "
+        "'summary' is not used",
+    ])
+
+
+def test_disallowed_html_tag(tmp_path: Path) -> None:
+    broken = VALID.replace("    text: Sign three?", "    text: <div>Sign three?</div>")
+    only(problems(tmp_path, broken), line(broken, "<div>"), "text: tag <div> is not allowed by Telegram")
+
+
+def test_unclosed_tag_in_the_summary(tmp_path: Path) -> None:
+    broken = VALID.replace("  heading: <b>Summary</b>", "  heading: <b>Summary")
+    only(problems(tmp_path, broken), line(broken, "heading:"), "summary.heading: <b> is never closed")
+
+
+def test_button_labels_are_plain_and_short(tmp_path: Path) -> None:
+    broken = VALID.replace("  back: Back", "  back: <b>Back</b>").replace(
+        "  open_private: Open", "  open_private: Open the self-check in a private chat with me now")
+    assert problems(tmp_path, broken) == [
+        f"{SHOWN}:{line(broken, 'back:')}: 'buttons.back' is shown as plain text: no HTML tags",
+        f"{SHOWN}:{line(broken, 'open_private:')}: 'buttons.open_private' is 49 characters; keep it to 32",
+    ]
+
+
+def test_unknown_placeholder(tmp_path: Path) -> None:
+    broken = VALID.replace("    {disclaimer}", "    {disclaimer} {phone}")
+    # a block of text (|) reports the line of its key
+    only(problems(tmp_path, broken), line(broken, "closing:"), "summary.closing: unknown placeholder {phone}")
+
+
+def test_placeholders_belong_to_their_piece(tmp_path: Path) -> None:
+    broken = VALID.replace("  others: Other things can cause it.", "  others: '{matched} other things.'")
+    only(problems(tmp_path, broken), line(broken, "others:"), "summary.others: unknown placeholder {matched}")
+
+
+def test_snippet_names_are_known_placeholders(tmp_path: Path) -> None:
+    broken = VALID.replace("  cancelled: Stopped.", "  cancelled: Stopped. {contact} {emergency_number}")
+    assert problems(tmp_path, broken) == []
+
+
+def test_closing_must_carry_contact_and_disclaimer(tmp_path: Path) -> None:
+    broken = VALID.replace("    {disclaimer}\n", "")
+    only(problems(tmp_path, broken), line(broken, "closing:"), "'summary.closing' must include {disclaimer}")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    broken = (VALID.replace("  - id: s2\n", "  - id: s1\n")
+              .replace("  - id: l1\n    kind: lookalike", "  - id: l1\n    kind: guess")
+              .replace("  heading: <b>Summary</b>", "  heading: <p>Summary</p>")
+              .replace("  stale: Use the latest.", "  stale: Use <b>the latest</b>."))
+    errors = problems(tmp_path, broken)
+    assert [int(e.split(":")[1]) for e in errors] == sorted([
+        line(broken, "id: s1", 2), line(broken, "kind: guess"), line(broken, "<p>"), line(broken, "stale:")])
+
+
+# --- the flow --------------------------------------------------------------------------------------
+
+def test_start_shows_the_intro_and_the_first_red_flag(flow: SelfCheck) -> None:
+    step = flow.start()
+    assert not step.finished and step.outcome is None and step.intent_id is None
+    assert step.text.startswith("<b>Check</b> intro\n<i>Q 1/7</i>\n<b>Safety</b>\nRed one?")
+    assert [c.value for c in step.choices] == ["yes", "no", "cancel"]  # no Back, no Not sure on a red flag
+    assert [c.label for c in step.choices] == ["Yes", "No", "Cancel"]
+
+
+def test_later_questions_have_back_and_no_intro(flow: SelfCheck) -> None:
+    step = run(flow, "no")
+    assert step.text == "<i>Q 2/7</i>\n<b>Safety</b>\nRed two?"
+    assert [c.value for c in step.choices] == ["yes", "no", "back", "cancel"]
+    sign = run(flow, *NO_RED)
+    assert sign.text == "<i>Q 3/7</i>\n<b>Signs</b>\nSign one?"
+    assert [c.value for c in sign.choices] == ["yes", "no", "unsure", "back", "cancel"]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_each_red_flag_yes_ends_at_once_with_the_urgent_answer(flow: SelfCheck, index: int) -> None:
+    step = run(flow, *(["no"] * index), "yes")
+    assert step.finished and step.outcome == "urgent" and step.intent_id == "selfcheck_urgent"
+    assert step.text == "URGENT: call 000. Contact: physio@example.org"
+    assert step.choices == () and step.topics == ()
+
+
+def test_all_no_gives_the_summary(flow: SelfCheck) -> None:
+    step = run(flow, *NO_RED, "no", "no", "no", "no", "no")
+    assert step.outcome == "summary" and step.intent_id == "selfcheck_summary"
+    assert step.text == ("<b>Summary</b>\nNone of the 3.\nOther things can cause it.\nThis is not a diagnosis.\n"
+                         "Contact: physio@example.org\n<i>Not advice.</i>")
+    assert step.topics == ("topic-a", "topic-b") and step.choices == ()
+
+
+@pytest.mark.parametrize(("signs", "matched"), [
+    (("no", "no", "no"), []),
+    (("yes", "no", "no"), ["sign one"]),
+    (("no", "yes", "yes"), ["sign two", "sign three"]),
+    (("yes", "yes", "yes"), ["sign one", "sign two", "sign three"]),
+])
+def test_summary_counts_the_matching_signs(flow: SelfCheck, signs: tuple[str, ...], matched: list[str]) -> None:
+    text = run(flow, *NO_RED, *signs, "no", "no").text
+    if matched:
+        assert f"Yes to {len(matched)} of 3:\n" + "".join(f"• {m}\n" for m in matched) in text
+    else:
+        assert "None of the 3." in text
+    for name in {"sign one", "sign two", "sign three"} - set(matched):
+        assert name not in text
+
+
+def test_unsure_signs_are_listed_apart(flow: SelfCheck) -> None:
+    text = run(flow, *NO_RED, "yes", "unsure", "no", "no", "no").text
+    assert "Yes to 1 of 3:\n• sign one\nUnsure:\n• sign two\n" in text
+    assert "sign three" not in text
+
+
+@pytest.mark.parametrize(("looks", "named"), [
+    (("yes", "no"), ["look one"]), (("no", "yes"), ["look two"]), (("yes", "yes"), ["look one", "look two"]),
+])
+def test_lookalike_yes_is_mentioned(flow: SelfCheck, looks: tuple[str, ...], named: list[str]) -> None:
+    text = run(flow, *NO_RED, "yes", "yes", "yes", *looks).text
+    assert "Also:\n" + "".join(f"• {n}\n" for n in named) + "Mention these.\nOther things can cause it." in text
+
+
+@pytest.mark.parametrize("looks", [("no", "no"), ("unsure", "unsure"), ("no", "unsure")])
+def test_lookalikes_not_said_yes_are_not_mentioned(flow: SelfCheck, looks: tuple[str, ...]) -> None:
+    text = run(flow, *NO_RED, "yes", "yes", "yes", *looks).text
+    assert "Also:" not in text and "Mention these." not in text and "look" not in text
+    assert "Other things can cause it." in text  # the lookalikes are always mentioned in general
+
+
+@pytest.mark.parametrize("index", range(1, 7))
+def test_back_from_each_question_goes_to_the_one_before(flow: SelfCheck, index: int) -> None:
+    answers = ["no"] * index
+    step = run(flow, *answers)
+    assert step.state.index == index
+    back = flow.answer(step.state, "back")
+    assert back.state.index == index - 1 and back.question == flow.questions[index - 1]
+    assert back.text == flow.current(back.state).text
+    assert flow.back(step.state) == back
+
+
+def test_back_on_the_first_question_stays_there(flow: SelfCheck) -> None:
+    assert flow.answer(flow.start().state, "back") == flow.start()
+
+
+def test_back_lets_an_answer_be_changed(flow: SelfCheck) -> None:
+    step = run(flow, *NO_RED, "yes")  # said yes to sign one
+    step = flow.answer(flow.back(step.state).state, "no")
+    step = run_from(flow, step, "no", "no", "no", "no")
+    assert "None of the 3." in step.text
+
+
+def run_from(flow: SelfCheck, step, *choices: str):  # noqa: ANN001, ANN201
+    for choice in choices:
+        step = flow.answer(step.state, choice)
+    return step
+
+
+def test_back_then_yes_on_a_red_flag_is_still_urgent(flow: SelfCheck) -> None:
+    step = run(flow, *NO_RED, "yes")
+    step = flow.back(flow.back(step.state).state)
+    assert flow.answer(step.state, "yes").outcome == "urgent"
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_cancel_from_each_question(flow: SelfCheck, index: int) -> None:
+    step = run(flow, *(["no"] * index), "cancel")
+    assert step.outcome == "cancelled" and step.intent_id == "selfcheck_cancelled"
+    assert step.text == "Stopped." and step.choices == () and step.topics == ()
+
+
+def test_a_choice_the_question_does_not_offer_re_asks_it(flow: SelfCheck) -> None:
+    first = flow.start()
+    assert flow.answer(first.state, "unsure") == first  # red flags are yes or no
+    assert flow.answer(first.state, "maybe") == first
+
+
+def test_the_flow_is_immutable(flow: SelfCheck) -> None:
+    first = flow.start()
+    second = flow.answer(first.state, "no")
+    assert first.state.answers == () and second.state.answers == ("no",)
+    with pytest.raises(AttributeError):
+        first.state.answers = ("yes",)  # type: ignore[misc]
+
+
+def test_notes_and_labels_are_filled(flow: SelfCheck) -> None:
+    assert flow.note("timed_out") == "Timed out."
+    assert flow.label("restart") == "Restart"
+
+
+# --- the real wording never diagnoses ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_flow() -> SelfCheck:
+    bag = _Collector(PROJECT)
+    content = load_selfcheck(PROJECT, bag)
+    assert content is not None, bag.errors
+    engine = Engine.load(MINI)
+    return SelfCheck(content, engine.renderer.text("red_flags"), engine.renderer.fill, engine.renderer.topics())
+
+
+def test_real_summaries_never_diagnose(real_flow: SelfCheck) -> None:
+    reds = ["no"] * len(real_flow.content.of_kind("red_flag"))
+    rest = len(real_flow.questions) - len(reds)
+    seen = 0
+    for answers in itertools.product(("yes", "no", "unsure"), repeat=rest):
+        step = run(real_flow, *reds, *answers)
+        assert step.outcome == "summary"
+        text = step.text.casefold()
+        assert "not a diagnosis" in text
+        assert text.count("diagnos") == text.count("not a diagnosis")  # only ever to say it is not one
+        for claim in ("you have", "you've got", "you probably", "likely", "confirms", "it is hamstring"):
+            assert claim not in text, (answers, claim)
+        assert "{" not in step.text and "Contact: physio@example.org" in step.text  # {contact} filled
+        assert "an assessment" in text
+        seen += 1
+    assert seen == 3 ** rest
+
+
+def test_real_summary_example(real_flow: SelfCheck) -> None:
+    step = run(real_flow, "no", "no", "no", "no", "yes", "no", "yes", "yes", "no")
+    assert "You said yes to 2 of the 3 signs the blog describes:" in step.text
+    assert "back pain" in step.text and "sciatic nerve" in step.text
+
+
+def test_real_red_flag_yes_gives_the_red_flags_answer(real_flow: SelfCheck) -> None:
+    for index in range(4):
+        step = run(real_flow, *(["no"] * index), "yes")
+        assert step.outcome == "urgent" and step.text == real_flow.urgent_text
+
+
+# --- engine and terminal ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    root = tmp_path_factory.mktemp("content") / "content"
+    shutil.copytree(MINI, root)
+    shutil.copy(REAL_FILE, root / "responses" / "_selfcheck.yaml")
+    return Engine(load_content(root, extra_loaders=(load_selfcheck,)))
+
+
+def test_for_engine(engine: Engine, mini_engine: Engine) -> None:
+    flow = SelfCheck.for_engine(engine)
+    assert flow is not None and flow.urgent_text == engine.renderer.text("red_flags")
+    assert flow.topics == engine.renderer.topics()
+    assert SelfCheck.for_engine(mini_engine) is None  # content loaded without the self-check
+
+
+def test_step_reply(engine: Engine) -> None:
+    flow = SelfCheck.for_engine(engine)
+    assert flow is not None
+    question = step_reply(flow.start())
+    assert [b.intent_id for b in question.buttons] == ["sc:yes", "sc:no", "sc:cancel"]
+    urgent = step_reply(flow.answer(flow.start().state, "yes"))
+    assert urgent.kind == "urgent" and urgent.buttons == () and urgent.intent_id == "selfcheck_urgent"
+    summary = step_reply(run(flow, *["no"] * 9))
+    assert summary.buttons == engine.renderer.topics() and summary.intent_id == "selfcheck_summary"
+
+
+def test_terminal_check_runs_to_the_summary(engine: Engine) -> None:
+    check = TerminalCheck(engine)
+    assert not check.running and check.wants("/check") and not check.wants("what is it")
+    first = check.respond("/check")
+    assert check.running and "Question 1 of 9" in first.plain() and "[2] No" in first.plain()
+    for line_typed in ("2", "no", "No", "n"):  # numbers, words and labels all answer
+        check.respond(line_typed)
+    assert "Question 5 of 9" in check.respond("what?").plain()  # not understood: asked again
+    for line_typed in ("1", "not sure", "yes", "yes", "no"):
+        reply = check.respond(line_typed)
+    assert not check.running and reply.intent_id == "selfcheck_summary"
+    assert "You said yes to 2 of the 3 signs" in reply.plain() and reply.buttons == engine.renderer.topics()
+
+
+def test_terminal_check_red_flag_cancel_and_restart(engine: Engine) -> None:
+    check = TerminalCheck(engine)
+    check.respond("/check")
+    assert check.respond("yes").kind == "urgent" and not check.running
+    check.respond("/check")
+    check.respond("no")
+    again = check.respond("/check")
+    assert [b.label for b in again.buttons] == ["Start again", "Carry on"]
+    assert "Question 2 of 9" in check.respond("2").plain()  # carry on
+    check.respond("/check")
+    assert "Question 1 of 9" in check.respond("1").plain()  # start again
+    assert check.respond("/cancel").intent_id == "selfcheck_cancelled" and not check.running
+
+
+def test_terminal_check_without_selfcheck_content(mini_engine: Engine) -> None:
+    check = TerminalCheck(mini_engine)
+    assert "isn't available" in check.respond("/check").text and not check.running
