@@ -14,7 +14,7 @@ import sys
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -36,7 +36,7 @@ from bot import admin, handlers
 from bot.cooldown import Cooldown
 from bot.engine import Engine
 from bot.handlers import Services
-from bot.logsafety import configure_logging
+from bot.logsafety import configure_logging, redact
 from bot.questionlog import QuestionLog
 from bot.settings import Settings
 
@@ -74,7 +74,8 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
     app = (
-        builder.defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        builder.defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
+                                   link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(persistence)
         .post_init(_post_init)
@@ -89,7 +90,7 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
 
 def add_handlers(app: Application) -> None:
     """Register the handlers; order matters: commands and buttons before free text."""
-    humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD
+    humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & _FromPerson()
     app.add_handler(CommandHandler("start", handlers.start, filters=humans))
     app.add_handler(CommandHandler(["help", "topics"], handlers.topics, filters=humans))
     app.add_handler(CommandHandler("privacy", handlers.privacy, filters=humans))
@@ -99,20 +100,23 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
     app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=f"^{handlers.TOPIC_PREFIX}"))
     app.add_handler(CallbackQueryHandler(handlers.on_settings_button, pattern=f"^{handlers.AUTO_PREFIX}"))
-    app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND & _FromPerson(), handlers.on_text))
+    app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(MessageHandler(humans & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    handlers.on_non_text))
     app.add_handler(InlineQueryHandler(handlers.on_inline))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(handlers.on_error)
 
 
 class _FromPerson(filters.MessageFilter):
-    """Messages from people: not other bots, not channels posting into a group."""
+    """Messages from people: not other bots, not channels posting into a group (anonymous admins are people)."""
 
     def filter(self, message: Any) -> bool:
-        """True for a human sender."""
-        return message.from_user is not None and not message.from_user.is_bot and message.sender_chat is None
+        """True for a human sender, including a group's anonymous admin."""
+        if message.sender_chat is not None:
+            return bool(message.sender_chat.id == message.chat.id)
+        return message.from_user is not None and not message.from_user.is_bot
 
 
 async def _post_init(app: Application) -> None:
@@ -149,13 +153,20 @@ async def _post_shutdown(app: Application) -> None:
         await asyncio.to_thread(recorder.close)
 
 
+async def _preflight(settings: Settings) -> None:
+    """Ask Telegram who we are before anything starts, so a bad token fails in one line."""
+    async with Bot(settings.telegram_bot_token or "", base_url=settings.telegram_base_url or TELEGRAM_API):
+        pass  # initialising the bot calls getMe
+
+
 def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) -> int:
     """Run until SIGTERM or Ctrl-C; a bad token or unreachable API is one clear line, not a traceback."""
     webhook_secret = settings.webhook_secret or secrets.token_urlsafe(32)
     configure_logging(settings.log_level, [settings.telegram_bot_token, webhook_secret])
-    app = build_application(settings, engine, QuestionLog.from_settings(settings))
-    app.bot_data["mode"] = "webhook" if webhook_url else "polling"
     try:
+        asyncio.run(_preflight(settings))
+        app = build_application(settings, engine, QuestionLog.from_settings(settings))
+        app.bot_data["mode"] = "webhook" if webhook_url else "polling"
         if webhook_url:
             app.run_webhook(
                 listen=settings.webhook_listen, port=settings.webhook_port, url_path=urlparse(webhook_url).path.lstrip("/"),
@@ -171,6 +182,6 @@ def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) 
         print(f"painbot: cannot reach the Telegram Bot API at {api}: {type(exc).__name__}", file=sys.stderr)
         return 1
     except TelegramError as exc:
-        print(f"painbot: Telegram said: {exc}", file=sys.stderr)
+        print(f"painbot: Telegram said: {redact(str(exc), [settings.telegram_bot_token or ''])}", file=sys.stderr)
         return 1
     return 0

@@ -11,7 +11,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.htmlcheck import html_problems
-from bot.normalise import normalise, Synonyms
+from bot.normalise import Synonyms, clean, normalise
 from bot.yamlsource import ContentError, ContentInvalid, LineDict, LineList, display_path, load_yaml
 
 # The evaluation and the code rely on these ids; content may add more.
@@ -93,6 +93,9 @@ class Content:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+FAILED = object()  # a file whose problems are already reported: check nothing else about it
+
+
 class _Collector:
     """Gathers every problem so they are reported together."""
 
@@ -110,12 +113,12 @@ class _Collector:
         self.warnings.append(ContentError(self._shown(path), line, f"warning: {message}"))
 
     def load(self, path: Path) -> Any:
-        """Load one file, keeping its syntax errors with the rest."""
+        """Load one file, keeping its syntax errors with the rest (FAILED when it could not be read)."""
         try:
             return load_yaml(path, self.root)
         except ContentInvalid as exc:
             self.errors.extend(exc.errors)
-            return None
+            return FAILED
 
     def _shown(self, path: Path | str) -> str:
         return display_path(path, self.root) if isinstance(path, Path) else path
@@ -139,7 +142,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = ())
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
     if bag.errors:
         raise ContentInvalid(bag.errors)
-    return Content(root, intents, responses, snippets, synonyms, rules, tuple(sorted(bag.warnings)), extras)
+    return Content(root, intents, responses, snippets or {}, synonyms, rules, tuple(sorted(bag.warnings)), extras)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -152,7 +155,7 @@ def _load_all(bag: _Collector, folder: Path, parse: Callable[..., Any], kind: st
     items: dict[str, Any] = {}
     for path in _files(folder):
         data = bag.load(path)
-        if data is None:
+        if data is FAILED:
             continue
         if not isinstance(data, LineDict):
             bag.error(path, getattr(data, "line", 1), f"expected a {kind} (a mapping with id: ...)")
@@ -264,6 +267,8 @@ def _parse_response(bag: _Collector, path: Path, data: LineDict) -> Response | N
 def _load_synonyms(bag: _Collector, path: Path) -> Synonyms:
     """Read canonical word -> variants; a variant may belong to one word only."""
     data = bag.load(path) if path.exists() else LineDict()
+    if data is FAILED:
+        return Synonyms({})
     if not isinstance(data, LineDict):
         bag.error(path, getattr(data, "line", 1), "expected a mapping: canonical word -> list of variants")
         return Synonyms({})
@@ -272,7 +277,10 @@ def _load_synonyms(bag: _Collector, path: Path) -> Synonyms:
     for canonical in data:
         variants = _strings(bag, path, data, canonical)
         for variant in variants:
-            key = variant.casefold()
+            key = clean(variant)
+            if not key:
+                bag.error(path, data.line_of(canonical), f"synonym '{variant}' has no letters or digits to match")
+                continue
             if key in owner and owner[key] != canonical:
                 bag.error(path, data.line_of(canonical), f"'{variant}' is already a synonym of '{owner[key]}'")
             owner[key] = canonical
@@ -283,6 +291,8 @@ def _load_synonyms(bag: _Collector, path: Path) -> Synonyms:
 def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
     """Read the matcher's numbers and word lists, with defaults for anything left out."""
     data = bag.load(path) if path.exists() else LineDict()
+    if data is FAILED:
+        return MatchingRules()
     if not isinstance(data, LineDict):
         bag.error(path, getattr(data, "line", 1), "expected a mapping of matching settings")
         return MatchingRules()
@@ -307,15 +317,17 @@ def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
     return MatchingRules(**values)
 
 
-def _load_snippets(bag: _Collector, path: Path) -> dict[str, str]:
+def _load_snippets(bag: _Collector, path: Path) -> dict[str, str] | None:
     """Read the reusable lines (contact, disclaimer) that answers pull in by {name}."""
     if not path.exists():
         bag.error(path, 0, "file is missing: it holds the contact line and disclaimer")
-        return {}
+        return None
     data = bag.load(path)
+    if data is FAILED:
+        return None
     if not isinstance(data, LineDict):
         bag.error(path, getattr(data, "line", 1), "expected a mapping: name -> text")
-        return {}
+        return None
     snippets = {}
     for key in data:
         value = _text(bag, path, data, key)
@@ -340,7 +352,7 @@ def _line(source: str) -> tuple[str, int]:
 
 
 def _cross_check(bag: _Collector, intents: dict[str, Intent], responses: dict[str, Response],
-                 snippets: dict[str, str]) -> None:
+                 snippets: dict[str, str] | None) -> None:
     """Check the links between files: responses, related topics, core ids, placeholders."""
     for intent in intents.values():
         path, line = _line(intent.source)
@@ -355,11 +367,11 @@ def _cross_check(bag: _Collector, intents: dict[str, Intent], responses: dict[st
     for needed in SYSTEM_RESPONSES:
         if needed not in responses:
             bag.error("responses", 0, f"response '{needed}' is missing (the bot needs it)")
-    known = set(snippets) | BUILTIN_PLACEHOLDERS
+    known = set(snippets or ()) | BUILTIN_PLACEHOLDERS
     for response in responses.values():
         path, line = _line(response.source)
         for name in _PLACEHOLDER.findall(response.text + (response.short or "")):
-            if name not in known:
+            if name not in known and snippets is not None:  # broken snippets file: reported already
                 bag.error(path, line, f"response '{response.id}': unknown placeholder {{{name}}}")
         if len(response.text) > TELEGRAM_LIMIT - 300:
             bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.engine import Engine
-from bot.yamlsource import ContentError, ContentInvalid, LineDict, load_yaml
+from bot.yamlsource import ContentError, ContentInvalid, LineDict, LineList, load_yaml
 
 NONE = "(none)"
 
@@ -88,9 +88,10 @@ def load_labelled(path: Path) -> list[Labelled]:
     if not isinstance(data, list):
         raise ContentInvalid([ContentError(shown, 1, "expected a list of {text, intent, chat} entries")])
     items, errors = [], []
-    for entry in data:
+    for index, entry in enumerate(data):
         if not isinstance(entry, LineDict) or not isinstance(entry.get("text"), str):
-            errors.append(ContentError(shown, getattr(entry, "line", 1), "entry needs a 'text'"))
+            line = data.line_of(index) if isinstance(data, LineList) else 1
+            errors.append(ContentError(shown, line, "entry needs a 'text'"))
             continue
         intent = entry.get("intent")
         expected = tuple(intent) if isinstance(intent, list) else (() if intent is None else (str(intent),))

@@ -127,9 +127,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not addressed and not context.chat_data.get("auto", False):
         return
     match = svc.engine.decide(message.text, chat, addressed)
-    if not addressed and match.intent_id is None:
-        return  # chatter in auto mode: deliberate silence
-    if chat == "group" and not svc.cooldown.allow(message.chat_id):
+    if not addressed and (match.intent_id is None or match.ambiguous):
+        return  # auto mode answers only when sure; chatter gets a deliberate silence
+    if chat == "group" and not match.urgent and not svc.cooldown.allow(message.chat_id):
         logger.info("group cooldown: skipped a reply")
         return
     reply = svc.engine.renderer.render(match, chat)
@@ -185,7 +185,8 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     change: ChatMemberUpdated = update.my_chat_member
     joined = change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED) and \
         change.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
-    if not joined or chat_kind(change.chat) != "group" or context.chat_data.get("introduced"):
+    in_group = change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)  # not channels: no one asks there
+    if not joined or not in_group or context.chat_data.get("introduced"):
         return
     context.chat_data["introduced"] = True
     await context.bot.send_message(change.chat.id, services(context).engine.renderer.text("group_intro"))
@@ -239,6 +240,13 @@ async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     context.chat_data["auto"] = auto
     await query.answer("Saved.")
     await query.edit_message_text(_settings_text(auto), reply_markup=_settings_markup(auto))
+
+
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Carry a group's settings over when Telegram upgrades it to a supergroup (a new chat id)."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:  # only the old chat's notice: the new one's would wipe them again
+        context.application.migrate_chat_data(message=message)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -124,7 +124,7 @@ class Matcher:
             return Match(fired, 100.0, (Candidate(fired, 100.0, "trigger"),), urgent=True)
         words = [w for w in every_word if w not in self._stopwords]
         sequence = " " + " ".join(every_word) + " "
-        if not words:
+        if not every_word:
             return Match(None, 0.0)
         has_domain = _has_any(sequence, self._domain)
         if not has_domain and _has_any(sequence, self._offtopic):

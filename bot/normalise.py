@@ -40,8 +40,9 @@ class Synonyms:
         self._canonical: dict[str, str] = {}
         for canonical, variants in groups.items():
             target = clean(canonical)
-            for variant in variants:
-                self._canonical[clean(variant)] = target
+            for variant in map(clean, variants):
+                if variant:  # an emoji-only variant cleans to nothing and would match everywhere
+                    self._canonical[variant] = target
         phrases = sorted(self._canonical, key=lambda p: (-len(p), p))
         self._pattern = (
             re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
@@ -86,4 +87,4 @@ def stem(word: str) -> str:
         if root[-1] == root[-2] and root[-1] not in "lsz":
             root = root[:-1]  # running -> run, popped -> pop
         return root.removesuffix("e") if len(root) > 3 else root
-    return word.removesuffix("e") if len(word) > 4 else word
+    return word.removesuffix("e") if len(word) > 4 or (len(word) == 4 and word.endswith("e")) else word

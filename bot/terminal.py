@@ -48,7 +48,7 @@ class TerminalChat:
 
     def respond(self, line: str) -> Reply:
         """Reply to one line: a numbered choice, a command, or a question."""
-        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+        if line.isdecimal() and 1 <= int(line) <= len(self.buttons):
             return self.engine.renderer.answer(self.buttons[int(line) - 1].intent_id)
         command = line.split()[0].casefold() if line.startswith("/") else ""
         return command_reply(self.engine, command) or self.engine.reply(line)

@@ -143,6 +143,20 @@ class BotProcess:
                 out.append((m["level"], m["name"], line))
         return out
 
+    def tracebacks(self, min_level: str = "INFO") -> list[str]:
+        """Tracebacks on stderr not inside a log record below ``min_level`` (e.g. PTB's own
+        DEBUG records with exc_info), each as the line that introduced it."""
+        order = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+        found, level, header = [], None, "(no log line before it)"
+        for line in self.stderr().splitlines():
+            m = _LOG_LINE.match(line)
+            if m:
+                level, header = m["level"], line
+            elif line.startswith("Traceback (most recent call last)"):
+                if level is None or level not in order or order.index(level) >= order.index(min_level):
+                    found.append(header)
+        return found
+
     def describe(self) -> str:
         """Exit code and the tail of the output, for assertion messages."""
         return (f"exit code {self.proc.poll()}\n--- stdout (tail) ---\n{self.stdout()[-2000:]}"
@@ -161,10 +175,6 @@ def start_process(args: Sequence[str], env: Mapping[str, str], cwd: Path, *, nam
         proc = subprocess.Popen([*painbot_command(), *args], env=dict(env), cwd=cwd, stdin=stdin,
                                 stdout=out, stderr=err, start_new_session=True)
     return BotProcess(proc, stdout_path, stderr_path)
-
-
-def calls_since(standin: BotApiStandIn, start: int) -> list[tuple[str, dict]]:
-    return standin.calls[start:]
 
 
 def wait_ready(bot: BotProcess, standin: BotApiStandIn, *, webhook_port: int | None = None,
@@ -217,14 +227,20 @@ def running_bot(standin: BotApiStandIn, workdir: Path, *, args: Sequence[str] = 
             bot.kill()  # just reaps
 
 
-def update_message(standin: BotApiStandIn, update_id: int) -> dict[str, Any] | None:
-    """The message of an update as the bot received it from getUpdates (None if not fetched)."""
+def fetched_update(standin: BotApiStandIn, update_id: int) -> dict[str, Any] | None:
+    """An update as the bot received it in a getUpdates response (None if never fetched)."""
     for entry in standin.call_log:
         if entry["method"] == "getUpdates" and entry["ok"]:
             for update in entry["result"]:
                 if update["update_id"] == update_id:
-                    return update.get("message")
+                    return update
     return None
+
+
+def update_message(standin: BotApiStandIn, update_id: int) -> dict[str, Any] | None:
+    """The message of an update the bot fetched (None if not fetched)."""
+    update = fetched_update(standin, update_id)
+    return None if update is None else update.get("message")
 
 
 def sends_to(standin: BotApiStandIn, chat_id: int) -> list[tuple[str, dict]]:

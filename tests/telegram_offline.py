@@ -103,7 +103,7 @@ def _member(status: str, user_id: int) -> dict[str, Any]:
         perms = ("can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls",
                  "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
                  "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes",
-                 "can_send_voice_notes", "can_edit_tag")
+                 "can_send_voice_notes", "can_edit_tag", "can_react_to_messages")
         return {"status": status, "user": user, "is_member": True, "until_date": 0, **{p: False for p in perms}}
     return {"status": status, "user": user}  # member, left
 

@@ -7,6 +7,7 @@ import pickle
 from pathlib import Path
 
 import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import AIORateLimiter, Application, PicklePersistence
 
 from bot import handlers
@@ -233,3 +234,41 @@ async def test_network_failure_is_logged_at_error(tmp_path: Path, caplog: pytest
         bot.request.raise_on("sendMessage", ConnectionResetError("connection reset"))
         await bot.feed(private_text("/start"))
     assert [r.name for r in caplog.records if r.levelno >= logging.ERROR] == ["bot.handlers"]
+
+
+# ---------------------------------------------------------------------------------------------- the fake API itself
+
+
+async def test_the_recording_request_answers_like_telegram(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path) as bot:
+        tg = bot.app.bot
+        assert (tg.id, tg.username) == (999, "painbot")
+        assert await tg.delete_webhook() is True
+        assert await tg.get_updates(timeout=0) == ()
+        assert bot.updates_request.methods() == ["getUpdates"]  # the polling request is separate
+        first = await tg.send_message(GROUP_ID, "<b>hi</b>")
+        second = await tg.send_message(USER_ID, "again")
+        assert second.message_id == first.message_id + 1
+        assert (first.chat.type, second.chat.type) == ("supergroup", "private")
+        assert first.text == "<b>hi</b>" and first.from_user.id == 999
+        edited = await tg.edit_message_text("new", chat_id=GROUP_ID, message_id=first.message_id)
+        assert edited.text == "new" and edited.message_id == first.message_id
+        for status in ("creator", "administrator", "member", "restricted", "left", "kicked"):
+            bot.request.set_status(GROUP_ID, ADMIN_ID, status)
+            assert (await tg.get_chat_member(GROUP_ID, ADMIN_ID)).status == status
+        assert (await tg.get_chat_member(GROUP_ID, 12345)).status == "member"
+        assert await tg.set_my_commands([("start", "Start")]) is True
+
+
+async def test_the_recording_request_can_fail_a_method(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path) as bot:
+        bot.request.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", times=1)
+        with pytest.raises(Forbidden, match="blocked"):
+            await bot.app.bot.send_message(USER_ID, "x")
+        assert (await bot.app.bot.send_message(USER_ID, "y")).text == "y"
+        bot.request.fail("sendMessage", 400, "Bad Request: chat not found")
+        with pytest.raises(BadRequest):
+            await bot.app.bot.send_message(USER_ID, "z")
+        bot.request.raise_on("answerCallbackQuery", OSError("down"))
+        with pytest.raises(NetworkError):
+            await bot.app.bot.answer_callback_query("1")

@@ -137,13 +137,19 @@ def test_classify_skips_blank_lines(mini_dir: Path) -> None:
     assert len(classify(mini_dir, "", '{"text": "hello"}', "   ")) == 1
 
 
-def test_classify_reports_ambiguity(make_content: Path) -> None:
-    root = make_content
+def make_ambiguous(root: Path) -> Path:
+    """Fixes and rehab share one phrasing word for word, so a message using it fits both equally."""
     (root / "intents" / "fixes.yaml").write_text(
-        "id: fixes\nresponse: fixes\nexamples:\n  - how do i fix it\n  - how do i treat my sore hamstring\n")
+        "id: fixes\nresponse: fixes\nexamples:\n  - pills or injections\n  - how do i treat my hamstring\n")
     (root / "intents" / "rehab.yaml").write_text(
-        "id: rehab\nresponse: rehab\nexamples:\n  - what exercises should i do\n  - how do i treat my tight hamstring\n")
-    [result] = classify(root, '{"text": "how do I treat my hamstring"}')
+        "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n")
+    (root / "intents" / "_matching.yaml").write_text(
+        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n")
+    return root
+
+
+def test_classify_reports_ambiguity(make_content: Path) -> None:
+    [result] = classify(make_ambiguous(make_content), '{"text": "how do I treat my hamstring"}')
     assert result["ambiguous"] is True
     assert {result["intent"], result["runner_up"]} == {"fixes", "rehab"}
 

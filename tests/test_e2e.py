@@ -9,6 +9,7 @@ deterministic tests/data/mini, so nothing here depends on the shipped content.
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import time
 import warnings
@@ -25,6 +26,7 @@ from tests.e2e_support import (
     TOKEN_SECRET,
     BotProcess,
     bot_env,
+    fetched_update,
     free_port,
     running_bot,
     sends_to,
@@ -58,21 +60,12 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def assert_clean_run(bot: BotProcess) -> None:
-    """Exit code 0, nothing logged at ERROR or CRITICAL, no traceback."""
+    """Exit code 0, nothing logged at ERROR or CRITICAL, no traceback (except inside a library's
+    own DEBUG records: PTB logs a 403'd webhook request with exc_info at DEBUG)."""
     assert bot.exit_code == 0, bot.describe()
     bad = [line for level, _name, line in bot.log_records() if level in ("ERROR", "CRITICAL")]
     assert not bad, "\n".join(bad)
-    assert "Traceback" not in bot.stderr(), bot.describe()
-
-
-def updates_of(standin: BotApiStandIn, update_id: int) -> dict | None:
-    """The whole update as the bot fetched it."""
-    for entry in standin.call_log:
-        if entry["method"] == "getUpdates" and entry["ok"]:
-            for update in entry["result"]:
-                if update["update_id"] == update_id:
-                    return update
-    return None
+    assert not bot.tracebacks(), bot.describe()
 
 
 def nonblank_lines(text: str) -> list[str]:
@@ -107,7 +100,7 @@ def test_private_conversation_with_buttons(standin, workdir, engine):
         welcome_id = standin.sent_messages(PRIVATE)[0]["message_id"]
         press = standin.callback_query("t:causes", message_id=welcome_id, chat_id=PRIVATE)
         full = standin.wait_for_sent(3, PRIVATE)[2]
-        query_id = updates_of(standin, press)["callback_query"]["id"]
+        query_id = fetched_update(standin, press)["callback_query"]["id"]
         answered = [(e["params"], e["ok"]) for e in standin.call_log if e["method"] == "answerCallbackQuery"]
         assert answered == [({"callback_query_id": query_id}, True)]
         expected = engine.renderer.answer("causes", "private")
@@ -185,27 +178,33 @@ class SlowSendStandIn(BotApiStandIn):
 
 
 def test_restart_mid_burst_loses_nothing(workdir):
-    users = list(range(3001, 3016))
+    """15 questions, SIGTERM once the first answer is out, 5 more while the bot is stopping; a second
+    `painbot run` on the same stand-in must leave every one answered and every update confirmed."""
+    early, late = list(range(3001, 3016)), list(range(3016, 3021))
+    users = early + late
     with SlowSendStandIn(TOKEN) as standin:
         with running_bot(standin, workdir, name="first") as first:
-            ids = [standin.private_message("how long will it take to heal", user_id=u) for u in users]
-            standin.wait_for(lambda _: any(standin.sent(u) for u in users), timeout=10)
-            answered_before = sum(1 for u in users if standin.sent(u))
-            first.terminate(timeout=15)
+            ids = [standin.private_message("how long will it take to heal", user_id=u) for u in early]
+            standin.wait_for(lambda _: any(standin.sent(u) for u in early), timeout=10)
+            first.proc.send_signal(signal.SIGTERM)
+            ids += [standin.private_message("how long will it take to heal", user_id=u) for u in late]
+            first.wait(timeout=15)
         assert first.exit_code == 0, first.describe()
+        by_first = {u for u in users if standin.sent(u)}
 
         with running_bot(standin, workdir, name="second") as second:
             standin.wait_for(lambda _: all(standin.sent(u) for u in users), timeout=20)
             standin.wait_for(lambda _: standin.confirmed_offset > max(ids), timeout=10)
             assert standin.pending_updates() == 0
         assert_clean_run(second)
+    assert_clean_run(first)
 
     replies = Counter({u: len(standin.sent(u)) for u in users})
     assert all(replies[u] >= 1 for u in users), replies
     duplicates = {u: n for u, n in replies.items() if n > 1}
     if duplicates:
-        warnings.warn(f"restart mid-burst: duplicate replies {duplicates} "
-                      f"({answered_before} of {len(users)} answered before SIGTERM)", stacklevel=1)
+        warnings.warn(f"restart mid-burst: duplicate replies {duplicates}; the first process answered "
+                      f"{len(by_first)} of {len(users)}", stacklevel=1)
 
 
 # ------------------------------------------------------------------------------------------ 6
@@ -311,6 +310,14 @@ def test_user_texts_not_logged_at_info(workdir):
 
 
 # ------------------------------------------------------------------------------------------ 8
+# At the default log level (INFO), as a user would first run it.  Each scenario runs once; the
+# part that works and the part that does not are separate tests so the xfail hides nothing else.
+
+WRONG_TOKEN = "7712345678:AAWrongWrongWrongWrongWrongWrongWro"
+ONE_LINE_BUG = ("BUG: bot/app.py run_bot: PTB's network_retry_loop logs "
+                "'Network Retry Loop (Bootstrap Initialize Application) ... Aborting' at ERROR with a "
+                "full traceback (telegram.ext logger) before painbot prints its one clear line; "
+                "stderr should hold only that line")
 
 
 def _run_to_exit(standin: BotApiStandIn | None, workdir: Path, extra: dict, timeout: float = 15.0
@@ -321,38 +328,65 @@ def _run_to_exit(standin: BotApiStandIn | None, workdir: Path, extra: dict, time
     try:
         bot.wait(timeout)
     except subprocess.TimeoutExpired:
-        bot.kill()
         pytest.fail(f"painbot did not exit within {timeout}s\n{bot.describe()}")
     finally:
         bot.kill()
     return bot, time.monotonic() - t0
 
 
-def test_wrong_token_is_one_clear_line(standin, workdir):
-    wrong = "7712345678:AAWrongWrongWrongWrongWrongWrongWro"
-    bot, elapsed = _run_to_exit(standin, workdir, {"TELEGRAM_BOT_TOKEN": wrong})
-    assert [m for m, _ in standin.calls] == ["getMe"]  # refused with 401 at once
-    assert bot.exit_code not in (0, None), bot.describe()
-    assert elapsed < 8
-    err = bot.stderr()
-    assert "Traceback" not in err
-    lines = nonblank_lines(err)
-    assert len(lines) == 1, err
-    assert "token" in lines[0].lower() and lines[0].startswith("painbot:")
-    assert wrong not in bot.output() and wrong.split(":")[1] not in bot.output()
+@pytest.fixture(scope="module")
+def wrong_token_run(tmp_path_factory):
+    with BotApiStandIn(TOKEN) as standin:
+        bot, elapsed = _run_to_exit(standin, tmp_path_factory.mktemp("wrong-token"),
+                                    {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN})
+    return bot, elapsed, standin.request_log
 
 
-def test_unreachable_api_is_one_clear_line(workdir):
+@pytest.fixture(scope="module")
+def unreachable_run(tmp_path_factory):
     closed = f"http://127.0.0.1:{free_port()}/bot"
-    bot, elapsed = _run_to_exit(None, workdir, {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": closed})
+    bot, elapsed = _run_to_exit(None, tmp_path_factory.mktemp("unreachable"),
+                                {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": closed})
+    return bot, elapsed, closed
+
+
+def _painbot_lines(bot: BotProcess) -> list[str]:
+    return [line for line in nonblank_lines(bot.stderr()) if line.startswith("painbot:")]
+
+
+def test_wrong_token_exits_nonzero_with_a_clear_line(wrong_token_run):
+    bot, elapsed, requests = wrong_token_run
+    assert requests and all(path.endswith("/getMe") for path in requests)  # refused (401) at once
     assert bot.exit_code not in (0, None), bot.describe()
     assert elapsed < 8
+    (line,) = _painbot_lines(bot)
+    assert "TELEGRAM_BOT_TOKEN" in line and "token" in line
+    assert WRONG_TOKEN not in bot.output() and WRONG_TOKEN.split(":")[1] not in bot.output()
+
+
+@pytest.mark.xfail(strict=True, reason=ONE_LINE_BUG)
+def test_wrong_token_is_only_that_line_and_no_traceback(wrong_token_run):
+    bot, _, _ = wrong_token_run
     err = bot.stderr()
-    assert "Traceback" not in err
-    lines = nonblank_lines(err)
-    assert len(lines) == 1, err
-    assert lines[0].startswith("painbot:") and closed in lines[0]
-    assert TOKEN not in bot.output()
+    assert "Traceback" not in err, err
+    assert len(nonblank_lines(err)) == 1, err
+
+
+def test_unreachable_api_exits_nonzero_with_a_clear_line(unreachable_run):
+    bot, elapsed, closed = unreachable_run
+    assert bot.exit_code not in (0, None), bot.describe()
+    assert elapsed < 8
+    (line,) = _painbot_lines(bot)
+    assert "cannot reach" in line and closed in line
+    assert TOKEN not in bot.output() and TOKEN_SECRET not in bot.output()
+
+
+@pytest.mark.xfail(strict=True, reason=ONE_LINE_BUG)
+def test_unreachable_api_is_only_that_line_and_no_traceback(unreachable_run):
+    bot, _, _ = unreachable_run
+    err = bot.stderr()
+    assert "Traceback" not in err, err
+    assert len(nonblank_lines(err)) == 1, err
 
 
 # ------------------------------------------------------------------------------------------ 9
@@ -374,3 +408,38 @@ def test_no_token_opens_the_terminal_chat(workdir, engine):
     assert out.index("terminal") < out.index("Recovery time answer.")
     assert engine.reply("how long will it take to heal").plain() in out
     assert "Traceback" not in bot.stderr()
+
+
+# ------------------------------------------------------------------------------------------ extra
+
+
+def test_group_auto_mode_and_intro_survive_a_restart(workdir, engine):
+    """An admin turns auto mode on; after SIGTERM and a new `painbot run` the group's setting is
+    still there (persistence flushed on shutdown) and the bot does not introduce itself again."""
+    group, admin = -1009876543210, 1002
+    question = "how long will it take to heal"
+    with BotApiStandIn(TOKEN, privacy_mode=False) as standin:
+        with running_bot(standin, workdir, name="first") as first:
+            standin.bot_added_to_group(group, by_user_id=admin)
+            (intro,) = standin.wait_for_sent(1, group)
+            assert intro["text"] == engine.renderer.text("group_intro")
+            standin.set_member_status(group, admin, "administrator")
+            standin.command("/settings", chat_id=group, chat_type="supergroup", user_id=admin)
+            settings_id = standin.wait_for(lambda _: len(standin.sent_messages(group)) >= 2
+                                           and standin.sent_messages(group)[1]["message_id"])
+            standin.callback_query("auto:on", settings_id, group, user_id=admin)
+            standin.wait_for(lambda _: standin.edits(group))
+            assert "on" in standin.message(group, settings_id)["text"]
+        assert_clean_run(first)
+
+        with running_bot(standin, workdir, name="second") as second:
+            standin.bot_added_to_group(group, by_user_id=admin)  # removed and re-added meanwhile
+            chatter = standin.group_message("see you all at parkrun saturday", chat_id=group)
+            asked = standin.group_message(question, chat_id=group)
+            reply = standin.wait_for_sent(3, group)[2]
+            time.sleep(0.3)
+            assert update_message(standin, chatter) is not None
+            assert len(standin.sent(group)) == 3, [p["text"] for p in standin.sent(group)]  # no 2nd intro
+            assert reply["text"] == engine.reply(question, "group").text
+            assert reply["reply_parameters"]["message_id"] == update_message(standin, asked)["message_id"]
+        assert_clean_run(second)

@@ -73,8 +73,6 @@ def test_entry_without_text_is_reported(tmp_path: Path) -> None:
     assert [str(e) for e in caught.value.errors] == [f"{path}:2: entry needs a 'text'", f"{path}:3: entry needs a 'text'"]
 
 
-@pytest.mark.xfail(reason="BUG: load_labelled reports an entry that is not a mapping (e.g. '- just a string') "
-                          "at line 1 instead of its own line; the list's line_of(index) is not used", strict=True)
 def test_entry_that_is_not_a_mapping_is_reported_at_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "- text: hello\n- text: bye\n- just a string\n")
     with pytest.raises(ContentInvalid) as caught:

@@ -110,8 +110,6 @@ def test_off_topic_word_stops_even_an_exact_example(matcher: Matcher) -> None:
     assert matcher.match("what causes it, knee").intent_id is None
 
 
-@pytest.mark.xfail(reason="BUG: stem('knees')='kne' but stem('knee')='knee', so the plural slips past the "
-                          "off-topic rule: 'what causes it, knees' is answered as causes", strict=True)
 def test_off_topic_plural_stops_an_exact_example_too(matcher: Matcher) -> None:
     assert matcher.match("what causes it, knees").intent_id is None
 
@@ -152,14 +150,20 @@ def test_at_or_above_threshold_is_answered(make_content: Path) -> None:
 
 # --- ambiguity ------------------------------------------------------------------
 
+def make_ambiguous(root: Path) -> Path:
+    """Fixes and rehab share one phrasing word for word, so a message using it fits both equally."""
+    (root / "intents" / "fixes.yaml").write_text(
+        "id: fixes\nresponse: fixes\nexamples:\n  - pills or injections\n  - how do i treat my hamstring\n")
+    (root / "intents" / "rehab.yaml").write_text(
+        "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n")
+    (root / "intents" / "_matching.yaml").write_text(
+        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n")
+    return root
+
+
 @pytest.fixture
 def ambiguous_engine(make_content: Path) -> Engine:
-    root = make_content
-    (root / "intents" / "fixes.yaml").write_text(
-        "id: fixes\nresponse: fixes\nexamples:\n  - how do i fix it\n  - how do i treat my sore hamstring\n")
-    (root / "intents" / "rehab.yaml").write_text(
-        "id: rehab\nresponse: rehab\nexamples:\n  - what exercises should i do\n  - how do i treat my tight hamstring\n")
-    return Engine.load(root)
+    return Engine.load(make_ambiguous(make_content))
 
 
 def test_close_runner_up_makes_the_match_ambiguous(ambiguous_engine: Engine) -> None:
@@ -170,7 +174,7 @@ def test_close_runner_up_makes_the_match_ambiguous(ambiguous_engine: Engine) -> 
 
 
 def test_clear_winner_is_not_ambiguous(ambiguous_engine: Engine) -> None:
-    match = ambiguous_engine.matcher.match("how do I treat my tight hamstring")
+    match = ambiguous_engine.matcher.match("glute bridges and squats")
     assert (match.intent_id, match.ambiguous) == ("rehab", False)
 
 
@@ -225,12 +229,18 @@ def test_same_input_gives_the_same_match(mini_dir: Path, matcher: Matcher, text:
     assert matcher.match(text) == matcher.match(text) == fresh.match(text)
 
 
+def causes_score(match: Match) -> float:
+    return next(c.score for c in match.candidates if c.intent_id == "causes")
+
+
 def test_keyword_adds_its_bonus(make_content: Path) -> None:
     root = make_content
-    without = Matcher(load_content(root)).match("what causes sitting pain")
+    text = "what causes sitting pain"
+    without = Matcher(load_content(root)).match(text)
     (root / "intents" / "causes.yaml").write_text(
         "id: causes\nresponse: causes\nkeywords: [sitting]\nexamples:\n  - what causes it\n  - why did i get this\n")
-    with_keyword = Matcher(load_content(root)).match("what causes sitting pain")
-    assert with_keyword.intent_id == "causes"
-    bonus = load_content(root).rules.keyword_bonus
-    assert with_keyword.score == pytest.approx(min(100.0, without.candidates[0].score + bonus), abs=0.2)
+    content = load_content(root)
+    with_keyword = Matcher(content).match(text)
+    expected = min(100.0, causes_score(without) + content.rules.keyword_bonus)
+    assert causes_score(with_keyword) == pytest.approx(expected, abs=0.2)
+    assert with_keyword.candidates[0].intent_id == "causes"

@@ -474,7 +474,7 @@ def real_flow() -> SelfCheck:
     bag = _Collector(PROJECT)
     content = load_selfcheck(PROJECT, bag)
     assert content is not None, bag.errors
-    engine = Engine.load(MINI)
+    engine = Engine(load_content(MINI, extra_loaders=()))
     return SelfCheck(content, engine.renderer.text("red_flags"), engine.renderer.fill, engine.renderer.topics())
 
 
@@ -518,11 +518,16 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return Engine(load_content(root, extra_loaders=(load_selfcheck,)))
 
 
-def test_for_engine(engine: Engine, mini_engine: Engine) -> None:
+@pytest.fixture(scope="module")
+def engine_without_check() -> Engine:
+    return Engine(load_content(MINI, extra_loaders=()))
+
+
+def test_for_engine(engine: Engine, engine_without_check: Engine) -> None:
     flow = SelfCheck.for_engine(engine)
     assert flow is not None and flow.urgent_text == engine.renderer.text("red_flags")
     assert flow.topics == engine.renderer.topics()
-    assert SelfCheck.for_engine(mini_engine) is None  # content loaded without the self-check
+    assert SelfCheck.for_engine(engine_without_check) is None  # content loaded without the self-check
 
 
 def test_step_reply(engine: Engine) -> None:
@@ -564,6 +569,6 @@ def test_terminal_check_red_flag_cancel_and_restart(engine: Engine) -> None:
     assert check.respond("/cancel").intent_id == "selfcheck_cancelled" and not check.running
 
 
-def test_terminal_check_without_selfcheck_content(mini_engine: Engine) -> None:
-    check = TerminalCheck(mini_engine)
+def test_terminal_check_without_selfcheck_content(engine_without_check: Engine) -> None:
+    check = TerminalCheck(engine_without_check)
     assert "isn't available" in check.respond("/check").text and not check.running

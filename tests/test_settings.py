@@ -92,8 +92,6 @@ def test_env_file_drops_inline_comment_on_unquoted_value(tmp_path: Path) -> None
     assert read_env_file(env_file(tmp_path, "A=value # note\nB=x#y\n")) == {"A": "value", "B": "x#y"}
 
 
-@pytest.mark.xfail(reason="BUG: read_env_file keeps the quotes of a quoted value followed by an inline comment "
-                          "(TOKEN=\"123:abc\"  # note -> '\"123:abc\"')", strict=True)
 def test_env_file_quoted_value_with_inline_comment_loses_quotes(tmp_path: Path) -> None:
     path = env_file(tmp_path, 'TELEGRAM_BOT_TOKEN="123:abc"  # from BotFather\n')
     assert read_env_file(path) == {"TELEGRAM_BOT_TOKEN": "123:abc"}

@@ -112,7 +112,5 @@ def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:
     assert command_reply(mini_engine, "/unknown") is None
 
 
-@pytest.mark.xfail(reason="BUG: TerminalChat.respond uses str.isdigit() then int(), so a digit-like character "
-                          "int() refuses (e.g. superscript '²') raises ValueError and ends the chat", strict=True)
 def test_superscript_digit_does_not_crash(mini_engine: Engine) -> None:
     assert replies(chat(mini_engine, "²"))[1].startswith("Fallback answer.")

@@ -1,0 +1,87 @@
+"""The content painbot ships with: it loads, every example finds its own intent, every answer sends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, TELEGRAM_LIMIT, load_content
+from bot.engine import Engine
+from bot.htmlcheck import html_problems, to_plain
+from bot.settings import PROJECT_ROOT
+
+ENGINE = Engine.load(PROJECT_ROOT, emergency_number="000")
+CONTENT = ENGINE.content
+EXAMPLES = [(i.id, e) for i in CONTENT.intents.values() for e in i.examples]
+# Answers that give guidance carry the physio's contact line; these do not.
+NO_CONTACT = {"greeting", "thanks", "help", "red_flags", *SYSTEM_RESPONSES}
+# These say plainly that this is general information, not a diagnosis.
+WITH_DISCLAIMER = ("greeting", "help", "symptoms", "other_diagnoses")
+BLOG = Path(__file__).resolve().parents[2] / "shared" / "seed" / "blog.txt"
+
+
+def test_shipped_content_loads_without_problems() -> None:
+    content = load_content(PROJECT_ROOT)
+    assert set(CORE_INTENTS) <= set(content.intents)
+    assert set(SYSTEM_RESPONSES) <= set(content.responses)
+    assert [w for w in content.warnings if "nearly the same" in w.message] == []
+
+
+@pytest.mark.parametrize(("intent_id", "example"), EXAMPLES)
+def test_every_example_matches_its_own_intent(intent_id: str, example: str) -> None:
+    match = ENGINE.decide(example, "private")
+    assert match.intent_id == intent_id, f"{example!r} -> {match.intent_id} ({match.score})"
+
+
+@pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
+def test_every_response_renders_as_valid_telegram_html(response_id: str) -> None:
+    text = ENGINE.renderer.text(response_id)
+    assert len(text) <= TELEGRAM_LIMIT
+    assert html_problems(text) == []
+    assert "{" not in text and "}" not in text, "a placeholder was left unfilled"
+    short = CONTENT.responses[response_id].short
+    if short:
+        assert html_problems(ENGINE.renderer.fill(short)) == []
+
+
+@pytest.mark.parametrize("intent_id", sorted(set(CONTENT.intents) - NO_CONTACT))
+def test_guidance_answers_carry_the_contact_line(intent_id: str) -> None:
+    contact = ENGINE.renderer.fill(CONTENT.snippets["contact"])
+    assert contact in ENGINE.renderer.answer(intent_id).text
+
+
+@pytest.mark.parametrize("response_id", WITH_DISCLAIMER)
+def test_answers_about_recognising_it_say_it_is_not_a_diagnosis(response_id: str) -> None:
+    disclaimer = ENGINE.renderer.fill(CONTENT.snippets["disclaimer"])
+    assert disclaimer in ENGINE.renderer.text(response_id)
+
+
+def test_contact_line_is_the_blogs() -> None:
+    assert "peter@stage.bocki.com.au/csc" in CONTENT.snippets["contact"]
+
+
+def test_red_flag_answer_gives_the_emergency_number_and_no_buttons() -> None:
+    reply = Engine(CONTENT, emergency_number="999").reply("saddle area numb and I can't control my bladder")
+    assert reply.kind == "urgent" and reply.buttons == ()
+    assert "999" in reply.text
+
+
+def test_red_flag_wins_over_another_topic_in_the_same_message() -> None:
+    reply = ENGINE.reply("what exercises should I do? also my groin has gone numb since yesterday")
+    assert reply.intent_id == "red_flags" and reply.kind == "urgent"
+
+
+@pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
+def test_answers_are_chat_sized(response_id: str) -> None:
+    assert len(to_plain(ENGINE.renderer.text(response_id))) <= 900
+
+
+@pytest.mark.skipif(not BLOG.exists(), reason="the blog is kept beside the repository, in ../shared")
+@pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
+def test_answers_do_not_copy_the_blogs_sentences(response_id: str) -> None:
+    blog = " ".join(BLOG.read_text(encoding="utf-8").split()).casefold()
+    words = to_plain(ENGINE.renderer.text(response_id)).casefold().split()
+    # No run of 9 words in a row taken from the blog: the answers are in the project's own words.
+    runs = {" ".join(words[i:i + 9]) for i in range(len(words) - 8)}
+    assert [run for run in runs if run in blog] == []
