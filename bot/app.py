@@ -38,6 +38,7 @@ from bot.engine import Engine
 from bot.handlers import Services
 from bot.logsafety import configure_logging, redact
 from bot.questionlog import QuestionLog
+from bot.selfcheck_chat import build_selfcheck_handler
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ COMMANDS = (
     ("start", "Welcome and topics"),
     ("help", "What I can answer"),
     ("topics", "All topics as buttons"),
+    ("check", "Guided self-check (private chat)"),
     ("privacy", "What is kept and what never is"),
     ("settings", "Group admins: auto mode"),
 )
@@ -91,6 +93,7 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
 def add_handlers(app: Application) -> None:
     """Register the handlers; order matters: commands and buttons before free text."""
     humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & _FromPerson()
+    app.add_handler(build_selfcheck_handler())  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler("start", handlers.start, filters=humans))
     app.add_handler(CommandHandler(["help", "topics"], handlers.topics, filters=humans))
     app.add_handler(CommandHandler("privacy", handlers.privacy, filters=humans))

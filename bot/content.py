@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 
 from bot.htmlcheck import html_problems
 from bot.normalise import Synonyms, clean, normalise
+from bot.selfcheck import load_selfcheck
 from bot.yamlsource import ContentError, ContentInvalid, LineDict, LineList, display_path, load_yaml
 
 # The evaluation and the code rely on these ids; content may add more.
@@ -124,7 +125,7 @@ class _Collector:
         return display_path(path, self.root) if isinstance(path, Path) else path
 
 
-def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = ()) -> Content:
+def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck,)) -> Content:
     """Load and cross-check a folder holding intents/ and responses/; raise every problem at once."""
     bag = _Collector(root)
     intents_dir, responses_dir = root / "intents", root / "responses"

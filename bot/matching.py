@@ -34,6 +34,10 @@ TYPO_RATIO = 80
 TYPO_MIN_LENGTH = 5
 # Short messages lean on character similarity too, since one word carries all the meaning.
 SHORT_MESSAGE_WORDS = 4
+# How much the best single example counts against the intent's whole vocabulary.
+EXAMPLE_SHARE = 0.5
+# Weight of a word pair holding a function word, relative to topic words and pairs.
+PAIR_WITH_FUNCTION_WORD = 0.5
 # Below this character similarity a short message is not "spelt like" an example at all.
 SHORT_RATIO_FLOOR = 70
 
@@ -159,7 +163,7 @@ class Matcher:
         ranked = []
         for intent_id in self.content.intents:
             score, example = examples.get(intent_id, (0.0, ""))
-            score = (score + evidence.get(intent_id, 0.0)) / 2
+            score = EXAMPLE_SHARE * score + (1 - EXAMPLE_SHARE) * evidence.get(intent_id, 0.0)
             if _has_any(sequence, self._keywords[intent_id]):
                 score += self.rules.keyword_bonus
             if score > 0:
@@ -256,7 +260,13 @@ def _idf(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]) -> dic
             for feature in _features(words, stopwords):
                 intents_using[feature].add(intent_id)
     total = len(prepared) or 1
-    return {f: math.log(1 + total / len(ids)) for f, ids in intents_using.items()}
+    return {f: math.log(1 + total / len(ids)) * _shape_factor(f, stopwords) for f, ids in intents_using.items()}
+
+
+def _shape_factor(feature: str, stopwords: frozenset[str]) -> float:
+    """Pairs with a function word ('how can', 'can i') describe a question's shape, not its topic."""
+    first, _, second = feature.partition("_")
+    return PAIR_WITH_FUNCTION_WORD if second and (first in stopwords or second in stopwords) else 1.0
 
 
 def _association(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]) -> dict[str, dict[str, float]]:

@@ -172,8 +172,8 @@ def load_selfcheck(root: Path, bag: Any) -> SelfCheckContent | None:
         bag.error(path, 0, "file is missing: it holds the self-check (/check) questions and wording")
         return None
     data = bag.load(path)
-    if data is None:
-        return None  # a syntax error, already reported
+    if type(data) is object:
+        return None  # the bag's "could not be read" marker (bot.content.FAILED): already reported
     check = _Checker(bag, path, _snippet_names(root))
     if not isinstance(data, LineDict):
         check.error(getattr(data, "line", 1), "expected a mapping with intro, questions, buttons, summary and notes")

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot.engine import Engine
 from bot.rendering import Button, Reply
+from bot.selfcheck import TerminalCheck
 
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
@@ -31,6 +32,7 @@ class TerminalChat:
         self.read = read
         self.out = out
         self.buttons: tuple[Button, ...] = ()
+        self.check = TerminalCheck(engine)
 
     def run(self) -> None:
         """Chat until the user quits or input ends."""
@@ -47,7 +49,9 @@ class TerminalChat:
         self.out.write("Bye - take care.\n")
 
     def respond(self, line: str) -> Reply:
-        """Reply to one line: a numbered choice, a command, or a question."""
+        """Reply to one line: the self-check's answer, a numbered choice, a command, or a question."""
+        if self.check.wants(line):
+            return self.check.respond(line)
         if line.isdecimal() and 1 <= int(line) <= len(self.buttons):
             return self.engine.renderer.answer(self.buttons[int(line) - 1].intent_id)
         command = line.split()[0].casefold() if line.startswith("/") else ""

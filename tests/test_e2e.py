@@ -38,6 +38,7 @@ from tests.telegram_standin import BotApiStandIn
 
 PRIVATE = 1001
 GROUP = -1001234567890
+PTB_STOPPED_UNEXPECTEDLY = "Updater stopped unexpectedly. Pulled updates will be ignored"
 STARTED = re.compile(r"painbot started as @painbot, mode=(\w+), content loaded \((\d+) intents\)")
 
 
@@ -59,13 +60,17 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def assert_clean_run(bot: BotProcess) -> None:
+def assert_clean_run(bot: BotProcess, allow: tuple[str, ...] = ()) -> list[str]:
     """Exit code 0, nothing logged at ERROR or CRITICAL, no traceback (except inside a library's
-    own DEBUG records: PTB logs a 403'd webhook request with exc_info at DEBUG)."""
+    own DEBUG records: PTB logs a 403'd webhook request with exc_info at DEBUG).  Records containing
+    one of ``allow`` are not failures; they are returned so the test can report them."""
     assert bot.exit_code == 0, bot.describe()
-    bad = [line for level, _name, line in bot.log_records() if level in ("ERROR", "CRITICAL")]
+    severe = [line for level, _name, line in bot.log_records() if level in ("ERROR", "CRITICAL")]
+    allowed = [line for line in severe if any(a in line for a in allow)]
+    bad = [line for line in severe if line not in allowed]
     assert not bad, "\n".join(bad)
     assert not bot.tracebacks(), bot.describe()
+    return allowed
 
 
 def nonblank_lines(text: str) -> list[str]:
@@ -140,7 +145,7 @@ def test_start_up_sets_commands_deletes_webhook_and_says_so(standin, workdir, en
         assert "deleteWebhook" in methods
         assert methods.index("deleteWebhook") < methods.index("getUpdates")
         commands = [c["command"] for c in standin.commands()]
-        assert commands == ["start", "help", "topics", "privacy", "settings"]
+        assert commands == ["start", "help", "topics", "check", "privacy", "settings"]
         assert commands == [name for name, _ in COMMANDS]
         assert all(c["description"] for c in standin.commands())
         line = wait_until(lambda: STARTED.search(bot.stderr()), timeout=5, message="start-up log line")
@@ -197,7 +202,12 @@ def test_restart_mid_burst_loses_nothing(workdir):
             standin.wait_for(lambda _: standin.confirmed_offset > max(ids), timeout=10)
             assert standin.pending_updates() == 0
         assert_clean_run(second)
-    assert_clean_run(first)
+    # When a long poll returns updates just as SIGTERM stops the Updater, PTB drops them (they are
+    # not confirmed, so the next run fetches them: nothing is lost) and logs this at CRITICAL.
+    # Timing-dependent, so reported as a warning rather than failed or xfailed.
+    noise = assert_clean_run(first, allow=(PTB_STOPPED_UNEXPECTEDLY,))
+    if noise:
+        warnings.warn(f"routine SIGTERM logged at CRITICAL by PTB: {noise}", stacklevel=1)
 
     replies = Counter({u: len(standin.sent(u)) for u in users})
     assert all(replies[u] >= 1 for u in users), replies
@@ -310,14 +320,10 @@ def test_user_texts_not_logged_at_info(workdir):
 
 
 # ------------------------------------------------------------------------------------------ 8
-# At the default log level (INFO), as a user would first run it.  Each scenario runs once; the
-# part that works and the part that does not are separate tests so the xfail hides nothing else.
+# At the default log level (INFO), as a user would first run it.  Each scenario runs once (module
+# fixtures); the exit and the clear line, and "that line only, no traceback", are separate tests.
 
 WRONG_TOKEN = "7712345678:AAWrongWrongWrongWrongWrongWrongWro"
-ONE_LINE_BUG = ("BUG: bot/app.py run_bot: PTB's network_retry_loop logs "
-                "'Network Retry Loop (Bootstrap Initialize Application) ... Aborting' at ERROR with a "
-                "full traceback (telegram.ext logger) before painbot prints its one clear line; "
-                "stderr should hold only that line")
 
 
 def _run_to_exit(standin: BotApiStandIn | None, workdir: Path, extra: dict, timeout: float = 15.0
@@ -364,7 +370,6 @@ def test_wrong_token_exits_nonzero_with_a_clear_line(wrong_token_run):
     assert WRONG_TOKEN not in bot.output() and WRONG_TOKEN.split(":")[1] not in bot.output()
 
 
-@pytest.mark.xfail(strict=True, reason=ONE_LINE_BUG)
 def test_wrong_token_is_only_that_line_and_no_traceback(wrong_token_run):
     bot, _, _ = wrong_token_run
     err = bot.stderr()
@@ -381,7 +386,6 @@ def test_unreachable_api_exits_nonzero_with_a_clear_line(unreachable_run):
     assert TOKEN not in bot.output() and TOKEN_SECRET not in bot.output()
 
 
-@pytest.mark.xfail(strict=True, reason=ONE_LINE_BUG)
 def test_unreachable_api_is_only_that_line_and_no_traceback(unreachable_run):
     bot, _, _ = unreachable_run
     err = bot.stderr()

@@ -201,6 +201,10 @@ def test_not_a_mapping(tmp_path: Path) -> None:
     only(problems(tmp_path, "- just\n- a list\n"), 1, "expected a mapping")
 
 
+def test_empty_file(tmp_path: Path) -> None:
+    only(problems(tmp_path, "# nothing yet\n"), 1, "expected a mapping")
+
+
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     broken = VALID.replace('progress: "Q', 'colour: red\nprogress: "Q')
     only(problems(tmp_path, broken), line(broken, "colour:"), "unknown key 'colour' (expected one of: intro,")
