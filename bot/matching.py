@@ -19,6 +19,7 @@ The rule, in order (numbers come from intents/_matching.yaml):
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +37,8 @@ TYPO_MIN_LENGTH = 5
 SHORT_MESSAGE_WORDS = 4
 # How much the best single example counts against the intent's whole vocabulary.
 EXAMPLE_SHARE = 0.5
+# How many of the best-fitting intents have their examples searched for each message.
+EXAMPLE_CONTENDERS = 5
 # Weight of a word pair holding a function word, relative to topic words and pairs.
 PAIR_WITH_FUNCTION_WORD = 0.5
 # Below this character similarity a short message is not "spelt like" an example at all.
@@ -72,6 +75,24 @@ class Match:
         return self.candidates[0].example if self.intent_id and self.candidates else None
 
 
+class PhraseSet:
+    """Padded stemmed phrases searched as whole words with one compiled pattern."""
+
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self.phrases = phrases
+        self.pattern = "|".join(re.escape(p) for p in phrases) or "(?!)"
+        self._pattern = re.compile(self.pattern) if phrases else None
+
+    def found_in(self, sequence: str) -> bool:
+        """True when any phrase occurs in the padded word sequence."""
+        return self._pattern is not None and self._pattern.search(sequence) is not None
+
+    @property
+    def words(self) -> set[str]:
+        """Every word the phrases use (for typo correction)."""
+        return {w for phrase in self.phrases for w in phrase.split()}
+
+
 @dataclass(frozen=True)
 class _Example:
     """An example prepared for scoring."""
@@ -99,20 +120,38 @@ class Matcher:
             for intent in content.intents.values()
             for text, words in zip(intent.examples, prepared[intent.id])
         ]
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._postings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for index, example in enumerate(self._examples):
             for word in example.weights:
-                self._postings[word].append(index)
+                self._postings[example.intent_id][word].append(index)
         self._association = _association(prepared, self._stopwords)
         self._normalised_examples = [e.normalised for e in self._examples]
+        # An unknown word weighs as little as a word every intent uses: long messages carry many
+        # words no example has (stories, asides), and the topic words must stay in charge.
+        self._unknown_weight = min(self._idf.values(), default=1.0)
         self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in content.intents.values()}
+        self._keyword_owners: dict[str, set[str]] = defaultdict(set)
+        for intent_id, phrases in self._keywords.items():
+            for phrase in phrases.phrases:
+                self._keyword_owners[phrase].add(intent_id)
+        # A phrase found also stands for the shorter phrases it starts with (" hip " in " hip pain "),
+        # since the search below reports one phrase, the longest, at each position.
+        for phrase in self._keyword_owners:
+            for shorter in list(self._keyword_owners):
+                if shorter != phrase and phrase.startswith(shorter):
+                    self._keyword_owners[phrase] |= self._keyword_owners[shorter]
+        longest_first = sorted(self._keyword_owners, key=len, reverse=True)
+        # Overlapping search (a lookahead) so " hip pain " and " pain when " can both be found.
+        self._keyword_pattern = re.compile("(?=(" + "|".join(map(re.escape, longest_first)) + "))") \
+            if longest_first else None
         self._triggers = {i.id: [[self._phrases(g, keep_stopwords=True) for g in rule] for rule in i.triggers]
                           for i in content.intents.values() if i.triggers}
+        self._trigger_patterns = {intent_id: _rules_pattern(rules) for intent_id, rules in self._triggers.items()}
         self._domain = self._phrases(tuple(self.rules.domain_terms), keep_stopwords=True)
         self._offtopic = self._phrases(tuple(self.rules.offtopic_terms), keep_stopwords=True)
         phrase_words = {w for group in (self._domain, self._offtopic, *self._keywords.values(),
                                        *(g for rules in self._triggers.values() for rule in rules for g in rule))
-                        for phrase in group for w in phrase.split()}
+                        for w in group.words}
         self._known = frozenset(f for f in self._idf if "_" not in f) | phrase_words
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._known):
@@ -130,8 +169,8 @@ class Matcher:
         sequence = " " + " ".join(every_word) + " "
         if not every_word:
             return Match(None, 0.0)
-        has_domain = _has_any(sequence, self._domain)
-        if not has_domain and _has_any(sequence, self._offtopic):
+        has_domain = self._domain.found_in(sequence)
+        if not has_domain and self._offtopic.found_in(sequence):
             return Match(None, 0.0)
         ranked = self.rank(normalised, every_word, sequence)
         if has_domain:  # "hi, what is PHT?" asks about PHT: the greeting is manners, not the topic
@@ -149,8 +188,8 @@ class Matcher:
 
     def fired_trigger(self, sequence: str) -> str | None:
         """The intent whose trigger rule fires on this padded word sequence (stopwords kept)."""
-        for intent_id, rules in self._triggers.items():
-            if any(all(_has_any(sequence, group) for group in rule) for rule in rules):
+        for intent_id, pattern in self._trigger_patterns.items():
+            if pattern.search(sequence):
                 return intent_id
         return None
 
@@ -158,38 +197,53 @@ class Matcher:
         """Score every intent for a message's stemmed words and return them best first."""
         query = {w: self._idf.get(w, self._unknown_weight) for w in _features(words, self._stopwords)}
         total = sum(query.values()) or 1.0
-        examples = self._best_examples(query, total, normalised, len(words))
         evidence = self._evidence(query, total)
+        spelt_like = self._spelt_like(normalised) if len(words) <= SHORT_MESSAGE_WORDS else {}
+        # Examples are searched only for the intents whose vocabulary fits best: the rest cannot
+        # catch up, and searching all of them would cost most of the time per message.
+        contenders = set(sorted(evidence, key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS])
+        keyworded = self._keyword_intents(sequence)
         ranked = []
         for intent_id in self.content.intents:
-            score, example = examples.get(intent_id, (0.0, ""))
+            score, example = self._best_example(intent_id, query, total) if intent_id in contenders else (0.0, "")
+            if spelt_like.get(intent_id, (0.0, ""))[0] > score:
+                score, example = spelt_like[intent_id]
             score = EXAMPLE_SHARE * score + (1 - EXAMPLE_SHARE) * evidence.get(intent_id, 0.0)
-            if _has_any(sequence, self._keywords[intent_id]):
+            if intent_id in keyworded:
                 score += self.rules.keyword_bonus
             if score > 0:
                 ranked.append(Candidate(intent_id, round(min(100.0, score), 1), example))
         return tuple(sorted(ranked, key=lambda c: (-c.score, c.intent_id)))
 
-    def _best_examples(self, query: dict[str, float], total: float, normalised: str,
-                       length: int) -> dict[str, tuple[float, str]]:
-        """Each intent's best example score (0-100), found through the word index."""
+    def _keyword_intents(self, sequence: str) -> set[str]:
+        """The intents one of whose keywords occurs in the padded word sequence."""
+        if self._keyword_pattern is None:
+            return set()
+        return {owner for phrase in self._keyword_pattern.findall(sequence) for owner in self._keyword_owners[phrase]}
+
+    def _best_example(self, intent_id: str, query: dict[str, float], total: float) -> tuple[float, str]:
+        """One intent's best example by weighted word overlap (0-100), found through its word index."""
+        postings = self._postings[intent_id]
         overlap: dict[int, float] = defaultdict(float)
         for word, weight in query.items():
-            for index in self._postings.get(word, ()):
+            for index in postings.get(word, ()):
                 overlap[index] += weight
-        scores: dict[int, float] = {}
+        best, best_index = 0.0, -1
         for index, shared in overlap.items():
             precision, recall = shared / total, shared / self._examples[index].total
-            scores[index] = 200 * precision * recall / (precision + recall)
-        if length <= SHORT_MESSAGE_WORDS:
-            for _, ratio, index in process.extract(normalised, self._normalised_examples, scorer=fuzz.ratio,
-                                                   limit=None, score_cutoff=SHORT_RATIO_FLOOR):
-                scores[index] = max(scores.get(index, 0.0), ratio)
+            score = 200 * precision * recall / (precision + recall)
+            if score > best:
+                best, best_index = score, index
+        return best, self._examples[best_index].text if best_index >= 0 else ""
+
+    def _spelt_like(self, normalised: str) -> dict[str, tuple[float, str]]:
+        """For a short message, each intent's example most alike character by character."""
         best: dict[str, tuple[float, str]] = {}
-        for index, score in scores.items():
+        for _, ratio, index in process.extract(normalised, self._normalised_examples, scorer=fuzz.ratio,
+                                               limit=None, score_cutoff=SHORT_RATIO_FLOOR):
             example = self._examples[index]
-            if score > best.get(example.intent_id, (-1.0, ""))[0]:
-                best[example.intent_id] = (score, example.text)
+            if ratio > best.get(example.intent_id, (0.0, ""))[0]:
+                best[example.intent_id] = (ratio, example.text)
         return best
 
     def _evidence(self, query: dict[str, float], total: float) -> dict[str, float]:
@@ -207,15 +261,6 @@ class Matcher:
         if intent_id in self.rules.social_intents:
             return math.inf
         return self.rules.group_threshold if has_domain else self.rules.group_threshold_off_domain
-
-    @property
-    def _unknown_weight(self) -> float:
-        """Weight of a word no example uses: as little as a word every intent uses.
-
-        Long messages carry many words the examples never use (stories, asides); weighting them
-        low keeps the topic words in charge. Off-topic messages still fail: they share no words.
-        """
-        return min(self._idf.values(), default=1.0)
 
     def _prepare(self, intent: Intent, text: str, words: list[str]) -> _Example:
         """Weight an example's words once, at load time."""
@@ -235,7 +280,7 @@ class Matcher:
         found = process.extractOne(word, same_start, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
         return found[0] if found else word
 
-    def _phrases(self, terms: tuple[str, ...], keep_stopwords: bool = False) -> tuple[str, ...]:
+    def _phrases(self, terms: tuple[str, ...], keep_stopwords: bool = False) -> PhraseSet:
         """Prepare terms as padded stemmed phrases for whole-word search."""
         out = []
         for term in terms:
@@ -243,7 +288,13 @@ class Matcher:
             words = [stem(w) for w in cleaned.split()] if keep_stopwords else self._words(cleaned)
             if words:
                 out.append(" " + " ".join(words) + " ")
-        return tuple(out)
+        return PhraseSet(tuple(out))
+
+
+def _rules_pattern(rules: list[list[PhraseSet]]) -> re.Pattern[str]:
+    """One pattern that matches when every group of any one rule occurs (a lookahead per group)."""
+    alternatives = ["".join(f"(?=.*(?:{group.pattern}))" for group in rule) for rule in rules if rule]
+    return re.compile("^(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)", re.DOTALL)
 
 
 def _features(words: list[str], stopwords: frozenset[str]) -> set[str]:
@@ -279,6 +330,3 @@ def _association(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]
     return {f: {i: share / sum(shares.values()) for i, share in shares.items()} for f, shares in usage.items()}
 
 
-def _has_any(sequence: str, phrases: tuple[str, ...]) -> bool:
-    """True when any padded phrase occurs as whole words in the padded sequence."""
-    return any(phrase in sequence for phrase in phrases)

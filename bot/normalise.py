@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
 # Longer messages are cut before any work so a 10,000-character paste costs no
@@ -70,6 +71,7 @@ _MIN_ROOT = {"ed": 4}
 _DOUBLED_ONLY = frozenset({"er", "ers"})
 
 
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """Strip a common English ending so word forms compare equal (numb, numbness)."""
     if len(word) <= 3 or not word.isalpha():
