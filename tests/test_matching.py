@@ -244,3 +244,24 @@ def test_keyword_adds_its_bonus(make_content: Path) -> None:
     expected = min(100.0, causes_score(without) + content.rules.keyword_bonus)
     assert causes_score(with_keyword) == pytest.approx(expected, abs=0.2)
     assert with_keyword.candidates[0].intent_id == "causes"
+
+
+def _add_keywords(root: Path, intent_id: str, keywords: str) -> None:
+    path = root / "intents" / f"{intent_id}.yaml"
+    path.write_text(path.read_text().replace("examples:", f"keywords: {keywords}\nexamples:", 1))
+
+
+def test_keyword_inside_a_longer_keyword_of_another_intent_still_counts(make_content: Path) -> None:
+    # "tendon" (rehab) is the start of "tendon pain" (fixes): both intents earn their bonus.
+    _add_keywords(make_content, "rehab", "[tendon]")
+    _add_keywords(make_content, "fixes", "[tendon pain]")
+    matcher = Engine.load(make_content).matcher
+    ranked = {c.intent_id: c.score for c in matcher.rank("tendon pain", ["tendon", "pain"], " tendon pain ")}
+    assert ranked["rehab"] >= matcher.rules.keyword_bonus
+    assert ranked["fixes"] >= matcher.rules.keyword_bonus
+
+
+def test_unknown_words_weigh_little_so_a_long_story_keeps_its_topic(matcher: Matcher) -> None:
+    short = matcher.match("how long will it take to heal")
+    story = matcher.match("so my cousin's friend who plays netball on thursdays asked me how long will it take to heal")
+    assert story.intent_id == short.intent_id == "recovery_time"
