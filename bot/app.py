@@ -72,7 +72,9 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
         settings.persistence_path,
         store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
     )
-    builder = (builder or ApplicationBuilder()).token(settings.telegram_bot_token or "")
+    # Two getUpdates connections: the last call that confirms fetched updates at shutdown must
+    # not wait behind the long poll being cancelled (or it times out and logs an error).
+    builder = (builder or ApplicationBuilder().get_updates_connection_pool_size(2)).token(settings.telegram_bot_token or "")
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
     app = (

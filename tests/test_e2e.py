@@ -38,7 +38,8 @@ from tests.telegram_standin import BotApiStandIn
 
 PRIVATE = 1001
 GROUP = -1001234567890
-PTB_STOPPED_UNEXPECTEDLY = "Updater stopped unexpectedly. Pulled updates will be ignored"
+PTB_SHUTDOWN_NOISE = ("Updater stopped unexpectedly. Pulled updates will be ignored",
+                      "Error while calling `get_updates` one more time to mark all fetched updates")
 STARTED = re.compile(r"painbot started as @painbot, mode=(\w+), content loaded \((\d+) intents\)")
 
 
@@ -69,7 +70,7 @@ def assert_clean_run(bot: BotProcess, allow: tuple[str, ...] = ()) -> list[str]:
     allowed = [line for line in severe if any(a in line for a in allow)]
     bad = [line for line in severe if line not in allowed]
     assert not bad, "\n".join(bad)
-    assert not bot.tracebacks(), bot.describe()
+    assert not [header for header in bot.tracebacks() if header not in allowed], bot.describe()
     return allowed
 
 
@@ -202,12 +203,16 @@ def test_restart_mid_burst_loses_nothing(workdir):
             standin.wait_for(lambda _: standin.confirmed_offset > max(ids), timeout=10)
             assert standin.pending_updates() == 0
         assert_clean_run(second)
-    # When a long poll returns updates just as SIGTERM stops the Updater, PTB drops them (they are
-    # not confirmed, so the next run fetches them: nothing is lost) and logs this at CRITICAL.
-    # Timing-dependent, so reported as a warning rather than failed or xfailed.
-    noise = assert_clean_run(first, allow=(PTB_STOPPED_UNEXPECTEDLY,))
+    # Two timing-dependent records PTB may log on this routine SIGTERM (reported as warnings, not
+    # failed or xfailed, since most runs do not show them; nothing is lost either way):
+    # * CRITICAL when a long poll returns updates just as the Updater stops: PTB drops them
+    #   unconfirmed, so the next run fetches them (~1 run in 3 here);
+    # * ERROR + traceback when the final "confirm" getUpdates gets httpx PoolTimeout: PTB's
+    #   getUpdates client has one pooled connection and the cancelled long poll still holds it
+    #   (~1 run in 40).
+    noise = assert_clean_run(first, allow=PTB_SHUTDOWN_NOISE)
     if noise:
-        warnings.warn(f"routine SIGTERM logged at CRITICAL by PTB: {noise}", stacklevel=1)
+        warnings.warn(f"routine SIGTERM logged at ERROR/CRITICAL by PTB: {noise}", stacklevel=1)
 
     replies = Counter({u: len(standin.sent(u)) for u in users})
     assert all(replies[u] >= 1 for u in users), replies
