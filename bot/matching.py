@@ -165,7 +165,6 @@ class Matcher:
         fired = self.fired_trigger(" " + " ".join(every_word) + " ")
         if fired:
             return Match(fired, 100.0, (Candidate(fired, 100.0, "trigger"),), urgent=True)
-        words = [w for w in every_word if w not in self._stopwords]
         sequence = " " + " ".join(every_word) + " "
         if not every_word:
             return Match(None, 0.0)

@@ -137,19 +137,8 @@ def test_classify_skips_blank_lines(mini_dir: Path) -> None:
     assert len(classify(mini_dir, "", '{"text": "hello"}', "   ")) == 1
 
 
-def make_ambiguous(root: Path) -> Path:
-    """Fixes and rehab share one phrasing word for word, so a message using it fits both equally."""
-    (root / "intents" / "fixes.yaml").write_text(
-        "id: fixes\nresponse: fixes\nexamples:\n  - pills or injections\n  - how do i treat my hamstring\n")
-    (root / "intents" / "rehab.yaml").write_text(
-        "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n")
-    (root / "intents" / "_matching.yaml").write_text(
-        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n")
-    return root
-
-
-def test_classify_reports_ambiguity(make_content: Path) -> None:
-    [result] = classify(make_ambiguous(make_content), '{"text": "how do I treat my hamstring"}')
+def test_classify_reports_ambiguity(ambiguous_content: Path) -> None:
+    [result] = classify(ambiguous_content, '{"text": "how do I treat my hamstring"}')
     assert result["ambiguous"] is True
     assert {result["intent"], result["runner_up"]} == {"fixes", "rehab"}
 
@@ -243,3 +232,45 @@ def test_python_dash_m_bot_entry_point(mini_dir: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Greeting answer.")
     assert "[intent: greeting" in done.stdout
+
+
+def _seed_log(db: Path) -> None:
+    from bot.questionlog import QuestionLog
+
+    with QuestionLog(db) as log:
+        log.record("how long will it take", chat_type="private", intent_id="recovery_time", score=80,
+                   outcome="answer", confident=True)
+        for text in ("is a sauna good for it", "is the sauna ok for this", "what about saunas"):
+            log.record(text, chat_type="group", intent_id=None, score=10, outcome="fallback", confident=False)
+
+
+def test_report_prints_topics_and_unanswered_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "log.sqlite3"
+    _seed_log(db)
+    monkeypatch.setenv("PAINBOT_DB", str(db))
+    code, out = run("report", "--csv", str(tmp_path / "weeks.csv"))
+    assert code == 0
+    assert "recovery_time" in out and "sauna" in out
+    assert (tmp_path / "weeks.csv").read_text().startswith("week,")
+
+
+def test_report_on_an_empty_log_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAINBOT_DB", str(tmp_path / "none.sqlite3"))
+    code, out = run("report")
+    assert code == 0 and "no questions" in out.casefold()
+
+
+def test_report_refuses_a_since_below_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PAINBOT_DB", str(tmp_path / "none.sqlite3"))
+    code, _ = run("report", "--since", "0")
+    assert code == 2 and "--since" in capsys.readouterr().err
+
+
+def test_report_on_a_corrupt_log_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "log.sqlite3"
+    db.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("PAINBOT_DB", str(db))
+    code, _ = run("report")
+    assert code == 1 and capsys.readouterr().err.startswith("painbot: ")

@@ -61,19 +61,8 @@ def test_unknown_message_gets_the_fallback(mini_engine: Engine) -> None:
     assert reply.kind == "fallback" and reply.buttons
 
 
-def make_ambiguous(root: Path) -> Path:
-    """Fixes and rehab share one phrasing word for word, so a message using it fits both equally."""
-    (root / "intents" / "fixes.yaml").write_text(
-        "id: fixes\nresponse: fixes\nexamples:\n  - pills or injections\n  - how do i treat my hamstring\n")
-    (root / "intents" / "rehab.yaml").write_text(
-        "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n")
-    (root / "intents" / "_matching.yaml").write_text(
-        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n")
-    return root
-
-
-def test_ambiguous_message_asks_which_was_meant(make_content: Path) -> None:
-    reply = Engine.load(make_ambiguous(make_content)).reply("how do I treat my hamstring")
+def test_ambiguous_message_asks_which_was_meant(ambiguous_content: Path) -> None:
+    reply = Engine.load(ambiguous_content).reply("how do I treat my hamstring")
     assert reply.kind == "ambiguous"
     assert {b.intent_id for b in reply.buttons} == {"fixes", "rehab"}
 

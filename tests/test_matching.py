@@ -150,20 +150,9 @@ def test_at_or_above_threshold_is_answered(make_content: Path) -> None:
 
 # --- ambiguity ------------------------------------------------------------------
 
-def make_ambiguous(root: Path) -> Path:
-    """Fixes and rehab share one phrasing word for word, so a message using it fits both equally."""
-    (root / "intents" / "fixes.yaml").write_text(
-        "id: fixes\nresponse: fixes\nexamples:\n  - pills or injections\n  - how do i treat my hamstring\n")
-    (root / "intents" / "rehab.yaml").write_text(
-        "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n")
-    (root / "intents" / "_matching.yaml").write_text(
-        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n")
-    return root
-
-
 @pytest.fixture
-def ambiguous_engine(make_content: Path) -> Engine:
-    return Engine.load(make_ambiguous(make_content))
+def ambiguous_engine(ambiguous_content: Path) -> Engine:
+    return Engine.load(ambiguous_content)
 
 
 def test_close_runner_up_makes_the_match_ambiguous(ambiguous_engine: Engine) -> None:
