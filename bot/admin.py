@@ -56,7 +56,7 @@ def reload_engine(services: handlers.Services) -> str:
         new = Engine.load(old.content.root, old.emergency_number, old.bot_username)
     except ContentInvalid as exc:
         logger.warning("reload refused: %d content problem(s); still serving the old content", len(exc.errors))
-        shown = "\n".join(html.escape(str(e)) for e in exc.errors[:MAX_PROBLEMS_SHOWN])
+        shown = "\n".join(html.escape(str(e), quote=False) for e in exc.errors[:MAX_PROBLEMS_SHOWN])
         more = len(exc.errors) - MAX_PROBLEMS_SHOWN
         extra = f"\n... and {more} more (run painbot check)" if more > 0 else ""
         return f"Not reloaded; still serving the old content. Problems:\n<code>{shown}</code>{extra}"
