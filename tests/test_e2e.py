@@ -9,6 +9,7 @@ deterministic tests/data/mini, so nothing here depends on the shipped content.
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -452,3 +453,34 @@ def test_group_auto_mode_and_intro_survive_a_restart(workdir, engine):
             assert reply["text"] == engine.reply(question, "group").text
             assert reply["reply_parameters"]["message_id"] == update_message(standin, asked)["message_id"]
         assert_clean_run(second)
+
+
+# ------------------------------------------------------------------------------- self-check, reload
+
+
+def test_self_check_red_flag_ends_with_the_urgent_answer(standin, workdir, engine):
+    with running_bot(standin, workdir) as bot:
+        standin.command("/check")
+        (question,) = standin.wait_for_sent(1, PRIVATE)
+        data = [b["callback_data"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+        assert "sc:yes" in data and "sc:cancel" in data
+        asked = standin.sent_messages(PRIVATE)[0]["message_id"]
+        standin.callback_query("sc:yes", message_id=asked, chat_id=PRIVATE)
+        urgent = standin.wait_for_sent(2, PRIVATE)[1]
+        assert urgent["text"] == engine.renderer.text("red_flags")
+        assert "reply_markup" not in urgent
+    assert_clean_run(bot)
+
+
+def test_sighup_reloads_the_content(standin, workdir, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    with running_bot(standin, workdir, content=content, log_level="INFO") as bot:
+        causes = content / "intents" / "causes.yaml"
+        causes.write_text(causes.read_text() + "  - did the sauna bring this on\n")
+        bot.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: "content reloaded" in bot.stderr(), timeout=10)
+        standin.private_message("did the sauna bring this on")
+        (answer,) = standin.wait_for_sent(1, PRIVATE)
+        assert answer["text"] == Engine.load(content).renderer.text("causes")
+    assert_clean_run(bot)
