@@ -23,6 +23,7 @@ CORE_INTENTS = (
 # Messages the bot itself needs besides the intents' answers.
 SYSTEM_RESPONSES = ("fallback", "did_you_mean", "not_text", "group_intro", "privacy")
 URGENT_INTENT = "red_flags"
+OFF_TOPIC = "_off_topic"  # the pseudo-intent of messages that are not for the bot
 TELEGRAM_LIMIT = 4096
 LONG_ANSWER = 900  # warn above this: answers should stay chat-sized
 TITLE_LIMIT = 28
@@ -33,7 +34,7 @@ BUILTIN_PLACEHOLDERS = frozenset({"emergency_number"})
 INTENT_KEYS = {"id", "response", "examples", "keywords", "related", "triggers"}
 RESPONSE_KEYS = {"id", "title", "text", "short"}
 MATCHING_KEYS = {
-    "threshold", "group_threshold", "group_threshold_off_domain", "margin", "keyword_bonus", "max_chars", "stopwords",
+    "threshold", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
     "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related",
 }
 
@@ -71,6 +72,7 @@ class MatchingRules:
     group_threshold_off_domain: float = 85.0
     margin: float = 4.0
     keyword_bonus: float = 10.0
+    min_known_share: float = 0.5
     max_chars: int = 600
     max_related: int = 3
     stopwords: frozenset[str] = frozenset()
@@ -92,6 +94,7 @@ class Content:
     rules: MatchingRules
     warnings: tuple[ContentError, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
+    off_topic: tuple[str, ...] = ()  # messages that are not for the bot, from intents/_off_topic.yaml
 
 
 FAILED = object()  # a file whose problems are already reported: check nothing else about it
@@ -136,6 +139,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
         raise ContentInvalid(bag.errors)
     synonyms = _load_synonyms(bag, intents_dir / "_synonyms.yaml")
     rules = _load_rules(bag, intents_dir / "_matching.yaml")
+    off_topic = _load_off_topic(bag, intents_dir / "_off_topic.yaml")
     snippets = _load_snippets(bag, responses_dir / "_snippets.yaml")
     intents = _load_all(bag, intents_dir, _parse_intent, "intent")
     responses = _load_all(bag, responses_dir, _parse_response, "response")
@@ -143,7 +147,8 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
     if bag.errors:
         raise ContentInvalid(bag.errors)
-    return Content(root, intents, responses, snippets or {}, synonyms, rules, tuple(sorted(bag.warnings)), extras)
+    return Content(root, intents, responses, snippets or {}, synonyms, rules, tuple(sorted(bag.warnings)), extras,
+                   off_topic)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -306,6 +311,11 @@ def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
             bag.error(path, data.line_of(key), f"'{key}' must be a number from 0 to 100")
             continue
         values[key] = float(value)
+    share = data.get("min_known_share", default.min_known_share)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        bag.error(path, data.line_of("min_known_share"), "'min_known_share' must be a number from 0 to 1")
+    else:
+        values["min_known_share"] = float(share)
     for key in ("max_chars", "max_related"):
         value = data.get(key, getattr(default, key))
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -316,6 +326,20 @@ def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
         if key in data:
             values[key] = frozenset(s.casefold() for s in _strings(bag, path, data, key))
     return MatchingRules(**values)
+
+
+def _load_off_topic(bag: _Collector, path: Path) -> tuple[str, ...]:
+    """Read examples of messages the bot must leave alone (optional file)."""
+    if not path.exists():
+        return ()
+    data = bag.load(path)
+    if data is FAILED:
+        return ()
+    if not isinstance(data, LineDict):
+        bag.error(path, getattr(data, "line", 1), "expected a mapping with examples: [...]")
+        return ()
+    _check_keys(bag, path, data, {"examples"}, {"examples"})
+    return _strings(bag, path, data, "examples")
 
 
 def _load_snippets(bag: _Collector, path: Path) -> dict[str, str] | None:
@@ -382,8 +406,9 @@ def _cross_check(bag: _Collector, intents: dict[str, Intent], responses: dict[st
 
 def near_duplicates(content: Content) -> list[ContentError]:
     """Warn where two intents carry practically the same example, which makes matching a coin toss."""
+    off_topic = Intent(OFF_TOPIC, "", content.off_topic, source="intents/_off_topic.yaml:1")
     rows = [(normalise(example, content.synonyms, content.rules.max_chars), intent, example)
-            for intent in content.intents.values() for example in intent.examples]
+            for intent in (*content.intents.values(), off_topic) for example in intent.examples]
     texts = [row[0] for row in rows]
     warnings = []
     for i, (text, intent, example) in enumerate(rows):

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.content import Content, Intent
+from bot.content import OFF_TOPIC, Content, Intent
 from bot.normalise import normalise, stem
 
 # Query words this close (rapidfuzz ratio) to a known word count as that word: typo tolerance.
@@ -112,24 +112,27 @@ class Matcher:
         self.rules = content.rules
         self.urgent_intent = urgent_intent
         self._stopwords = frozenset(stem(w) for w in self.rules.stopwords)
+        # Off-topic examples compete like an intent: when they fit best, there is no intent.
+        self._intents = [*content.intents.values(), Intent(OFF_TOPIC, "", content.off_topic)]
         prepared = {i.id: [[stem(w) for w in normalise(e, content.synonyms).split()] for e in i.examples]
-                    for i in content.intents.values()}
+                    for i in self._intents if i.examples}
         self._idf = _idf(prepared, self._stopwords)
         self._examples = [
             self._prepare(intent, text, words)
-            for intent in content.intents.values()
-            for text, words in zip(intent.examples, prepared[intent.id])
+            for intent in self._intents
+            for text, words in zip(intent.examples, prepared.get(intent.id, []))
         ]
         self._postings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for index, example in enumerate(self._examples):
             for word in example.weights:
                 self._postings[example.intent_id][word].append(index)
         self._association = _association(prepared, self._stopwords)
+        self._association_ids = list(prepared)
         self._normalised_examples = [e.normalised for e in self._examples]
         # An unknown word weighs as little as a word every intent uses: long messages carry many
         # words no example has (stories, asides), and the topic words must stay in charge.
         self._unknown_weight = min(self._idf.values(), default=1.0)
-        self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in content.intents.values()}
+        self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in self._intents}
         self._keyword_owners: dict[str, set[str]] = defaultdict(set)
         for intent_id, phrases in self._keywords.items():
             for phrase in phrases.phrases:
@@ -162,20 +165,20 @@ class Matcher:
         """Decide the intent of a raw message as the bot would in this kind of chat."""
         normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
         every_word = [w if w in self._stopwords else self._typo(w) for w in map(stem, normalised.split())]
-        fired = self.fired_trigger(" " + " ".join(every_word) + " ")
+        sequence = " " + " ".join(every_word) + " "
+        fired = self.fired_trigger(sequence)
         if fired:
             return Match(fired, 100.0, (Candidate(fired, 100.0, "trigger"),), urgent=True)
-        sequence = " " + " ".join(every_word) + " "
-        if not every_word:
-            return Match(None, 0.0)
         has_domain = self._domain.found_in(sequence)
-        if not has_domain and self._offtopic.found_in(sequence):
+        if not every_word or (not has_domain and (self._offtopic.found_in(sequence) or self._mostly_unknown(every_word))):
             return Match(None, 0.0)
         ranked = self.rank(normalised, every_word, sequence)
+        off_topic = bool(ranked) and ranked[0].intent_id == OFF_TOPIC
+        ranked = tuple(c for c in ranked if c.intent_id != OFF_TOPIC)
         if has_domain:  # "hi, what is PHT?" asks about PHT: the greeting is manners, not the topic
             ranked = tuple(c for c in ranked if c.intent_id not in self.rules.social_intents)
-        if not ranked:
-            return Match(None, 0.0)
+        if not ranked or off_topic:
+            return Match(None, ranked[0].score if ranked else 0.0, ranked)
         best = ranked[0]
         named = any(word in self.rules.address_terms for word in normalised.split())
         if best.score < self._threshold_for(best.intent_id, chat, addressed or named, has_domain):
@@ -184,6 +187,12 @@ class Matcher:
         ambiguous = bool(runner and best.score - runner.score < self.rules.margin)
         return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous,
                      urgent=best.intent_id == self.urgent_intent)
+
+    def _mostly_unknown(self, words: list[str]) -> bool:
+        """Most meaningful words are ones no example uses: another language, or another subject."""
+        meaningful = [w for w in words if w not in self._stopwords]
+        unknown = sum(w not in self._idf for w in meaningful)
+        return bool(meaningful) and unknown / len(meaningful) > 1 - self.rules.min_known_share
 
     def fired_trigger(self, sequence: str) -> str | None:
         """The intent whose trigger rule fires on this padded word sequence (stopwords kept)."""
@@ -203,7 +212,7 @@ class Matcher:
         contenders = set(sorted(evidence, key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS])
         keyworded = self._keyword_intents(sequence)
         ranked = []
-        for intent_id in self.content.intents:
+        for intent_id in self._association_ids:
             score, example = self._best_example(intent_id, query, total) if intent_id in contenders else (0.0, "")
             if spelt_like.get(intent_id, (0.0, ""))[0] > score:
                 score, example = spelt_like[intent_id]

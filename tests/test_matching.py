@@ -252,5 +252,24 @@ def test_keyword_inside_a_longer_keyword_of_another_intent_still_counts(make_con
 
 def test_unknown_words_weigh_little_so_a_long_story_keeps_its_topic(matcher: Matcher) -> None:
     short = matcher.match("how long will it take to heal")
-    story = matcher.match("so my cousin's friend who plays netball on thursdays asked me how long will it take to heal")
+    story = matcher.match("so my cousin's friend who plays netball on thursdays asked about my hamstring: "
+                          "how long will it take to heal")
     assert story.intent_id == short.intent_id == "recovery_time"
+
+
+def test_a_message_mostly_of_unknown_words_has_no_intent_without_a_topic_word(matcher: Matcher) -> None:
+    assert matcher.match("vamos a correr mañana por el parque, quién viene").intent_id is None
+    assert matcher.match("will it heal, lorem ipsum dolor sit amet").intent_id is None
+
+
+def test_off_topic_examples_compete_and_silence_what_fits_them(make_content: Path) -> None:
+    question = "can i still run in new shoes"
+    rules = make_content / "intents" / "_matching.yaml"
+    rules.write_text(rules.read_text().replace("threshold: 60", "threshold: 10") + "min_known_share: 0\n")
+    before = Engine.load(make_content).decide(question)
+    (make_content / "intents" / "_off_topic.yaml").write_text(
+        "examples:\n  - can i still run in my new shoes\n  - new shoes for running\n")
+    after = Engine.load(make_content).decide(question)
+    assert before.intent_id is not None
+    assert after.intent_id is None
+    assert all(c.intent_id != "_off_topic" for c in after.candidates)
