@@ -1,8 +1,11 @@
-"""Decide which intent a normalised message asks about, with a score, or that none fits.
+"""Decide which intent a message asks about, with a score, or that none fits.
 
-The rule, in order (numbers come from intents/_matching.yaml):
+The rule, in order (numbers and word lists come from intents/_matching.yaml):
 1. A trigger rule of an intent (red flags) that fires wins outright, score 100.
-2. A message naming only off-topic things (knee, calf, cramp...) and nothing of ours has no intent.
+2. No intent for a message that names no topic word (bum, sit bone, hamstring...) and either
+   names an off-topic one (knee, calf, cramp...) or is made mostly of words no example uses
+   (another language, another subject). A message that names a topic word is never just a
+   greeting or thanks.
 3. Every intent is scored 0-100 as the mean of two views, plus a bonus when one of its keywords
    is present:
    - its best example: weighted word overlap (the F1 of how much of the message the example
@@ -12,6 +15,7 @@ The rule, in order (numbers come from intents/_matching.yaml):
      intent rather than of others, across all its examples. This view generalises to phrasings
      no single example has.
    Words and adjacent word pairs are weighted by how few intents use them (rare = telling).
+   The examples in intents/_off_topic.yaml compete as one more intent: if they win, no intent.
 4. Below the threshold (higher for unaddressed group messages) there is no intent.
 5. If the runner-up is within the margin the match is ambiguous: the bot asks which was meant.
 """
@@ -113,26 +117,37 @@ class Matcher:
         self.urgent_intent = urgent_intent
         self._stopwords = frozenset(stem(w) for w in self.rules.stopwords)
         # Off-topic examples compete like an intent: when they fit best, there is no intent.
-        self._intents = [*content.intents.values(), Intent(OFF_TOPIC, "", content.off_topic)]
-        prepared = {i.id: [[stem(w) for w in normalise(e, content.synonyms).split()] for e in i.examples]
-                    for i in self._intents if i.examples}
+        intents = [*content.intents.values(), Intent(OFF_TOPIC, "", content.off_topic)]
+        self._index_examples(intents)
+        self._index_phrases(intents)
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._known):
+            self._by_initial[word[0]].append(word)
+        self._typo = lru_cache(maxsize=4096)(self._correct)
+
+    def _index_examples(self, intents: list[Intent]) -> None:
+        """Weight every example's words and index them, once, at load time."""
+        prepared = {i.id: [[stem(w) for w in normalise(e, self.content.synonyms).split()] for e in i.examples]
+                    for i in intents if i.examples}
+        self._intent_ids = list(prepared)
         self._idf = _idf(prepared, self._stopwords)
+        self._association = _association(prepared, self._stopwords)
         self._examples = [
-            self._prepare(intent, text, words)
-            for intent in self._intents
-            for text, words in zip(intent.examples, prepared.get(intent.id, []))
+            self._prepare(intent.id, text, words)
+            for intent in intents for text, words in zip(intent.examples, prepared.get(intent.id, []))
         ]
+        self._normalised_examples = [e.normalised for e in self._examples]
         self._postings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for index, example in enumerate(self._examples):
             for word in example.weights:
                 self._postings[example.intent_id][word].append(index)
-        self._association = _association(prepared, self._stopwords)
-        self._association_ids = list(prepared)
-        self._normalised_examples = [e.normalised for e in self._examples]
         # An unknown word weighs as little as a word every intent uses: long messages carry many
         # words no example has (stories, asides), and the topic words must stay in charge.
         self._unknown_weight = min(self._idf.values(), default=1.0)
-        self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in self._intents}
+
+    def _index_phrases(self, intents: list[Intent]) -> None:
+        """Compile keywords, triggers and the topic and off-topic word lists."""
+        self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in intents}
         self._keyword_owners: dict[str, set[str]] = defaultdict(set)
         for intent_id, phrases in self._keywords.items():
             for phrase in phrases.phrases:
@@ -147,19 +162,15 @@ class Matcher:
         # Overlapping search (a lookahead) so " hip pain " and " pain when " can both be found.
         self._keyword_pattern = re.compile("(?=(" + "|".join(map(re.escape, longest_first)) + "))") \
             if longest_first else None
-        self._triggers = {i.id: [[self._phrases(g, keep_stopwords=True) for g in rule] for rule in i.triggers]
-                          for i in content.intents.values() if i.triggers}
-        self._trigger_patterns = {intent_id: _rules_pattern(rules) for intent_id, rules in self._triggers.items()}
+        triggers = {i.id: [[self._phrases(g, keep_stopwords=True) for g in rule] for rule in i.triggers]
+                    for i in intents if i.triggers}
+        self._trigger_patterns = {intent_id: _rules_pattern(rules) for intent_id, rules in triggers.items()}
         self._domain = self._phrases(tuple(self.rules.domain_terms), keep_stopwords=True)
         self._offtopic = self._phrases(tuple(self.rules.offtopic_terms), keep_stopwords=True)
-        phrase_words = {w for group in (self._domain, self._offtopic, *self._keywords.values(),
-                                       *(g for rules in self._triggers.values() for rule in rules for g in rule))
-                        for w in group.words}
-        self._known = frozenset(f for f in self._idf if "_" not in f) | phrase_words
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(self._known):
-            self._by_initial[word[0]].append(word)
-        self._typo = lru_cache(maxsize=4096)(self._correct)
+        groups = (self._domain, self._offtopic, *self._keywords.values(),
+                  *(group for rules in triggers.values() for rule in rules for group in rule))
+        # Words typos may be corrected to: every word an example or a list uses.
+        self._known = frozenset(f for f in self._idf if "_" not in f) | {w for g in groups for w in g.words}
 
     def match(self, text: str, chat: str = "private", addressed: bool = True) -> Match:
         """Decide the intent of a raw message as the bot would in this kind of chat."""
@@ -170,7 +181,8 @@ class Matcher:
         if fired:
             return Match(fired, 100.0, (Candidate(fired, 100.0, "trigger"),), urgent=True)
         has_domain = self._domain.found_in(sequence)
-        if not every_word or (not has_domain and (self._offtopic.found_in(sequence) or self._mostly_unknown(every_word))):
+        elsewhere = self._offtopic.found_in(sequence) or self._mostly_unknown(every_word)
+        if not every_word or (elsewhere and not has_domain):
             return Match(None, 0.0)
         ranked = self.rank(normalised, every_word, sequence)
         off_topic = bool(ranked) and ranked[0].intent_id == OFF_TOPIC
@@ -212,7 +224,7 @@ class Matcher:
         contenders = set(sorted(evidence, key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS])
         keyworded = self._keyword_intents(sequence)
         ranked = []
-        for intent_id in self._association_ids:
+        for intent_id in self._intent_ids:
             score, example = self._best_example(intent_id, query, total) if intent_id in contenders else (0.0, "")
             if spelt_like.get(intent_id, (0.0, ""))[0] > score:
                 score, example = spelt_like[intent_id]
@@ -270,10 +282,10 @@ class Matcher:
             return math.inf
         return self.rules.group_threshold if has_domain else self.rules.group_threshold_off_domain
 
-    def _prepare(self, intent: Intent, text: str, words: list[str]) -> _Example:
+    def _prepare(self, intent_id: str, text: str, words: list[str]) -> _Example:
         """Weight an example's words once, at load time."""
         weights = {w: self._idf[w] for w in _features(words, self._stopwords)}
-        return _Example(intent.id, text, normalise(text, self.content.synonyms), weights, sum(weights.values()) or 1.0)
+        return _Example(intent_id, text, normalise(text, self.content.synonyms), weights, sum(weights.values()) or 1.0)
 
     def _words(self, normalised: str) -> list[str]:
         """Stem the words of an example, dropping stopwords."""
