@@ -28,7 +28,7 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 async def _not_for_you(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a non-admin exactly as any unknown message: the normal fallback, no data."""
     reply = handlers.services(context).engine.renderer.fallback()
-    await handlers.send(update.effective_message, reply)
+    await handlers.send(handlers.message_of(update), reply)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,7 +37,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _not_for_you(update, context)
         return
     db_path: Path = handlers.services(context).extra["db_path"]
-    await update.effective_message.reply_text(await asyncio.to_thread(stats_text, db_path))
+    await handlers.message_of(update).reply_text(await asyncio.to_thread(stats_text, db_path))
 
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -46,7 +46,7 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await _not_for_you(update, context)
         return
     db_path: Path = handlers.services(context).extra["db_path"]
-    await update.effective_message.reply_text(await asyncio.to_thread(unanswered_text, db_path))
+    await handlers.message_of(update).reply_text(await asyncio.to_thread(unanswered_text, db_path))
 
 
 def reload_engine(services: handlers.Services) -> str:
@@ -71,4 +71,4 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _not_for_you(update, context)
         return
     result = await asyncio.to_thread(reload_engine, handlers.services(context))
-    await update.effective_message.reply_text(result)
+    await handlers.message_of(update).reply_text(result)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from telegram import (
     Chat,
-    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -55,7 +54,22 @@ class Services:
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     """The shared services of this application."""
-    return context.bot_data["services"]  # type: ignore[no-any-return]
+    return cast(Services, context.bot_data["services"])
+
+
+def message_of(update: Update) -> Message:
+    """The update's message, for handlers whose filters let only messages through."""
+    message = update.effective_message
+    if message is None:
+        raise ValueError(f"update {update.update_id} carries no message")
+    return message
+
+
+def chat_data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
+    """This chat's data, for updates that always belong to a chat."""
+    if context.chat_data is None:
+        raise ValueError("this update belongs to no chat")
+    return context.chat_data
 
 
 def chat_kind(chat: Chat | None) -> str:
@@ -105,26 +119,28 @@ def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: st
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome a user with the topics as buttons."""
     renderer = services(context).engine.renderer
-    await send(update.effective_message, Reply(renderer.text("greeting"), renderer.topics(), "greeting"))
+    await send(message_of(update), Reply(renderer.text("greeting"), renderer.topics(), "greeting"))
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer /help and /topics with every topic as a button."""
     renderer = services(context).engine.renderer
-    await send(update.effective_message, Reply(renderer.text("help"), renderer.topics(), "help"))
+    await send(message_of(update), Reply(renderer.text("help"), renderer.topics(), "help"))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say exactly what is kept and what never is."""
-    await send(update.effective_message, Reply(services(context).engine.renderer.text("privacy")))
+    await send(message_of(update), Reply(services(context).engine.renderer.text("privacy")))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a text message: always in private, in groups when addressed or confidently in auto mode."""
-    message, svc = update.effective_message, services(context)
+    message, svc = message_of(update), services(context)
+    if message.text is None:  # filters.TEXT lets none through; this only tells the type checker
+        return
     chat = chat_kind(update.effective_chat)
     addressed = chat == "private" or is_addressed(message, context.bot.id, context.bot.username)
-    if not addressed and not context.chat_data.get("auto", False):
+    if not addressed and not chat_data_of(context).get("auto", False):
         return
     match = svc.engine.decide(message.text, chat, addressed)
     if not addressed and (match.intent_id is None or match.ambiguous):
@@ -140,23 +156,25 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a topic button with that topic in full."""
     query = update.callback_query
+    assert query is not None  # a CallbackQueryHandler callback
     intent_id = (query.data or "").removeprefix(TOPIC_PREFIX)
     engine = services(context).engine
     await query.answer()
-    if intent_id not in engine.content.intents or query.message is None:
-        return  # a button from older content: nothing sensible to send
+    if intent_id not in engine.content.intents or not isinstance(query.message, Message):
+        return  # a button from older content, or on a message now inaccessible: nothing sensible to send
     reply = engine.renderer.answer(intent_id, "private")
     await query.message.reply_text(reply.text, reply_markup=keyboard(reply.buttons))
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice and files: say the bot reads text."""
-    await send(update.effective_message, Reply(services(context).engine.renderer.text("not_text")))
+    await send(message_of(update), Reply(services(context).engine.renderer.text("not_text")))
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offer up to three answer cards for an inline query, to share in any chat."""
     query, engine = update.inline_query, services(context).engine
+    assert query is not None  # an InlineQueryHandler callback
     match = engine.decide(query.query, "private")
     if match.urgent or match.intent_id is None:
         ids = [match.intent_id] if match.intent_id else []
@@ -182,13 +200,15 @@ def _article(engine: Engine, intent_id: str) -> InlineQueryResultArticle:
 
 async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Introduce the bot once when it is added to a group."""
-    change: ChatMemberUpdated = update.my_chat_member
+    change = update.my_chat_member
+    assert change is not None  # a ChatMemberHandler(MY_CHAT_MEMBER) callback
     joined = change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED) and \
         change.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
     in_group = change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)  # not channels: no one asks there
-    if not joined or not in_group or context.chat_data.get("introduced"):
+    chat_data = chat_data_of(context)
+    if not joined or not in_group or chat_data.get("introduced"):
         return
-    context.chat_data["introduced"] = True
+    chat_data["introduced"] = True
     await context.bot.send_message(change.chat.id, services(context).engine.renderer.text("group_intro"))
 
 
@@ -196,6 +216,8 @@ async def is_group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Ask Telegram whether the sender administers this group (anonymous admins count)."""
     chat, user = update.effective_chat, update.effective_user
     message = update.effective_message
+    if chat is None:
+        return False  # a button on an inline message: no group to administer
     if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
         return True
     if user is None:
@@ -219,32 +241,33 @@ def _settings_text(auto: bool) -> str:
 
 async def group_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show and toggle auto mode; group admins only."""
-    message = update.effective_message
+    message = message_of(update)
     if chat_kind(update.effective_chat) == "private":
         await message.reply_text("Settings are for groups: add me to your club's chat and use /settings there.")
         return
     if not await is_group_admin(update, context):
         await message.reply_text("Only the group's admins can change my settings.", do_quote=True)
         return
-    auto = bool(context.chat_data.get("auto", False))
+    auto = bool(chat_data_of(context).get("auto", False))
     await message.reply_text(_settings_text(auto), reply_markup=_settings_markup(auto), do_quote=True)
 
 
 async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Apply the auto-mode toggle after checking again that the presser is an admin."""
     query = update.callback_query
+    assert query is not None  # a CallbackQueryHandler callback
     if not await is_group_admin(update, context):
         await query.answer("Only the group's admins can change this.", show_alert=True)
         return
     auto = query.data == AUTO_PREFIX + "on"
-    context.chat_data["auto"] = auto
+    chat_data_of(context)["auto"] = auto
     await query.answer("Saved.")
     await query.edit_message_text(_settings_text(auto), reply_markup=_settings_markup(auto))
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Carry a group's settings over when Telegram upgrades it to a supergroup (a new chat id)."""
-    message = update.effective_message
+    message = message_of(update)
     if message.migrate_to_chat_id:  # only the old chat's notice: the new one's would wipe them again
         context.application.migrate_chat_data(message=message)
 

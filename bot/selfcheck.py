@@ -319,7 +319,7 @@ class SelfCheck:
         if state.index >= len(self.questions):
             return Step(state, self.summary(state), outcome=SUMMARY, topics=self.topics)
         question = self.questions[state.index]
-        values = (YES, NO) if question.kind == "red_flag" else (YES, NO, UNSURE)
+        values: tuple[str, ...] = (YES, NO) if question.kind == "red_flag" else (YES, NO, UNSURE)
         values += (BACK, CANCEL) if state.index else (CANCEL,)
         choices = tuple(Choice(self.content.buttons[v], v) for v in values)
         return Step(state, self._question_text(state.index), choices, question=question)

@@ -12,10 +12,11 @@ import logging
 import warnings
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -52,7 +53,9 @@ def build_selfcheck_handler(conversation_timeout: float = 600) -> ConversationHa
     """The /check conversation; add it before the plain /start handler so the deep link reaches it."""
     humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD
     deep_link = humans & filters.ChatType.PRIVATE & filters.Regex(rf"^/start(@\w+)?\s+{DEEP_LINK}\s*$")
-    answers = CallbackQueryHandler(on_choice, pattern=f"^{PREFIX}")
+    # Typed as ConversationHandler's states expect (any return type), not as inferred (int | None).
+    answers: BaseHandler[Update, ContextTypes.DEFAULT_TYPE, object] = \
+        CallbackQueryHandler(on_choice, pattern=f"^{PREFIX}")
     with warnings.catch_warnings():
         # Deliberate: one check per chat and user, whichever message its buttons sit on.
         warnings.filterwarnings("ignore", message=r"If 'per_message=False'", category=PTBUserWarning)
@@ -131,7 +134,7 @@ def _record(context: ContextTypes.DEFAULT_TYPE, step: Step) -> None:
 
 async def on_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Start the check in a private chat; in a group, offer a button that opens it privately."""
-    message, flow = update.effective_message, _flow(context)
+    message, flow = handlers.message_of(update), _flow(context)
     if flow is None:
         await message.reply_text(UNAVAILABLE)
         return END
@@ -148,6 +151,7 @@ async def on_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def on_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """One tap on a question's buttons (or on Start again / Carry on)."""
     query = update.callback_query
+    assert query is not None  # a CallbackQueryHandler callback
     choice = (query.data or "").removeprefix(PREFIX)
     flow, session = _flow(context), _session(context)
     if flow is None or session is None or query.message is None:
@@ -191,6 +195,7 @@ async def _show(context: ContextTypes.DEFAULT_TYPE, step: Step, chat_id: int, me
 async def on_restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Start again from an old "Start again" button after the check had ended."""
     query, flow = update.callback_query, _flow(context)
+    assert query is not None  # a CallbackQueryHandler callback
     if flow is None or query.message is None:
         await query.answer(UNAVAILABLE)
         return END
@@ -201,8 +206,9 @@ async def on_restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def on_ended(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A button of a check that is over (finished, cancelled, timed out or from before a restart)."""
     query, flow = update.callback_query, _flow(context)
+    assert query is not None  # a CallbackQueryHandler callback
     await query.answer(UNAVAILABLE if flow is None else flow.note("ended"))
-    if query.message is not None and query.message.reply_markup is not None:
+    if isinstance(query.message, Message) and query.message.reply_markup is not None:
         await _strip(context, query.message.chat.id, query.message.message_id)
     return END
 
@@ -217,19 +223,20 @@ async def on_already_running(update: Update, context: ContextTypes.DEFAULT_TYPE)
         InlineKeyboardButton(flow.label("restart"), callback_data=PREFIX + RESTART),
         InlineKeyboardButton(flow.label("carry_on"), callback_data=PREFIX + RESUME),
     ]])
-    await update.effective_message.reply_text(flow.note("already_running"), parse_mode=HTML, reply_markup=markup)
+    await handlers.message_of(update).reply_text(flow.note("already_running"), parse_mode=HTML, reply_markup=markup)
     return None
 
 
 async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """/cancel while a check runs."""
     flow, session = _flow(context), _session(context)
-    chat_id = update.effective_chat.id
+    message = handlers.message_of(update)
+    chat_id = message.chat_id
     if session is not None:
         await _strip(context, chat_id, session.message_id)
     if flow is not None:
         step = flow.cancel(session.state if session else CheckState())
-        await update.effective_message.reply_text(step.text, parse_mode=HTML)
+        await message.reply_text(step.text, parse_mode=HTML)
         _record(context, step)
     _clear(context)
     return END
