@@ -639,7 +639,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.standin._track_connection(self.connection, add=False)
 
     def do_POST(self) -> None:  # noqa: N802
-        self.server.standin._serve_http(self)
+        standin = self.server.standin
+        with standin._cond:
+            standin._in_flight += 1
+        try:
+            standin._serve_http(self)
+        finally:
+            with standin._cond:
+                standin._in_flight -= 1
+                standin._cond.notify_all()
 
     do_GET = do_POST  # noqa: N815
 
@@ -802,6 +810,7 @@ class BotApiStandIn:
         self._cond = threading.Condition(self._lock)
         self._stop_event = threading.Event()
         self._stopping = False
+        self._in_flight = 0  # requests being answered; stop() waits for them
         self._server: _Server | None = None
         self._server_thread: threading.Thread | None = None
         self._webhook_thread: threading.Thread | None = None
@@ -869,6 +878,8 @@ class BotApiStandIn:
             self._stopping = True
             self._stop_event.set()
             self._cond.notify_all()
+            # Let woken long polls write their (empty) answers before connections are cut.
+            self._cond.wait_for(lambda: self._in_flight == 0, timeout=2.0)
         server.shutdown()  # serve_forever polls every 0.1 s
         with self._lock:
             conns = list(self._connections)
