@@ -34,7 +34,7 @@ BUILTIN_PLACEHOLDERS = frozenset({"emergency_number"})
 INTENT_KEYS = {"id", "response", "examples", "keywords", "related", "triggers"}
 RESPONSE_KEYS = {"id", "title", "text", "short"}
 MATCHING_KEYS = {
-    "threshold", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
+    "threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
     "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related",
 }
 
@@ -68,6 +68,7 @@ class MatchingRules:
     """The tunable numbers and word lists of the matcher (intents/_matching.yaml)."""
 
     threshold: float = 60.0
+    threshold_off_domain: float = 0.0
     group_threshold: float = 75.0
     group_threshold_off_domain: float = 85.0
     margin: float = 4.0
@@ -305,7 +306,8 @@ def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
     _check_keys(bag, path, data, MATCHING_KEYS, set())
     default = MatchingRules()
     values: dict[str, Any] = {}
-    for key in ("threshold", "group_threshold", "group_threshold_off_domain", "margin", "keyword_bonus"):
+    for key in ("threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin",
+                "keyword_bonus"):
         value = data.get(key, getattr(default, key))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
             bag.error(path, data.line_of(key), f"'{key}' must be a number from 0 to 100")

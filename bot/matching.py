@@ -184,8 +184,10 @@ class Matcher:
         elsewhere = self._offtopic.found_in(sequence) or self._mostly_unknown(every_word)
         if not every_word or (elsewhere and not has_domain):
             return Match(None, 0.0)
-        ranked = self.rank(normalised, every_word, sequence)
-        off_topic = bool(ranked) and ranked[0].intent_id == OFF_TOPIC
+        keyworded = self._keyword_intents(sequence)
+        ranked = self.rank(normalised, every_word, keyworded)
+        # One of our keywords (prp, overstride...) outweighs chatter that happens to read alike.
+        off_topic = bool(ranked) and ranked[0].intent_id == OFF_TOPIC and not keyworded - {OFF_TOPIC}
         ranked = tuple(c for c in ranked if c.intent_id != OFF_TOPIC)
         if has_domain:  # "hi, what is PHT?" asks about PHT: the greeting is manners, not the topic
             ranked = tuple(c for c in ranked if c.intent_id not in self.rules.social_intents)
@@ -213,8 +215,8 @@ class Matcher:
                 return intent_id
         return None
 
-    def rank(self, normalised: str, words: list[str], sequence: str) -> tuple[Candidate, ...]:
-        """Score every intent for a message's stemmed words and return them best first."""
+    def rank(self, normalised: str, words: list[str], keyworded: set[str]) -> tuple[Candidate, ...]:
+        """Score every intent for a message's stemmed words (and keywords found) and return them best first."""
         query = {w: self._idf.get(w, self._unknown_weight) for w in _features(words, self._stopwords)}
         total = sum(query.values()) or 1.0
         evidence = self._evidence(query, total)
@@ -222,7 +224,6 @@ class Matcher:
         # Examples are searched only for the intents whose vocabulary fits best: the rest cannot
         # catch up, and searching all of them would cost most of the time per message.
         contenders = set(sorted(evidence, key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS])
-        keyworded = self._keyword_intents(sequence)
         ranked = []
         for intent_id in self._intent_ids:
             score, example = self._best_example(intent_id, query, total) if intent_id in contenders else (0.0, "")
@@ -277,7 +278,7 @@ class Matcher:
     def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
         """The score needed to answer: unaddressed group chatter must be confident and on topic."""
         if chat != "group" or addressed:
-            return self.rules.threshold
+            return self.rules.threshold if has_domain else max(self.rules.threshold, self.rules.threshold_off_domain)
         if intent_id in self.rules.social_intents:
             return math.inf
         return self.rules.group_threshold if has_domain else self.rules.group_threshold_off_domain
