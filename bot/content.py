@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,15 @@ from rapidfuzz import fuzz, process
 from bot.htmlcheck import html_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.selfcheck import load_selfcheck
-from bot.yamlsource import ContentError, ContentInvalid, LineDict, LineList, display_path, load_yaml
+from bot.yamlsource import (
+    FAILED,
+    ContentError,
+    ContentInvalid,
+    LineDict,
+    LineList,
+    Problems,
+    display_path,
+)
 
 # The evaluation and the code rely on these ids; content may add more.
 CORE_INTENTS = (
@@ -23,13 +30,12 @@ CORE_INTENTS = (
 # Messages the bot itself needs besides the intents' answers.
 SYSTEM_RESPONSES = ("fallback", "did_you_mean", "not_text", "group_intro", "privacy")
 URGENT_INTENT = "red_flags"
+REQUIRED_SNIPPETS = frozenset({"contact", "disclaimer"})
 OFF_TOPIC = "_off_topic"  # the pseudo-intent of messages that are not for the bot
 TELEGRAM_LIMIT = 4096
 LONG_ANSWER = 900  # warn above this: answers should stay chat-sized
 TITLE_LIMIT = 28
 NEAR_DUPLICATE = 95  # rapidfuzz ratio at which two intents' examples count as the same phrasing
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-BUILTIN_PLACEHOLDERS = frozenset({"emergency_number"})
 
 INTENT_KEYS = {"id", "response", "examples", "keywords", "related", "triggers"}
 RESPONSE_KEYS = {"id", "title", "text", "short"}
@@ -49,7 +55,13 @@ class Intent:
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     triggers: tuple[tuple[tuple[str, ...], ...], ...] = ()
-    source: str = ""
+    path: str = ""
+    line: int = 0
+
+    @property
+    def source(self) -> str:
+        """Where the intent is defined, as path:line."""
+        return f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,13 @@ class Response:
     title: str
     text: str
     short: str | None = None
-    source: str = ""
+    path: str = ""
+    line: int = 0
+
+    @property
+    def source(self) -> str:
+        """Where the answer is defined, as path:line."""
+        return f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -98,40 +116,9 @@ class Content:
     off_topic: tuple[str, ...] = ()  # messages that are not for the bot, from intents/_off_topic.yaml
 
 
-FAILED = object()  # a file whose problems are already reported: check nothing else about it
-
-
-class _Collector:
-    """Gathers every problem so they are reported together."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.errors: list[ContentError] = []
-        self.warnings: list[ContentError] = []
-
-    def error(self, path: Path | str, line: int, message: str) -> None:
-        """Record a problem that stops the content loading."""
-        self.errors.append(ContentError(self._shown(path), line, message))
-
-    def warn(self, path: Path | str, line: int, message: str) -> None:
-        """Record something worth a look that does not stop loading."""
-        self.warnings.append(ContentError(self._shown(path), line, f"warning: {message}"))
-
-    def load(self, path: Path) -> Any:
-        """Load one file, keeping its syntax errors with the rest (FAILED when it could not be read)."""
-        try:
-            return load_yaml(path, self.root)
-        except ContentInvalid as exc:
-            self.errors.extend(exc.errors)
-            return FAILED
-
-    def _shown(self, path: Path | str) -> str:
-        return display_path(path, self.root) if isinstance(path, Path) else path
-
-
 def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck,)) -> Content:
     """Load and cross-check a folder holding intents/ and responses/; raise every problem at once."""
-    bag = _Collector(root)
+    bag = Problems(root)
     intents_dir, responses_dir = root / "intents", root / "responses"
     for folder in (intents_dir, responses_dir):
         if not folder.is_dir():
@@ -144,7 +131,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     snippets = _load_snippets(bag, responses_dir / "_snippets.yaml")
     intents = _load_all(bag, intents_dir, _parse_intent, "intent")
     responses = _load_all(bag, responses_dir, _parse_response, "response")
-    _cross_check(bag, intents, responses, snippets)
+    _cross_check(bag, intents, responses)
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
     if bag.errors:
         raise ContentInvalid(bag.errors)
@@ -157,7 +144,7 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if not p.name.startswith("_"))
 
 
-def _load_all(bag: _Collector, folder: Path, parse: Callable[..., Any], kind: str) -> dict[str, Any]:
+def _load_all(bag: Problems, folder: Path, parse: Callable[..., Any], kind: str) -> dict[str, Any]:
     """Parse every file of one kind, reporting ids defined twice."""
     items: dict[str, Any] = {}
     for path in _files(folder):
@@ -177,7 +164,7 @@ def _load_all(bag: _Collector, folder: Path, parse: Callable[..., Any], kind: st
     return items
 
 
-def _check_keys(bag: _Collector, path: Path, data: LineDict, allowed: set[str], required: set[str]) -> bool:
+def _check_keys(bag: Problems, path: Path, data: LineDict, allowed: set[str], required: set[str]) -> bool:
     """Report unknown and missing keys; True when the required ones are all there."""
     for key in data:
         if key not in allowed:
@@ -188,7 +175,7 @@ def _check_keys(bag: _Collector, path: Path, data: LineDict, allowed: set[str], 
     return not missing
 
 
-def _text(bag: _Collector, path: Path, data: LineDict, key: str, optional: bool = False) -> str | None:
+def _text(bag: Problems, path: Path, data: LineDict, key: str, optional: bool = False) -> str | None:
     """Read a non-empty string value."""
     value = data.get(key)
     if value is None and optional:
@@ -199,7 +186,7 @@ def _text(bag: _Collector, path: Path, data: LineDict, key: str, optional: bool 
     return value.strip()
 
 
-def _strings(bag: _Collector, path: Path, data: LineDict, key: str) -> tuple[str, ...]:
+def _strings(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, ...]:
     """Read a list of non-empty strings, naming the line of any bad item."""
     value = data.get(key, [])
     if not isinstance(value, list):
@@ -217,7 +204,7 @@ def _strings(bag: _Collector, path: Path, data: LineDict, key: str) -> tuple[str
     return tuple(out)
 
 
-def _parse_intent(bag: _Collector, path: Path, data: LineDict) -> Intent | None:
+def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
     """Build one intent from its file."""
     if not _check_keys(bag, path, data, INTENT_KEYS, {"id", "response", "examples"}):
         return None
@@ -228,12 +215,11 @@ def _parse_intent(bag: _Collector, path: Path, data: LineDict) -> Intent | None:
     triggers = _parse_triggers(bag, path, data)
     if intent_id is None or response is None:
         return None
-    source = f"{display_path(path, bag.root)}:{data.line_of('id')}"
     return Intent(intent_id, response, examples, _strings(bag, path, data, "keywords"),
-                  _strings(bag, path, data, "related"), triggers, source)
+                  _strings(bag, path, data, "related"), triggers, display_path(path, bag.root), data.line_of("id"))
 
 
-def _parse_triggers(bag: _Collector, path: Path, data: LineDict) -> tuple[tuple[tuple[str, ...], ...], ...]:
+def _parse_triggers(bag: Problems, path: Path, data: LineDict) -> tuple[tuple[tuple[str, ...], ...], ...]:
     """Read trigger rules: a list of rules, each a list of word groups."""
     rules = data.get("triggers", [])
     if not isinstance(rules, list):
@@ -255,7 +241,7 @@ def _parse_triggers(bag: _Collector, path: Path, data: LineDict) -> tuple[tuple[
     return tuple(parsed)
 
 
-def _parse_response(bag: _Collector, path: Path, data: LineDict) -> Response | None:
+def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | None:
     """Build one answer from its file, checking its HTML and size."""
     if not _check_keys(bag, path, data, RESPONSE_KEYS, {"id", "title", "text"}):
         return None
@@ -268,10 +254,10 @@ def _parse_response(bag: _Collector, path: Path, data: LineDict) -> Response | N
             bag.error(path, data.line_of(key), f"{key}: {problem}")
     if response_id is None or title is None or text is None:
         return None
-    return Response(response_id, title, text, short, f"{display_path(path, bag.root)}:{data.line_of('id')}")
+    return Response(response_id, title, text, short, display_path(path, bag.root), data.line_of("id"))
 
 
-def _load_synonyms(bag: _Collector, path: Path) -> Synonyms:
+def _load_synonyms(bag: Problems, path: Path) -> Synonyms:
     """Read canonical word -> variants; a variant may belong to one word only."""
     data = bag.load(path) if path.exists() else LineDict()
     if data is FAILED:
@@ -295,7 +281,7 @@ def _load_synonyms(bag: _Collector, path: Path) -> Synonyms:
     return Synonyms(groups)
 
 
-def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
+def _load_rules(bag: Problems, path: Path) -> MatchingRules:
     """Read the matcher's numbers and word lists, with defaults for anything left out."""
     data = bag.load(path) if path.exists() else LineDict()
     if data is FAILED:
@@ -330,7 +316,7 @@ def _load_rules(bag: _Collector, path: Path) -> MatchingRules:
     return MatchingRules(**values)
 
 
-def _load_off_topic(bag: _Collector, path: Path) -> tuple[str, ...]:
+def _load_off_topic(bag: Problems, path: Path) -> tuple[str, ...]:
     """Read examples of messages the bot must leave alone (optional file)."""
     if not path.exists():
         return ()
@@ -344,8 +330,11 @@ def _load_off_topic(bag: _Collector, path: Path) -> tuple[str, ...]:
     return _strings(bag, path, data, "examples")
 
 
-def _load_snippets(bag: _Collector, path: Path) -> dict[str, str] | None:
+def _load_snippets(bag: Problems, path: Path) -> dict[str, str] | None:
     """Read the reusable lines (contact, disclaimer) that answers pull in by {name}."""
+    # Until (or unless) the file reads cleanly, answers may use the required names without a
+    # second report per answer: one broken snippets file is one problem.
+    bag.placeholders |= REQUIRED_SNIPPETS
     if not path.exists():
         bag.error(path, 0, "file is missing: it holds the contact line and disclaimer")
         return None
@@ -362,27 +351,20 @@ def _load_snippets(bag: _Collector, path: Path) -> dict[str, str] | None:
             for problem in html_problems(value):
                 bag.error(path, data.line_of(key), f"{key}: {problem}")
             snippets[key] = value
-    for required in ("contact", "disclaimer"):
+    for required in sorted(REQUIRED_SNIPPETS):
         if required not in data:
             bag.error(path, data.line, f"missing key '{required}'")
-    known = set(snippets) | BUILTIN_PLACEHOLDERS
+    bag.placeholders |= frozenset(snippets)
     for name, snippet in snippets.items():
-        for unknown in sorted(set(_PLACEHOLDER.findall(snippet)) - known):
+        for unknown in bag.unknown_placeholders(snippet):
             bag.error(path, data.line_of(name), f"snippet '{name}': unknown placeholder {{{unknown}}}")
     return snippets
 
 
-def _line(source: str) -> tuple[str, int]:
-    """Split a 'path:line' source back into its parts."""
-    path, _, line = source.rpartition(":")
-    return path, int(line)
-
-
-def _cross_check(bag: _Collector, intents: dict[str, Intent], responses: dict[str, Response],
-                 snippets: dict[str, str] | None) -> None:
+def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str, Response]) -> None:
     """Check the links between files: responses, related topics, core ids, placeholders."""
     for intent in intents.values():
-        path, line = _line(intent.source)
+        path, line = intent.path, intent.line
         if intent.response not in responses:
             bag.error(path, line, f"intent '{intent.id}': response '{intent.response}' does not exist in responses/")
         for related in intent.related:
@@ -394,12 +376,10 @@ def _cross_check(bag: _Collector, intents: dict[str, Intent], responses: dict[st
     for needed in SYSTEM_RESPONSES:
         if needed not in responses:
             bag.error("responses", 0, f"response '{needed}' is missing (the bot needs it)")
-    known = set(snippets or ()) | BUILTIN_PLACEHOLDERS
     for response in responses.values():
-        path, line = _line(response.source)
-        for name in _PLACEHOLDER.findall(response.text + (response.short or "")):
-            if name not in known and snippets is not None:  # broken snippets file: reported already
-                bag.error(path, line, f"response '{response.id}': unknown placeholder {{{name}}}")
+        path, line = response.path, response.line
+        for name in bag.unknown_placeholders(response.text + (response.short or "")):
+            bag.error(path, line, f"response '{response.id}': unknown placeholder {{{name}}}")
         if len(response.text) > TELEGRAM_LIMIT - 300:
             bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")
         elif len(response.text) > LONG_ANSWER:
@@ -408,16 +388,15 @@ def _cross_check(bag: _Collector, intents: dict[str, Intent], responses: dict[st
 
 def near_duplicates(content: Content) -> list[ContentError]:
     """Warn where two intents carry practically the same example, which makes matching a coin toss."""
-    off_topic = Intent(OFF_TOPIC, "", content.off_topic, source="intents/_off_topic.yaml:1")
+    off_topic = Intent(OFF_TOPIC, "", content.off_topic, path="intents/_off_topic.yaml", line=1)
     rows = [(normalise(example, content.synonyms, content.rules.max_chars), intent, example)
             for intent in (*content.intents.values(), off_topic) for example in intent.examples]
     texts = [row[0] for row in rows]
     warnings = []
     for i, (text, intent, example) in enumerate(rows):
         for _, _, j in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE, limit=None):
-            other_text, other, other_example = rows[j]
+            _, other, other_example = rows[j]
             if i < j and other.id != intent.id:
-                path, line = _line(intent.source)
-                warnings.append(ContentError(path, line, f"warning: example '{example}' is nearly the same as "
-                                             f"'{other_example}' in intent '{other.id}'"))
+                warnings.append(ContentError(intent.path, intent.line, f"warning: example '{example}' is nearly the "
+                                             f"same as '{other_example}' in intent '{other.id}'"))
     return sorted(warnings)

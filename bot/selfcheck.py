@@ -9,14 +9,13 @@ an assessment by an experienced professional can tell.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.htmlcheck import html_problems, to_plain
-from bot.yamlsource import ContentInvalid, LineDict, LineList, load_yaml
+from bot.yamlsource import FAILED, LineDict, LineList, Problems
 
 if TYPE_CHECKING:  # imported lazily at run time: bot.content may import this module
     from bot.engine import Engine
@@ -47,9 +46,6 @@ EXTRA_PLACEHOLDERS = {
     "summary.signs_none": frozenset({"total"}),
 }
 REQUIRED_PLACEHOLDERS = {"summary.closing": ("contact", "disclaimer")}
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-_DEFAULT_SNIPPETS = frozenset({"contact", "disclaimer"})
-_BUILTIN = frozenset({"emergency_number"})
 
 
 # --- the content ---------------------------------------------------------------------------------
@@ -86,8 +82,8 @@ class SelfCheckContent:
 class _Checker:
     """Reports problems of one file through the content loader's bag, counting them."""
 
-    def __init__(self, bag: Any, path: Path, snippets: frozenset[str]) -> None:
-        self.bag, self.path, self.snippets, self.count = bag, path, snippets, 0
+    def __init__(self, bag: Problems, path: Path) -> None:
+        self.bag, self.path, self.count = bag, path, 0
 
     def error(self, line: int, message: str) -> None:
         self.count += 1
@@ -127,10 +123,8 @@ class _Checker:
                 self.error(line, f"{name}: {problem}")
         if limit and len(value) > limit:
             self.error(line, f"'{name}' is {len(value)} characters; keep it to {limit}")
-        known = self.snippets | _BUILTIN | EXTRA_PLACEHOLDERS.get(name, frozenset())
-        for placeholder in _PLACEHOLDER.findall(value):
-            if placeholder not in known:
-                self.error(line, f"{name}: unknown placeholder {{{placeholder}}}")
+        for placeholder in self.bag.unknown_placeholders(value, EXTRA_PLACEHOLDERS.get(name, frozenset())):
+            self.error(line, f"{name}: unknown placeholder {{{placeholder}}}")
         for needed in REQUIRED_PLACEHOLDERS.get(name, ()):
             if "{" + needed + "}" not in value:
                 self.error(line, f"'{name}' must include {{{needed}}}")
@@ -152,16 +146,7 @@ class _Checker:
         return out
 
 
-def _snippet_names(root: Path) -> frozenset[str]:
-    """The names answers may use as {placeholders} (the keys of _snippets.yaml, checked elsewhere)."""
-    try:
-        data = load_yaml(root / "responses" / "_snippets.yaml", root)
-    except ContentInvalid:
-        return _DEFAULT_SNIPPETS
-    return frozenset(data) if isinstance(data, dict) else _DEFAULT_SNIPPETS
-
-
-def load_selfcheck(root: Path, bag: Any) -> SelfCheckContent | None:
+def load_selfcheck(root: Path, bag: Problems) -> SelfCheckContent | None:
     """Read and check responses/_selfcheck.yaml; every problem goes to bag.error(path, line, message).
 
     Used as an extra loader: load_content(root, extra_loaders=(load_selfcheck,)) keeps the result in
@@ -172,9 +157,9 @@ def load_selfcheck(root: Path, bag: Any) -> SelfCheckContent | None:
         bag.error(path, 0, "file is missing: it holds the self-check (/check) questions and wording")
         return None
     data = bag.load(path)
-    if type(data) is object:
-        return None  # the bag's "could not be read" marker (bot.content.FAILED): already reported
-    check = _Checker(bag, path, _snippet_names(root))
+    if data is FAILED:
+        return None  # its syntax error is reported already
+    check = _Checker(bag, path)
     if not isinstance(data, LineDict):
         check.error(getattr(data, "line", 1), "expected a mapping with intro, questions, buttons, summary and notes")
         return None

@@ -131,3 +131,43 @@ def load_yaml(path: Path, root: Path | None = None) -> Any:
         raise ContentInvalid([ContentError(shown, line, f"YAML syntax: {problem}")]) from exc
     except yaml.YAMLError as exc:
         raise ContentInvalid([ContentError(shown, 1, f"YAML syntax: {exc}")]) from exc
+
+
+FAILED = object()  # what Problems.load returns for a file whose problems are already reported
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # {contact}, {disclaimer}, {emergency_number} in content text
+BUILTIN_PLACEHOLDERS = frozenset({"emergency_number"})  # filled from the settings, not from _snippets.yaml
+
+
+class Problems:
+    """Gathers every problem of a content folder so they are reported together, each with its line."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.errors: list[ContentError] = []
+        self.warnings: list[ContentError] = []
+        # Names answers may use as {placeholders}; the snippets' names are added once they are read.
+        self.placeholders: frozenset[str] = BUILTIN_PLACEHOLDERS
+
+    def error(self, path: Path | str, line: int, message: str) -> None:
+        """Record a problem that stops the content loading."""
+        self.errors.append(ContentError(self._shown(path), line, message))
+
+    def warn(self, path: Path | str, line: int, message: str) -> None:
+        """Record something worth a look that does not stop loading."""
+        self.warnings.append(ContentError(self._shown(path), line, f"warning: {message}"))
+
+    def load(self, path: Path) -> Any:
+        """Load one file, keeping its syntax errors with the rest (FAILED when it could not be read)."""
+        try:
+            return load_yaml(path, self.root)
+        except ContentInvalid as exc:
+            self.errors.extend(exc.errors)
+            return FAILED
+
+    def unknown_placeholders(self, text: str, also: frozenset[str] = frozenset()) -> list[str]:
+        """The {names} in a text that nothing would fill, in order of first use."""
+        known = self.placeholders | also
+        return list(dict.fromkeys(name for name in PLACEHOLDER.findall(text) if name not in known))
+
+    def _shown(self, path: Path | str) -> str:
+        return display_path(path, self.root) if isinstance(path, Path) else path

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import _Collector, load_content
+from bot.content import REQUIRED_SNIPPETS, load_content
 from bot.engine import Engine
 from bot.selfcheck import (
     EXTRA_KEY,
@@ -19,7 +19,7 @@ from bot.selfcheck import (
     load_selfcheck,
     step_reply,
 )
-from bot.yamlsource import ContentInvalid
+from bot.yamlsource import ContentInvalid, Problems
 
 PROJECT = Path(__file__).resolve().parents[1]
 REAL_FILE = PROJECT / "responses" / "_selfcheck.yaml"
@@ -102,12 +102,19 @@ def line(text: str, fragment: str, nth: int = 1) -> int:
     return hits[nth - 1]
 
 
+def bag_for(root: Path) -> Problems:
+    """The loader's problem collector, as load_content hands it over once the snippets are read."""
+    bag = Problems(root)
+    bag.placeholders |= REQUIRED_SNIPPETS  # the names SNIPPETS and the shipped snippets define
+    return bag
+
+
 def problems(tmp_path: Path, text: str) -> list[str]:
     """Load a self-check file through the real bag; every problem as 'path:line: message'."""
     (tmp_path / "responses").mkdir(exist_ok=True)
     (tmp_path / "responses" / "_snippets.yaml").write_text(SNIPPETS, encoding="utf-8")
     (tmp_path / "responses" / "_selfcheck.yaml").write_text(text, encoding="utf-8")
-    bag = _Collector(tmp_path)
+    bag = bag_for(tmp_path)
     result = load_selfcheck(tmp_path, bag)
     errors = [str(e) for e in sorted(bag.errors)]
     assert (result is None) == bool(errors)
@@ -129,7 +136,7 @@ def fill(text: str) -> str:
 def content(tmp_path: Path) -> SelfCheckContent:
     (tmp_path / "responses").mkdir()
     (tmp_path / "responses" / "_selfcheck.yaml").write_text(VALID, encoding="utf-8")
-    loaded = load_selfcheck(tmp_path, _Collector(tmp_path))
+    loaded = load_selfcheck(tmp_path, bag_for(tmp_path))
     assert loaded is not None
     return loaded
 
@@ -150,7 +157,7 @@ def run(flow: SelfCheck, *choices: str):  # noqa: ANN201 - a Step
 # --- the real file -------------------------------------------------------------------------------
 
 def test_the_projects_selfcheck_file_is_valid() -> None:
-    bag = _Collector(PROJECT)
+    bag = bag_for(PROJECT)
     loaded = load_selfcheck(PROJECT, bag)
     assert [str(e) for e in bag.errors] == []
     assert loaded is not None
@@ -185,7 +192,7 @@ def test_valid_copy_has_no_problems(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    bag = _Collector(tmp_path)
+    bag = bag_for(tmp_path)
     assert load_selfcheck(tmp_path, bag) is None
     assert [str(e) for e in bag.errors] == [f"{SHOWN}:0: file is missing: it holds the self-check (/check) "
                                             "questions and wording"]
@@ -475,7 +482,7 @@ def test_notes_and_labels_are_filled(flow: SelfCheck) -> None:
 
 @pytest.fixture(scope="module")
 def real_flow() -> SelfCheck:
-    bag = _Collector(PROJECT)
+    bag = bag_for(PROJECT)
     content = load_selfcheck(PROJECT, bag)
     assert content is not None, bag.errors
     engine = Engine(load_content(MINI, extra_loaders=()))
