@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import html
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.normalise import clean, stem
 from bot.questionlog import QuestionLogError, format_time, parse_time
 
 NO_INTENT = "(no match)"
@@ -32,7 +32,6 @@ _STOP_WORDS = frozenset(
     should so still that the there this to was were what when where which who why will with
     would you your""".split()
 )
-_WORD = re.compile(r"[a-z0-9']+")
 
 
 class ChartUnavailable(QuestionLogError):
@@ -325,17 +324,9 @@ def _iso_week(day: date) -> str:
 
 
 def _normalise(text: str) -> str:
-    """Lowercase words without filler, the form similar questions are compared in."""
-    words = _WORD.findall(text.lower())
-    return " ".join(_stem(w) for w in [w for w in words if w not in _STOP_WORDS] or words)
-
-
-def _stem(word: str) -> str:
-    """Trim common endings so "cycling" and "cycle" or "squats" and "squat" compare alike."""
-    for ending in ("ing", "ed", "es", "s"):
-        if len(word) > 4 and word.endswith(ending):
-            return word[: -len(ending)]
-    return word
+    """Words without filler, endings trimmed (the matcher's own cleaning), as similar questions compare."""
+    words = clean(text).split()
+    return " ".join(stem(w) for w in [w for w in words if w not in _STOP_WORDS] or words)
 
 
 def _examples(texts: list[str]) -> tuple[str, ...]:
