@@ -116,21 +116,13 @@ def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: st
                         outcome=reply.kind, confident=confident)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Welcome a user with the topics as buttons."""
-    renderer = services(context).engine.renderer
-    await send(message_of(update), Reply(renderer.text("greeting"), renderer.topics(), "greeting"))
-
-
-async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer /help and /topics with every topic as a button."""
-    renderer = services(context).engine.renderer
-    await send(message_of(update), Reply(renderer.text("help"), renderer.topics(), "help"))
-
-
-async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Say exactly what is kept and what never is."""
-    await send(message_of(update), Reply(services(context).engine.renderer.text("privacy")))
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /start, /help, /topics and /privacy as the renderer words them."""
+    message = message_of(update)
+    name = (message.text or "/").split()[0][1:].split("@")[0].casefold()
+    reply = services(context).engine.renderer.command(name)
+    if reply is not None:
+        await send(message, reply)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -65,6 +65,16 @@ class Renderer:
         kind = "urgent" if intent_id == "red_flags" else "answer"
         return Reply(self.fill(response.text), () if kind == "urgent" else related, intent_id, score, kind)
 
+    def command(self, name: str) -> Reply | None:
+        """The reply to /start, /help, /topics or /privacy (name without the slash); None for others."""
+        if name == "start":
+            return Reply(self.text("greeting"), self.topics(), "greeting", 100.0)
+        if name in ("help", "topics"):
+            return Reply(self.text("help"), self.topics(), "help", 100.0)
+        if name == "privacy":
+            return Reply(self.text("privacy"), (), None, 100.0)
+        return None
+
     def did_you_mean(self, match: Match) -> Reply:
         """Ask which of the closest intents was meant."""
         close = [c for c in match.candidates if match.score - c.score < self.content.rules.margin][:3]

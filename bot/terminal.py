@@ -12,18 +12,6 @@ from bot.selfcheck import TerminalCheck
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
 
-def command_reply(engine: Engine, command: str) -> Reply | None:
-    """Answer the bot's slash commands the way the Telegram handlers do."""
-    renderer = engine.renderer
-    if command == "/start":
-        return Reply(renderer.text("greeting"), renderer.topics(), "greeting", 100.0)
-    if command in ("/help", "/topics"):
-        return Reply(renderer.text("help"), renderer.topics(), "help", 100.0)
-    if command == "/privacy":
-        return Reply(renderer.text("privacy"), (), None, 100.0)
-    return None
-
-
 class TerminalChat:
     """A read-reply loop over text streams, so tests can drive it like a person would."""
 
@@ -36,7 +24,7 @@ class TerminalChat:
 
     def run(self) -> None:
         """Chat until the user quits or input ends."""
-        self.show(command_reply(self.engine, "/start"))
+        self.show(self.engine.renderer.command("start"))
         while True:
             try:
                 line = self.read().strip()
@@ -54,8 +42,8 @@ class TerminalChat:
             return self.check.respond(line)
         if line.isdecimal() and 1 <= int(line) <= len(self.buttons):
             return self.engine.renderer.answer(self.buttons[int(line) - 1].intent_id)
-        command = line.split()[0].casefold() if line.startswith("/") else ""
-        return command_reply(self.engine, command) or self.engine.reply(line)
+        command = line.split()[0][1:].casefold() if line.startswith("/") else ""
+        return self.engine.renderer.command(command) or self.engine.reply(line)
 
     def show(self, reply: Reply | None) -> None:
         """Print a reply and remember its buttons for the next numbered choice."""

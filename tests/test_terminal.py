@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.engine import Engine
-from bot.terminal import TerminalChat, command_reply
+from bot.terminal import TerminalChat
 
 
 def typist(*lines: str) -> Callable[[], str]:
@@ -107,9 +107,9 @@ def test_red_flag_is_answered_urgently(mini_engine: Engine) -> None:
 
 
 def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:
-    assert command_reply(mini_engine, "/start").intent_id == "greeting"
-    assert command_reply(mini_engine, "/topics").buttons == mini_engine.renderer.topics()
-    assert command_reply(mini_engine, "/unknown") is None
+    assert mini_engine.renderer.command("start").intent_id == "greeting"
+    assert mini_engine.renderer.command("topics").buttons == mini_engine.renderer.topics()
+    assert mini_engine.renderer.command("unknown") is None
 
 
 def test_superscript_digit_does_not_crash(mini_engine: Engine) -> None:
