@@ -20,10 +20,12 @@ class Engine:
     bot_username: str = "painbot"
     matcher: Matcher = field(init=False, repr=False)
     renderer: Renderer = field(init=False, repr=False)
+    _mention: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matcher", Matcher(self.content))
         object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number))
+        object.__setattr__(self, "_mention", re.compile(rf"@{re.escape(self.bot_username)}\b", re.IGNORECASE))
 
     @classmethod
     def load(cls, content_dir: Path, emergency_number: str = "000", bot_username: str = "painbot") -> Engine:
@@ -36,7 +38,7 @@ class Engine:
 
     def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
         """Match a raw message; in groups an @mention of the bot counts as addressing it."""
-        mentioned = bool(re.search(rf"@{re.escape(self.bot_username)}\b", text, re.IGNORECASE))
+        mentioned = self._mention.search(text) is not None
         return self.matcher.match(text, chat, addressed or chat != "group" or mentioned)
 
     def reply(self, text: str, chat: str = "private", addressed: bool = False) -> Reply:

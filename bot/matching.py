@@ -127,14 +127,15 @@ class Matcher:
 
     def _index_examples(self, intents: list[Intent]) -> None:
         """Weight every example's words and index them, once, at load time."""
-        prepared = {i.id: [[stem(w) for w in normalise(e, self.content.synonyms).split()] for e in i.examples]
-                    for i in intents if i.examples}
+        normalised = {i.id: [normalise(e, self.content.synonyms) for e in i.examples] for i in intents if i.examples}
+        prepared = {i: [[stem(w) for w in text.split()] for text in texts] for i, texts in normalised.items()}
         self._intent_ids = list(prepared)
         self._idf = _idf(prepared, self._stopwords)
         self._association = _association(prepared, self._stopwords)
         self._examples = [
-            self._prepare(intent.id, text, words)
-            for intent in intents for text, words in zip(intent.examples, prepared.get(intent.id, []))
+            self._prepare(intent.id, text, form, words)
+            for intent in intents
+            for text, form, words in zip(intent.examples, normalised.get(intent.id, []), prepared.get(intent.id, []))
         ]
         self._normalised_examples = [e.normalised for e in self._examples]
         self._postings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -283,10 +284,10 @@ class Matcher:
             return math.inf
         return self.rules.group_threshold if has_domain else self.rules.group_threshold_off_domain
 
-    def _prepare(self, intent_id: str, text: str, words: list[str]) -> _Example:
+    def _prepare(self, intent_id: str, text: str, normalised: str, words: list[str]) -> _Example:
         """Weight an example's words once, at load time."""
         weights = {w: self._idf[w] for w in _features(words, self._stopwords)}
-        return _Example(intent_id, text, normalise(text, self.content.synonyms), weights, sum(weights.values()) or 1.0)
+        return _Example(intent_id, text, normalised, weights, sum(weights.values()) or 1.0)
 
     def _words(self, normalised: str) -> list[str]:
         """Stem the words of an example, dropping stopwords."""
