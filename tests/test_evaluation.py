@@ -8,7 +8,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.evaluation import Labelled, Report, evaluate, format_report, load_labelled
-from bot.yamlsource import ContentInvalid
+from bot.yamlsource import ContentError, ContentInvalid
 
 LABELLED = """\
 - text: what causes it
@@ -54,6 +54,13 @@ def test_chat_defaults_to_private(items: list[Labelled]) -> None:
     assert [i.chat for i in items] == ["private"] * 5 + ["group", "private"]
 
 
+def refused(path: Path) -> list[ContentError]:
+    """The problems load_labelled reports for a file it refuses."""
+    with pytest.raises(ContentInvalid) as caught:
+        load_labelled(path)
+    return caught.value.errors
+
+
 def test_each_entry_remembers_its_line(items: list[Labelled]) -> None:
     assert [i.line for i in items] == [1, 3, 5, 7, 8, 10, 12]
     assert items[0].text == "what causes it"
@@ -61,30 +68,22 @@ def test_each_entry_remembers_its_line(items: list[Labelled]) -> None:
 
 def test_bad_chat_value_is_reported_with_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "- text: hello\n- text: what causes it\n  intent: causes\n  chat: channel\n")
-    with pytest.raises(ContentInvalid) as caught:
-        load_labelled(path)
-    assert [str(e) for e in caught.value.errors] == [f"{path}:4: chat must be private or group, not 'channel'"]
+    assert [str(e) for e in refused(path)] == [f"{path}:4: chat must be private or group, not 'channel'"]
 
 
 def test_entry_without_text_is_reported(tmp_path: Path) -> None:
     path = write(tmp_path, "- text: hello\n- intent: causes\n- text: [a, b]\n")
-    with pytest.raises(ContentInvalid) as caught:
-        load_labelled(path)
-    assert [str(e) for e in caught.value.errors] == [f"{path}:2: entry needs a 'text'", f"{path}:3: entry needs a 'text'"]
+    assert [str(e) for e in refused(path)] == [f"{path}:2: entry needs a 'text'", f"{path}:3: entry needs a 'text'"]
 
 
 def test_entry_that_is_not_a_mapping_is_reported_at_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "- text: hello\n- text: bye\n- just a string\n")
-    with pytest.raises(ContentInvalid) as caught:
-        load_labelled(path)
-    assert [str(e) for e in caught.value.errors] == [f"{path}:3: entry needs a 'text'"]
+    assert [str(e) for e in refused(path)] == [f"{path}:3: entry needs a 'text'"]
 
 
 def test_every_bad_entry_is_reported_at_once(tmp_path: Path) -> None:
     path = write(tmp_path, "- intent: causes\n- text: a\n  chat: dm\n- text: b\n  chat: 5\n")
-    with pytest.raises(ContentInvalid) as caught:
-        load_labelled(path)
-    assert [e.line for e in caught.value.errors] == [1, 3, 5]
+    assert [e.line for e in refused(path)] == [1, 3, 5]
 
 
 def test_file_that_is_not_a_list_is_reported(tmp_path: Path) -> None:

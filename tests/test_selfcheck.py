@@ -237,30 +237,38 @@ def test_yes_and_no_keys_stay_words(tmp_path: Path) -> None:
     assert problems(tmp_path, plain) == []
 
 
-def test_empty_question_text(tmp_path: Path) -> None:
-    broken = VALID.replace("    text: Red two?", '    text: ""')
-    only(problems(tmp_path, broken), line(broken, 'text: ""'), "'text' must be non-empty text")
+# One broken line each: (text to replace, replacement, a marker on the reported line, the message).
+# A block of text (|) reports the line of its key.
+ONE_PROBLEM = [
+    pytest.param("    text: Red two?", '    text: ""', 'text: ""',
+                 "'text' must be non-empty text", id="empty_question_text"),
+    pytest.param("  cancelled: Stopped.", "  cancelled:", "  cancelled:",
+                 "'notes.cancelled' must be non-empty text", id="empty_note"),
+    pytest.param("  - id: rf2\n    kind: red_flag\n", "  - id: rf2\n", "id: rf2",
+                 "question 2: missing key 'kind'", id="missing_question_key"),
+    pytest.param("    text: Red one?", "    text: Red one?\n    urgency: high", "urgency:",
+                 "question 1: unknown key 'urgency'", id="unknown_question_key"),
+    pytest.param("  - id: rf2\n    kind: red_flag", "  - id: rf2\n    kind: urgent", "kind: urgent",
+                 "question 2: kind 'urgent' must be one of: red_flag, sign, lookalike", id="kind_must_be_one_of_three"),
+    pytest.param("    text: Sign three?", "    text: <div>Sign three?</div>", "<div>",
+                 "text: tag <div> is not allowed by Telegram", id="disallowed_html_tag"),
+    pytest.param("  heading: <b>Summary</b>", "  heading: <b>Summary", "heading:",
+                 "summary.heading: <b> is never closed", id="unclosed_tag_in_the_summary"),
+    pytest.param("    {disclaimer}", "    {disclaimer} {phone}", "closing:",
+                 "summary.closing: unknown placeholder {phone}", id="unknown_placeholder"),
+    pytest.param("  others: Other things can cause it.", "  others: '{matched} other things.'", "others:",
+                 "summary.others: unknown placeholder {matched}", id="placeholders_belong_to_their_piece"),
+    pytest.param("    {disclaimer}\n", "", "closing:",
+                 "'summary.closing' must include {disclaimer}", id="closing_must_carry_contact_and_disclaimer"),
+]
 
 
-def test_empty_note(tmp_path: Path) -> None:
-    broken = VALID.replace("  cancelled: Stopped.", "  cancelled:")
-    only(problems(tmp_path, broken), line(broken, "  cancelled:"), "'notes.cancelled' must be non-empty text")
-
-
-def test_missing_question_key(tmp_path: Path) -> None:
-    broken = VALID.replace("  - id: rf2\n    kind: red_flag\n", "  - id: rf2\n")
-    only(problems(tmp_path, broken), line(broken, "id: rf2"), "question 2: missing key 'kind'")
-
-
-def test_unknown_question_key(tmp_path: Path) -> None:
-    broken = VALID.replace("    text: Red one?", "    text: Red one?\n    urgency: high")
-    only(problems(tmp_path, broken), line(broken, "urgency:"), "question 1: unknown key 'urgency'")
-
-
-def test_kind_must_be_one_of_three(tmp_path: Path) -> None:
-    broken = VALID.replace("  - id: rf2\n    kind: red_flag", "  - id: rf2\n    kind: urgent")
-    only(problems(tmp_path, broken), line(broken, "kind: urgent"),
-         "question 2: kind 'urgent' must be one of: red_flag, sign, lookalike")
+@pytest.mark.parametrize(("old", "new", "marker", "message"), ONE_PROBLEM)
+def test_one_broken_piece_is_reported_at_its_line(tmp_path: Path, old: str, new: str, marker: str,
+                                                  message: str) -> None:
+    broken = VALID.replace(old, new)
+    assert broken != VALID
+    only(problems(tmp_path, broken), line(broken, marker), message)
 
 
 def test_duplicate_question_id(tmp_path: Path) -> None:
@@ -296,16 +304,6 @@ def test_sign_needs_a_summary_and_red_flag_has_none(tmp_path: Path) -> None:
     ])
 
 
-def test_disallowed_html_tag(tmp_path: Path) -> None:
-    broken = VALID.replace("    text: Sign three?", "    text: <div>Sign three?</div>")
-    only(problems(tmp_path, broken), line(broken, "<div>"), "text: tag <div> is not allowed by Telegram")
-
-
-def test_unclosed_tag_in_the_summary(tmp_path: Path) -> None:
-    broken = VALID.replace("  heading: <b>Summary</b>", "  heading: <b>Summary")
-    only(problems(tmp_path, broken), line(broken, "heading:"), "summary.heading: <b> is never closed")
-
-
 def test_button_labels_are_plain_and_short(tmp_path: Path) -> None:
     broken = VALID.replace("  back: Back", "  back: <b>Back</b>").replace(
         "  open_private: Open", "  open_private: Open the self-check in a private chat with me now")
@@ -315,25 +313,9 @@ def test_button_labels_are_plain_and_short(tmp_path: Path) -> None:
     ]
 
 
-def test_unknown_placeholder(tmp_path: Path) -> None:
-    broken = VALID.replace("    {disclaimer}", "    {disclaimer} {phone}")
-    # a block of text (|) reports the line of its key
-    only(problems(tmp_path, broken), line(broken, "closing:"), "summary.closing: unknown placeholder {phone}")
-
-
-def test_placeholders_belong_to_their_piece(tmp_path: Path) -> None:
-    broken = VALID.replace("  others: Other things can cause it.", "  others: '{matched} other things.'")
-    only(problems(tmp_path, broken), line(broken, "others:"), "summary.others: unknown placeholder {matched}")
-
-
 def test_snippet_names_are_known_placeholders(tmp_path: Path) -> None:
     broken = VALID.replace("  cancelled: Stopped.", "  cancelled: Stopped. {contact} {emergency_number}")
     assert problems(tmp_path, broken) == []
-
-
-def test_closing_must_carry_contact_and_disclaimer(tmp_path: Path) -> None:
-    broken = VALID.replace("    {disclaimer}\n", "")
-    only(problems(tmp_path, broken), line(broken, "closing:"), "'summary.closing' must include {disclaimer}")
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
