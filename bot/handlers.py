@@ -111,9 +111,8 @@ def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: st
     logger.info("answered chat=%s intent=%s score=%.0f kind=%s", chat, reply.intent_id, reply.score, reply.kind)
     recorder = services(context).recorder
     if recorder is not None:
-        confident = reply.kind in ("answer", "urgent")
         recorder.record(text, chat_type=chat, intent_id=reply.intent_id, score=reply.score,
-                        outcome=reply.kind, confident=confident)
+                        outcome=reply.kind, confident=reply.confident)
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

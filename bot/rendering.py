@@ -28,7 +28,12 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     intent_id: str | None = None
     score: float = 0.0
-    kind: str = "answer"  # answer | urgent | ambiguous | fallback
+    kind: str = "answer"  # answer | urgent | ambiguous | fallback | selfcheck
+
+    @property
+    def confident(self) -> bool:
+        """The bot answered something, rather than asking which or saying it did not understand."""
+        return self.kind not in ("ambiguous", "fallback")
 
     def plain(self) -> str:
         """The reply for a terminal: no tags, buttons as numbered choices."""

@@ -27,6 +27,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import handlers
+from bot.rendering import Reply
 from bot.selfcheck import BACK, CANCEL, CANCELLED, MAX_QUESTIONS, RESTART, RESUME, CheckState, SelfCheck, Step
 
 logger = logging.getLogger(__name__)
@@ -125,11 +126,7 @@ async def _strip(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: i
 
 def _record(context: ContextTypes.DEFAULT_TYPE, step: Step) -> None:
     """Count the finished check in the anonymous log: its outcome only, no text, no answers."""
-    logger.info("selfcheck finished outcome=%s", step.outcome)
-    recorder = handlers.services(context).recorder
-    if recorder is not None:
-        recorder.record(None, chat_type="private", intent_id=step.intent_id, score=100.0,
-                        outcome=OUTCOME, confident=True)
+    handlers.record(context, "private", Reply("", (), step.intent_id, 100.0, OUTCOME), None)
 
 
 async def on_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
