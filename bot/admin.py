@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Callable
 import logging
 from pathlib import Path
 
@@ -31,22 +32,24 @@ async def _not_for_you(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await handlers.send(handlers.message_of(update), reply)
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send the last 7 and 30 days in a few lines."""
+async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, build: Callable[[Path], str]) -> None:
+    """Send an admin a report read from the question log (off the event loop); others get the fallback."""
     if not is_admin(update, context):
         await _not_for_you(update, context)
         return
-    db_path: Path = handlers.services(context).extra["db_path"]
-    await handlers.message_of(update).reply_text(await asyncio.to_thread(stats_text, db_path))
+    db_path = handlers.services(context).db_path
+    text = await asyncio.to_thread(build, db_path) if db_path else "No question log is set up."
+    await handlers.message_of(update).reply_text(text)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the last 7 and 30 days in a few lines."""
+    await _send_report(update, context, stats_text)
 
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the biggest groups of questions the bot could not answer."""
-    if not is_admin(update, context):
-        await _not_for_you(update, context)
-        return
-    db_path: Path = handlers.services(context).extra["db_path"]
-    await handlers.message_of(update).reply_text(await asyncio.to_thread(unanswered_text, db_path))
+    await _send_report(update, context, unanswered_text)
 
 
 def reload_engine(services: handlers.Services) -> str:

@@ -87,7 +87,7 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
         .build()
     )
     app.bot_data["services"] = Services(engine, Cooldown(settings.group_replies_per_minute), recorder,
-                                        settings.admin_ids, {"db_path": settings.db_path})
+                                        settings.admin_ids, settings.db_path)
     add_handlers(app)
     return app
 

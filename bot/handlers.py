@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from telegram import (
@@ -49,7 +50,7 @@ class Services:
     cooldown: Cooldown
     recorder: QuestionRecorder | None = None
     admin_ids: frozenset[int] = frozenset()
-    extra: dict[str, Any] = field(default_factory=dict)
+    db_path: Path | None = None  # the question log, read by the admin commands
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
