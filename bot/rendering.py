@@ -8,9 +8,6 @@ from bot.content import CORE_INTENTS, Content
 from bot.htmlcheck import to_plain
 from bot.matching import Match
 
-# Topics offered as buttons, in reading order; the social intents are not topics.
-NOT_TOPICS = frozenset({"greeting", "thanks", "help"})
-
 
 @dataclass(frozen=True)
 class Button:
@@ -94,7 +91,7 @@ class Renderer:
         """Every topic, core ones first in their fixed order, then any the physio added."""
         ids = [i for i in CORE_INTENTS if i in self.content.intents]
         ids += sorted(set(self.content.intents) - set(ids))
-        return tuple(self._button(i) for i in ids if i not in NOT_TOPICS)
+        return tuple(self._button(i) for i in ids if i not in self.content.rules.social_intents)
 
     def text(self, response_id: str) -> str:
         """A response's full text with its placeholders filled."""
