@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Callable
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from telegram import Update

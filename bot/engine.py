@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.content import Content, load_content
 from bot.matching import Match, Matcher
-from bot.rendering import Reply, Renderer
+from bot.rendering import Renderer, Reply
 
 
 @dataclass(frozen=True)

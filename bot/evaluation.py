@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content import URGENT_INTENT
 from bot.engine import Engine
 from bot.yamlsource import ContentError, ContentInvalid, LineDict, LineList, load_yaml
 
@@ -66,8 +67,8 @@ class Report:
     @property
     def red_flags(self) -> tuple[int, int]:
         """Red-flag messages routed to the urgent answer."""
-        selected = [o for o in self.outcomes if "red_flags" in o.item.expected]
-        return sum(o.predicted == "red_flags" for o in selected), len(selected)
+        selected = [o for o in self.outcomes if URGENT_INTENT in o.item.expected]
+        return sum(o.predicted == URGENT_INTENT for o in selected), len(selected)
 
     def per_intent(self) -> list[tuple[str, int, int, int]]:
         """(intent, true positives, predicted count, gold count) for every label seen."""

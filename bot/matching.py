@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.content import OFF_TOPIC, Content, Intent
+from bot.content import OFF_TOPIC, URGENT_INTENT, Content, Intent
 from bot.normalise import normalise, stem
 
 # Query words this close (rapidfuzz ratio) to a known word count as that word: typo tolerance.
@@ -111,7 +111,7 @@ class _Example:
 class Matcher:
     """Scores messages against every intent's examples; knows nothing of Telegram."""
 
-    def __init__(self, content: Content, urgent_intent: str = "red_flags") -> None:
+    def __init__(self, content: Content, urgent_intent: str = URGENT_INTENT) -> None:
         self.content = content
         self.rules = content.rules
         self.urgent_intent = urgent_intent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 # Longer messages are cut before any work so a 10,000-character paste costs no
 # more than a long question; the question is almost always near the start.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.content import CORE_INTENTS, Content
+from bot.content import CORE_INTENTS, URGENT_INTENT, Content
 from bot.htmlcheck import to_plain
 from bot.matching import Match
 
@@ -64,7 +64,7 @@ class Renderer:
         if chat == "group" and response.short:
             more = Button("More on this", intent_id)
             return Reply(self.fill(response.short), (more, *related), intent_id, score)
-        kind = "urgent" if intent_id == "red_flags" else "answer"
+        kind = "urgent" if intent_id == URGENT_INTENT else "answer"
         return Reply(self.fill(response.text), () if kind == "urgent" else related, intent_id, score, kind)
 
     def command(self, name: str) -> Reply | None:

@@ -28,7 +28,17 @@ from telegram.warnings import PTBUserWarning
 
 from bot import handlers
 from bot.rendering import Reply
-from bot.selfcheck import BACK, CANCEL, CANCELLED, MAX_QUESTIONS, RESTART, RESUME, CheckState, SelfCheck, Step
+from bot.selfcheck import (
+    BACK,
+    CANCEL,
+    CANCELLED,
+    MAX_QUESTIONS,
+    RESTART,
+    RESUME,
+    CheckState,
+    SelfCheck,
+    Step,
+)
 
 logger = logging.getLogger(__name__)
 
