@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ class Engine:
     def __post_init__(self) -> None:
         object.__setattr__(self, "matcher", Matcher(self.content))
         object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number))
-        object.__setattr__(self, "_mention", re.compile(rf"@{re.escape(self.bot_username)}\b", re.IGNORECASE))
+        object.__setattr__(self, "_mention", _mention_pattern(self.bot_username))
 
     @classmethod
     def load(cls, content_dir: Path, emergency_number: str = "000", bot_username: str = "painbot") -> Engine:
@@ -33,8 +34,11 @@ class Engine:
         return cls(load_content(content_dir), emergency_number, bot_username)
 
     def with_username(self, username: str) -> Engine:
-        """The same engine, told the bot's real @username once Telegram reports it."""
-        return Engine(self.content, self.emergency_number, username)
+        """The same engine, told the bot's real @username once Telegram reports it (nothing is rebuilt)."""
+        twin = copy.copy(self)
+        object.__setattr__(twin, "bot_username", username)
+        object.__setattr__(twin, "_mention", _mention_pattern(username))
+        return twin
 
     def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
         """Match a raw message; in groups an @mention of the bot counts as addressing it."""
@@ -44,3 +48,8 @@ class Engine:
     def reply(self, text: str, chat: str = "private", addressed: bool = False) -> Reply:
         """The reply the bot would send to a message."""
         return self.renderer.render(self.decide(text, chat, addressed), chat)
+
+
+def _mention_pattern(username: str) -> re.Pattern[str]:
+    """An @mention of the bot, in any case."""
+    return re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE)
