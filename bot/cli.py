@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     if args.verb == "report":
         return _report(args, settings, out)
     try:
-        engine = Engine.load(content_dir, settings.emergency_number)
+        engine = Engine.load(content_dir, settings.emergency_number, retention_days=settings.retention_days)
     except ContentInvalid as exc:
         print(exc, file=sys.stderr)
         print(f"painbot: the content in {content_dir} has problems; nothing was started", file=sys.stderr)

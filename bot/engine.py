@@ -19,19 +19,21 @@ class Engine:
     content: Content
     emergency_number: str = "000"
     bot_username: str = "painbot"
+    retention_days: int = 90
     matcher: Matcher = field(init=False, repr=False)
     renderer: Renderer = field(init=False, repr=False)
     _mention: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matcher", Matcher(self.content))
-        object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number))
+        object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number, self.retention_days))
         object.__setattr__(self, "_mention", _mention_pattern(self.bot_username))
 
     @classmethod
-    def load(cls, content_dir: Path, emergency_number: str = "000", bot_username: str = "painbot") -> Engine:
+    def load(cls, content_dir: Path, emergency_number: str = "000", bot_username: str = "painbot",
+             retention_days: int = 90) -> Engine:
         """Load and validate content, then build the engine (raises ContentInvalid)."""
-        return cls(load_content(content_dir), emergency_number, bot_username)
+        return cls(load_content(content_dir), emergency_number, bot_username, retention_days)
 
     def with_username(self, username: str) -> Engine:
         """The same engine, told the bot's real @username once Telegram reports it (nothing is rebuilt)."""

@@ -42,9 +42,10 @@ class Reply:
 class Renderer:
     """Fills answers with the shared snippets and picks the buttons to go with them."""
 
-    def __init__(self, content: Content, emergency_number: str = "000") -> None:
+    def __init__(self, content: Content, emergency_number: str = "000", retention_days: int = 90) -> None:
         self.content = content
-        self._values = {**content.snippets, "emergency_number": emergency_number}
+        self._values = {**content.snippets, "emergency_number": emergency_number,
+                        "retention_days": str(retention_days)}
 
     def render(self, match: Match, chat: str = "private") -> Reply:
         """The reply for a match: urgent alone, a choice when unsure, or the answer."""
@@ -98,7 +99,7 @@ class Renderer:
         return self.fill(self.content.responses[response_id].text)
 
     def fill(self, text: str) -> str:
-        """Replace {contact}, {disclaimer}, {emergency_number} and other snippets."""
+        """Replace {contact}, {disclaimer}, {emergency_number}, {retention_days} and other snippets."""
         for name, value in self._values.items():
             text = text.replace("{" + name + "}", value)
         return text

@@ -135,7 +135,8 @@ def load_yaml(path: Path, root: Path | None = None) -> Any:
 
 FAILED = object()  # what Problems.load returns for a file whose problems are already reported
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # {contact}, {disclaimer}, {emergency_number} in content text
-BUILTIN_PLACEHOLDERS = frozenset({"emergency_number"})  # filled from the settings, not from _snippets.yaml
+# Filled from the settings, not from _snippets.yaml.
+BUILTIN_PLACEHOLDERS = frozenset({"emergency_number", "retention_days"})
 
 
 class Problems:
