@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.content import load_content, near_duplicates
 from bot.engine import Engine
-from bot.evaluation import evaluate, format_report, load_labelled
+from bot.evaluation import cross_validate, evaluate, format_report, load_labelled
 from bot.settings import Settings, SettingsError
 from bot.terminal import TerminalChat
 from bot.yamlsource import ContentInvalid
@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     verbs.add_parser("chat", help="talk to the bot in the terminal")
     verbs.add_parser("classify", help="JSON Lines in on stdin, one decision per line out")
     ev = verbs.add_parser("eval", help="measure answers on a labelled YAML file")
-    ev.add_argument("file", type=Path)
+    ev.add_argument("file", type=Path, nargs="?", help="labelled YAML file (not needed with --cv)")
+    ev.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation over the intents' own examples")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list every miss")
     report = verbs.add_parser("report", help="what people asked: per topic, answered share, unanswered groups")
     report.add_argument("--since", type=int, metavar="DAYS", help="only the last DAYS days")
@@ -150,19 +151,26 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
         return {"error": f'"chat" must be "private" or "group", not {chat!r}'}
     match = engine.decide(item["text"], chat)
     result: dict[str, object] = {"intent": match.intent_id, "score": round(match.score)}
-    if match.ambiguous and match.runner_up:
-        result.update(ambiguous=True, runner_up=match.runner_up.intent_id)
+    if match.ambiguous:
+        result["ambiguous"] = True
+    if match.runner_up:
+        result["runner_up"] = match.runner_up.intent_id
     return result
 
 
 def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Print the figures for a labelled file; fail when a red flag was missed."""
+    """Print the figures for a labelled file (or a cross-validation); fail when a red flag was missed."""
+    if (args.file is None) == (args.cv is None):
+        print("painbot: eval needs a labelled FILE or --cv K (not both)", file=sys.stderr)
+        return 2
+    if args.cv is not None and args.cv < 2:
+        print("painbot: --cv needs at least 2 folds", file=sys.stderr)
+        return 2
     try:
-        items = load_labelled(args.file)
+        report = cross_validate(engine, args.cv) if args.cv else evaluate(engine, load_labelled(args.file))
     except ContentInvalid as exc:
         print(exc, file=out)
         return 2
-    report = evaluate(engine, items)
     print(format_report(report, args.verbose), file=out)
     hit, total = report.red_flags
     return 1 if hit < total else 0

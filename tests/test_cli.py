@@ -143,6 +143,13 @@ def test_classify_reports_ambiguity(ambiguous_content: Path) -> None:
     assert {result["intent"], result["runner_up"]} == {"fixes", "rehab"}
 
 
+def test_classify_always_reports_the_runner_up(mini_dir: Path) -> None:
+    [result] = classify(mini_dir, '{"text": "what causes it"}')
+    assert result["intent"] == "causes"
+    assert "ambiguous" not in result
+    assert isinstance(result["runner_up"], str) and result["runner_up"] != "causes"
+
+
 # --- eval -------------------------------------------------------------------------
 
 def labelled(tmp_path: Path, text: str) -> Path:
@@ -179,6 +186,20 @@ def test_eval_bad_labelled_file_exits_2(mini_dir: Path, tmp_path: Path) -> None:
     code, out = run("--content", str(mini_dir), "eval", str(path))
     assert code == 2
     assert f"{path}:2: chat must be private or group" in out
+
+
+def test_eval_cv_prints_the_same_table_as_eval(mini_dir: Path) -> None:
+    code, out = run("--content", str(mini_dir), "eval", "--cv", "2")
+    assert code == 0
+    assert "messages            28" in out  # every example of the mini content, each held out once
+    for heading in ("in-scope accuracy", "nulls rejected", "red-flag recall", "precision"):
+        assert heading in out
+
+
+@pytest.mark.parametrize("args", [[], ["--cv", "2", "x.yaml"], ["--cv", "1"]])
+def test_eval_needs_a_file_or_at_least_two_folds(mini_dir: Path, args: list[str]) -> None:
+    code, _ = run("--content", str(mini_dir), "eval", *args)
+    assert code == 2
 
 
 # --- chat and run -----------------------------------------------------------------

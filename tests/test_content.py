@@ -221,7 +221,8 @@ def test_answer_too_long_for_telegram_is_an_error(content: Path) -> None:
 def test_yaml_syntax_error_is_reported_with_its_line(content: Path) -> None:
     write(content, "responses/causes.yaml", "id: causes\ntitle: Causes: why\ntext: x\n")
     found = problems(content)
-    assert "responses/causes.yaml:2: YAML syntax: mapping values are not allowed here" in found
+    # libyaml ends "...not allowed in this context", the pure-Python parser "...not allowed here".
+    assert any(p.startswith("responses/causes.yaml:2: YAML syntax: mapping values are not allowed") for p in found)
 
 
 def test_non_utf8_content_file_is_reported(content: Path) -> None:
@@ -308,7 +309,7 @@ def test_synonym_variants_that_clean_the_same_are_a_clash(content: Path) -> None
 @pytest.mark.parametrize("name", ["responses/_snippets.yaml", "intents/_matching.yaml", "intents/_synonyms.yaml"])
 def test_syntax_error_in_a_special_file_is_reported_with_its_line(content: Path, name: str) -> None:
     write(content, name, "contact: fine\nkey: value: other\n")
-    assert f"{name}:2: YAML syntax: mapping values are not allowed here" in problems(content)
+    assert any(p.startswith(f"{name}:2: YAML syntax: mapping values are not allowed") for p in problems(content))
 
 
 @pytest.mark.parametrize("name", ["responses/_snippets.yaml", "intents/_matching.yaml", "intents/_synonyms.yaml"])

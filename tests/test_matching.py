@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import load_content
+
 from bot.engine import Engine
-from bot.matching import Match, Matcher
+from bot.content import OFF_TOPIC, load_content
+from bot.matching import MODEL_SHARE, Match, Matcher, fuse
 
 MINI_EXAMPLES = [
     (intent_id, example)
@@ -275,3 +276,48 @@ def test_off_topic_examples_compete_and_silence_what_fits_them(make_content: Pat
     assert before.intent_id is not None
     assert after.intent_id is None
     assert all(c.intent_id != "_off_topic" for c in after.candidates)
+
+
+# --- no letters, no intent ----------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["2", "10", "?!", "...", "🔥🔥🔥", "👍", "3/10 :(", "  "])
+def test_a_message_without_letters_has_no_intent(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).intent_id is None
+
+
+# --- the fusion rule ----------------------------------------------------------------
+
+def test_fused_score_is_the_written_mix_of_lexical_score_and_model_probability() -> None:
+    assert fuse(0.0, 0.0) == 0.0
+    assert fuse(100.0, 1.0) == pytest.approx(100.0)
+    assert fuse(80.0, 0.5) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
+
+
+def test_every_candidate_score_follows_the_fusion_rule(matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "what causes the pain"
+    words = text.split()
+    fused = {c.intent_id: c.score for c in matcher.rank(text, words, set())}
+    learned = matcher._model.probabilities(words, words)
+    monkeypatch.setattr("bot.matching.MODEL_SHARE", 0.0)
+    lexical = {c.intent_id: c.score for c in matcher.rank(text, words, set())}
+    for intent_id, score in fused.items():
+        expected = (1 - MODEL_SHARE) * lexical.get(intent_id, 0.0) + MODEL_SHARE * 100 * learned[intent_id]
+        assert score == pytest.approx(expected, abs=0.11)
+
+
+def test_the_off_topic_examples_are_one_more_class_of_the_model(make_content: Path) -> None:
+    (make_content / "intents" / "_off_topic.yaml").write_text("examples:\n  - new shoes for running\n")
+    model = Engine.load(make_content).matcher._model
+    assert OFF_TOPIC in model.classes
+    probabilities = model.probabilities(["new", "shoes"], ["new", "shoe"])
+    assert max(probabilities, key=probabilities.__getitem__) == OFF_TOPIC
+
+
+# --- determinism with the shipped content --------------------------------------------
+
+def test_the_shipped_content_gives_the_same_answers_on_every_build() -> None:
+    content = load_content(Path(__file__).resolve().parent.parent)
+    first, second = Matcher(content), Matcher(load_content(content.root))
+    texts = ["my bum hurts when i sit", "how long till i can race", "pub after parkrun?", "2", "hammy niggle",
+             "should i stretch it", "who do i see"]
+    assert [first.match(t) for t in texts] == [second.match(t) for t in texts]
