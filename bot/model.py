@@ -47,6 +47,10 @@ class Model:
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
+        return dict(zip(self.classes, self.vector(words, stems).tolist()))
+
+    def vector(self, words: Sequence[str], stems: Sequence[str]) -> np.ndarray:
+        """The class probabilities as an array in the order of self.classes."""
         row = self._features(words, stems, grow=False)
         logits = self._bias.copy()
         if row:
@@ -56,7 +60,7 @@ class Model:
             logits += (self._weights[ids] * values[:, None]).sum(axis=0)
         logits = (logits - logits.max()) / TEMPERATURE
         exp = np.exp(logits)
-        return dict(zip(self.classes, (exp / exp.sum()).tolist()))
+        return exp / exp.sum()
 
     def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
         """Feature id -> count for one text; while training, unseen features join the vocabulary."""
