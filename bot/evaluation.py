@@ -145,7 +145,7 @@ def cross_validate(engine: Engine, k: int) -> Report:
     report = Report()
     for held in range(k):
         reduced = _without_fold(content, folds, off_folds, held)
-        trained = Engine(reduced, engine.emergency_number, engine.bot_username, engine.retention_days)
+        trained = dataclasses.replace(engine, content=reduced)
         items = [Labelled(text, (intent.id,), "private", intent.line)
                  for intent in content.intents.values()
                  for text, fold in zip(intent.examples, folds[intent.id]) if fold == held]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.content import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +45,7 @@ def broken(make_content: Path) -> Path:
 def test_check_clean_content(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "check")
     assert code == 0
-    assert out.splitlines()[-1] == "ok: 14 intents, 19 responses, 28 examples"
+    assert out.splitlines()[-1] == "ok: 14 intents, 24 responses, 26 examples"
 
 
 def test_check_broken_content_prints_every_problem(broken: Path) -> None:
@@ -108,6 +109,12 @@ def classify(mini_dir: Path, *lines: str) -> list[dict[str, object]]:
 def test_classify_answers_each_line_in_order(mini_dir: Path) -> None:
     results = classify(mini_dir, '{"text": "what causes it"}', '{"text": "my groin is numb"}', '{"text": "asdf"}')
     assert [r["intent"] for r in results] == ["causes", "red_flags", None]
+    assert results[1]["tier"] == "now" and "tier" not in results[0]
+
+
+def test_classify_reports_crisis_and_emergency(mini_dir: Path) -> None:
+    results = classify(mini_dir, '{"text": "i want to die"}', '{"text": "chest pain on my run"}')
+    assert [(r["intent"], r["score"]) for r in results] == [("crisis", 100), ("emergency", 100)]
     assert all(isinstance(r["score"], int) for r in results)
 
 
@@ -190,8 +197,9 @@ def test_eval_bad_labelled_file_exits_2(mini_dir: Path, tmp_path: Path) -> None:
 
 def test_eval_cv_prints_the_same_table_as_eval(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "eval", "--cv", "2")
+    examples = sum(len(i.examples) for i in load_content(mini_dir).intents.values())
     assert code == 0
-    assert "messages            28" in out  # every example of the mini content, each held out once
+    assert f"messages            {examples}\n" in out  # every example of the mini content, held out once
     for heading in ("in-scope accuracy", "nulls rejected", "red-flag recall", "precision"):
         assert heading in out
 
