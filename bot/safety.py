@@ -64,6 +64,7 @@ _CHILD_AGE = re.compile(r"\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years?
                         r"\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b", re.IGNORECASE)
 _NUMBER_WORDS = ((_TEMP_UNIT, " tempreading "), (_WEIGHT, " weightamount "), (_CHILD_AGE, " childage "),
                  (_TEMP_BARE, " tempnumber "))
+_DIGIT = re.compile(r"\d")
 _CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+|\s[-–—]+\s")
 
 
@@ -187,8 +188,9 @@ class Screener:
 
     def tokens(self, text: str) -> tuple[list[str], list[int]]:
         """The message's stemmed words, and the clause each belongs to."""
-        for pattern, word in _NUMBER_WORDS:
-            text = pattern.sub(word, text)
+        if _DIGIT.search(text):  # every number pattern needs a digit; most messages have none
+            for pattern, word in _NUMBER_WORDS:
+                text = pattern.sub(word, text)
         words: list[str] = []
         clause_of: list[int] = []
         for number, clause in enumerate(self._clauses(text)):
