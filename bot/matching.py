@@ -62,7 +62,7 @@ PAIR_WITH_FUNCTION_WORD = 0.5
 SHORT_RATIO_FLOOR = 70
 # The learned model's share of the fused score (rule 3); the lexical scorer keeps the rest.
 # Chosen on 5-fold cross-validation of the shipped examples, never on the evaluation sets.
-MODEL_SHARE = float(__import__("os").environ.get("MS", "0.3"))
+MODEL_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -260,10 +260,11 @@ class Matcher:
         lexical = EXAMPLE_SHARE * best + (1 - EXAMPLE_SHARE) * evidence
         fused = fuse(lexical, self._model.vector(normalised.split(), words)[self._model_columns])
         fused += self._keyword_bonus(keyworded)
-        scores = np.round(np.minimum(100.0, fused), 1).tolist()
-        ranked = [Candidate(intent_id, score, chosen[n])
-                  for n, (intent_id, score) in enumerate(zip(self._intent_ids, scores)) if score > 0]
-        return tuple(sorted(ranked, key=lambda c: (-c.score, c.intent_id)))
+        # Ranked by the unrounded score, shown capped at 100: two intents both past 100 are not a
+        # tie (an alphabetical tie-break would favour "_off_topic").
+        shown = np.round(np.minimum(100.0, fused), 1).tolist()
+        order = sorted(range(len(self._intent_ids)), key=lambda n: (-fused[n], self._intent_ids[n]))
+        return tuple(Candidate(self._intent_ids[n], shown[n], chosen[n]) for n in order if shown[n] > 0)
 
     def _keyword_bonus(self, keyworded: set[str]) -> np.ndarray:
         """The keyword bonus of each intent (0 for those none of whose keywords is present)."""

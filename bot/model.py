@@ -26,7 +26,7 @@ CHAR_GRAMS = (4,)
 SMOOTHING = 0.03
 # Log-probabilities are divided by this before the softmax: naive Bayes is over-confident, and the
 # fusion with the lexical scorer needs probabilities that still say "close second".
-TEMPERATURE = 1.0
+TEMPERATURE = 0.75
 
 
 class Model:
