@@ -173,8 +173,8 @@ def format_report(report: Report, verbose: bool = False) -> str:
     """The evaluation as a terminal table."""
     lines = [
         f"messages            {len(report.outcomes)}",
-        f"in-scope accuracy   {_pct(report.in_scope)}   (target >= 90%)",
-        f"nulls rejected      {_pct(report.nulls)}   (target >= 95%)",
+        f"in-scope accuracy   {_pct(report.in_scope)}   (target >= 95%)",
+        f"nulls rejected      {_pct(report.nulls)}   (target >= 98%)",
         f"red-flag recall     {_pct(report.red_flags)}   (target 100%)",
         f"asked 'did you mean' {sum(o.ambiguous for o in report.outcomes)} times",
         "",

@@ -19,6 +19,8 @@ The rule, in order (numbers and word lists come from intents/_matching.yaml):
      intent rather than of others, across all its examples. This view generalises to phrasings
      no single example has.
    Words and adjacent word pairs are weighted by how few intents use them (rare = telling).
+   A message that is, once normalised, exactly one of the examples scores 100 for that example's
+   intent whatever the scorers say: an editor who adds a phrasing gets it answered as written.
    The lexical view is sharp on phrasings close to an example; the model generalises across word
    parts and weighs every feature against every class, so each covers the other's blind spot.
 4. If the off-topic class scores best (and no keyword of ours is present), no intent.
@@ -149,6 +151,16 @@ class Matcher:
         normalised = {i.id: [normalise(e, self.content.synonyms) for e in i.examples] for i in intents if i.examples}
         prepared = {i: [[stem(w) for w in text.split()] for text in texts] for i, texts in normalised.items()}
         self._intent_ids = list(prepared)
+        # Each example's normalised form -> its intent and text; a phrasing written in two intents
+        # (which `painbot check` warns about) is left to the scorers.
+        self._exact: dict[str, tuple[str, str]] = {}
+        shared: set[str] = set()
+        for intent in intents:
+            for text, form in zip(intent.examples, normalised.get(intent.id, [])):
+                if self._exact.setdefault(form, (intent.id, text))[0] != intent.id:
+                    shared.add(form)
+        for form in shared:
+            del self._exact[form]
         self._intent_index = {intent_id: n for n, intent_id in enumerate(self._intent_ids)}
         self._model = Model([(i, text.split(), words) for i, texts in normalised.items()
                              for text, words in zip(texts, prepared[i])], self._stopwords)
@@ -218,10 +230,13 @@ class Matcher:
         sequence = " " + " ".join(every_word) + " "
         has_domain = self._domain.found_in(sequence)
         elsewhere = self._offtopic.found_in(sequence) or self._mostly_unknown(every_word)
-        if not _has_letters(normalised) or (elsewhere and not has_domain):
+        exact = self._exact.get(normalised)
+        if not _has_letters(normalised) or (elsewhere and not has_domain and exact is None):
             return Match(None, 0.0)
         keyworded = self._keyword_intents(sequence)
         ranked = self.rank(normalised, every_word, keyworded)
+        if exact is not None:  # rule 3: an editor's own phrasing is answered as written
+            ranked = (Candidate(exact[0], 100.0, exact[1]), *(c for c in ranked if c.intent_id != exact[0]))
         # One of our keywords (prp, overstride...) outweighs chatter that happens to read alike.
         off_topic = bool(ranked) and ranked[0].intent_id == OFF_TOPIC and not keyworded - {OFF_TOPIC}
         ranked = tuple(c for c in ranked if c.intent_id != OFF_TOPIC)

@@ -304,3 +304,24 @@ def test_the_shipped_content_gives_the_same_answers_on_every_build() -> None:
     texts = ["my bum hurts when i sit", "how long till i can race", "pub after parkrun?", "2", "hammy niggle",
              "should i stretch it", "who do i see"]
     assert [first.match(t) for t in texts] == [second.match(t) for t in texts]
+
+
+# --- an exact example answers its own intent ---------------------------------------------
+
+def test_a_message_that_is_exactly_an_example_scores_100_for_its_intent(make_content: Path) -> None:
+    path = make_content / "intents" / "help.yaml"
+    path.write_text(path.read_text().replace("examples:", "examples:\n  - where do i start", 1))
+    matcher = Engine.load(make_content).matcher
+    match = matcher.match("Where do I start??")
+    assert (match.intent_id, match.score, match.example) == ("help", 100.0, "where do i start")
+    assert all(c.intent_id != "help" for c in match.candidates[1:])
+
+
+def test_a_message_that_is_exactly_an_off_topic_example_has_no_intent(make_content: Path) -> None:
+    (make_content / "intents" / "_off_topic.yaml").write_text("examples:\n  - what causes traffic jams\n")
+    assert Engine.load(make_content).matcher.match("What causes traffic jams?").intent_id is None
+
+
+def test_a_phrasing_written_in_two_intents_is_left_to_the_scorers(ambiguous_engine: Engine) -> None:
+    match = ambiguous_engine.matcher.match("how do I treat my hamstring")
+    assert match.score < 100.0 and match.ambiguous
