@@ -362,3 +362,10 @@ def test_example_shared_by_two_intents_is_warned_about(content: Path) -> None:
     warnings = [str(w) for w in near_duplicates(load_content(content))]
     assert warnings == ["intents/causes.yaml:2: warning: example 'what causes it' is nearly the same as "
                         "'What causes it?' in intent 'fixes'"]
+
+
+def test_example_also_listed_as_off_topic_is_warned_about(content: Path) -> None:
+    write(content, "intents/_off_topic.yaml", "examples:\n  - what causes it\n  - pub after parkrun\n")
+    warnings = [str(w) for w in near_duplicates(load_content(content))]
+    assert warnings == ["intents/causes.yaml:2: warning: example 'what causes it' is nearly the same as "
+                        "'what causes it' in intent '_off_topic'"]
