@@ -37,6 +37,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -67,9 +68,8 @@ SHORT_RATIO_FLOOR = 70
 MODEL_SHARE = 0.3
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One intent's score for a message, with the example that earned it."""
+class Candidate(NamedTuple):
+    """One intent's score for a message, with the example that earned it (a tuple: built per intent per message)."""
 
     intent_id: str
     score: float
