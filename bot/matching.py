@@ -213,10 +213,12 @@ class Matcher:
             for shorter in list(self._keyword_owners):
                 if shorter != phrase and phrase.startswith(shorter):
                     self._keyword_owners[phrase] |= self._keyword_owners[shorter]
-        longest_first = sorted(self._keyword_owners, key=len, reverse=True)
-        # Overlapping search (a lookahead) so " hip pain " and " pain when " can both be found.
-        self._keyword_pattern = re.compile("(?=(" + "|".join(map(re.escape, longest_first)) + "))") \
-            if longest_first else None
+        # Keywords by their first word, longest first: at each word the longest keyword starting
+        # there is found, so " hip pain " and " pain when " can both be found (overlapping).
+        self._keyword_first: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for phrase in sorted(self._keyword_owners, key=len, reverse=True):
+            words = tuple(phrase.split())
+            self._keyword_first[words[0]].append((words, phrase))
         self._domain = self._phrases(tuple(self.rules.domain_terms), keep_stopwords=True)
         self._offtopic = self._phrases(tuple(self.rules.offtopic_terms), keep_stopwords=True)
         groups = (self._domain, self._offtopic, *self._keywords.values())
@@ -291,9 +293,14 @@ class Matcher:
 
     def _keyword_intents(self, sequence: str) -> set[str]:
         """The intents one of whose keywords occurs in the padded word sequence."""
-        if self._keyword_pattern is None:
-            return set()
-        return {owner for phrase in self._keyword_pattern.findall(sequence) for owner in self._keyword_owners[phrase]}
+        words = sequence.split()
+        found: set[str] = set()
+        for position, word in enumerate(words):
+            for phrase_words, phrase in self._keyword_first.get(word, ()):
+                if tuple(words[position:position + len(phrase_words)]) == phrase_words:
+                    found |= self._keyword_owners[phrase]
+                    break
+        return found
 
     def _overlap_scores(self, query: dict[str, float], total: float) -> np.ndarray:
         """Every example's weighted word overlap with the message (0-100): the F1 of the shared weight."""
