@@ -228,7 +228,10 @@ class Screener:
 
     def _fires(self, rule: Rule, mentions: dict[str, list[Mention]]) -> bool:
         """Every group mentioned near a mention of the first group, and no 'unless' concept there."""
-        first, *others = [[m for c in group for m in mentions.get(c, ())] for group in rule.groups]
+        first = [m for c in rule.groups[0] for m in mentions.get(c, ())]
+        if not first:  # most rules, for most messages: nothing to anchor on, nothing more to gather
+            return False
+        others = [[m for c in group for m in mentions.get(c, ())] for group in rule.groups[1:]]
         vetoes = [m for c in rule.unless for m in mentions.get(c, ())]
         for anchor in first:
             low, high = anchor.start - rule.window, anchor.end + rule.window
