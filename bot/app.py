@@ -8,17 +8,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import secrets
 import signal
 import sys
+import threading
 from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.request import BaseRequest, HTTPXRequest
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -33,13 +35,15 @@ from telegram.ext import (
 )
 
 from bot import admin, handlers
-from bot.cooldown import Cooldown
+from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
 from bot.logsafety import configure_logging, redact
 from bot.questionlog import QuestionLog
 from bot.selfcheck_chat import build_selfcheck_handler
+from bot.sending import SendGuard
 from bot.settings import Settings
+from bot.updates import ChatOrderedProcessor, InFlight, PacedBot
 
 logger = logging.getLogger(__name__)
 
@@ -65,31 +69,71 @@ class GroupSettingsPersistence(PicklePersistence):
 
 
 def build_application(settings: Settings, engine: Engine, recorder: handlers.QuestionRecorder | None = None,
-                      builder: ApplicationBuilder | None = None) -> Application:
-    """Build the Application with PTB's defaults, rate limiter and persistence, and add the handlers."""
+                      request: BaseRequest | None = None, updates_request: BaseRequest | None = None) -> Application:
+    """Build the Application: paced bot, send guard, per-chat order, persistence, and the handlers."""
     settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
     persistence = GroupSettingsPersistence(
         settings.persistence_path,
         store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
     )
-    # Two getUpdates connections: the last call that confirms fetched updates at shutdown must
-    # not wait behind the long poll being cancelled (or it times out and logs an error).
-    builder = (builder or ApplicationBuilder().get_updates_connection_pool_size(2)).token(settings.telegram_bot_token or "")
-    if settings.telegram_base_url:
-        builder = builder.base_url(settings.telegram_base_url)
+    budget = GroupBudget(settings.group_budget, settings.group_urgent_reserve, settings.group_window)
+    guard = SendGuard(budget, private_interval=settings.private_interval, deadline=settings.send_deadline)
+    in_flight = InFlight(settings.max_unanswered)
+    bot = PacedBot(
+        settings.telegram_bot_token or "", base_url=settings.telegram_base_url or TELEGRAM_API,
+        defaults=Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=guard, request=request or HTTPXRequest(connection_pool_size=256),
+        # Two getUpdates connections: the last call that confirms fetched updates at shutdown must
+        # not wait behind the long poll being cancelled (or it times out and logs an error).
+        get_updates_request=updates_request or HTTPXRequest(connection_pool_size=2),
+        in_flight=in_flight,
+    )
     app = (
-        builder.defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
-                                   link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        ApplicationBuilder().bot(bot)
+        .concurrent_updates(ChatOrderedProcessor(in_flight))
         .persistence(persistence)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    app.bot_data["services"] = Services(engine, Cooldown(settings.group_replies_per_minute), recorder,
-                                        settings.admin_ids, settings.db_path)
+    app.bot_data["services"] = Services(engine, Cooldown(settings.group_replies_per_minute, window=settings.group_window),
+                                        recorder, settings.admin_ids, settings.db_path, budget)
+    app.bot_data["stopping"] = _Stopping(settings.stop_deadline, guard, in_flight)
     add_handlers(app)
     return app
+
+
+class _Stopping:
+    """SIGTERM or Ctrl-C: bound every wait, stop fetching, and exit within the stop deadline whatever happens."""
+
+    def __init__(self, deadline: float, guard: SendGuard, in_flight: InFlight) -> None:
+        self.deadline = deadline
+        self.guard = guard
+        self.in_flight = in_flight
+        self.started = False
+
+    def begin(self, app: Application) -> None:
+        """Start an orderly stop with deadlines; a watchdog ends the process if the stop overruns."""
+        if self.started:
+            return
+        self.started = True
+        logger.info("stopping: %d update(s) in hand, exiting within %.0fs", self.in_flight.count, self.deadline)
+        # Sends get 60% of the deadline; the rest is for confirming updates and closing the log.
+        self.guard.begin_stop(self.deadline * 0.6)
+        self.in_flight.closing = True
+        app.create_task(self.in_flight.done_nothing())
+        watchdog = threading.Timer(max(0.5, self.deadline - 0.5), self._overdue)
+        watchdog.daemon = True
+        watchdog.start()
+        app.stop_running()
+
+    def _overdue(self) -> None:
+        """The orderly stop overran its deadline: exit now rather than be killed by systemd later."""
+        logger.error("stop deadline of %.0fs reached; exiting with %d update(s) unanswered",
+                     self.deadline, self.in_flight.count)
+        logging.shutdown()
+        os._exit(1)
 
 
 def add_handlers(app: Application) -> None:
@@ -130,9 +174,12 @@ async def _post_init(app: Application) -> None:
     if isinstance(services.recorder, QuestionLog) and app.job_queue is not None:
         app.job_queue.run_daily(_purge, PURGE_AT, name="purge-old-questions")
         app.job_queue.run_once(_purge, 5, name="purge-at-start")  # a bot restarted daily may never see 03:30
+    loop = asyncio.get_running_loop()
     if hasattr(signal, "SIGHUP"):
-        loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(_reload_on_signal(services)))
+    stopping: _Stopping = app.bot_data["stopping"]
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stopping.begin, app)
     logger.info("painbot started as @%s, mode=%s, content loaded (%d intents)", app.bot.username,
                 app.bot_data.get("mode", "polling"), len(services.engine.content.intents))
 
@@ -153,7 +200,7 @@ async def _post_shutdown(app: Application) -> None:
     """Write what the question log still has queued."""
     recorder = app.bot_data["services"].recorder
     if isinstance(recorder, QuestionLog):
-        await asyncio.to_thread(recorder.close)
+        await asyncio.to_thread(recorder.close, 2.0)  # within the stop deadline
 
 
 async def _preflight(settings: Settings) -> None:
@@ -174,9 +221,10 @@ def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) 
             app.run_webhook(
                 listen=settings.webhook_listen, port=settings.webhook_port, url_path=urlparse(webhook_url).path.lstrip("/"),
                 secret_token=webhook_secret, webhook_url=webhook_url, allowed_updates=Update.ALL_TYPES,
+                stop_signals=None,  # ours, set in post_init: they bound the stop by a deadline
             )
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout)
+            app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout, stop_signals=None)
     except InvalidToken:
         print("painbot: Telegram refused the token; check TELEGRAM_BOT_TOKEN (from @BotFather).", file=sys.stderr)
         return 1

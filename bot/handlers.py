@@ -21,10 +21,11 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot.cooldown import Cooldown
+from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.htmlcheck import to_plain
 from bot.rendering import Button, Reply
+from bot.sending import BudgetSpent, SendDropped
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Services:
     recorder: QuestionRecorder | None = None
     admin_ids: frozenset[int] = frozenset()
     db_path: Path | None = None  # the question log, read by the admin commands
+    budget: GroupBudget | None = None  # every message to a group counts here (bot/sending.py enforces it)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -269,5 +271,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(context.error, Forbidden):
         logger.info("update %s: chat unreachable (bot blocked or removed): %s", update_id, context.error)
+        return
+    if isinstance(context.error, (SendDropped, BudgetSpent)):
+        logger.info("update %s: %s", update_id, context.error)  # counted and summarised by bot/sending.py
         return
     logger.error("update %s failed", update_id, exc_info=context.error)
