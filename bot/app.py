@@ -25,6 +25,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     Defaults,
     InlineQueryHandler,
@@ -38,6 +39,7 @@ from bot import admin, handlers
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
+from bot.inlinesearch import InlineSearches
 from bot.logsafety import configure_logging, redact
 from bot.questionlog import QuestionLog
 from bot.selfcheck_chat import build_selfcheck_handler
@@ -97,8 +99,10 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
         .post_shutdown(_post_shutdown)
         .build()
     )
-    app.bot_data["services"] = Services(engine, Cooldown(settings.group_replies_per_minute, window=settings.group_window),
-                                        recorder, settings.admin_ids, settings.db_path, budget)
+    app.bot_data["services"] = Services(
+        engine, Cooldown(settings.group_replies_per_minute, window=settings.group_window), recorder,
+        settings.admin_ids, settings.db_path, budget, InlineSearches(settings.inline_pause, handlers.InlineSearch.log),
+    )
     app.bot_data["stopping"] = _Stopping(settings.stop_deadline, guard, in_flight)
     add_handlers(app)
     return app
@@ -139,7 +143,7 @@ class _Stopping:
 def add_handlers(app: Application) -> None:
     """Register the handlers; order matters: commands and buttons before free text."""
     humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & _FromPerson()
-    app.add_handler(build_selfcheck_handler())  # before /start, so t.me/<bot>?start=check reaches it
+    app.add_handler(build_selfcheck_handler(people=_FromPerson()))  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler(["start", "help", "topics", "privacy"], handlers.command, filters=humans))
     app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
     app.add_handler(CommandHandler("stats", admin.stats, filters=humans))
@@ -147,10 +151,12 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
     app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=f"^{handlers.TOPIC_PREFIX}"))
     app.add_handler(CallbackQueryHandler(handlers.on_settings_button, pattern=f"^{handlers.AUTO_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))  # after every known button prefix
     app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(MessageHandler(humans & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    handlers.on_non_text))
     app.add_handler(InlineQueryHandler(handlers.on_inline))
+    app.add_handler(ChosenInlineResultHandler(handlers.on_chosen_inline))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(handlers.on_error)
@@ -197,8 +203,11 @@ async def _purge(context: Any) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    """Write what the question log still has queued."""
-    recorder = app.bot_data["services"].recorder
+    """Log inline searches still settling, and write what the question log still has queued."""
+    services: Services = app.bot_data["services"]
+    if services.inline_searches is not None:
+        services.inline_searches.flush()
+    recorder = services.recorder
     if isinstance(recorder, QuestionLog):
         await asyncio.to_thread(recorder.close, 2.0)  # within the stop deadline
 
