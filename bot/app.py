@@ -35,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, handlers
+from bot import admin, handlers, webhook
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
@@ -116,6 +116,7 @@ class _Stopping:
         self.guard = guard
         self.in_flight = in_flight
         self.started = False
+        self.event: asyncio.Event | None = None  # webhook mode: set to stop; polling stops PTB's own loop
 
     def begin(self, app: Application) -> None:
         """Start an orderly stop with deadlines; a watchdog ends the process if the stop overruns."""
@@ -130,7 +131,10 @@ class _Stopping:
         watchdog = threading.Timer(max(0.5, self.deadline - 0.5), self._overdue)
         watchdog.daemon = True
         watchdog.start()
-        app.stop_running()
+        if self.event is not None:
+            self.event.set()
+        else:
+            app.stop_running()
 
     def _overdue(self) -> None:
         """The orderly stop overran its deadline: exit now rather than be killed by systemd later."""
@@ -218,6 +222,14 @@ async def _preflight(settings: Settings) -> None:
         pass  # initialising the bot calls getMe
 
 
+async def _serve_webhook(app: Application, settings: Settings, url: str, secret: str) -> None:
+    """Webhook mode on painbot's own server (bot/webhook.py), stopped by the same signals as polling."""
+    stop = asyncio.Event()
+    app.bot_data["stopping"].event = stop
+    await webhook.serve(app, listen=settings.webhook_listen, port=settings.webhook_port, path=urlparse(url).path,
+                        url=url, secret=secret, max_body=settings.webhook_max_body, stop=stop)
+
+
 def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) -> int:
     """Run until SIGTERM or Ctrl-C; a bad token or unreachable API is one clear line, not a traceback."""
     webhook_secret = settings.webhook_secret or secrets.token_urlsafe(32)
@@ -227,11 +239,7 @@ def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) 
         app = build_application(settings, engine, QuestionLog.from_settings(settings))
         app.bot_data["mode"] = "webhook" if webhook_url else "polling"
         if webhook_url:
-            app.run_webhook(
-                listen=settings.webhook_listen, port=settings.webhook_port, url_path=urlparse(webhook_url).path.lstrip("/"),
-                secret_token=webhook_secret, webhook_url=webhook_url, allowed_updates=Update.ALL_TYPES,
-                stop_signals=None,  # ours, set in post_init: they bound the stop by a deadline
-            )
+            asyncio.run(_serve_webhook(app, settings, webhook_url, webhook_secret))
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout, stop_signals=None)
     except InvalidToken:

@@ -27,7 +27,7 @@ from bot.engine import Engine
 from bot.htmlcheck import to_plain
 from bot.inlinesearch import InlineSearches
 from bot.rendering import Button, Reply
-from bot.sending import BudgetSpent, SendDropped, is_urgent
+from bot.sending import BudgetSpent, SendDropped, SendGuard, is_outage, is_urgent
 
 logger = logging.getLogger(__name__)
 
@@ -353,5 +353,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if isinstance(context.error, (SendDropped, BudgetSpent)):
         logger.info("update %s: %s", update_id, context.error)  # counted and summarised by bot/sending.py
+        return
+    limiter = context.bot.rate_limiter
+    if update is None and is_outage(context.error) and isinstance(limiter, SendGuard):
+        limiter.failures.note(context.error)  # polling through an outage: a count, not a traceback each
         return
     logger.error("update %s failed", update_id, exc_info=context.error)

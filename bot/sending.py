@@ -8,6 +8,7 @@ replies with `rate_limit_args=<reply kind>`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -47,6 +48,11 @@ def is_urgent(kind: object) -> bool:
     return isinstance(kind, str) and kind in URGENT_KINDS
 
 
+def is_outage(error: object) -> bool:
+    """A failure that waiting may cure: no connection, a timeout, a 5xx (PTB files BadRequest here too)."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
 def _chat_id(data: dict[str, Any]) -> int | None:
     """The numeric chat a request is addressed to, if any (@channel names are never ours)."""
     try:
@@ -67,7 +73,7 @@ class FailureLog:
         self._unlogged_failures = 0
         self._unlogged_drops = 0
 
-    def note(self, exc: Exception, dropped: bool = False) -> None:
+    def note(self, exc: BaseException, dropped: bool = False) -> None:
         """Count one failed attempt (and a drop), and log a summary if one is due."""
         self.failures += 1
         self._unlogged_failures += 1
@@ -98,10 +104,24 @@ class SendGuard(AIORateLimiter):
         self._clock = clock
         self._private_next: dict[int, float] = {}
         self._stop_by: float | None = None
+        self._stopping: asyncio.Event | None = None  # made in the running loop, on first wait
 
     def begin_stop(self, seconds: float) -> None:
         """Shutting down: every wait and retry from now on ends within `seconds`."""
         self._stop_by = self._clock() + seconds
+        if self._stopping is not None:
+            self._stopping.set()  # wake every wait to check its end again
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when the stop begins."""
+        if self._stopping is None:
+            self._stopping = asyncio.Event()
+        if self._stop_by is not None:
+            seconds = min(seconds, max(0.0, self._stop_by - self._clock()))
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def _end_by(self, start: float) -> float:
         """When a message started at `start` must have gone or been given up."""
@@ -132,7 +152,7 @@ class SendGuard(AIORateLimiter):
                     raise SendDropped(f"{endpoint} dropped after {self._clock() - start:.0f}s of "
                                       f"{type(exc).__name__}") from None
                 self.failures.note(exc)
-                await asyncio.sleep(wait)
+                await self._pause(wait)
                 delay = min(delay * 2, MAX_BACKOFF)
 
     async def _group_turn(self, chat_id: int, urgent: bool, start: float) -> None:
@@ -142,7 +162,7 @@ class SendGuard(AIORateLimiter):
             if not urgent or self._clock() + wait > self._end_by(start):
                 self.refused += 1
                 raise BudgetSpent(f"group budget spent ({self.budget.limit} per {self.budget.window:g}s)")
-            await asyncio.sleep(wait + 0.01)
+            await self._pause(wait + 0.01)
 
     async def _private_turn(self, chat_id: int) -> None:
         """About one message a second per private chat: later ones wait their turn (never dropped)."""
@@ -152,4 +172,4 @@ class SendGuard(AIORateLimiter):
         slot = max(now, self._private_next.get(chat_id, now))
         self._private_next[chat_id] = slot + self.private_interval
         if slot > now and self._stop_by is None:
-            await asyncio.sleep(slot - now)
+            await self._pause(slot - now)

@@ -108,10 +108,18 @@ class PacedBot(ExtBot[Any]):
     async def get_updates(self, offset: int | None = None, limit: int | None = None,
                           timeout: int | dt.timedelta | None = None,
                           allowed_updates: Sequence[str] | None = None, **kwargs: Any) -> tuple[Update, ...]:
-        """Wait for room under the bound, then fetch at most that many."""
-        if self._in_flight is None or self._in_flight.closing:
+        """Wait for room under the bound, then fetch at most that many; fetch nothing new once stopping."""
+        if self._in_flight is None:
             return await super().get_updates(offset, limit, timeout, allowed_updates, **kwargs)
         room = await self._in_flight.room()
+        if self._in_flight.closing:
+            if timeout not in (0, None, dt.timedelta(0)):
+                # A long poll after SIGTERM would confirm updates nobody will answer: idle until
+                # the Updater cancels it. Its last call (no timeout) only confirms, and PTB drops
+                # what that returns unconfirmed, for the next run.
+                await asyncio.sleep(1)
+                return ()
+            return await super().get_updates(offset, 1, timeout, allowed_updates, **kwargs)
         limit = room if limit is None else min(limit, room)
         updates = await super().get_updates(offset, limit, timeout, allowed_updates, **kwargs)
         self._in_flight.add(len(updates))
