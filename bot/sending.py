@@ -83,8 +83,8 @@ class FailureLog:
         now = self._clock()
         if self._last_logged is not None and now - self._last_logged < self.every:
             return
-        logger.warning("Telegram API unreachable (%s): %d failed send attempt(s), %d message(s) dropped"
-                       " since the last report; retrying", type(exc).__name__, self._unlogged_failures,
+        logger.warning("Telegram API unreachable (%s: %.200s): %d failed attempt(s), %d message(s) dropped"
+                       " since the last report; retrying", type(exc).__name__, exc, self._unlogged_failures,
                        self._unlogged_drops)
         self._last_logged, self._unlogged_failures, self._unlogged_drops = now, 0, 0
 
