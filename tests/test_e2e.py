@@ -8,11 +8,14 @@ deterministic tests/data/mini, so nothing here depends on the shipped content.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -678,4 +681,30 @@ def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workd
     assert sent < 10 * 1024 * 1024, f"the server read {sent} bytes before refusing"
     assert after < 100 * 1024, f"{after} kB resident"
     assert after - before < 20 * 1024
+    assert_clean_run(bot)
+
+
+def test_a_malformed_update_with_the_right_secret_is_refused_and_its_text_never_logged(standin, workdir):
+    port, path, secret = free_port(), "hook", "s3cret-" + "k" * 20
+    env = {"PAINBOT_WEBHOOK_PORT": str(port), "PAINBOT_WEBHOOK_SECRET": secret}
+    standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
+    marker = "zebra quokka marmalade"
+    with running_bot(standin, workdir, args=("run", "--webhook", f"https://bot.example/{path}"),
+                     extra_env=env, log_level="INFO", webhook_port=port) as bot:
+        bad = [json.dumps({"update_id": "x", "message": {"text": marker}}), f'{{"text": "{marker}"']
+        statuses = []
+        for body in bad:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", data=body.encode(), method="POST",
+                                             headers={"Content-Type": "application/json",
+                                                      "X-Telegram-Bot-Api-Secret-Token": secret})
+            try:
+                urllib.request.urlopen(request, timeout=5)
+                statuses.append(200)
+            except urllib.error.HTTPError as exc:
+                statuses.append(exc.code)
+        standin.add_chat(PRIVATE)
+        assert standin.post_to_webhook(_private_update(PRIVATE, "what causes it"), secret) == 200
+        standin.wait_for_sent(1, PRIVATE)
+    assert statuses == [400, 400]
+    assert marker not in bot.stderr()
     assert_clean_run(bot)
