@@ -224,10 +224,11 @@ async def _preflight(settings: Settings) -> None:
 
 async def _serve_webhook(app: Application, settings: Settings, url: str, secret: str) -> None:
     """Webhook mode on painbot's own server (bot/webhook.py), stopped by the same signals as polling."""
-    stop = asyncio.Event()
-    app.bot_data["stopping"].event = stop
+    stop, stopping = asyncio.Event(), app.bot_data["stopping"]
+    stopping.event = stop
     await webhook.serve(app, listen=settings.webhook_listen, port=settings.webhook_port, path=urlparse(url).path,
-                        url=url, secret=secret, max_body=settings.webhook_max_body, stop=stop)
+                        url=url, secret=secret, max_body=settings.webhook_max_body, stop=stop,
+                        in_flight=stopping.in_flight)
 
 
 def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) -> int:

@@ -19,6 +19,8 @@ from tornado.httpserver import HTTPServer
 from telegram import Update
 from telegram.ext import Application
 
+from bot.updates import InFlight
+
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -28,11 +30,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class UpdateReceiver(tornado.web.RequestHandler):
     """One webhook POST from Telegram: secret first, then a body within the limit, then the update."""
 
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, app: Application, secret: str, max_body: int) -> None:  # type: ignore[override]
+    def initialize(self, app: Application, secret: str, max_body: int, in_flight: InFlight | None) -> None:
         """Tornado's per-request set-up."""
-        self.app, self.secret, self.max_body = app, secret, max_body
+        self.app, self.secret, self.max_body, self.in_flight = app, secret, max_body, in_flight
         self.body = bytearray()
 
     def prepare(self) -> None:
@@ -57,6 +59,11 @@ class UpdateReceiver(tornado.web.RequestHandler):
         if update is None:
             logger.warning("webhook: refused an update that could not be read (%d bytes)", len(self.body))
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
+        if self.in_flight is not None:
+            # Telegram counts an update delivered once we answer 200: hold the answer while the
+            # unanswered bound is full, so a crash loses no more than in polling mode.
+            await self.in_flight.room()
+            self.in_flight.add(1)
         await self.app.update_queue.put(update)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -67,10 +74,11 @@ class UpdateReceiver(tornado.web.RequestHandler):
         """Refusals are expected traffic: no tracebacks in the log."""
 
 
-def build_server(app: Application, path: str, secret: str, max_body: int) -> HTTPServer:
+def build_server(app: Application, path: str, secret: str, max_body: int,
+                 in_flight: InFlight | None = None) -> HTTPServer:
     """Tornado server for the one webhook path, capping every body at max_body bytes."""
-    web = tornado.web.Application([(rf"/{path.strip('/')}/?", UpdateReceiver,
-                                    {"app": app, "secret": secret, "max_body": max_body})], log_function=_quiet)
+    options = {"app": app, "secret": secret, "max_body": max_body, "in_flight": in_flight}
+    web = tornado.web.Application([(rf"/{path.strip('/')}/?", UpdateReceiver, options)], log_function=_quiet)
     return HTTPServer(web, max_body_size=max_body, idle_connection_timeout=60)
 
 
@@ -79,14 +87,14 @@ def _quiet(handler: tornado.web.RequestHandler) -> None:
 
 
 async def serve(app: Application, *, listen: str, port: int, path: str, url: str, secret: str,
-                max_body: int, stop: asyncio.Event) -> None:
+                max_body: int, stop: asyncio.Event, in_flight: InFlight | None = None) -> None:
     """Run the Application behind the webhook until `stop` is set; the same start and stop as PTB's run_webhook."""
     await app.initialize()
     try:
         if app.post_init is not None:
             await app.post_init(app)
         await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-        server = build_server(app, path, secret, max_body)
+        server = build_server(app, path, secret, max_body, in_flight)
         server.listen(port, address=listen)
         await app.start()
         try:
