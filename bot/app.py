@@ -101,7 +101,8 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     )
     app.bot_data["services"] = Services(
         engine, Cooldown(settings.group_replies_per_minute, window=settings.group_window), recorder,
-        settings.admin_ids, settings.db_path, budget, InlineSearches(settings.inline_pause, handlers.InlineSearch.log),
+        settings.admin_ids, settings.db_path, budget=budget,
+        inline_searches=InlineSearches(settings.inline_pause, handlers.InlineSearch.log),
     )
     app.bot_data["stopping"] = _Stopping(settings.stop_deadline, guard, in_flight)
     add_handlers(app)
