@@ -169,7 +169,8 @@ class Screener:
     def explain(self, text: str) -> str:
         """The words the safety layer read and the concepts it found (for `painbot ask -v` and editors)."""
         words, _ = self.tokens(text)
-        found = ", ".join(f"{c}@{m.start}" for c, ms in self.mentions(text).items() for m in ms)
+        mentions = sorted((m.start, c) for c, ms in self.mentions(text).items() for m in ms)
+        found = ", ".join(f"{c}@{start}" for start, c in mentions)
         return f"words: {' '.join(words)}\nconcepts: {found or '-'}"
 
     def mentions(self, text: str) -> dict[str, list[Mention]]:
@@ -324,6 +325,7 @@ def _concepts(bag: Problems, path: Path, value: Any, line: int) -> dict[str, tup
         where = value.line_of(name)
         if not isinstance(terms, list) or not terms:
             bag.error(path, where, f"concept '{name}' needs a list of words and phrases, one per line")
+            concepts[str(name)] = ()  # still known, so rules naming it report nothing more
             continue
         bad = [i for i, t in enumerate(terms) if not isinstance(t, str) or not clean(t, NO_LIMIT)]
         for index in bad:
@@ -364,7 +366,7 @@ def _rule(bag: Problems, path: Path, name: str, body: Any, line: int, concepts: 
     if kind not in KINDS:
         bag.error(path, body.line_of("kind"), f"rule '{name}': kind must be one of {', '.join(KINDS)}")
     if kind == RED_FLAGS and tier not in TIERS:
-        bag.error(path, body.line_of("tier") if "tier" in body else line,
+        bag.error(path, body.line_of("tier") if "tier" in body else body.line_of("kind"),
                   f"rule '{name}': a red_flags rule needs a tier: {', '.join(TIERS)}")
     elif kind != RED_FLAGS and tier is not None:
         bag.error(path, body.line_of("tier"), f"rule '{name}': only red_flags rules have a tier")
