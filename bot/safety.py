@@ -53,18 +53,21 @@ VETO_REACH = 2
 TYPO_MIN_LENGTH = 6
 TYPO_TWO_EDITS_FROM = 10
 
-# Numbers that carry meaning. Temperatures with a unit, or a decimal, count as a reading.
-_TEMP_UNIT = re.compile(r"\b(?:3[7-9]|4[0-2])(?:[.,]\d)?\s*(?:°|º|degrees?|deg\b)\s*c?\b|"
-                        r"\b(?:99[.,]\d|10[0-6](?:[.,]\d)?)\s*(?:°|º|degrees?)?\s*f(?:ahrenheit)?\b", re.IGNORECASE)
-_TEMP_BARE = re.compile(r"\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b(?!\s*(?:k|km|ks|mi|miles?|m|mins?|"
-                        r"minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|days?|pounds?|"
-                        r"lbs?|st|stone)\b)", re.IGNORECASE)
-_WEIGHT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b", re.IGNORECASE)
-_CHILD_AGE = re.compile(r"\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b|"
-                        r"\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b", re.IGNORECASE)
-_NUMBER_WORDS = ((_TEMP_UNIT, " tempreading "), (_WEIGHT, " weightamount "), (_CHILD_AGE, " childage "),
-                 (_TEMP_BARE, " tempnumber "))
-_CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+|\s[-–—]+\s")
+# Numbers that carry meaning become words the concepts can name, in one pass (the first that fits
+# wins): a temperature with a unit or in Fahrenheit, a weight, a child's age, a bare temperature.
+_NUMBERS = re.compile(
+    r"(?P<tempreading>\b(?:3[7-9]|4[0-2])(?:[.,]\d)?\s*(?:°|º|degrees?|deg\b)\s*c?\b"
+    r"|\b(?:99[.,]\d|10[0-6](?:[.,]\d)?)\s*(?:°|º|degrees?)?\s*f(?:ahrenheit)?\b)"
+    r"|(?P<weightamount>\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b)"
+    r"|(?P<childage>\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b"
+    r"|\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b)"
+    r"|(?P<tempnumber>\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b"
+    r"(?!\s*(?:k|km|ks|mi|miles?|m|mins?|minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|"
+    r"days?|pounds?|lbs?|st|stone)\b))",
+    re.IGNORECASE)
+_CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)|\s[-–—]+\s")
+CLAUSE_MARK = "qqclauseqq"  # stands where a clause ends, so the whole text is cleaned in one pass
+CLAUSE_WORD = f" {CLAUSE_MARK} "
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,11 @@ class Screener:
         order = {kind: n for n, kind in enumerate(KINDS)}
         tiers = {tier: n for n, tier in enumerate(TIERS)}
         self._ordered = sorted(rules.rules, key=lambda r: (order[r.kind], tiers.get(r.tier or "", 9)))
+        # Which rules a concept can start: only those are tried for a message, in priority order.
+        self._starts: dict[str, list[int]] = defaultdict(list)
+        for index, rule in enumerate(self._ordered):
+            for concept in rule.groups[0] if rule.groups else ():
+                self._starts[concept].append(index)
         self._rewrite = _rewriter(rules.rewrites)
         self._breaks = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.clause_breaks)) + r")\b") \
             if rules.clause_breaks else None
@@ -150,14 +158,16 @@ class Screener:
                 if words:
                     self._phrases[words[0]].append((tuple(words), concept))
                     vocabulary.update(clean(term, NO_LIMIT).split())
-        self._known = frozenset(known) | vocabulary | {w for n in rules.negations for w in self._folded(n).split()}
+        self._known = frozenset(known) | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} \
+            | {CLAUSE_MARK}
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._typo = lru_cache(maxsize=8192)(self._correct)
 
     def screen(self, text: str) -> Alert | None:
         """The first rule that fires on the whole message, in priority order, or None."""
         mentions = self.mentions(text)
-        for rule in self._ordered:
+        for index in sorted({i for concept in mentions for i in self._starts.get(concept, ())}):
+            rule = self._ordered[index]
             if self._fires(rule, mentions):
                 return Alert(rule.kind, rule.tier, rule.name)
         return None
@@ -187,29 +197,27 @@ class Screener:
         return found
 
     def tokens(self, text: str) -> tuple[list[str], list[int]]:
-        """The message's stemmed words, and the clause each belongs to."""
-        for pattern, word in _NUMBER_WORDS:
-            text = pattern.sub(word, text)
+        """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
+        text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
+        cleaned = self._rewrite(clean(_CLAUSE_MARKS.sub(CLAUSE_WORD, text), NO_LIMIT))
+        if self._breaks is not None:
+            cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
+        cleaned = " ".join(map(self._typo, cleaned.split()))
+        folded = self._synonyms.fold(cleaned) if self._synonyms else cleaned
         words: list[str] = []
         clause_of: list[int] = []
-        for number, clause in enumerate(self._clauses(text)):
-            for word in self._folded(clause, correct=True).split():
-                words.append(stem(word))
-                clause_of.append(number)
+        clause = 0
+        for word in folded.split():
+            if word == CLAUSE_MARK:
+                clause += 1
+                continue
+            words.append(stem(word))
+            clause_of.append(clause)
         return words, clause_of
 
-    def _clauses(self, text: str) -> list[str]:
-        """Split at punctuation and at words like 'but' that turn a sentence around."""
-        parts = _CLAUSE_MARKS.split(text)
-        if self._breaks is None:
-            return parts
-        return [piece for part in parts for piece in self._breaks.split(part.casefold())]
-
-    def _folded(self, text: str, correct: bool = False) -> str:
-        """Clean, rewrite everyday phrases, fold synonyms (and, for messages, fix typos)."""
+    def _folded(self, text: str) -> str:
+        """A concept term as messages are read: cleaned, everyday phrases rewritten, synonyms folded."""
         cleaned = self._rewrite(clean(text, NO_LIMIT))
-        if correct:
-            cleaned = " ".join(self._typo(w) for w in cleaned.split())
         return self._synonyms.fold(cleaned) if self._synonyms else cleaned
 
     def _words(self, term: str) -> list[str]:
@@ -227,6 +235,8 @@ class Screener:
 
     def _fires(self, rule: Rule, mentions: dict[str, list[Mention]]) -> bool:
         """Every group mentioned near a mention of the first group, and no 'unless' concept there."""
+        if not all(any(c in mentions for c in group) for group in rule.groups):
+            return False  # the common case, decided without building anything
         first, *others = [[m for c in group for m in mentions.get(c, ())] for group in rule.groups]
         vetoes = [m for c in rule.unless for m in mentions.get(c, ())]
         for anchor in first:
