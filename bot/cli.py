@@ -161,7 +161,8 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
 
 
 def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Print the figures for a labelled file (or a cross-validation); fail when a red flag was missed."""
+    """Print the figures for a labelled file (or a cross-validation); fail when a crisis, emergency or red flag
+    was missed."""
     if (args.file is None) == (args.cv is None):
         print("painbot: eval needs a labelled FILE or --cv K (not both)", file=sys.stderr)
         return 2
@@ -174,8 +175,7 @@ def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Tex
         print(exc, file=out)
         return 2
     print(format_report(report, args.verbose), file=out)
-    hit, total = report.red_flags
-    return 1 if hit < total else 0
+    return 1 if report.safety_missed else 0
 
 
 def _run(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
