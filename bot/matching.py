@@ -394,10 +394,14 @@ def _has_letters(normalised: str) -> bool:
     return any(ch.isalpha() for ch in normalised)
 
 
-def _features(words: list[str], stopwords: frozenset[str]) -> set[str]:
-    """Meaningful words plus adjacent pairs, so 'how long' and 'long run', 'what is' and 'what can' differ."""
-    pairs = {f"{a}_{b}" for a, b in zip(words, words[1:]) if a not in stopwords or b not in stopwords}
-    return {w for w in words if w not in stopwords} | pairs
+def _features(words: list[str], stopwords: frozenset[str]) -> list[str]:
+    """Meaningful words plus adjacent pairs, so 'how long' and 'long run', 'what is' and 'what can' differ.
+
+    Each once, in the message's order (not a set's, which changes with every process's string
+    hashing): sums over them then add up in the same order, so every run gives the same scores.
+    """
+    pairs = (f"{a}_{b}" for a, b in zip(words, words[1:]) if a not in stopwords or b not in stopwords)
+    return list(dict.fromkeys([*(w for w in words if w not in stopwords), *pairs]))
 
 
 def _idf(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]) -> dict[str, float]:

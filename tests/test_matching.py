@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -325,3 +328,26 @@ def test_a_message_that_is_exactly_an_off_topic_example_has_no_intent(make_conte
 def test_a_phrasing_written_in_two_intents_is_left_to_the_scorers(ambiguous_engine: Engine) -> None:
     match = ambiguous_engine.matcher.match("how do I treat my hamstring")
     assert match.score < 100.0 and match.ambiguous
+
+
+def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
+    # Sets of strings iterate in a different order in every process (PYTHONHASHSEED); nothing the
+    # matcher sums may depend on it, or two runs of the bot could answer the same message apart.
+    code = (
+        "from pathlib import Path\n"
+        "from bot.engine import Engine\n"
+        "from bot.matching import _features\n"
+        "from bot.normalise import normalise, stem\n"
+        "m = Engine.load(Path('.')).matcher\n"
+        "for text in ['my bum hurts when i sit at work', 'how long till i can race again', 'pub after parkrun?',\n"
+        "             'hammy niggle after hill reps, should i stretch it', 'who do i see', 'cheers mate']:\n"
+        "    words = [stem(w) for w in normalise(text, m.content.synonyms).split()]\n"
+        "    query = {f: m._idf.get(f, m._unknown_weight) for f in _features(words, m._stopwords)}\n"
+        "    total = sum(query.values())\n"
+        "    print(repr(m.match(text)), m._model.vector(text.split(), words).tolist(), total,\n"
+        "          m._evidence(query, total).tolist(), m._overlap_scores(query, total).max())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    assert runs[0] == runs[1] and runs[0]
