@@ -9,7 +9,9 @@ no randomness, so the same content always gives the same model and the same answ
 Why naive Bayes and not logistic regression: on the 5-fold cross-validation of the shipped
 examples both reached the same accuracy on their own (about 72%), but gradient descent needs
 dozens of passes over the data and cost 0.3-0.9 s of start-up on a 2-core machine, against
-about 0.15 s for this model's features and its single counting pass.
+about 0.15 s for this model's features and its single counting pass; and fused with the lexical
+scorer, a 30-step logistic regression reached 84% in-scope on the tripled content's
+cross-validation where naive Bayes reaches 88%.
 """
 
 from __future__ import annotations
