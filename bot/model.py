@@ -19,8 +19,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
+
+K = TypeVar("K")
 
 # Character n-gram lengths taken from each word. 4 alone measured best (3-5 adds noise and time).
 CHAR_GRAMS = (4,)
@@ -38,10 +41,14 @@ class Model:
         """Train from (class, normalised words, stemmed words) triples."""
         self.classes = sorted({label for label, _, _ in labelled})
         self._stopwords = stopwords
-        self._vocabulary: dict[str, int] = {}
-        self._char_ids = lru_cache(maxsize=8192)(self._char_features)
+        self._vocabulary: dict[str, int] = {}  # character n-gram -> feature id
+        self._word_ids: dict[str, int] = {}  # stem -> feature id
+        self._pair_ids: dict[tuple[str, str], int] = {}  # adjacent stems -> feature id
+        self._size = 0
         rows = [self._features(words, stems, grow=True) for _, words, stems in labelled]
-        size = len(self._vocabulary)
+        # Cached only once training is over, so no word is remembered with part of its features.
+        self._word_features = lru_cache(maxsize=8192)(self._word_features)  # type: ignore[method-assign]
+        size = self._size
         document_frequency = np.bincount(np.fromiter((i for r in rows for i in r), dtype=np.int64), minlength=size)
         self._idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
         index_of = {label: n for n, label in enumerate(self.classes)}
@@ -66,31 +73,44 @@ class Model:
         return exp / exp.sum()
 
     def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
-        """Feature id -> count for one text; while training, unseen features join the vocabulary."""
+        """Feature id -> count for one text; while training, unseen features join the vocabularies."""
         stop = self._stopwords
-        names = [f"w {s}" for s in stems if s not in stop]
-        names += [f"p {a} {b}" for a, b in zip(stems, stems[1:]) if a not in stop or b not in stop]
+        pairs = [pair for pair in zip(stems, stems[1:]) if pair[0] not in stop or pair[1] not in stop]
         if grow:
-            for name in names:
-                self._vocabulary.setdefault(name, len(self._vocabulary))
+            for pair in pairs:
+                _add(self._pair_ids, pair, self._next_id)
             for word, stem in zip(words, stems):
                 if stem not in stop:
+                    _add(self._word_ids, stem, self._next_id)
                     for gram in _char_grams(word):
-                        self._vocabulary.setdefault(gram, len(self._vocabulary))
-        ids = [i for i in map(self._vocabulary.get, names) if i is not None]
+                        _add(self._vocabulary, gram, self._next_id)
+        ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
         for word, stem in zip(words, stems):
             if stem not in stop:
-                ids.extend(self._char_ids(word))
+                ids.extend(self._word_features(word, stem))
         return dict(Counter(ids))
 
-    def _char_features(self, word: str) -> tuple[int, ...]:
-        """A word's known character n-gram ids (cached: words repeat)."""
-        return tuple(i for i in map(self._vocabulary.get, _char_grams(word)) if i is not None)
+    def _next_id(self) -> int:
+        """The id a new feature gets: one numbering across words, pairs and character n-grams."""
+        self._size += 1
+        return self._size - 1
+
+    def _word_features(self, word: str, stem: str) -> tuple[int, ...]:
+        """A word's known feature ids: its stem and its character n-grams (cached: words repeat)."""
+        found = self._word_ids.get(stem)
+        grams = tuple(i for i in map(self._vocabulary.get, _char_grams(word)) if i is not None)
+        return grams if found is None else (found, *grams)
 
     def _tfidf(self, ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Sublinear term frequency times IDF, scaled to unit length."""
         values = (1 + np.log(counts)) * self._idf[ids]
         return values / max(float(np.sqrt((values * values).sum())), 1e-12)
+
+
+def _add(ids: dict[K, int], key: K, next_id: Callable[[], int]) -> None:
+    """Give a feature an id the first time it is seen."""
+    if key not in ids:
+        ids[key] = next_id()
 
 
 @lru_cache(maxsize=8192)
