@@ -276,12 +276,14 @@ class Matcher:
                     best[n], chosen[n] = ratio, example
         lexical = EXAMPLE_SHARE * best + (1 - EXAMPLE_SHARE) * evidence
         fused = fuse(lexical, self._model.vector(normalised.split(), words)[self._model_columns])
-        fused += self._keyword_bonus(keyworded)
+        if keyworded:
+            fused += self._keyword_bonus(keyworded)
         # Ranked by the unrounded score, shown capped at 100: two intents both past 100 are not a
         # tie (an alphabetical tie-break would favour "_off_topic").
-        shown = np.round(np.minimum(100.0, fused), 1).tolist()
-        order = sorted(range(len(self._intent_ids)), key=lambda n: (-fused[n], self._intent_ids[n]))
-        return tuple(Candidate(self._intent_ids[n], shown[n], chosen[n]) for n in order if shown[n] > 0)
+        raw, shown = fused.tolist(), np.round(np.minimum(100.0, fused), 1).tolist()
+        ids = self._intent_ids
+        order = sorted(range(len(ids)), key=lambda n: (-raw[n], ids[n]))
+        return tuple(Candidate(ids[n], shown[n], chosen[n]) for n in order if shown[n] > 0)
 
     def _keyword_bonus(self, keyworded: set[str]) -> np.ndarray:
         """The keyword bonus of each intent (0 for those none of whose keywords is present)."""
