@@ -177,11 +177,15 @@ def _reader_gone(out: TextIO) -> None:
 
 def _dispatch(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
     """Read the settings, load the content and run the verb."""
+    env_file = Path.cwd() / ".env"
     try:
-        settings = Settings.from_env(env_file=Path.cwd() / ".env")
+        settings = Settings.from_env(env_file=env_file)
     except SettingsError as exc:
         print(f"painbot: {exc}", file=sys.stderr)
         return USAGE
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"painbot: cannot read {env_file}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return PROBLEM
     content_dir = getattr(args, "content", None) or settings.content_dir
     if args.verb == "check":
         return _check(content_dir, out)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -531,3 +532,13 @@ def test_ctrl_c_as_a_real_process(mini_dir: Path) -> None:
     assert proc.stderr.read() == b"painbot: stopped\n"
     proc.stdin.close()
     proc.stdout.close()
+
+
+@pytest.mark.parametrize("make", [lambda p: p.mkdir(), lambda p: p.write_bytes(b"PAINBOT_DB=\xff\n")],
+                         ids=["folder", "not-utf8"])
+def test_an_unreadable_env_file_is_one_line(mini_dir: Path, make: Callable[[Path], object],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    make(Path(".env"))
+    assert run("--content", str(mini_dir), "ask", "hello")[0] == 1
+    err = capsys.readouterr().err
+    assert err.startswith("painbot: cannot read ") and ".env" in err and err.count("\n") == 1
