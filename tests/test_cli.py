@@ -282,16 +282,9 @@ def test_chat_holds_a_conversation(mini_dir: Path) -> None:
     assert out.endswith("Bye - take care.\n")
 
 
-class Typed(io.StringIO):
-    """Input typed at a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def test_run_without_token_opens_the_terminal_chat_for_a_person(mini_dir: Path) -> None:
+def test_run_without_token_opens_the_terminal_chat_for_a_person(mini_dir: Path, typed: type[io.StringIO]) -> None:
     out = io.StringIO()
-    code = main(["--content", str(mini_dir), "run"], stdin=Typed("hello\n"), stdout=out)
+    code = main(["--content", str(mini_dir), "run"], stdin=typed("hello\n"), stdout=out)
     out = out.getvalue()
     assert code == 0
     assert out.startswith("No TELEGRAM_BOT_TOKEN is set, so painbot opens as a chat here in the terminal.")
@@ -309,9 +302,10 @@ def test_run_without_token_and_terminal_fails_in_one_line(mini_dir: Path, stdin:
     assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in err and ".env" in err
 
 
-def test_webhook_without_token_fails_even_at_a_terminal(mini_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_webhook_without_token_fails_even_at_a_terminal(mini_dir: Path, typed: type[io.StringIO],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
     out = io.StringIO()
-    code = main(["--content", str(mini_dir), "run", "--webhook", "https://bot.example.org/p"], stdin=Typed("hi\n"),
+    code = main(["--content", str(mini_dir), "run", "--webhook", "https://bot.example.org/p"], stdin=typed("hi\n"),
                 stdout=out)
     assert code == 1 and out.getvalue() == ""
     assert "TELEGRAM_BOT_TOKEN is not set" in capsys.readouterr().err

@@ -65,15 +65,9 @@ def _load_once(content_dir: Path, *args: Any, **kwargs: Any) -> Engine:
     return _ENGINES[key]
 
 
-class Typed(io.StringIO):
-    """Input typed at a terminal, as `painbot run` and `painbot chat` expect from a reader of the README."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 @pytest.fixture
-def readme_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], tuple[int, str]]:
+def readme_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 typed: type[io.StringIO]) -> Callable[[str], tuple[int, str]]:
     """Run one README command in-process from the project folder, as a new user would (no token, an empty log)."""
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")  # outweighs a developer's .env: never start the real bot here
@@ -82,12 +76,12 @@ def readme_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[s
 
     def shell(command: str) -> tuple[int, str]:
         words = shlex.split(command, comments=True)
-        typed = "/quit\n"
+        keys = "/quit\n"  # typed at a terminal, as `painbot run` and `painbot chat` expect
         if "|" in words:  # echo '...' | painbot VERB
             bar = words.index("|")
-            typed, words = " ".join(words[1:bar]) + "\n", words[bar + 1:]
+            keys, words = " ".join(words[1:bar]) + "\n", words[bar + 1:]
         out = io.StringIO()
-        code = main(words[1:], stdin=Typed(typed), stdout=out)
+        code = main(words[1:], stdin=typed(keys), stdout=out)
         return code, out.getvalue()
 
     return shell

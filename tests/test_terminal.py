@@ -168,16 +168,10 @@ def test_width_follows_the_terminal(mini_engine: Engine, monkeypatch: pytest.Mon
     assert TerminalChat(mini_engine, typist(), io.StringIO()).width == MIN_WIDTH
 
 
-class FakeTty(io.StringIO):
-    """A stream that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def test_a_real_terminal_reads_through_input_with_readline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stdin", FakeTty())
-    monkeypatch.setattr(sys, "stdout", FakeTty())
+def test_a_real_terminal_reads_through_input_with_readline(monkeypatch: pytest.MonkeyPatch,
+                                                           typed: type[io.StringIO]) -> None:
+    monkeypatch.setattr(sys, "stdin", typed())
+    monkeypatch.setattr(sys, "stdout", typed())
     prompts: list[str] = []
     monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "hello")
     read = reader_for(sys.stdin, sys.stdout)
