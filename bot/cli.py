@@ -116,8 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     pages = {}
     for verb in VERBS:
         epilog = f"example:\n  {verb.example}\n\nreads: {', '.join(verb.settings)} (environment or .env)"
-        pages[verb.name] = verbs.add_parser(verb.name, help=verb.summary, description=f"{verb.summary}.\n\n{verb.details}",
-                                            epilog=epilog, formatter_class=raw, parents=[common])
+        pages[verb.name] = verbs.add_parser(verb.name, help=verb.summary, epilog=epilog, formatter_class=raw,
+                                            description=f"{verb.summary}.\n\n{verb.details}", parents=[common])
     pages["ask"].add_argument("text", help="the message, in quotes")
     pages["ask"].add_argument("--chat", choices=CHATS, default="private",
                               help="answer as in a private chat (default) or a group (short answers)")
