@@ -30,7 +30,7 @@ MAX_TEXT_CHARS = 4_096  # Telegram's own limit: no longer message can reach the 
 MAX_DEPTH = 16  # a line is one flat object; deeper nesting is refused before the (recursive) JSON parser sees it
 NO_TOKEN = ("painbot: TELEGRAM_BOT_TOKEN is not set: put TELEGRAM_BOT_TOKEN=<the token from @BotFather> "
             "in .env (see .env.example) or in the environment")
-CONTENT_SETTINGS = ("PAINBOT_CONTENT", "PAINBOT_EMERGENCY_NUMBER", "PAINBOT_RETENTION_DAYS")
+CONTENT_SETTINGS = ("PAINBOT_CONTENT", "PAINBOT_EMERGENCY_NUMBER", "PAINBOT_CRISIS_LINE", "PAINBOT_RETENTION_DAYS")
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,16 @@ VERBS = (
          "painbot chat", CONTENT_SETTINGS),
     Verb("classify", "decide the intent of each JSON line on stdin",
          'Reads JSON Lines: {"text": ..., "chat": "private" or "group"}. Writes exactly one line per input\n'
-         'line, in order: {"intent": ..., "score": ...}, with "ambiguous": true and "runner_up" when the bot\n'
-         'would ask which was meant. A blank, invalid, too long or too deeply nested line gets\n'
+         'line, in order: {"intent": ..., "score": ...}, with "tier" for a red flag\'s urgency, and\n'
+         '"ambiguous": true and "runner_up" when the bot would ask which was meant. A blank, invalid, too long or too deeply nested line gets\n'
          '{"error": ...} and the rest go on; bytes that are not UTF-8 are replaced, never fatal.',
          """echo '{"text": "hi"}' | painbot classify""", CONTENT_SETTINGS),
     Verb("eval", "measure the answers on a labelled YAML file",
          "Each entry: text, intent (an intent id, a list of them, crisis, emergency, or null for \"must not\n"
-         "answer\") and optional chat. Prints in-scope accuracy, nulls rejected, red-flag recall, a\n"
-         "per-intent table and the most confused pairs. An unknown label is a path:line problem (exit 1);\n"
-         "a missed red flag exits 1 too.",
+         "answer\"), optional chat and, for a red flag, optional tier. Prints in-scope accuracy, nulls\n"
+         "rejected, recall and false alarms of each safety kind, a per-intent table and the most confused\n"
+         "pairs. An unknown label is a path:line problem (exit 1); a missed crisis, emergency or red flag\n"
+         "exits 1 too.",
          "painbot eval ../shared/eval/dev.yaml", CONTENT_SETTINGS),
     Verb("report", "what people asked, from the anonymous question log",
          "Questions per topic over time, the answered share, and the unanswered questions grouped by\n"
@@ -90,7 +91,7 @@ Run painbot VERB --help for a verb's arguments, an example and the settings it r
 
 exit codes:
   0    done
-  1    a problem you must fix: bad content or labels, a missed red flag, no token for a service
+  1    a problem you must fix: bad content or labels, a missed safety message, no token for a service
   2    wrong usage: an unknown verb or option, a bad setting
   130  stopped with Ctrl-C
 
@@ -192,7 +193,7 @@ def _dispatch(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
     if args.verb == "report":
         return _report(args, settings, out)
     try:
-        engine = Engine.load(content_dir, settings.emergency_number, retention_days=settings.retention_days)
+        engine = Engine.from_settings(settings, content_dir)
     except ContentInvalid as exc:
         print(exc, file=sys.stderr)
         print(f"painbot: the content in {content_dir} has problems; nothing was started", file=sys.stderr)
@@ -294,6 +295,8 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
         return {"error": f'"chat" must be "private" or "group", not {chat!r}'}
     match = engine.decide(item["text"], chat)
     result: dict[str, object] = {"intent": match.intent_id, "score": round(match.score)}
+    if match.alert is not None and match.alert.tier:
+        result["tier"] = match.alert.tier
     if match.ambiguous and match.runner_up:
         result.update(ambiguous=True, runner_up=match.runner_up.intent_id)
     return result
@@ -319,7 +322,7 @@ def _depth(line: str) -> int:
 
 
 def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Print the figures for a labelled file; fail on a bad label or a missed red flag."""
+    """Print the figures for a labelled file; fail on a bad label or a missed crisis, emergency or red flag."""
     try:
         items = load_labelled(args.file, known_labels(engine))
     except ContentInvalid as exc:
@@ -327,13 +330,12 @@ def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Tex
         print(f"painbot: {args.file} has {len(exc.errors)} problem(s); nothing was measured", file=sys.stderr)
         return PROBLEM
     report = evaluate(engine, items)
-    hit, total = report.red_flags
-    code = PROBLEM if hit < total else OK
+    code = PROBLEM if report.safety_missed else OK
     try:
         print(format_report(report, getattr(args, "verbose", False)), file=out)
         out.flush()
     except BrokenPipeError:
-        _reader_gone(out)  # the figures were cut short (| head), but the red-flag gate still decides
+        _reader_gone(out)  # the figures were cut short (| head), but the safety gate still decides
     return code
 
 

@@ -47,7 +47,7 @@ def broken(make_content: Path) -> Path:
 def test_check_clean_content(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "check")
     assert code == 0
-    assert out.splitlines()[-1] == "ok: 14 intents, 19 responses, 28 examples"
+    assert out.splitlines()[-1] == "ok: 14 intents, 24 responses, 26 examples"
 
 
 def test_check_broken_content_prints_every_problem(broken: Path) -> None:
@@ -111,6 +111,12 @@ def classify(mini_dir: Path, *lines: str) -> list[dict[str, object]]:
 def test_classify_answers_each_line_in_order(mini_dir: Path) -> None:
     results = classify(mini_dir, '{"text": "what causes it"}', '{"text": "my groin is numb"}', '{"text": "asdf"}')
     assert [r["intent"] for r in results] == ["causes", "red_flags", None]
+    assert results[1]["tier"] == "now" and "tier" not in results[0]
+
+
+def test_classify_reports_crisis_and_emergency(mini_dir: Path) -> None:
+    results = classify(mini_dir, '{"text": "i want to die"}', '{"text": "chest pain on my run"}')
+    assert [(r["intent"], r["score"]) for r in results] == [("crisis", 100), ("emergency", 100)]
     assert all(isinstance(r["score"], int) for r in results)
 
 
@@ -245,11 +251,14 @@ def test_eval_refuses_other_bad_labels(mini_dir: Path, tmp_path: Path, label: st
     assert capsys.readouterr().err.startswith(f"{path}:2: intent: ")
 
 
-def test_eval_accepts_safety_kinds_lists_and_null(mini_dir: Path, tmp_path: Path) -> None:
-    path = labelled(tmp_path, "- text: hello\n  intent: crisis\n- text: hi\n  intent: emergency\n"
-                              "- text: what causes it\n  intent: [causes, fixes]\n- text: my knee\n  intent: null\n")
+def test_eval_accepts_safety_kinds_lists_and_null(mini_dir: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = labelled(tmp_path, "- text: what causes it\n  intent: [causes, fixes]\n- text: my knee\n  intent: null\n")
+    assert run("--content", str(mini_dir), "eval", str(path))[0] == 0
+    path = labelled(tmp_path, "- text: hello\n  intent: crisis\n- text: hi\n  intent: emergency\n")
     code, out = run("--content", str(mini_dir), "eval", str(path))
-    assert code == 0 and "messages            4" in out
+    assert "messages            2" in out and capsys.readouterr().err == ""  # measured, not refused
+    assert code == 1  # and greetings labelled crisis and emergency are safety misses
 
 
 @pytest.mark.parametrize("text", ["[]\n", "{}\n", ""])

@@ -105,7 +105,7 @@ def test_blank_lines_are_ignored(mini_engine: Engine) -> None:
 def test_red_flag_is_answered_urgently(mini_engine: Engine) -> None:
     turn = replies(chat(mini_engine, "my groin is numb"))[1]
     assert turn.startswith("Call 000 now.")
-    assert "[1]" not in turn
+    assert "[1] None of these apply to me" in turn and "[2]" not in turn
 
 
 def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:
@@ -139,7 +139,7 @@ def test_answers_during_check_get_no_hint(mini_engine: Engine) -> None:
 def test_red_flag_typed_during_check_ends_it_urgently(mini_engine: Engine) -> None:
     turns = replies(chat(mini_engine, "/check", "no", "my groin is numb", "1"))
     assert turns[3].startswith("Call 000 now.") and CHECK_HINT not in turns[3]
-    assert turns[4].startswith("Fallback answer.")  # the check is over: 1 is no longer "Yes" to a question
+    assert "Question" not in turns[4] and "[1] Yes" not in turns[4]  # the check is over: 1 is no longer "Yes"
 
 
 # --- the terminal itself ---------------------------------------------------------------
