@@ -15,8 +15,8 @@ The rule, in order (concepts, rules and word lists come from intents/_safety.yam
    words before it in the same clause ("no numbness", "haven't lost weight").
 4. A rule fires when every one of its groups (a concept, or any of several) has a mention within
    the rule's `window` of words of a mention of its first group, and none of its `unless`
-   concepts is mentioned within twice that distance (a veto such as "goes away when I stand"
-   often comes at the end of the sentence).
+   concepts is mentioned within `unless_window` words of it (by default twice the window: a veto
+   such as "goes away when I stand" often ends the sentence).
 5. The first rule to fire in this order decides: crisis, emergency, red flags by tier (now, today,
    soon), then questions about warning signs. Nothing fires: the message is ordinary.
 """
@@ -44,10 +44,10 @@ PRESSING_TIERS = frozenset({"now", "today"})  # answered in groups whatever the 
 SAFETY_FILE = "_safety.yaml"
 TOP_KEYS = {"window", "negation_reach", "negations", "not_negations", "clause_breaks", "rewrites", "concepts",
             "rules"}
-RULE_KEYS = {"kind", "tier", "all", "unless", "window", "fires", "stays_quiet"}
+RULE_KEYS = {"kind", "tier", "all", "unless", "window", "unless_window", "fires", "stays_quiet"}
 NO_LIMIT = 10**9  # clean() cuts at a length; the safety layer reads everything
 
-# An `unless` concept vetoes a rule this many windows away: the veto often ends the sentence.
+# By default an `unless` concept vetoes a rule this many windows away: the veto often ends the sentence.
 VETO_REACH = 2
 # Typo tolerance: long unknown words only, one edit (two from this length on), same first letter.
 TYPO_MIN_LENGTH = 6
@@ -80,6 +80,7 @@ class Rule:
     groups: tuple[tuple[str, ...], ...]
     unless: tuple[str, ...] = ()
     window: int = 12
+    unless_window: int = 24  # how far from the first group's mention an unless concept still stops the rule
     fires: tuple[tuple[str, int], ...] = ()  # (example, line)
     stays_quiet: tuple[tuple[str, int], ...] = ()
     line: int = 0
@@ -241,7 +242,7 @@ class Screener:
         vetoes = [m for c in rule.unless for m in mentions.get(c, ())]
         for anchor in first:
             low, high = anchor.start - rule.window, anchor.end + rule.window
-            reach = rule.window * VETO_REACH
+            reach = rule.unless_window
             if all(any(low <= m.start and m.end <= high for m in group) for group in others) \
                     and not any(anchor.start - reach <= m.start and m.end <= anchor.end + reach for m in vetoes):
                 return True
@@ -383,10 +384,12 @@ def _rule(bag: Problems, path: Path, name: str, body: Any, line: int, concepts: 
     groups = _groups(bag, path, name, body, "all", concepts)
     unless = tuple(c for g in _groups(bag, path, name, body, "unless", concepts) for c in g)
     rule_window = _whole(bag, path, body, "window", window) if "window" in body else window
+    veto_window = _whole(bag, path, body, "unless_window", rule_window * VETO_REACH) if "unless_window" in body \
+        else rule_window * VETO_REACH
     fires, quiet = _examples(bag, path, name, body, "fires"), _examples(bag, path, name, body, "stays_quiet")
     if len(bag.errors) > before:
         return None
-    return Rule(name, kind, tier, groups, unless, rule_window, fires, quiet, line)
+    return Rule(name, kind, tier, groups, unless, rule_window, veto_window, fires, quiet, line)
 
 
 def _groups(bag: Problems, path: Path, name: str, body: LineDict, key: str,
