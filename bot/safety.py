@@ -42,8 +42,8 @@ KINDS = (CRISIS, EMERGENCY, RED_FLAGS, ABOUT)  # also the order in which rules a
 TIERS = ("now", "today", "soon")
 PRESSING_TIERS = frozenset({"now", "today"})  # answered in groups whatever the cooldown
 SAFETY_FILE = "_safety.yaml"
-TOP_KEYS = {"window", "negation_reach", "negations", "not_negations", "clause_breaks", "rewrites", "concepts",
-            "rules"}
+TOP_KEYS = {"window", "negation_reach", "negations", "not_negations", "clause_breaks", "rewrites", "everyday_words",
+            "concepts", "rules"}
 RULE_KEYS = {"kind", "tier", "all", "unless", "window", "unless_window", "fires", "stays_quiet"}
 NO_LIMIT = 10**9  # clean() cuts at a length; the safety layer reads everything
 
@@ -60,7 +60,8 @@ _NUMBERS = re.compile(
     r"|\b(?:99[.,]\d|10[0-6](?:[.,]\d)?)\s*(?:°|º|degrees?)?\s*f(?:ahrenheit)?\b)"
     r"|(?P<weightamount>\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b)"
     r"|(?P<childage>\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b"
-    r"|\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b)"
+    r"|\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b"
+    r"|\b(?:i'?m|i am|(?:s?he|they)(?:'?s|'?re| is| are))\s+(?:[5-9]|1[0-8])\b(?!\s*(?:k|km|mins?|minutes?|kg|%|weeks?)))"
     r"|(?P<tempnumber>\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b"
     r"(?!\s*(?:k|km|ks|mi|miles?|m|mins?|minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|"
     r"days?|pounds?|lbs?|st|stone)\b))",
@@ -130,6 +131,7 @@ class SafetyRules:
     rewrites: dict[str, str] = field(default_factory=dict)
     negation_reach: int = 3
     path: str = ""
+    everyday_words: tuple[str, ...] = ()  # never read as a typo of a concept word
 
 
 class Screener:
@@ -159,9 +161,11 @@ class Screener:
                 if words:
                     self._phrases[words[0]].append((tuple(words), concept))
                     vocabulary.update(clean(term, NO_LIMIT).split())
-        self._known = frozenset(known) | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} \
+        known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term, NO_LIMIT).split()}
+        self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} \
             | {CLAUSE_MARK}
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
+        self._everyday = sorted(w for w in known - vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._typo = lru_cache(maxsize=8192)(self._correct)
 
     def screen(self, text: str) -> Alert | None:
@@ -253,9 +257,18 @@ class Screener:
         if word in self._known or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
             return word
         edits = 2 if len(word) >= TYPO_TWO_EDITS_FROM else 1
-        candidates = [t for t in self._targets if t[0] == word[0] and abs(len(t) - len(word)) <= edits]
-        found = process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=edits)
-        return found[0] if found else word
+        found = _closest(word, self._targets, edits)
+        # A word as close to an everyday word ("twinged" to "twinge") is a form of that word, not a typo.
+        if found is None or _closest(word, self._everyday, 1) is not None:
+            return word
+        return found
+
+
+def _closest(word: str, words: list[str], edits: int) -> str | None:
+    """The word of a list (same first letter) at most `edits` edits away, if any."""
+    candidates = [w for w in words if w[0] == word[0] and abs(len(w) - len(word)) <= edits]
+    found = process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=edits)
+    return found[0] if found else None
 
 
 def _rewriter(rewrites: dict[str, str]) -> Any:
@@ -293,7 +306,7 @@ def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
         rewrites = {}
     return SafetyRules(concepts, rules, _word_list(bag, path, data, "negations"),
                        _word_list(bag, path, data, "not_negations"), _word_list(bag, path, data, "clause_breaks"),
-                       dict(rewrites), reach, str(path))
+                       dict(rewrites), reach, str(path), _word_list(bag, path, data, "everyday_words"))
 
 
 def check_examples(bag: Problems, path: Path, screener: Screener) -> None:

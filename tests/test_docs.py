@@ -107,3 +107,11 @@ def test_readme_lists_the_exit_codes() -> None:
     section = README[README.index("Exit codes:"):]
     for code, meaning in ((0, "done"), (1, "a problem you must fix"), (2, "wrong usage"), (130, "Ctrl-C")):
         assert re.search(rf"\| {code} \| [^\n]*{meaning}", section), code
+
+
+def test_the_systemd_unit_gives_painbot_longer_than_its_stop_deadline() -> None:
+    from bot.settings import Settings
+
+    timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", README, re.M).group(1))  # type: ignore[union-attr]
+    assert Settings().stop_deadline < timeout
+    assert f"PAINBOT_STOP_DEADLINE={Settings().stop_deadline:g}" in (ROOT / ".env.example").read_text()
