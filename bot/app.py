@@ -6,6 +6,7 @@ Usage: `painbot run` (long polling) or `painbot run --webhook https://example.or
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import logging
 import secrets
@@ -13,6 +14,7 @@ import signal
 import sys
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -24,6 +26,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -32,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, handlers
+from bot import admin, handlers, tips_chat
 from bot.cooldown import Cooldown
 from bot.engine import Engine
 from bot.handlers import Services
@@ -52,16 +55,41 @@ COMMANDS = (
     ("check", "Guided self-check (private chat)"),
     ("privacy", "What is kept and what never is"),
     ("settings", "Group admins: auto mode"),
+    ("tips", "Group admins: a weekly tip"),
+    ("tip", "A prevention tip now"),
 )
 
 
+class BotData(dict[str, Any]):
+    """bot_data: the live services, plus the few keys worth keeping across restarts (all a copy holds)."""
+
+    KEPT = (handlers.PHOTO_IDS,)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        """What the persistence writes: the kept keys only (services hold connections and threads)."""
+        return {key: copy.deepcopy(self[key], memo) for key in self.KEPT if key in self}
+
+
 class GroupSettingsPersistence(PicklePersistence):
-    """PTB's pickle persistence, writing only group settings: private chats are people, never stored."""
+    """PTB's pickle persistence, writing only group and channel settings and the picture ids.
+
+    Private chats are people and are never stored.
+    """
+
+    live: BotData | None = None  # the application's bot_data, which the stored keys are put back into
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
-        """Persist a chat's data only for groups (negative ids) that have settings."""
+        """Persist a chat's data only for groups and channels (negative ids) that have settings."""
         if chat_id < 0 and data:
             await super().update_chat_data(chat_id, data)
+
+    async def get_bot_data(self) -> Any:
+        """The application's own bot_data with the stored keys restored, so the services stay in place."""
+        stored = await super().get_bot_data()
+        if self.live is None:
+            return stored
+        self.live.update({key: value for key, value in (stored or {}).items() if key in BotData.KEPT})
+        return self.live
 
 
 def build_application(settings: Settings, engine: Engine, recorder: handlers.QuestionRecorder | None = None,
@@ -70,7 +98,7 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
     persistence = GroupSettingsPersistence(
         settings.persistence_path,
-        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
+        store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=False, callback_data=False),
     )
     # Two getUpdates connections: the last call that confirms fetched updates at shutdown must
     # not wait behind the long poll being cancelled (or it times out and logs an error).
@@ -78,7 +106,8 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
     app = (
-        builder.defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
+        builder.context_types(ContextTypes(bot_data=BotData))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                                    link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(persistence)
@@ -86,8 +115,9 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
         .post_shutdown(_post_shutdown)
         .build()
     )
+    persistence.live = app.bot_data
     app.bot_data["services"] = Services(engine, Cooldown(settings.group_replies_per_minute), recorder,
-                                        settings.admin_ids, settings.db_path)
+                                        settings.admin_ids, settings.db_path, settings.time_zone)
     add_handlers(app)
     return app
 
@@ -98,6 +128,9 @@ def add_handlers(app: Application) -> None:
     app.add_handler(build_selfcheck_handler())  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler(["start", "help", "topics", "privacy"], handlers.command, filters=humans))
     app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
+    # Channels: only their admins can post, so a command posted there comes from an admin.
+    app.add_handler(CommandHandler("tips", tips_chat.tips_command, filters=humans | filters.UpdateType.CHANNEL_POST))
+    app.add_handler(CommandHandler("tip", tips_chat.tip_command, filters=humans | filters.UpdateType.CHANNEL_POST))
     app.add_handler(CommandHandler("stats", admin.stats, filters=humans))
     app.add_handler(CommandHandler("unanswered", admin.unanswered, filters=humans))
     app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
@@ -109,6 +142,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(InlineQueryHandler(handlers.on_inline))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChatMemberHandler(tips_chat.on_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=1)
     app.add_error_handler(handlers.on_error)
 
 
@@ -130,6 +164,9 @@ async def _post_init(app: Application) -> None:
     if isinstance(services.recorder, QuestionLog) and app.job_queue is not None:
         app.job_queue.run_daily(_purge, PURGE_AT, name="purge-old-questions")
         app.job_queue.run_once(_purge, 5, name="purge-at-start")  # a bot restarted daily may never see 03:30
+    restored = tips_chat.restore(app, ZoneInfo(services.time_zone))
+    if restored:
+        logger.info("weekly tips scheduled again for %d chat(s)", restored)
     if hasattr(signal, "SIGHUP"):
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(_reload_on_signal(services)))

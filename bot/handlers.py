@@ -12,13 +12,14 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
     InputTextMessageContent,
     Message,
     MessageEntity,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.cooldown import Cooldown
@@ -32,6 +33,8 @@ TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
 AUTO_PREFIX = "auto:"  # callback data of the /settings toggle: auto:on / auto:off
 INLINE_RESULTS = 3
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, in characters after the HTML is parsed
+PHOTO_IDS = "photo_ids"  # bot_data key: picture path -> the file id Telegram gave it (kept across restarts)
 
 
 class QuestionRecorder(Protocol):
@@ -51,6 +54,7 @@ class Services:
     recorder: QuestionRecorder | None = None
     admin_ids: frozenset[int] = frozenset()
     db_path: Path | None = None  # the question log, read by the admin commands
+    time_zone: str = "Australia/Sydney"  # the weekly tips' clock
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -101,11 +105,32 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
                for e in message.entities)
 
 
-async def send(message: Message, reply: Reply) -> None:
-    """Send a reply under the message it answers (quoted in groups)."""
-    quote = message.chat.type != ChatType.PRIVATE
-    await message.reply_text(reply.text, reply_markup=keyboard(reply.buttons), do_quote=quote)
+async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE | None = None,
+               quote: bool | None = None) -> None:
+    """Send a reply under the message it answers (quoted in groups), with its picture when it has one."""
+    quote = message.chat.type != ChatType.PRIVATE if quote is None else quote
+    markup = keyboard(reply.buttons)
+    if reply.image and context is not None:
+        if len(to_plain(reply.text)) <= CAPTION_LIMIT:
+            await send_photo(message, reply.image, context, caption=reply.text, reply_markup=markup, do_quote=quote)
+            return
+        await send_photo(message, reply.image, context, do_quote=quote)  # too long for a caption: photo, then text
+    await message.reply_text(reply.text, reply_markup=markup, do_quote=quote)
 
+
+async def send_photo(message: Message, image: str, context: ContextTypes.DEFAULT_TYPE, **options: Any) -> None:
+    """Send a picture, uploading it only the first time; later sends reuse Telegram's file id."""
+    photo_ids: dict[str, str] = context.bot_data.setdefault(PHOTO_IDS, {})
+    if image in photo_ids:
+        try:
+            await message.reply_photo(photo_ids[image], **options)
+            return
+        except BadRequest:  # an id from another bot (a new token): upload again
+            logger.info("photo %s: stored file id refused, uploading again", image)
+            del photo_ids[image]
+    sent = await message.reply_photo(services(context).engine.content.root / image, **options)
+    if sent.photo:
+        photo_ids[image] = sent.photo[-1].file_id
 
 def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: str | None) -> None:
     """Log the decision (never the text) and count it in the anonymous log."""
@@ -142,7 +167,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     reply = svc.engine.renderer.render(match, chat)
     record(context, chat, reply, message.text)
-    await send(message, reply)
+    await send(message, reply, context)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -155,7 +180,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if intent_id not in engine.content.intents or not isinstance(query.message, Message):
         return  # a button from older content, or on a message now inaccessible: nothing sensible to send
     reply = engine.renderer.answer(intent_id, "private")
-    await query.message.reply_text(reply.text, reply_markup=keyboard(reply.buttons))
+    await send(query.message, reply, context, quote=False)
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -173,17 +198,22 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         threshold = engine.content.rules.threshold
         ids = [c.intent_id for c in match.candidates[:INLINE_RESULTS] if c.score >= threshold]
-    results = [_article(engine, intent_id) for intent_id in ids]
+    photo_ids = context.bot_data.get(PHOTO_IDS, {})
+    results = [_inline_result(engine, intent_id, photo_ids) for intent_id in ids]
     if query.query.strip():
         record(context, "inline", engine.renderer.render(match), query.query)
     await query.answer(results, cache_time=300, is_personal=False)
 
 
-def _article(engine: Engine, intent_id: str) -> InlineQueryResultArticle:
-    """One shareable answer card."""
+def _inline_result(engine: Engine, intent_id: str, photo_ids: dict[str, str]) -> InlineQueryResultArticle | \
+        InlineQueryResultCachedPhoto:
+    """One shareable answer card: the picture with the answer as caption, once Telegram has the picture."""
     reply = engine.renderer.answer(intent_id, "private")
     response = engine.content.responses[engine.content.intents[intent_id].response]
     description = to_plain(engine.renderer.fill(response.short or response.text))[:120]
+    if reply.image is not None and reply.image in photo_ids and len(to_plain(reply.text)) <= CAPTION_LIMIT:
+        return InlineQueryResultCachedPhoto(id=intent_id, photo_file_id=photo_ids[reply.image], title=response.title,
+                                            description=description, caption=reply.text)
     return InlineQueryResultArticle(
         id=intent_id, title=response.title, description=description,
         input_message_content=InputTextMessageContent(reply.text),

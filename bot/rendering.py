@@ -26,6 +26,8 @@ class Reply:
     intent_id: str | None = None
     score: float = 0.0
     kind: str = "answer"  # answer | urgent | ambiguous | fallback | selfcheck
+    image: str | None = None  # a picture to send with it, relative to the content folder
+    image_alt: str | None = None
 
     @property
     def confident(self) -> bool:
@@ -35,6 +37,8 @@ class Reply:
     def plain(self) -> str:
         """The reply for a terminal: no tags, buttons as numbered choices."""
         lines = [to_plain(self.text)]
+        if self.image:
+            lines.append(f"[picture: {self.image}: {self.image_alt}]")
         lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
 
@@ -58,7 +62,7 @@ class Renderer:
         return self.answer(match.intent_id, chat, match.score)
 
     def answer(self, intent_id: str, chat: str = "private", score: float = 100.0) -> Reply:
-        """An intent's answer: the short form in groups, with its details one tap away."""
+        """An intent's answer: the short form in groups, with its details (and picture) one tap away."""
         intent = self.content.intents[intent_id]
         response = self.content.responses[intent.response]
         related = tuple(self._button(r) for r in intent.related[: self.content.rules.max_related])
@@ -66,7 +70,8 @@ class Renderer:
             more = Button("More on this", intent_id)
             return Reply(self.fill(response.short), (more, *related), intent_id, score)
         kind = "urgent" if intent_id == URGENT_INTENT else "answer"
-        return Reply(self.fill(response.text), () if kind == "urgent" else related, intent_id, score, kind)
+        return Reply(self.fill(response.text), () if kind == "urgent" else related, intent_id, score, kind,
+                     response.image, response.image_alt)
 
     def command(self, name: str) -> Reply | None:
         """The reply to /start, /help, /topics or /privacy (name without the slash); None for others."""
