@@ -141,6 +141,15 @@ async def test_group_intro_is_not_repeated_after_a_restart(tmp_path: Path) -> No
         assert second.request.outgoing() == []
 
 
+async def test_bot_data_keeps_only_the_picture_ids_on_disk(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path) as bot:
+        await bot.feed(private_text("what is overstriding"))  # a pictured answer: its file id is kept
+        await bot.app.update_persistence()
+    with (tmp_path / "state.pickle").open("rb") as file:
+        stored = _Unpickler(file).load()["bot_data"]
+    assert list(stored) == ["photo_ids"] and list(stored["photo_ids"]) == ["images/sit-bone.png"]
+
+
 async def test_private_chats_are_never_written_to_the_persistence_file(tmp_path: Path) -> None:
     request = RecordingRequest({(GROUP_ID, ADMIN_ID): "administrator"})
     async with offline_bot(tmp_path, request=request) as bot:

@@ -147,7 +147,7 @@ def test_start_up_sets_commands_deletes_webhook_and_says_so(standin, workdir, en
         assert "deleteWebhook" in methods
         assert methods.index("deleteWebhook") < methods.index("getUpdates")
         commands = [c["command"] for c in standin.commands()]
-        assert commands == ["start", "help", "topics", "check", "privacy", "settings"]
+        assert commands == ["start", "help", "topics", "check", "privacy", "settings", "tips", "tip"]
         assert commands == [name for name, _ in COMMANDS]
         assert all(c["description"] for c in standin.commands())
         line = wait_until(lambda: STARTED.search(bot.stderr()), timeout=5, message="start-up log line")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -52,10 +52,10 @@ class Canvas:
         self.image = Image.new("RGB", (WIDTH * SCALE, HEIGHT * SCALE), PAPER)
         self.draw = ImageDraw.Draw(self.image)
 
-    def _p(self, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    def _p(self, points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
         return [(x * SCALE, y * SCALE) for x, y in points]
 
-    def polygon(self, points: list[tuple[float, float]], fill: tuple[int, int, int],
+    def polygon(self, points: Sequence[tuple[float, float]], fill: tuple[int, int, int],
                 outline: tuple[int, int, int] | None = None, width: int = 3) -> None:
         """A filled shape with an optional outline."""
         self.draw.polygon(self._p(points), fill=fill, outline=outline, width=width * SCALE)
@@ -80,7 +80,7 @@ class Canvas:
         for (x, y) in (a, b):
             self.ellipse(x, y, thickness / 2, thickness / 2, fill)
 
-    def line(self, points: list[tuple[float, float]], colour: tuple[int, int, int], width: int = 4) -> None:
+    def line(self, points: Sequence[tuple[float, float]], colour: tuple[int, int, int], width: int = 4) -> None:
         """A polyline."""
         self.draw.line(self._p(points), fill=colour, width=width * SCALE, joint="curve")
 
