@@ -29,7 +29,8 @@ HAMSTRING = (178, 72, 59)  # muted red
 GLUTE = (47, 109, 181)  # muted blue
 CAUTION = (194, 87, 26)  # muted orange: the pattern to avoid
 GOOD = (11, 122, 117)
-MUTED = (98, 112, 128)
+MUTED = (88, 100, 114)
+LABEL = 34  # label size in final pixels: about 11 pt when the picture fills a phone's width
 
 FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf", "/Library/Fonts/Arial{}.ttf",
               "C:/Windows/Fonts/arial{}.ttf")
@@ -139,7 +140,7 @@ class Canvas:
         """The heading at the top and a one-line explanation at the bottom, with a thin rule under the heading."""
         self.text((WIDTH / 2, 42), heading, 44, INK, bold=True, anchor="ma")
         self.line([(60, 110), (WIDTH - 60, 110)], (200, 208, 216), 2)
-        self.text((WIDTH / 2, HEIGHT - 40), footer, 28, MUTED, anchor="md")
+        self.text((WIDTH / 2, HEIGHT - 36), footer, 30, MUTED, anchor="md")
 
     def save(self, name: str) -> Path:
         """Scale down, reduce to a small palette and write images/<name>."""
@@ -175,10 +176,10 @@ def sit_bone() -> Canvas:
         # The sitting bone itself.
         c.ellipse(cx + side * 110, 510, 30, 24, HIGHLIGHT, INK, 3)
     c.polygon([(cx - 40, 235), (cx + 40, 235), (cx + 35, 380), (cx, 420), (cx - 35, 380)], BONE, BONE_EDGE, 4)
-    c.label((760, 470), "Sitting bone\n(ischial tuberosity)", (cx + 140, 510), HIGHLIGHT, 32)
-    c.label((760, 640), "Hamstring tendons\nstart here and run\ndown the back of\nthe thigh", (cx + 140, 700),
-            HAMSTRING, 30)
-    c.label((760, 215), "Pelvis, seen\nfrom behind", (cx + 200, 250), INK, 30)
+    c.label((730, 470), "Sitting bone\n(ischial tuberosity)", (cx + 140, 510), HIGHLIGHT, LABEL)
+    c.label((730, 620), "Hamstring tendons\nstart here and run\ndown the back of\nthe thigh", (cx + 140, 700),
+            HAMSTRING, LABEL)
+    c.label((730, 215), "Pelvis, seen\nfrom behind", (cx + 200, 250), INK, LABEL)
     return c
 
 
@@ -209,14 +210,14 @@ def over_striding() -> Canvas:
     c.line([(60, ground), (WIDTH - 60, ground)], INK, 4)
     c.line([(WIDTH / 2, 150), (WIDTH / 2, ground + 40)], (200, 208, 216), 2)
     for hip_x, foot_x, colour, heading, note in (
-        (250, 470, CAUTION, "Over-striding", "Foot lands far in front of the body"),
-        (800, 850, GOOD, "Foot under the body", "Foot lands closer, below the hips"),
+        (250, 470, CAUTION, "Over-striding", "Foot lands far in front"),
+        (800, 850, GOOD, "Foot under the body", "Foot lands below the hips"),
     ):
         runner(c, hip_x, foot_x, ground, colour)
         c.text((WIDTH / 4 if hip_x < WIDTH / 2 else WIDTH * 3 / 4, ground + 18), heading, 36, colour, bold=True,
                anchor="ma")
         c.dashed((hip_x, ground - 300), (hip_x, ground), MUTED, 4)
-        c.text((WIDTH / 4 if hip_x < WIDTH / 2 else WIDTH * 3 / 4, ground + 68), note, 28, INK, anchor="ma")
+        c.text((WIDTH / 4 if hip_x < WIDTH / 2 else WIDTH * 3 / 4, ground + 66), note, LABEL, INK, anchor="ma")
         if foot_x - hip_x > 100:
             c.arrow((hip_x + 8, ground - 45), (foot_x - 45, ground - 45), colour, 5, both=True)
     return c
@@ -254,10 +255,10 @@ def hip_extension() -> Canvas:
     c.ellipse(sit[0], sit[1], 11, 11, HIGHLIGHT, INK, 2)
     # The movement: the thigh swinging back around the hip.
     c.arc_arrow(hip, thigh + 70, 90, 90 + math.degrees(back) + 4, INK, 7)
-    c.label((60, 250), "Gluteus maximus\n(buttock muscle)", (hip[0] - 50, hip[1] - 20), GLUTE, 32)
-    c.label((60, 470), "Hamstrings\n(back of the thigh)", (hip[0] - 95, hip[1] + 150), HAMSTRING, 32)
-    c.label((60, 370), "Sitting bone", sit, HIGHLIGHT, 28)
-    c.label((870, 560), "Hip extension:\nthe thigh\nmoves back", (hip[0] - 10, hip[1] + thigh + 70), INK, 30)
+    c.label((60, 240), "Gluteus maximus\n(buttock muscle)", (hip[0] - 50, hip[1] - 20), GLUTE, LABEL)
+    c.label((60, 470), "Hamstrings\n(back of the thigh)", (hip[0] - 95, hip[1] + 150), HAMSTRING, LABEL)
+    c.label((60, 365), "Sitting bone", sit, HIGHLIGHT, LABEL)
+    c.label((880, 560), "Hip extension:\nthe thigh\nmoves back", (hip[0] - 10, hip[1] + thigh + 70), INK, LABEL)
     return c
 
 
