@@ -141,6 +141,7 @@ def add_handlers(app: Application) -> None:
                                    handlers.on_non_text))
     app.add_handler(InlineQueryHandler(handlers.on_inline))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, tips_chat.on_migrate), group=1)  # after the move
     app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(ChatMemberHandler(tips_chat.on_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=1)
     app.add_error_handler(handlers.on_error)

@@ -148,6 +148,18 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         logger.info("tips: stopped, the bot can no longer post in that chat")
 
 
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Move the weekly job to the new chat id when Telegram upgrades a group (its settings moved already)."""
+    message = message_of(update)
+    new_id = message.migrate_to_chat_id
+    if not new_id:
+        return
+    _remove_jobs(context.application, message.chat_id)
+    state = context.application.chat_data.get(new_id, {}).get(STATE)
+    if state:
+        start(context.application, new_id, _schedule(state), zone_of(context))
+
+
 def _remove_jobs(app: Application, chat_id: int) -> None:
     """Cancel the chat's weekly job and any pending retry."""
     if app.job_queue is None:

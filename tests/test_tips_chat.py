@@ -10,16 +10,19 @@ import pytest
 from bot.tips_chat import JOB_PREFIX, STATE
 from telegram_offline import (
     ADMIN_ID,
+    BASIC_GROUP_ID,
     CHANNEL_ID,
     GROUP_ID,
     MEMBER_ID,
     OfflineBot,
     channel_post,
     group_text,
+    message,
     mini_engine,
     my_chat_member,
     offline_bot,
     private_text,
+    update,
 )
 
 TIPS = mini_engine().content.extras["load_tips"]
@@ -181,3 +184,13 @@ async def test_tip_shows_one_now(bot: OfflineBot) -> None:
     await bot.feed(private_text("/tip"))
     [sent] = bot.sent()
     assert sent["text"] in {bot.app.bot_data["services"].engine.renderer.fill(t.text) for t in TIPS.tips}
+
+
+async def test_tips_follow_a_group_upgraded_to_a_supergroup(bot: OfflineBot) -> None:
+    bot.request.set_status(BASIC_GROUP_ID, ADMIN_ID, "administrator")
+    await bot.feed(group_text("/tips on wednesday 12:00", chat_id=BASIC_GROUP_ID, user_id=ADMIN_ID))
+    new_id = -1005555
+    await bot.feed(update(message=message(None, BASIC_GROUP_ID, ADMIN_ID, migrate_to_chat_id=new_id)))
+    assert jobs(bot, BASIC_GROUP_ID) == []
+    [job] = jobs(bot, new_id)
+    assert str(job.job.trigger.fields[4]) == "wed"  # type: ignore[attr-defined]
