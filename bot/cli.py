@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     if args.verb == "report":
         return _report(args, settings, out)
     try:
-        engine = Engine.load(content_dir, settings.emergency_number, retention_days=settings.retention_days)
+        engine = Engine.from_settings(settings, content_dir)
     except ContentInvalid as exc:
         print(exc, file=sys.stderr)
         print(f"painbot: the content in {content_dir} has problems; nothing was started", file=sys.stderr)
@@ -150,13 +150,15 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
         return {"error": f'"chat" must be "private" or "group", not {chat!r}'}
     match = engine.decide(item["text"], chat)
     result: dict[str, object] = {"intent": match.intent_id, "score": round(match.score)}
+    if match.alert is not None and match.alert.tier:
+        result["tier"] = match.alert.tier
     if match.ambiguous and match.runner_up:
         result.update(ambiguous=True, runner_up=match.runner_up.intent_id)
     return result
 
 
 def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Print the figures for a labelled file; fail when a red flag was missed."""
+    """Print the figures for a labelled file; fail when a crisis, emergency or red flag was missed."""
     try:
         items = load_labelled(args.file)
     except ContentInvalid as exc:
@@ -164,8 +166,7 @@ def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Tex
         return 2
     report = evaluate(engine, items)
     print(format_report(report, args.verbose), file=out)
-    hit, total = report.red_flags
-    return 1 if hit < total else 0
+    return 1 if report.safety_missed else 0
 
 
 def _run(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
