@@ -194,3 +194,18 @@ async def test_tips_follow_a_group_upgraded_to_a_supergroup(bot: OfflineBot) -> 
     assert jobs(bot, BASIC_GROUP_ID) == []
     [job] = jobs(bot, new_id)
     assert str(job.job.trigger.fields[4]) == "wed"  # type: ignore[attr-defined]
+
+
+async def test_tip_in_a_group_counts_against_its_budget(bot: OfflineBot) -> None:
+    cooldown = bot.app.bot_data["services"].cooldown
+    while cooldown.allow(GROUP_ID):
+        pass
+    await bot.feed(group_text("/tip"))
+    assert bot.sent() == []
+
+
+async def test_tips_status_says_when_they_are_on(bot: OfflineBot) -> None:
+    await bot.feed(group_text("/tips", user_id=ADMIN_ID))
+    assert texts(bot) == ["Tips are off."]
+    await bot.feed(group_text("/tips on thu 09:15", user_id=ADMIN_ID), group_text("/tips", user_id=ADMIN_ID))
+    assert texts(bot)[-1] == "Tips on: every Thursday at 09:15 (Australia/Sydney)."
