@@ -125,6 +125,7 @@ def rule_of(screener: Screener, text: str) -> str | None:
     ("My GROIN has gone numb!!", "saddle_numbness"),
     ("numbness around the saddle", "saddle_numbness"),  # synonyms fold before concepts are found
     ("my groin is numb, but it goes away when I stand", None),  # the veto
+    ("my groin is numb. I ran up the long hill twice and then, only then, it goes away", "saddle_numbness"),
     ("no numbness in my groin", None),
     ("I don't have any tingling in my groin", None),  # three words back: still negated
     ("I can no longer feel... my groin is numb", "saddle_numbness"),  # "no longer" is not a negation
@@ -203,7 +204,7 @@ def line_of(text: str, fragment: str) -> int:
     ("  passes: [goes away]", "  passes: goes away", "concept 'passes' needs a list of words and phrases, one per line"),
     ("    unless: [passes]", "    unless: [passes]\n    colour: red",
      "rule 'saddle_numbness': unknown key 'colour' (expected one of: all, fires, kind, stays_quiet, tier, unless, "
-     "window)"),
+     "unless_window, window)"),
 ])
 def test_a_broken_rule_is_one_plain_problem_at_its_line(tmp_path: Path, old: str, new: str, message: str) -> None:
     broken = RULES.replace(old, new, 1)
@@ -272,3 +273,14 @@ def test_look_alikes_and_plain_complaints_are_not_sent_to_urgent_care() -> None:
                                   "hammy aching after my run", "urgent: is the session on tonight?"])
 def test_an_ordinary_sore_bum_never_gets_the_emergency_answer(text: str) -> None:
     assert ENGINE.reply(text).kind not in ("urgent", "crisis", "emergency")
+
+
+@pytest.mark.parametrize("name", ["safety_holdout.yaml", "safety_holdout2.yaml"])
+def test_other_authors_sets_stay_above_their_floor(name: str) -> None:
+    """Sets written without sight of the rules (their first, unseen figures are in the closing note)."""
+    report = evaluate(ENGINE, load_labelled(PROJECT_ROOT / "tests" / "data" / name))
+    for label, floor in (("red_flags", 0.97), ("crisis", 0.95), ("emergency", 1.0)):
+        hit, total = report.recall(label)
+        assert hit >= floor * total, label
+        alarms, others = report.false_alarms(label)
+        assert alarms <= 0.02 * others, label
