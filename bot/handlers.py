@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -16,22 +16,26 @@ from telegram import (
     InputTextMessageContent,
     Message,
     MessageEntity,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
-from bot.cooldown import Cooldown
+from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.htmlcheck import to_plain
+from bot.inlinesearch import InlineSearches
 from bot.rendering import Button, Reply
+from bot.sending import BudgetSpent, SendDropped, SendGuard, is_outage, is_urgent
 
 logger = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
 AUTO_PREFIX = "auto:"  # callback data of the /settings toggle: auto:on / auto:off
 INLINE_RESULTS = 3
+ALERT_CHARS = 200  # Telegram shows at most 200 characters in a callback alert
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, in characters after the HTML is parsed
 PHOTO_IDS = "photo_ids"  # bot_data key: picture path -> the file id Telegram gave it (kept across restarts)
@@ -54,6 +58,8 @@ class Services:
     recorder: QuestionRecorder | None = None
     admin_ids: frozenset[int] = frozenset()
     db_path: Path | None = None  # the question log, read by the admin commands
+    budget: GroupBudget | None = None  # every message to a group counts here (bot/sending.py enforces it)
+    inline_searches: InlineSearches[InlineSearch] | None = None  # None: log each inline query at once
     time_zone: str = "Australia/Sydney"  # the weekly tips' clock
 
 
@@ -105,30 +111,57 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
                for e in message.entities)
 
 
-async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE | None = None,
-               quote: bool | None = None) -> None:
-    """Send a reply under the message it answers (quoted in groups), with its picture when it has one."""
-    quote = message.chat.type != ChatType.PRIVATE if quote is None else quote
+async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+    """Send a reply under the message it answers (quoted in groups), with its picture when it has one.
+
+    Its kind tells the send gate whether it is urgent.
+    """
     markup = keyboard(reply.buttons)
     if reply.image and context is not None:
         if len(to_plain(reply.text)) <= CAPTION_LIMIT:
-            await send_photo(message, reply.image, context, caption=reply.text, reply_markup=markup, do_quote=quote)
+            await send_photo(message, reply.image, context, reply.kind, caption=reply.text, reply_markup=markup)
             return
-        await send_photo(message, reply.image, context, do_quote=quote)  # too long for a caption: photo, then text
-    await message.reply_text(reply.text, reply_markup=markup, do_quote=quote)
+        await send_photo(message, reply.image, context, reply.kind)  # too long for a caption: photo, then text
+    await reply_to(message, reply.text, markup, reply.kind)
 
 
-async def send_photo(message: Message, image: str, context: ContextTypes.DEFAULT_TYPE, **options: Any) -> None:
+async def reply_to(message: Message, text: str, markup: InlineKeyboardMarkup | None, kind: str) -> None:
+    """Message.reply_text, plus the reply's kind for the send gate (reply_text cannot pass it on)."""
+    bot = cast(ExtBot[Any], message.get_bot())
+    await bot.send_message(message.chat_id, text, reply_markup=markup, **_reply_options(message, bot, kind))
+
+
+def _reply_options(message: Message, bot: ExtBot[Any], kind: str) -> dict[str, Any]:
+    """Quote the message in groups, stay in its forum topic, and tell the send gate the reply's kind."""
+    quote = message.chat.type != ChatType.PRIVATE
+    return {
+        "reply_parameters": ReplyParameters(message.message_id) if quote else None,
+        "message_thread_id": message.message_thread_id if message.is_topic_message else None,
+        # PTB types rate_limit_args for AIORateLimiter's int; painbot's gate reads the reply kind.
+        **({"rate_limit_args": kind} if bot.rate_limiter else {}),
+    }
+
+
+def group_has_room(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+    """An ordinary (not urgent) message may go to this group now: cooldown and budget both allow it."""
+    svc = services(context)
+    return (svc.budget is None or svc.budget.has_room(chat_id)) and svc.cooldown.allow(chat_id)
+
+
+async def send_photo(message: Message, image: str, context: ContextTypes.DEFAULT_TYPE, kind: str,
+                     **options: Any) -> None:
     """Send a picture, uploading it only the first time; later sends reuse Telegram's file id."""
+    bot = cast(ExtBot[Any], message.get_bot())
+    options.update(_reply_options(message, bot, kind))
     photo_ids: dict[str, str] = context.bot_data.setdefault(PHOTO_IDS, {})
     if image in photo_ids:
         try:
-            await message.reply_photo(photo_ids[image], **options)
+            await bot.send_photo(message.chat_id, photo_ids[image], **options)
             return
         except BadRequest:  # an id from another bot (a new token): upload again
             logger.info("photo %s: stored file id refused, uploading again", image)
             del photo_ids[image]
-    sent = await message.reply_photo(services(context).engine.content.root / image, **options)
+    sent = await bot.send_photo(message.chat_id, services(context).engine.content.root / image, **options)
     if sent.photo:
         photo_ids[image] = sent.photo[-1].file_id
 
@@ -146,8 +179,12 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = message_of(update)
     name = (message.text or "/").split()[0][1:].split("@")[0].casefold()
     reply = services(context).engine.renderer.command(name)
-    if reply is not None:
-        await send(message, reply)
+    if reply is None:
+        return
+    if chat_kind(message.chat) == "group" and not group_has_room(context, message.chat_id):
+        logger.info("group cooldown: skipped a command reply")  # answered again once the cooldown allows
+        return
+    await send(message, reply)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -163,7 +200,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not addressed and (match.intent_id is None or match.ambiguous):
         return  # auto mode answers only when sure; chatter gets a deliberate silence
     pressing = match.alert is not None and match.alert.pressing  # crisis, emergency, now/today red flags
-    if chat == "group" and not pressing and not svc.cooldown.allow(message.chat_id):
+    if chat == "group" and not pressing and not group_has_room(context, message.chat_id):
         logger.info("group cooldown: skipped a reply")
         return
     reply = svc.engine.renderer.render(match, chat)
@@ -177,11 +214,29 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None  # a CallbackQueryHandler callback
     intent_id = (query.data or "").removeprefix(TOPIC_PREFIX)
     engine = services(context).engine
-    await query.answer()
     if intent_id not in engine.content.intents or not isinstance(query.message, Message):
-        return  # a button from older content, or on a message now inaccessible: nothing sensible to send
+        await query.answer()  # older content, or a message now inaccessible: stop the spinner, send nothing
+        return
     reply = engine.renderer.answer(intent_id, "private")
-    await send(query.message, reply, context, quote=False)
+    chat = query.message.chat
+    if chat_kind(chat) == "group" and not is_urgent(reply.kind) and not group_has_room(context, chat.id):
+        await query.answer(button_alert(engine, intent_id), show_alert=True)  # the group's budget is spent
+        return
+    await query.answer()
+    await send(query.message, reply, context)
+
+
+def button_alert(engine: Engine, intent_id: str) -> str:
+    """The short answer as plain text, cut to what a callback alert can show."""
+    response = engine.content.responses[engine.content.intents[intent_id].response]
+    text = to_plain(engine.renderer.fill(response.short or response.text))
+    return text if len(text) <= ALERT_CHARS else text[:ALERT_CHARS - 1].rstrip() + "…"
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button whose data no handler knows (an old keyboard, a forged press): stop the client's spinner."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -208,8 +263,43 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         photo_ids = context.bot_data.get(PHOTO_IDS, {})
         results = [_inline_result(engine, intent_id, photo_ids) for intent_id in ids]
     if query.query.strip():
-        record(context, "inline", engine.renderer.render(match), query.query)
+        search = InlineSearch(context, query.query, engine.renderer.render(match))
+        searches = services(context).inline_searches
+        if searches is None:
+            search.log()
+        else:
+            searches.typed(query.from_user.id, search)
     await query.answer(results, cache_time=300, is_personal=False)
+
+
+@dataclass(frozen=True)
+class InlineSearch:
+    """An inline query and the reply it got, waiting to be logged once."""
+
+    context: ContextTypes.DEFAULT_TYPE
+    text: str
+    reply: Reply
+
+    def log(self) -> None:
+        """Record it in the question log."""
+        record(self.context, "inline", self.reply, self.text)
+
+
+async def on_chosen_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The user picked an inline result: log that search now, as the result they chose."""
+    chosen, svc = update.chosen_inline_result, services(context)
+    assert chosen is not None  # a ChosenInlineResultHandler callback
+    engine = svc.engine
+    match = engine.decide(chosen.query, "private")
+    reply = engine.renderer.render(match)
+    if chosen.result_id in engine.content.intents and chosen.result_id != reply.intent_id:
+        score = next((c.score for c in match.candidates if c.intent_id == chosen.result_id), reply.score)
+        reply = replace(engine.renderer.answer(chosen.result_id, "private"), score=score)
+    search = InlineSearch(context, chosen.query, reply)
+    if svc.inline_searches is None:
+        search.log()
+    else:
+        svc.inline_searches.chosen(chosen.from_user.id, search)
 
 
 def _inline_result(engine: Engine, intent_id: str, photo_ids: dict[str, str]) -> InlineQueryResultArticle | \
@@ -314,5 +404,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(context.error, Forbidden):
         logger.info("update %s: chat unreachable (bot blocked or removed): %s", update_id, context.error)
+        return
+    if isinstance(context.error, (SendDropped, BudgetSpent)):
+        logger.info("update %s: %s", update_id, context.error)  # counted and summarised by bot/sending.py
+        return
+    limiter = context.bot.rate_limiter
+    if update is None and is_outage(context.error) and isinstance(limiter, SendGuard):
+        limiter.failures.note(context.error)  # polling through an outage: a count, not a traceback each
         return
     logger.error("update %s failed", update_id, exc_info=context.error)

@@ -16,14 +16,15 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.handlers import chat_data_of, is_group_admin, message_of, services
+from bot.handlers import chat_data_of, group_has_room, is_group_admin, message_of, reply_to, services
+from bot.sending import BudgetSpent
 from bot.tips import EXTRA_KEY, Schedule, TipsContent, next_tip, parse_schedule, week_of
 
 logger = logging.getLogger(__name__)
 
 STATE = "tips"  # chat_data key: {"day": 0-6 (Monday 0), "time": "HH:MM", "used": [tip ids], "last_week": "2026-W48"}
 JOB_PREFIX = "tips:"
-BUDGET_RETRY = 60  # seconds: the group's message budget is a one-minute window, so it has room by then
+BUDGET_RETRY = 60  # seconds: about the group budget's window (PAINBOT_GROUP_WINDOW), so it has room by then
 GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 NO_TIPS = "There are no tips to share at the moment."  # only when the content has no responses/_tips.yaml
 
@@ -78,11 +79,11 @@ async def tip_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if tips is None or not tips.tips:
         await message.reply_text(tips.messages["unavailable"] if tips else NO_TIPS)
         return
-    if message.chat.type != ChatType.PRIVATE and not services(context).cooldown.allow(message.chat_id):
+    if message.chat.type != ChatType.PRIVATE and not group_has_room(context, message.chat_id):
         return
     week = dt.datetime.now(zone_of(context)).isocalendar().week
     tip = tips.tips[week % len(tips.tips)]  # the same tip all week, for anyone who asks
-    await message.reply_text(services(context).engine.renderer.fill(tip.text))
+    await reply_to(message, services(context).engine.renderer.fill(tip.text), None, "answer")
 
 
 def start(app: Application, chat_id: int, schedule: Schedule, zone: ZoneInfo) -> None:
@@ -119,13 +120,15 @@ async def post_tip(context: ContextTypes.DEFAULT_TYPE) -> None:
     week = week_of(dt.datetime.now(zone_of(context)))
     if state.get("last_week") == week:
         return  # already sent this week (e.g. a retry, or a restart on the day)
-    if not services(context).cooldown.allow(chat_id):
-        assert app.job_queue is not None
-        app.job_queue.run_once(post_tip, BUDGET_RETRY, name=f"{JOB_PREFIX}{chat_id}:retry", chat_id=chat_id)
+    if not group_has_room(context, chat_id):
+        _retry_later(app, chat_id)
         return
     tip, used = next_tip(tips.tips, state.get("used", []))
     try:
         await context.bot.send_message(chat_id, services(context).engine.renderer.fill(tip.text))
+    except BudgetSpent:  # the group's budget filled up since the check: try again when it has room
+        _retry_later(app, chat_id)
+        return
     except (Forbidden, BadRequest) as exc:
         logger.info("tips: chat unreachable, weekly tips stopped: %s", type(exc).__name__)
         stop(app, chat_id, cast(dict[Any, Any], context.chat_data))
@@ -158,6 +161,12 @@ async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     state = context.application.chat_data.get(new_id, {}).get(STATE)
     if state:
         start(context.application, new_id, _schedule(state), zone_of(context))
+
+
+def _retry_later(app: Application, chat_id: int) -> None:
+    """Try this week's tip again once the group's message budget has room."""
+    assert app.job_queue is not None
+    app.job_queue.run_once(post_tip, BUDGET_RETRY, name=f"{JOB_PREFIX}{chat_id}:retry", chat_id=chat_id)
 
 
 def _remove_jobs(app: Application, chat_id: int) -> None:

@@ -209,3 +209,14 @@ async def test_tips_status_says_when_they_are_on(bot: OfflineBot) -> None:
     assert texts(bot) == ["Tips are off."]
     await bot.feed(group_text("/tips on thu 09:15", user_id=ADMIN_ID), group_text("/tips", user_id=ADMIN_ID))
     assert texts(bot)[-1] == "Tips on: every Thursday at 09:15 (Australia/Sydney)."
+
+
+async def test_a_tip_waits_when_the_groups_send_budget_is_spent(bot: OfflineBot) -> None:
+    await bot.feed(group_text("/tips on", user_id=ADMIN_ID))
+    budget = bot.app.bot_data["services"].budget
+    while budget.take(GROUP_ID):
+        pass  # other messages used the group's budget
+    bot.request.clear()
+    await run_job(bot)
+    assert bot.sent() == [] and bot.app.chat_data[GROUP_ID][STATE]["last_week"] is None
+    assert bot.app.job_queue is not None and bot.app.job_queue.get_jobs_by_name(f"{JOB_PREFIX}{GROUP_ID}:retry")
