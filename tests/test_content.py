@@ -369,3 +369,32 @@ def test_example_also_listed_as_off_topic_is_warned_about(content: Path) -> None
     warnings = [str(w) for w in near_duplicates(load_content(content))]
     assert warnings == ["intents/causes.yaml:2: warning: example 'what causes it' is nearly the same as "
                         "'what causes it' in intent '_off_topic'"]
+
+
+# --- pictures -------------------------------------------------------------------
+
+PICTURED = CAUSES_RESPONSE + "image: images/sit-bone.png\nimage_alt: A diagram.\n"
+
+
+def test_a_response_carries_its_picture_and_alt_text(content: Path) -> None:
+    (content / "images").mkdir(exist_ok=True)
+    write(content / "responses", "causes.yaml", PICTURED)
+    response = load_content(content).responses["causes"]
+    assert (response.image, response.image_alt) == ("images/sit-bone.png", "A diagram.")
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (CAUSES_RESPONSE + "image: images/none.png\nimage_alt: A diagram.\n",
+     "responses/causes.yaml:6: image 'images/none.png' does not exist"),
+    (CAUSES_RESPONSE + "image: images/sit-bone.png\n",
+     "responses/causes.yaml:6: 'image' needs 'image_alt'"),
+    (CAUSES_RESPONSE + "image_alt: A diagram.\n",
+     "responses/causes.yaml:6: 'image_alt' without an 'image'"),
+    (CAUSES_RESPONSE + "image: ../../etc/passwd\nimage_alt: A diagram.\n",
+     "responses/causes.yaml:6: image '../../etc/passwd' lies outside the content folder"),
+    (CAUSES_RESPONSE + "image: intents/causes.yaml\nimage_alt: A diagram.\n",
+     "responses/causes.yaml:6: image 'intents/causes.yaml': not a PNG or JPEG file"),
+])
+def test_picture_problems_are_reported_at_their_line(content: Path, text: str, problem: str) -> None:
+    write(content / "responses", "causes.yaml", text)
+    assert [p for p in problems(content) if p.startswith(problem)], problems(content)

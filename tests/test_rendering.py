@@ -231,3 +231,11 @@ def test_plain_fallback_lists_every_topic(renderer: Renderer) -> None:
     plain = renderer.fallback().plain()
     for number, label in enumerate(TOPIC_LABELS, 1):
         assert f"  [{number}] {label}" in plain
+
+
+def test_a_full_answer_carries_its_picture_and_a_group_short_answer_does_not(renderer: Renderer) -> None:
+    full = renderer.answer("running_technique")
+    assert (full.image, full.image_alt) == ("images/sit-bone.png", "Diagram: a test picture.")
+    assert full.plain().splitlines()[-1] == "[picture: images/sit-bone.png: Diagram: a test picture.]"
+    short = renderer.answer("running_technique", "group")
+    assert short.image is None and "[picture:" not in short.plain()

@@ -118,6 +118,11 @@ def test_superscript_digit_does_not_crash(mini_engine: Engine) -> None:
     assert replies(chat(mini_engine, "²"))[1].startswith("Fallback answer.")
 
 
+def test_a_pictured_answer_shows_the_pictures_path_and_alt_text(mini_engine: Engine) -> None:
+    transcript = chat(mini_engine, "what is overstriding")
+    assert "[picture: images/sit-bone.png: Diagram: a test picture.]" in transcript
+
+
 # --- the self-check in the terminal ---------------------------------------------------
 
 def test_text_during_check_gets_a_hint_and_the_same_question(mini_engine: Engine) -> None:
