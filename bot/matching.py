@@ -386,8 +386,8 @@ class Matcher:
         return PhraseSet(tuple(out))
 
 
-def fuse(lexical: float, probability: float) -> float:
-    """Rule 3: the fused score of one intent from its lexical score (0-100) and model probability (0-1)."""
+def fuse(lexical: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """Rule 3: the fused scores of the intents from their lexical scores (0-100) and model probabilities (0-1)."""
     return (1 - MODEL_SHARE) * lexical + MODEL_SHARE * 100 * probability
 
 
