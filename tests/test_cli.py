@@ -82,7 +82,7 @@ def test_ask_prints_the_reply_and_the_intent(mini_dir: Path) -> None:
 
 def test_ask_in_a_group_gives_the_short_answer(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "ask", "where does it hurt", "--chat", "group")
-    assert out.startswith("Short symptoms\n  [1] More on this")
+    assert out.startswith("Short symptoms Contact: physio@example.org\n  [1] More on this")
 
 
 def test_ask_nonsense_gets_the_fallback(mini_dir: Path) -> None:

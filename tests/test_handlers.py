@@ -209,7 +209,7 @@ async def test_mention_is_answered_quoting_the_asker_with_the_short_form(bot: Of
     sent = only_sent(bot)
     assert sent["chat_id"] == group_id
     assert quoted_id(sent) == data["message"]["message_id"]
-    assert sent["text"] == "Short symptoms"
+    assert sent["text"] == "Short symptoms Contact: physio@example.org"
     assert labels(sent)[0] == "More on this"
     assert buttons(sent) == ["t:symptoms", "t:fixes", "t:see_someone"]
 
@@ -464,7 +464,7 @@ async def test_inline_query_offers_html_answer_cards(bot: OfflineBot) -> None:
         assert content["parse_mode"] == "HTML"
         assert "<" not in card["description"]
     assert results[0]["title"] == "Symptoms"
-    assert results[0]["description"] == "Short symptoms"
+    assert results[0]["description"] == "Short symptoms Contact: physio@example.org"
 
 
 async def test_inline_query_offers_at_most_three_cards(bot: OfflineBot, monkeypatch: pytest.MonkeyPatch) -> None:

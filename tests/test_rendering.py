@@ -89,7 +89,7 @@ def test_answer_without_related_has_no_buttons(renderer: Renderer) -> None:
 
 def test_group_answer_uses_short_with_a_more_button(renderer: Renderer) -> None:
     reply = renderer.render(Match("symptoms", 90.0), chat="group")
-    assert reply.text == "Short symptoms"
+    assert reply.text == "Short symptoms Contact: physio@example.org"
     assert reply.buttons[0] == Button("More on this", "symptoms")
     assert labels(reply) == ["More on this", "Fixes", "See someone"]
 
