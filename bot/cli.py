@@ -152,6 +152,8 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
     result: dict[str, object] = {"intent": match.intent_id, "score": round(match.score)}
     if match.ambiguous and match.runner_up:
         result.update(ambiguous=True, runner_up=match.runner_up.intent_id)
+    if also := engine.answer_parts(match)[1:]:
+        result["also"] = list(also)
     return result
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.content import Content, load_content
 from bot.matching import Match, Matcher
+from bot.parts import PartFinder, PartsMatch
 from bot.rendering import Renderer, Reply
 
 
@@ -22,11 +23,13 @@ class Engine:
     retention_days: int = 90
     matcher: Matcher = field(init=False, repr=False)
     renderer: Renderer = field(init=False, repr=False)
+    parts: PartFinder = field(init=False, repr=False)
     _mention: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matcher", Matcher(self.content))
         object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number, self.retention_days))
+        object.__setattr__(self, "parts", PartFinder(self.matcher, self.content.rules))
         object.__setattr__(self, "_mention", _mention_pattern(self.bot_username))
 
     @classmethod
@@ -43,9 +46,19 @@ class Engine:
         return twin
 
     def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
-        """Match a raw message; in groups an @mention of the bot counts as addressing it."""
-        mentioned = self._mention.search(text) is not None
-        return self.matcher.match(text, chat, addressed or chat != "group" or mentioned)
+        """Match a raw message; in groups an @mention of the bot counts as addressing it.
+
+        A message asking about two topics gets a PartsMatch whose `also` names the second (bot/parts.py).
+        """
+        addressed = addressed or chat != "group" or self._mention.search(text) is not None
+        return self.parts.split(text, self.matcher.match(text, chat, addressed), chat, addressed)
+
+    @staticmethod
+    def answer_parts(match: Match) -> tuple[str, ...]:
+        """Every intent a decision answers, leading one first: one for most messages, two for two-part ones."""
+        if match.intent_id is None or match.ambiguous:
+            return ()
+        return (match.intent_id, *(match.also if isinstance(match, PartsMatch) else ()))
 
     def reply(self, text: str, chat: str = "private", addressed: bool = False) -> Reply:
         """The reply the bot would send to a message."""

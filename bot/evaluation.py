@@ -21,6 +21,7 @@ class Labelled:
     expected: tuple[str, ...]
     chat: str
     line: int
+    both: bool = False  # a two-part message: every expected intent should be answered
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class Outcome:
     predicted: str | None
     score: float
     ambiguous: bool
+    also: tuple[str, ...] = ()  # further intents a two-part reply answered
+
+    @property
+    def answered(self) -> set[str]:
+        """Every intent the reply answers."""
+        return {i for i in (self.predicted, *self.also) if i}
 
     @property
     def correct(self) -> bool:
@@ -70,6 +77,18 @@ class Report:
         selected = [o for o in self.outcomes if URGENT_INTENT in o.item.expected]
         return sum(o.predicted == URGENT_INTENT for o in selected), len(selected)
 
+    @property
+    def both_answered(self) -> tuple[int, int]:
+        """Two-part messages (both: true) whose reply answered every expected intent."""
+        selected = [o for o in self.outcomes if o.item.both]
+        return sum(set(o.item.expected) <= o.answered for o in selected), len(selected)
+
+    @property
+    def false_second(self) -> tuple[int, int]:
+        """Single-part messages (one intent or none expected) that grew a second answer."""
+        selected = [o for o in self.outcomes if not o.item.both and len(o.item.expected) <= 1]
+        return sum(bool(o.also) for o in selected), len(selected)
+
     def per_intent(self) -> list[tuple[str, int, int, int]]:
         """(intent, true positives, predicted count, gold count) for every label seen."""
         gold = Counter(o.gold for o in self.outcomes)
@@ -100,7 +119,7 @@ def load_labelled(path: Path) -> list[Labelled]:
         if chat not in ("private", "group"):
             errors.append(ContentError(shown, entry.line_of("chat"), f"chat must be private or group, not {chat!r}"))
             continue
-        items.append(Labelled(entry["text"], expected, chat, entry.line))
+        items.append(Labelled(entry["text"], expected, chat, entry.line, entry.get("both") is True))
     if errors:
         raise ContentInvalid(errors)
     return items
@@ -111,7 +130,8 @@ def evaluate(engine: Engine, items: list[Labelled]) -> Report:
     report = Report()
     for item in items:
         match = engine.decide(item.text, item.chat)
-        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous))
+        also = engine.answer_parts(match)[1:]
+        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous, also))
     return report
 
 
@@ -128,6 +148,8 @@ def format_report(report: Report, verbose: bool = False) -> str:
         f"nulls rejected      {_pct(report.nulls)}   (target >= 95%)",
         f"red-flag recall     {_pct(report.red_flags)}   (target 100%)",
         f"asked 'did you mean' {sum(o.ambiguous for o in report.outcomes)} times",
+        *([f"two-part, both      {_pct(report.both_answered)}   (labelled both: true)"] if report.both_answered[1] else []),
+        f"false second answer {_pct(report.false_second)}   (single-part messages given two)",
         "",
         f"{'intent':<20}{'precision':>10}{'recall':>8}{'n':>5}",
     ]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.settings import PROJECT_ROOT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -274,3 +275,11 @@ def test_report_on_a_corrupt_log_is_one_clear_line(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("PAINBOT_DB", str(db))
     code, _ = run("report")
     assert code == 1 and capsys.readouterr().err.startswith("painbot: ")
+
+
+def test_classify_names_the_further_part_of_a_two_part_question() -> None:
+    code, out = run("--content", str(PROJECT_ROOT), "classify",
+                    stdin='{"text": "what causes this and how long until it settles"}\n{"text": "what causes it"}\n')
+    two, one = [json.loads(line) for line in out.splitlines()]
+    assert {two["intent"], *two["also"]} == {"causes", "recovery_time"}
+    assert "also" not in one

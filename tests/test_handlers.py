@@ -10,6 +10,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.matching import Candidate, Match
+from bot.settings import PROJECT_ROOT
 from telegram_offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -550,3 +551,30 @@ async def test_answered_questions_are_counted_once_and_ignored_chatter_not_at_al
     assert call["intent_id"] == "symptoms"
     assert call["outcome"] == "answer"
     assert call["confident"] is True
+
+
+# ---------------------------------------------------------------------------------------------- two-part questions
+
+TWO_PART_Q = "what causes this and how long until it settles"
+
+
+async def test_a_two_part_question_gets_one_reply_answering_both(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, engine=Engine.load(PROJECT_ROOT)) as app:
+        await app.feed(private_text(TWO_PART_Q))
+        sent = only_sent(app)
+    text = sent["text"]
+    assert text.index("<b>What causes it</b>") < text.index("<b>How long will it take?</b>")
+    assert text.count("peter@stage.bocki.com.au/csc") == 1
+    assert not {"t:causes", "t:recovery_time"} & set(buttons(sent))  # follow-ups are what was not answered
+
+
+async def test_a_two_part_question_in_a_group_gets_short_parts_and_their_full_answers_as_buttons(
+        tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, engine=Engine.load(PROJECT_ROOT)) as app:
+        await app.feed(group_text(f"@painbot {TWO_PART_Q}"))
+        sent = only_sent(app)
+        assert buttons(sent)[:2] == ["t:causes", "t:recovery_time"]
+        assert sent["text"].rstrip().endswith("peter@stage.bocki.com.au/csc")
+        app.request.clear()
+        await app.feed(callback_query("t:recovery_time", chat_id=GROUP_ID))
+        assert "<b>How long will it take?</b>" in app.sent()[0]["text"]
