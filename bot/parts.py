@@ -8,7 +8,9 @@ The rule (the word lists and the number come from intents/_matching.yaml):
    ("rest or exercise?", "is it sciatica or the tendon?").
 3. A cut counts when all of these hold:
    - the second clause, after any leading break words ("and also ..."), opens like a question of
-     its own (what, how, can, should ...: `question_openers`);
+     its own (what, how, can, should ...: `question_openers`), and so does the first clause or
+     its last piece ("my bum hurts, what causes it"): a statement ("my glutes are weak, does that
+     matter") is context for one question, not a question itself;
    - each clause has at least `clause_min_words` meaningful words ("..., is that PHT" is a
      tag on the first question, not a second one);
    - each clause, matched on its own as the bot would (same chat, same addressing), gets a
@@ -72,7 +74,7 @@ class PartFinder:
         best: tuple[float, str, str] | None = None
         for cut in self._breaks.finditer(text):
             first, second = text[: cut.start()].strip(), self._strip_leading(text[cut.end():])
-            if not self._is_question(second) or not self._long_enough(first):
+            if not (self._is_question(second) and self._long_enough(first) and self._asks(first)):
                 continue
             a, b = self.matcher.match(first, chat, addressed), self.matcher.match(second, chat, addressed)
             if not (self._confident(a) and self._confident(b)) or a.intent_id == b.intent_id:
@@ -102,14 +104,20 @@ class PartFinder:
         words = _words(clause)
         return bool(words) and words[0] in self.rules.question_openers and self._long_enough(clause)
 
+    def _asks(self, clause: str) -> bool:
+        """The clause, or its last piece after a break, opens with a question word ("my bum hurts, what causes it")."""
+        pieces = [p for p in self._breaks.split(clause) if p.strip()] if self._breaks else [clause]
+        words = _words(pieces[-1]) if pieces else []
+        return bool(words) and words[0] in self.rules.question_openers
+
     def _long_enough(self, clause: str) -> bool:
         """At least clause_min_words words that are not stopwords."""
         return sum(w not in self.rules.stopwords for w in _words(clause)) >= self.rules.clause_min_words
 
 
 def _words(text: str) -> list[str]:
-    """Lower-case words with apostrophes dropped ("what's" -> "whats"), as the word lists write them."""
-    return re.findall(r"[a-z0-9]+", text.casefold().replace("'", "").replace("\u2019", ""))
+    """Lower-case words with apostrophes and @mentions dropped ("what's" -> "whats"), as the word lists write them."""
+    return re.findall(r"[a-z0-9]+", re.sub(r"@\w+", " ", text).casefold().replace("'", "").replace("\u2019", ""))
 
 
 def _breaks_pattern(breaks: frozenset[str]) -> re.Pattern[str] | None:

@@ -45,6 +45,7 @@ def test_a_message_asking_two_things_gets_both_in_the_order_asked(text: str, ask
     "should I rest or keep running gently",  # "or" joins alternatives
     "what causes it",  # no break at all
     "what exercises help, and how often should I do them",  # one topic asked twice
+    "my sit bone pain keeps getting worse, how long does this take",  # a statement, then one question
 ])
 def test_a_single_topic_message_does_not_grow_a_second_answer(text: str) -> None:
     assert len(parts(text)) == 1, ENGINE.decide(text)

@@ -133,3 +133,26 @@ def test_the_copy_rule_catches_a_copied_sentence() -> None:
     blog = _words(BLOG.read_text(encoding="utf-8")) if BLOG.exists() else ""
     words = _words(copied).split()
     assert not BLOG.exists() or any(" ".join(words[i:i + COPY_RUN]) in blog for i in range(len(words) - COPY_RUN + 1))
+
+
+@pytest.mark.parametrize("text", [
+    "I've had this for over a year and nothing works, will it ever go",
+    "my sit bone pain keeps getting worse, how long does this take",
+])
+def test_long_standing_or_worsening_pain_is_pointed_to_an_assessment(text: str) -> None:
+    reply = ENGINE.reply(text)
+    assert reply.intent_id in ("recovery_time", "keep_running")
+    assert ENGINE.renderer.fill(CONTENT.snippets["long_standing"]) in reply.text
+    assert "patient" not in to_plain(reply.text).casefold()
+
+
+@pytest.mark.parametrize("intent_id", ["recovery_time", "keep_running"])
+def test_recovery_and_running_answers_offer_the_assessment_topics_first(intent_id: str) -> None:
+    assert [b.intent_id for b in ENGINE.renderer.answer(intent_id).buttons][:2] == ["see_someone", "other_diagnoses"]
+
+
+def test_a_strain_question_hears_that_a_sudden_pop_needs_prompt_care() -> None:
+    reply = ENGINE.reply("how can I tell a hamstring strain from tendinopathy")
+    assert reply.intent_id == "other_diagnoses"
+    plain = to_plain(reply.text).casefold()
+    assert "pop" in plain and "prompt care" in plain
