@@ -72,6 +72,7 @@ class PartFinder:
         if whole.ambiguous and whole.runner_up:
             wanted.add(whole.runner_up.intent_id)
         best: tuple[float, str, str] | None = None
+        text = text[: self.rules.max_chars]  # as the matcher reads it: a pasted essay costs no more
         for cut in self._breaks.finditer(text):
             first, second = text[: cut.start()].strip(), self._strip_leading(text[cut.end():])
             if not (self._is_question(second) and self._long_enough(first) and self._asks(first)):

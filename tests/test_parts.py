@@ -96,3 +96,9 @@ def test_the_labelled_two_part_set_stays_above_its_floors() -> None:
     assert both_total >= 60 and singles >= 60
     assert both / both_total >= BOTH_FLOOR, f"{both}/{both_total} two-part messages got both answers"
     assert false / singles <= FALSE_SECOND_CEILING, f"{false}/{singles} single-part messages got two answers"
+
+
+def test_only_the_start_of_a_long_message_is_cut() -> None:
+    text = "what causes it" + " really" * 100 + ", and how long until it settles"
+    assert len(parts(text[:300] + text[-31:])) == 2  # the same two questions, close together
+    assert parts(text) == ("causes",)  # the second question lies beyond what the bot reads
