@@ -56,7 +56,7 @@ def reload_engine(services: handlers.Services) -> str:
     """Re-read the content; swap it in whole if valid, else keep serving the old one."""
     old = services.engine
     try:
-        new = Engine.load(old.content.root, old.emergency_number, old.bot_username, old.retention_days)
+        new = old.reloaded()
     except ContentInvalid as exc:
         logger.warning("reload refused: %d content problem(s); still serving the old content", len(exc.errors))
         shown = "\n".join(html.escape(str(e), quote=False) for e in exc.errors[:MAX_PROBLEMS_SHOWN])

@@ -50,6 +50,7 @@ COMMANDS = (
     ("help", "What I can answer"),
     ("topics", "All topics as buttons"),
     ("check", "Guided self-check (private chat)"),
+    ("urgent", "Signs that need a doctor now"),
     ("privacy", "What is kept and what never is"),
     ("settings", "Group admins: auto mode"),
 )
@@ -96,7 +97,7 @@ def add_handlers(app: Application) -> None:
     """Register the handlers; order matters: commands and buttons before free text."""
     humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & _FromPerson()
     app.add_handler(build_selfcheck_handler())  # before /start, so t.me/<bot>?start=check reaches it
-    app.add_handler(CommandHandler(["start", "help", "topics", "privacy"], handlers.command, filters=humans))
+    app.add_handler(CommandHandler(["start", "help", "topics", "privacy", "urgent"], handlers.command, filters=humans))
     app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
     app.add_handler(CommandHandler("stats", admin.stats, filters=humans))
     app.add_handler(CommandHandler("unanswered", admin.unanswered, filters=humans))

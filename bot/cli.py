@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     if args.verb == "report":
         return _report(args, settings, out)
     try:
-        engine = Engine.load(content_dir, settings.emergency_number, retention_days=settings.retention_days)
+        engine = Engine.from_settings(settings, content_dir)
     except ContentInvalid as exc:
         print(exc, file=sys.stderr)
         print(f"painbot: the content in {content_dir} has problems; nothing was started", file=sys.stderr)
@@ -150,6 +150,8 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
         return {"error": f'"chat" must be "private" or "group", not {chat!r}'}
     match = engine.decide(item["text"], chat)
     result: dict[str, object] = {"intent": match.intent_id, "score": round(match.score)}
+    if match.alert is not None and match.alert.tier:
+        result["tier"] = match.alert.tier
     if match.ambiguous and match.runner_up:
         result.update(ambiguous=True, runner_up=match.runner_up.intent_id)
     if also := engine.answer_parts(match)[1:]:

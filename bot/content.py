@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 
 from bot.htmlcheck import html_problems
 from bot.normalise import Synonyms, clean, normalise
+from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
 from bot.selfcheck import load_selfcheck
 from bot.yamlsource import (
     FAILED,
@@ -28,16 +29,20 @@ CORE_INTENTS = (
     "keep_running", "recovery_time", "see_someone", "red_flags", "greeting", "thanks", "help",
 )
 # Messages the bot itself needs besides the intents' answers.
-SYSTEM_RESPONSES = ("fallback", "did_you_mean", "not_text", "group_intro", "privacy")
-URGENT_INTENT = "red_flags"
-REQUIRED_SNIPPETS = frozenset({"contact", "disclaimer"})
+SYSTEM_RESPONSES = ("fallback", "did_you_mean", "not_text", "group_intro", "privacy", "urgent_now", "urgent_today",
+                    "urgent_soon", CRISIS, EMERGENCY)
+URGENT_INTENT = "red_flags"  # owned by the safety layer: its examples never take part in ordinary scoring
+RESERVED_IDS = (CRISIS, EMERGENCY)  # what the safety layer answers as; no content intent may take these ids
+REQUIRED_SNIPPETS = frozenset({"contact", "disclaimer", "safety_net", "none_apply", "crisis_rest"})
 OFF_TOPIC = "_off_topic"  # the pseudo-intent of messages that are not for the bot
 TELEGRAM_LIMIT = 4096
 LONG_ANSWER = 900  # warn above this: answers should stay chat-sized
+URGENT_SCREEN = 1400  # the list of urgent signs must be complete more than short: one screen, not a bubble
 TITLE_LIMIT = 28
 NEAR_DUPLICATE = 95  # rapidfuzz ratio at which two intents' examples count as the same phrasing
 
-INTENT_KEYS = {"id", "response", "examples", "keywords", "related", "triggers"}
+INTENT_KEYS = {"id", "response", "examples", "keywords", "related"}
+MOVED_KEYS = {"triggers"}  # keys of older content that now live elsewhere: reported with a pointer instead
 RESPONSE_KEYS = {"id", "title", "text", "short"}
 MATCHING_KEYS = {
     "threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
@@ -58,7 +63,6 @@ class Intent:
     examples: tuple[str, ...]
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
-    triggers: tuple[tuple[tuple[str, ...], ...], ...] = ()
     path: str = ""
     line: int = 0
 
@@ -121,6 +125,7 @@ class Content:
     warnings: tuple[ContentError, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  # messages that are not for the bot, from intents/_off_topic.yaml
+    safety: Screener | None = None  # the safety rules of intents/_safety.yaml, ready to screen messages
 
 
 def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck,)) -> Content:
@@ -140,11 +145,25 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     responses = _load_all(bag, responses_dir, _parse_response, "response")
     _cross_check(bag, intents, responses)
     _check_contact(bag, intents, responses, rules)
+    safety = _load_safety(bag, intents_dir / SAFETY_FILE, synonyms, intents, off_topic, rules)
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
     if bag.errors:
         raise ContentInvalid(bag.errors)
     return Content(root, intents, responses, snippets or {}, synonyms, rules, tuple(sorted(bag.warnings)), extras,
-                   off_topic)
+                   off_topic, safety)
+
+
+def _load_safety(bag: Problems, path: Path, synonyms: Synonyms, intents: dict[str, Intent],
+                 off_topic: tuple[str, ...], rules: MatchingRules) -> Screener | None:
+    """Read the safety rules and run each rule's own examples; every word the content uses is 'known'."""
+    safety_rules = load_safety(bag, path)
+    if safety_rules is None:
+        return None
+    texts = [t for i in intents.values() for t in (*i.examples, *i.keywords)] + list(off_topic)
+    known = {w for text in texts for w in clean(text).split()} | set(rules.stopwords)
+    screener = Screener(safety_rules, synonyms, known)
+    check_examples(bag, path, screener)
+    return screener
 
 
 def _files(folder: Path) -> list[Path]:
@@ -175,7 +194,7 @@ def _load_all(bag: Problems, folder: Path, parse: Callable[..., Any], kind: str)
 def _check_keys(bag: Problems, path: Path, data: LineDict, allowed: set[str], required: set[str]) -> bool:
     """Report unknown and missing keys; True when the required ones are all there."""
     for key in data:
-        if key not in allowed:
+        if key not in allowed and key not in MOVED_KEYS:
             bag.error(path, data.line_of(key), f"unknown key '{key}' (expected one of: {', '.join(sorted(allowed))})")
     missing = sorted(required - set(data))
     for key in missing:
@@ -214,39 +233,22 @@ def _strings(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, 
 
 def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
     """Build one intent from its file."""
-    if not _check_keys(bag, path, data, INTENT_KEYS, {"id", "response", "examples"}):
+    if not _check_keys(bag, path, data, INTENT_KEYS, {"id", "response"}):
         return None
     intent_id, response = _text(bag, path, data, "id"), _text(bag, path, data, "response")
+    if "triggers" in data:
+        bag.error(path, data.line_of("triggers"), "'triggers' are no longer read here: red flags are safety rules "
+                                                  f"in intents/{SAFETY_FILE}")
+    if intent_id in RESERVED_IDS:
+        bag.error(path, data.line_of("id"), f"the id '{intent_id}' is reserved for the safety layer's answers; "
+                                            "choose another")
     examples = _strings(bag, path, data, "examples")
-    if not examples:
+    if not examples and intent_id != URGENT_INTENT:
         bag.error(path, data.line_of("examples"), "an intent needs at least one example")
-    triggers = _parse_triggers(bag, path, data)
     if intent_id is None or response is None:
         return None
     return Intent(intent_id, response, examples, _strings(bag, path, data, "keywords"),
-                  _strings(bag, path, data, "related"), triggers, display_path(path, bag.root), data.line_of("id"))
-
-
-def _parse_triggers(bag: Problems, path: Path, data: LineDict) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """Read trigger rules: a list of rules, each a list of word groups."""
-    rules = data.get("triggers", [])
-    if not isinstance(rules, list):
-        bag.error(path, data.line_of("triggers"), "'triggers' must be a list of rules")
-        return ()
-    parsed = []
-    for index, rule in enumerate(rules):
-        line = rules.line_of(index) if isinstance(rules, LineList) else data.line_of("triggers")
-        if not isinstance(rule, list):
-            bag.error(path, line, f"trigger {index + 1} must be a list of word lists, e.g. [[numb], [groin, saddle]]")
-            continue
-        groups = [rule] if rule and all(isinstance(term, str) for term in rule) else rule
-        if not isinstance(groups, list) or not groups or not all(
-            isinstance(g, list) and g and all(isinstance(t, str) and t.strip() for t in g) for g in groups
-        ):
-            bag.error(path, line, f"trigger {index + 1} must be a list of word lists, e.g. [[numb], [groin, saddle]]")
-            continue
-        parsed.append(tuple(tuple(t.strip() for t in g) for g in groups))
-    return tuple(parsed)
+                  _strings(bag, path, data, "related"), display_path(path, bag.root), data.line_of("id"))
 
 
 def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | None:
@@ -391,7 +393,7 @@ def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str,
             bag.error(path, line, f"response '{response.id}': unknown placeholder {{{name}}}")
         if len(response.text) > TELEGRAM_LIMIT - 300:
             bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")
-        elif len(response.text) > LONG_ANSWER:
+        elif len(response.text) > (URGENT_SCREEN if response.id == URGENT_INTENT else LONG_ANSWER):
             bag.warn(path, line, f"response '{response.id}' is {len(response.text)} characters; keep answers chat-sized")
 
 

@@ -117,7 +117,7 @@ def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: st
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer /start, /help, /topics and /privacy as the renderer words them."""
+    """Answer /start, /help, /topics, /privacy and /urgent as the renderer words them."""
     message = message_of(update)
     name = (message.text or "/").split()[0][1:].split("@")[0].casefold()
     reply = services(context).engine.renderer.command(name)
@@ -137,7 +137,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     match = svc.engine.decide(message.text, chat, addressed)
     if not addressed and (match.intent_id is None or match.ambiguous):
         return  # auto mode answers only when sure; chatter gets a deliberate silence
-    if chat == "group" and not match.urgent and not svc.cooldown.allow(message.chat_id):
+    pressing = match.alert is not None and match.alert.pressing  # crisis, emergency, now/today red flags
+    if chat == "group" and not pressing and not svc.cooldown.allow(message.chat_id):
         logger.info("group cooldown: skipped a reply")
         return
     reply = svc.engine.renderer.render(match, chat)
@@ -168,12 +169,17 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, engine = update.inline_query, services(context).engine
     assert query is not None  # an InlineQueryHandler callback
     match = engine.decide(query.query, "private")
-    if match.urgent or match.intent_id is None:
-        ids = [match.intent_id] if match.intent_id else []
+    if match.urgent:
+        results = [_urgent_article(engine.renderer.render(match))]
     else:
-        threshold = engine.content.rules.threshold
-        ids = [c.intent_id for c in match.candidates[:INLINE_RESULTS] if c.score >= threshold]
-    results = [_article(engine, intent_id) for intent_id in ids]
+        if match.intent_id is None:
+            ids = []
+        elif match.alert is not None:  # a question about warning signs: the list of signs
+            ids = [match.intent_id]
+        else:
+            threshold = engine.content.rules.threshold
+            ids = [c.intent_id for c in match.candidates[:INLINE_RESULTS] if c.score >= threshold]
+        results = [_article(engine, intent_id) for intent_id in ids]
     if query.query.strip():
         record(context, "inline", engine.renderer.render(match), query.query)
     await query.answer(results, cache_time=300, is_personal=False)
@@ -186,6 +192,14 @@ def _article(engine: Engine, intent_id: str) -> InlineQueryResultArticle:
     description = to_plain(engine.renderer.fill(response.short or response.text))[:120]
     return InlineQueryResultArticle(
         id=intent_id, title=response.title, description=description,
+        input_message_content=InputTextMessageContent(reply.text),
+    )
+
+
+def _urgent_article(reply: Reply) -> InlineQueryResultArticle:
+    """The one card offered when the safety layer found something: urgent care, nothing else."""
+    return InlineQueryResultArticle(
+        id=reply.kind, title=to_plain(reply.text).split("\n", 1)[0][:64], description=to_plain(reply.text)[:120],
         input_message_content=InputTextMessageContent(reply.text),
     )
 

@@ -1,7 +1,8 @@
 """Decide which intent a message asks about, with a score, or that none fits.
 
 The rule, in order (numbers and word lists come from intents/_matching.yaml):
-1. A trigger rule of an intent (red flags) that fires wins outright, score 100.
+1. Red flags, crises and emergencies are not decided here: the safety layer (bot/safety.py) reads
+   every message first, and the red_flags intent's examples never take part in scoring.
 2. No intent for a message that names no topic word (bum, sit bone, hamstring...) and either
    names an off-topic one (knee, calf, cramp...) or is made mostly of words no example uses
    (another language, another subject). A message that names a topic word is never just a
@@ -32,6 +33,7 @@ from rapidfuzz import fuzz, process
 
 from bot.content import OFF_TOPIC, URGENT_INTENT, Content, Intent
 from bot.normalise import normalise, stem
+from bot.safety import Alert
 
 # Query words this close (rapidfuzz ratio) to a known word count as that word: typo tolerance.
 TYPO_RATIO = 80
@@ -67,6 +69,8 @@ class Match:
     candidates: tuple[Candidate, ...] = ()
     ambiguous: bool = False
     urgent: bool = False
+    alert: Alert | None = None  # what the safety layer found, when it found something
+    rest: str | None = None  # with an alert: the intent the matcher picked for the rest of the message
 
     @property
     def runner_up(self) -> Candidate | None:
@@ -117,7 +121,8 @@ class Matcher:
         self.urgent_intent = urgent_intent
         self._stopwords = frozenset(stem(w) for w in self.rules.stopwords)
         # Off-topic examples compete like an intent: when they fit best, there is no intent.
-        intents = [*content.intents.values(), Intent(OFF_TOPIC, "", content.off_topic)]
+        ordinary = [i for i in content.intents.values() if i.id != urgent_intent]
+        intents = [*ordinary, Intent(OFF_TOPIC, "", content.off_topic)]
         self._index_examples(intents)
         self._index_phrases(intents)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
@@ -147,7 +152,7 @@ class Matcher:
         self._unknown_weight = min(self._idf.values(), default=1.0)
 
     def _index_phrases(self, intents: list[Intent]) -> None:
-        """Compile keywords, triggers and the topic and off-topic word lists."""
+        """Compile keywords and the topic and off-topic word lists."""
         self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in intents}
         self._keyword_owners: dict[str, set[str]] = defaultdict(set)
         for intent_id, phrases in self._keywords.items():
@@ -163,13 +168,9 @@ class Matcher:
         # Overlapping search (a lookahead) so " hip pain " and " pain when " can both be found.
         self._keyword_pattern = re.compile("(?=(" + "|".join(map(re.escape, longest_first)) + "))") \
             if longest_first else None
-        triggers = {i.id: [[self._phrases(g, keep_stopwords=True) for g in rule] for rule in i.triggers]
-                    for i in intents if i.triggers}
-        self._trigger_patterns = {intent_id: _rules_pattern(rules) for intent_id, rules in triggers.items()}
         self._domain = self._phrases(tuple(self.rules.domain_terms), keep_stopwords=True)
         self._offtopic = self._phrases(tuple(self.rules.offtopic_terms), keep_stopwords=True)
-        groups = (self._domain, self._offtopic, *self._keywords.values(),
-                  *(group for rules in triggers.values() for rule in rules for group in rule))
+        groups = (self._domain, self._offtopic, *self._keywords.values())
         # Words typos may be corrected to: every word an example or a list uses.
         self._known = frozenset(f for f in self._idf if "_" not in f) | {w for g in groups for w in g.words}
 
@@ -178,9 +179,6 @@ class Matcher:
         normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
         every_word = [w if w in self._stopwords else self._typo(w) for w in map(stem, normalised.split())]
         sequence = " " + " ".join(every_word) + " "
-        fired = self.fired_trigger(sequence)
-        if fired:
-            return Match(fired, 100.0, (Candidate(fired, 100.0, "trigger"),), urgent=True)
         has_domain = self._domain.found_in(sequence)
         elsewhere = self._offtopic.found_in(sequence) or self._mostly_unknown(every_word)
         if not every_word or (elsewhere and not has_domain):
@@ -200,21 +198,13 @@ class Matcher:
             return Match(None, best.score, ranked)
         runner = ranked[1] if len(ranked) > 1 else None
         ambiguous = bool(runner and best.score - runner.score < self.rules.margin)
-        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous,
-                     urgent=best.intent_id == self.urgent_intent)
+        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous)
 
     def _mostly_unknown(self, words: list[str]) -> bool:
         """Most meaningful words are ones no example uses: another language, or another subject."""
         meaningful = [w for w in words if w not in self._stopwords]
         unknown = sum(w not in self._idf for w in meaningful)
         return bool(meaningful) and unknown / len(meaningful) > 1 - self.rules.min_known_share
-
-    def fired_trigger(self, sequence: str) -> str | None:
-        """The intent whose trigger rule fires on this padded word sequence (stopwords kept)."""
-        for intent_id, pattern in self._trigger_patterns.items():
-            if pattern.search(sequence):
-                return intent_id
-        return None
 
     def rank(self, normalised: str, words: list[str], keyworded: set[str]) -> tuple[Candidate, ...]:
         """Score every intent for a message's stemmed words (and keywords found) and return them best first."""
@@ -311,12 +301,6 @@ class Matcher:
             if words:
                 out.append(" " + " ".join(words) + " ")
         return PhraseSet(tuple(out))
-
-
-def _rules_pattern(rules: list[list[PhraseSet]]) -> re.Pattern[str]:
-    """One pattern that matches when every group of any one rule occurs (a lookahead per group)."""
-    alternatives = ["".join(f"(?=.*(?:{group.pattern}))" for group in rule) for rule in rules if rule]
-    return re.compile("^(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)", re.DOTALL)
 
 
 def _features(words: list[str], stopwords: frozenset[str]) -> set[str]:

@@ -9,6 +9,10 @@ from bot.content import CONTACT_SNIPPETS, CORE_INTENTS, TELEGRAM_LIMIT, URGENT_I
 from bot.htmlcheck import to_plain
 from bot.matching import Match
 from bot.parts import PartsMatch
+from bot.safety import CRISIS, RED_FLAGS, Alert
+from bot.settings import Settings
+
+REST_FALLBACK = "help"  # what "None of these apply" answers when the rest of the message matched nothing
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,8 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     intent_id: str | None = None
     score: float = 0.0
-    kind: str = "answer"  # answer | urgent | ambiguous | fallback | selfcheck
+    kind: str = "answer"  # answer | urgent | crisis | emergency | ambiguous | fallback | selfcheck
+    tier: str | None = None  # for urgent red flags: now | today | soon
     also: tuple[str, ...] = ()  # further intents a two-part reply answers after intent_id
 
     @property
@@ -41,24 +46,26 @@ class Reply:
         lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
 
-# Lines that close an answer: in a reply of several parts they are said once, at the end.
-CLOSING_LINES = frozenset({*CONTACT_SNIPPETS, "{disclaimer}"})
+# Lines that close an answer (contact, disclaimer, safety net): in a reply of several parts they are
+# said once, at the end.
+CLOSING_LINES = frozenset({*CONTACT_SNIPPETS, "{disclaimer}", "{safety_net}"})
 
 
 class Renderer:
     """Fills answers with the shared snippets and picks the buttons to go with them."""
 
-    def __init__(self, content: Content, emergency_number: str = "000", retention_days: int = 90) -> None:
+    def __init__(self, content: Content, emergency_number: str = Settings.emergency_number,
+                 retention_days: int = Settings.retention_days, crisis_line: str = Settings.crisis_line) -> None:
         self.content = content
         self._values = {**content.snippets, "emergency_number": emergency_number,
-                        "retention_days": str(retention_days)}
+                        "retention_days": str(retention_days), "crisis_line": crisis_line}
 
     def render(self, match: Match, chat: str = "private") -> Reply:
         """The reply for a match: urgent alone, a choice when unsure, or the answer."""
+        if match.alert is not None and match.alert.urgent:
+            return self.urgent(match.alert, match.rest)
         if match.intent_id is None:
             return self.fallback(match.score)
-        if match.urgent:
-            return Reply(self.text(match.intent_id), (), match.intent_id, match.score, "urgent")
         if match.ambiguous:
             return self.did_you_mean(match)
         if isinstance(match, PartsMatch) and match.also:
@@ -73,8 +80,17 @@ class Renderer:
         if chat == "group" and response.short:
             more = Button("More on this", intent_id)
             return Reply(self.fill(response.short), (more, *related), intent_id, score)
-        kind = "urgent" if intent_id == URGENT_INTENT else "answer"
-        return Reply(self.fill(response.text), () if kind == "urgent" else related, intent_id, score, kind)
+        return Reply(self.fill(response.text), related, intent_id, score)
+
+    def urgent(self, alert: Alert, rest: str | None = None) -> Reply:
+        """Urgent care first: the tier that matched, then every sign; one button answers the rest instead."""
+        if alert.kind == RED_FLAGS:
+            text = self.text(f"urgent_{alert.tier}") + "\n\n" + self.text(URGENT_INTENT)
+            kind = "urgent"
+        else:
+            text, kind = self.text(alert.kind), alert.kind
+        label = self.fill("{crisis_rest}" if alert.kind == CRISIS else "{none_apply}")
+        return Reply(text, (Button(label, rest or REST_FALLBACK),), alert.intent_id, 100.0, kind, alert.tier)
 
     def parts(self, intent_ids: tuple[str, ...], chat: str = "private", score: float = 100.0) -> Reply:
         """One reply answering several intents in turn, each headed with its title.
@@ -121,13 +137,15 @@ class Renderer:
         return stripped.startswith("{") and stripped.endswith("}") and stripped[1:-1] in self._values
 
     def command(self, name: str) -> Reply | None:
-        """The reply to /start, /help, /topics or /privacy (name without the slash); None for others."""
+        """The reply to /start, /help, /topics, /privacy or /urgent (name without the slash); None for others."""
         if name == "start":
             return Reply(self.text("greeting"), self.topics(), "greeting", 100.0)
         if name in ("help", "topics"):
             return Reply(self.text("help"), self.topics(), "help", 100.0)
         if name == "privacy":
             return Reply(self.text("privacy"), (), None, 100.0)
+        if name == "urgent":
+            return Reply(self.text(URGENT_INTENT), (), URGENT_INTENT, 100.0)
         return None
 
     def did_you_mean(self, match: Match) -> Reply:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.htmlcheck import html_problems, to_plain
+from bot.safety import RED_FLAGS, TIERS, Alert
 from bot.yamlsource import FAILED, LineDict, LineList, Problems
 
 if TYPE_CHECKING:  # imported lazily at run time: bot.content may import this module
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # imported lazily at run time: bot.content may import this mo
 
 FILE = Path("responses") / "_selfcheck.yaml"
 EXTRA_KEY = "load_selfcheck"  # where load_content keeps the result: content.extras[EXTRA_KEY]
-URGENT_RESPONSE = "red_flags"
 KINDS = ("red_flag", "sign", "lookalike")  # also the order the questions must come in
 MAX_QUESTIONS = 20  # the Telegram conversation has one state per question
 LABEL_LIMIT = 32  # button labels: short, plain text
@@ -34,7 +34,7 @@ URGENT, SUMMARY, CANCELLED = "urgent", "summary", "cancelled"
 
 TOP_KEYS = ("intro", "progress", "sections", "buttons", "questions", "summary", "notes")
 BUTTON_KEYS = ("yes", "no", "unsure", "back", "cancel", "restart", "carry_on", "open_private")
-QUESTION_KEYS = ("id", "kind", "text", "summary")
+QUESTION_KEYS = ("id", "kind", "tier", "text", "summary")
 SUMMARY_KEYS = ("heading", "signs_some", "signs_none", "signs_unsure", "lookalikes", "lookalikes_note",
                 "others", "closing")
 NOTE_KEYS = ("cancelled", "timed_out", "already_running", "group_redirect", "stale", "ended")
@@ -59,6 +59,7 @@ class Question:
     text: str
     summary: str | None = None  # how a sign or lookalike is named in the summary
     line: int = 0
+    tier: str | None = None  # a red flag's urgency (now, today, soon), as in intents/_safety.yaml
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,12 @@ def _questions(check: _Checker, data: LineDict) -> tuple[Question, ...]:
         summary = check.text(item, "summary", "summary")
         if kind in ("sign", "lookalike") and "summary" not in item:
             check.error(item.line, f"{where}a {kind} question needs a 'summary' (how the summary names it)")
+        tier = item.get("tier")
+        if kind == "red_flag" and tier not in TIERS:
+            check.error(item.line_of("tier") if "tier" in item else item.line,
+                        f"{where}a red_flag question needs a tier: {', '.join(TIERS)}")
+        elif kind in ("sign", "lookalike") and "tier" in item:
+            check.error(item.line_of("tier"), f"{where}only red_flag questions have a tier")
         if kind == "red_flag" and "summary" in item:
             check.error(item.line_of("summary"), f"{where}a red-flag question ends the check at once, so "
                                                  "'summary' is not used")
@@ -213,7 +220,8 @@ def _questions(check: _Checker, data: LineDict) -> tuple[Question, ...]:
             check.error(item.line_of("kind"), f"{where}questions must go in order: red_flag, then sign, "
                                               "then lookalike")
         if qid is not None and kind is not None and text is not None:
-            questions.append(Question(qid, kind, text, summary, item.line_of("id")))
+            questions.append(Question(qid, kind, text, summary, item.line_of("id"),
+                                      tier if kind == "red_flag" else None))
     line = data.line_of("questions")
     kinds = {q.kind for q in questions}
     if "red_flag" not in kinds:
@@ -257,6 +265,7 @@ class Step:
     outcome: str | None = None
     question: Question | None = None
     topics: tuple[Any, ...] = ()  # the topic buttons offered after the summary (bot.rendering.Button)
+    tier: str | None = None  # for an urgent end: the tier of the red flag answered yes
 
     @property
     def finished(self) -> bool:
@@ -278,7 +287,7 @@ class SelfCheck:
     """The check's pure logic: start(), answer(state, choice), back(state), cancel(state)."""
 
     content: SelfCheckContent
-    urgent_text: str  # the red_flags answer, already filled
+    urgent_texts: dict[str, str]  # the urgent answer for each tier (now, today, soon), already filled
     fill: Callable[[str], str] = field(default=_identity)  # fills {contact}, {disclaimer}, ...
     topics: tuple[Any, ...] = ()
 
@@ -289,7 +298,8 @@ class SelfCheck:
         if not isinstance(content, SelfCheckContent):
             return None
         renderer = engine.renderer
-        return cls(content, renderer.text(URGENT_RESPONSE), renderer.fill, renderer.topics())
+        urgent = {tier: renderer.urgent(Alert(RED_FLAGS, tier, "selfcheck")).text for tier in TIERS}
+        return cls(content, urgent, renderer.fill, renderer.topics())
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -320,8 +330,9 @@ class SelfCheck:
         question = self.questions[state.index]
         if choice not in {c.value for c in self.current(state).choices}:
             return self.current(state)
-        if question.kind == "red_flag" and choice == YES:
-            return Step(CheckState(state.answers + (choice,)), self.urgent_text, outcome=URGENT)
+        if question.kind == "red_flag" and choice == YES and question.tier is not None:
+            return Step(CheckState(state.answers + (choice,)), self.urgent_texts[question.tier], outcome=URGENT,
+                        tier=question.tier)
         return self.current(CheckState(state.answers + (choice,)))
 
     def back(self, state: CheckState) -> Step:
@@ -389,7 +400,7 @@ def step_reply(step: Step) -> Reply:
         buttons = tuple(Button(c.label, "sc:" + c.value) for c in step.choices)
         return Reply(step.text, buttons, None, 100.0, "selfcheck")
     kind = "urgent" if step.outcome == URGENT else "selfcheck"
-    return Reply(step.text, step.topics, step.intent_id, 100.0, kind)
+    return Reply(step.text, step.topics, step.intent_id, 100.0, kind, step.tier)
 
 
 class TerminalCheck:

@@ -22,6 +22,8 @@ class Settings:
     telegram_base_url: str | None = None
     content_dir: Path = PROJECT_ROOT
     emergency_number: str = "000"
+    # Named in the crisis answer, for thoughts of suicide or self-harm (the physio practises in Australia).
+    crisis_line: str = "Lifeline Australia on 13 11 14"
     db_path: Path = PROJECT_ROOT / "data" / "painbot.sqlite3"
     retention_days: int = 90
     keep_text: bool = True
@@ -58,6 +60,7 @@ class Settings:
             telegram_base_url=get("TELEGRAM_BASE_URL"),
             content_dir=Path(get("PAINBOT_CONTENT") or default.content_dir),
             emergency_number=get("PAINBOT_EMERGENCY_NUMBER") or default.emergency_number,
+            crisis_line=get("PAINBOT_CRISIS_LINE") or default.crisis_line,
             db_path=Path(get("PAINBOT_DB") or data_dir / "painbot.sqlite3"),
             retention_days=_int("PAINBOT_RETENTION_DAYS", get("PAINBOT_RETENTION_DAYS"), default.retention_days, minimum=1),
             keep_text=_bool("PAINBOT_KEEP_TEXT", get("PAINBOT_KEEP_TEXT"), default.keep_text),

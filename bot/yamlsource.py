@@ -136,7 +136,7 @@ def load_yaml(path: Path, root: Path | None = None) -> Any:
 FAILED = object()  # what Problems.load returns for a file whose problems are already reported
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # {contact}, {disclaimer}, {emergency_number} in content text
 # Filled from the settings, not from _snippets.yaml.
-BUILTIN_PLACEHOLDERS = frozenset({"emergency_number", "retention_days"})
+BUILTIN_PLACEHOLDERS = frozenset({"emergency_number", "retention_days", "crisis_line"})
 
 
 class Problems:

@@ -87,7 +87,7 @@ async def test_post_init_sets_the_command_menu_and_logs_the_username(
         assert not bot.request.calls_to("setMyCommands")  # only run_polling runs post_init
         await bot.post_init()
         [menu] = bot.request.calls_to("setMyCommands")
-        assert [c["command"] for c in menu["commands"]] == ["start", "help", "topics", "check", "privacy", "settings"]
+        assert [c["command"] for c in menu["commands"]] == ["start", "help", "topics", "check", "urgent", "privacy", "settings"]
         assert [(c["command"], c["description"]) for c in menu["commands"]] == list(COMMANDS)
         assert bot.app.bot_data["services"].engine.bot_username == "painbot"
     started = [r.getMessage() for r in caplog.records if r.name == "bot.app" and "started" in r.getMessage()]

@@ -45,7 +45,7 @@ def broken(make_content: Path) -> Path:
 def test_check_clean_content(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "check")
     assert code == 0
-    assert out.splitlines()[-1] == "ok: 14 intents, 19 responses, 28 examples"
+    assert out.splitlines()[-1] == "ok: 14 intents, 24 responses, 26 examples"
 
 
 def test_check_broken_content_prints_every_problem(broken: Path) -> None:
@@ -109,6 +109,12 @@ def classify(mini_dir: Path, *lines: str) -> list[dict[str, object]]:
 def test_classify_answers_each_line_in_order(mini_dir: Path) -> None:
     results = classify(mini_dir, '{"text": "what causes it"}', '{"text": "my groin is numb"}', '{"text": "asdf"}')
     assert [r["intent"] for r in results] == ["causes", "red_flags", None]
+    assert results[1]["tier"] == "now" and "tier" not in results[0]
+
+
+def test_classify_reports_crisis_and_emergency(mini_dir: Path) -> None:
+    results = classify(mini_dir, '{"text": "i want to die"}', '{"text": "chest pain on my run"}')
+    assert [(r["intent"], r["score"]) for r in results] == [("crisis", 100), ("emergency", 100)]
     assert all(isinstance(r["score"], int) for r in results)
 
 

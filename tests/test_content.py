@@ -9,6 +9,9 @@ import pytest
 from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, load_content, near_duplicates
 from bot.yamlsource import ContentInvalid
 
+# The required snippets besides contact and disclaimer, for tests that rewrite _snippets.yaml.
+OTHER_SNIPPETS = 'safety_net: "/urgent"\nnone_apply: None apply\ncrisis_rest: Safe\n'
+
 CAUSES_INTENT = """\
 # causes
 id: causes
@@ -63,7 +66,9 @@ def test_mini_content_has_answers_and_system_responses(mini_dir: Path) -> None:
 
 def test_mini_content_snippets_synonyms_and_rules(mini_dir: Path) -> None:
     loaded = load_content(mini_dir)
-    assert loaded.snippets == {"contact": "Contact: physio@example.org", "disclaimer": "<i>Not a diagnosis.</i>"}
+    assert loaded.snippets == {"contact": "Contact: physio@example.org", "disclaimer": "<i>Not a diagnosis.</i>",
+                               "safety_net": "<i>Urgent signs: /urgent.</i>", "none_apply": "None of these apply to me",
+                               "crisis_rest": "I'm safe"}
     assert loaded.synonyms.fold("my butt") == "my bum"
     assert (loaded.rules.threshold, loaded.rules.group_threshold, loaded.rules.margin) == (60.0, 80.0, 3.0)
     assert loaded.rules.keyword_bonus == 10.0  # default kept for what the file leaves out
@@ -82,15 +87,23 @@ def test_intent_fields_and_source_line(mini_dir: Path) -> None:
     assert causes.source == "intents/causes.yaml:2"
 
 
-def test_trigger_rules_are_word_groups(mini_dir: Path) -> None:
-    red_flags = load_content(mini_dir).intents["red_flags"]
-    assert red_flags.triggers == ((("numb",), ("groin", "saddle")), (("bladder", "bowel"),))
+def test_old_trigger_lists_are_refused_with_a_pointer_to_the_safety_file(content: Path) -> None:
+    write(content, "intents/red_flags.yaml", "id: red_flags\nresponse: red_flags\ntriggers:\n  - [[bladder]]\n")
+    assert problems(content) == ["intents/red_flags.yaml:3: 'triggers' are no longer read here: red flags are "
+                                 "safety rules in intents/_safety.yaml"]
 
 
-def test_flat_trigger_list_is_one_group(content: Path) -> None:
-    write(content, "intents/red_flags.yaml", "id: red_flags\nresponse: red_flags\ntriggers:\n  - [bladder, bowel]\n"
-          "examples: [my groin is numb]\n")
-    assert load_content(content).intents["red_flags"].triggers == ((("bladder", "bowel"),),)
+@pytest.mark.parametrize("reserved", ["crisis", "emergency"])
+def test_safety_kinds_are_reserved_intent_ids(content: Path, reserved: str) -> None:
+    write(content, f"intents/{reserved}.yaml", f"id: {reserved}\nresponse: causes\nexamples: [help me]\n")
+    assert problems(content) == [f"intents/{reserved}.yaml:1: the id '{reserved}' is reserved for the safety "
+                                 "layer's answers; choose another"]
+
+
+def test_the_urgent_intent_needs_no_examples_but_others_do(content: Path, mini_dir: Path) -> None:
+    write(content, "intents/causes.yaml", "id: causes\nresponse: causes\n")
+    assert problems(content) == ["intents/causes.yaml:1: an intent needs at least one example"]
+    assert load_content(mini_dir).intents["red_flags"].examples == ()
 
 
 def test_numbers_are_accepted_as_examples(content: Path) -> None:
@@ -110,7 +123,8 @@ def test_unknown_key_is_reported_at_its_line(content: Path) -> None:
     found = problems(content)
     [unknown] = [p for p in found if "exampels" in p]
     assert unknown.startswith("intents/causes.yaml:5: unknown key 'exampels' (expected one of: examples, id, ")
-    assert "intents/causes.yaml:2: missing key 'examples'" in found
+    assert "triggers" not in unknown
+    assert "intents/causes.yaml:2: an intent needs at least one example" in found
 
 
 def test_missing_key_in_response_is_reported(content: Path) -> None:
@@ -168,19 +182,19 @@ def test_unknown_placeholder_in_short_is_reported(content: Path) -> None:
 
 
 def test_emergency_number_placeholder_is_built_in(mini_dir: Path) -> None:
-    assert "{emergency_number}" in load_content(mini_dir).responses["red_flags"].text
+    assert "{emergency_number}" in load_content(mini_dir).responses["emergency"].text
 
 
 def test_unknown_placeholder_in_a_snippet_is_reported(content: Path) -> None:
     write(content, "responses/_snippets.yaml", 'contact: "Contact: physio@example.org"\n'
-          'disclaimer: "Not a diagnosis. Call {emergency_numbr} in an emergency."\n')
+          'disclaimer: "Not a diagnosis. Call {emergency_numbr} in an emergency."\n' + OTHER_SNIPPETS)
     assert problems(content) == [
         "responses/_snippets.yaml:2: snippet 'disclaimer': unknown placeholder {emergency_numbr}"]
 
 
 def test_snippet_may_use_the_emergency_number(content: Path) -> None:
     write(content, "responses/_snippets.yaml", 'contact: "Contact: physio@example.org"\n'
-          'disclaimer: "Not a diagnosis. Call {emergency_number} in an emergency."\n')
+          'disclaimer: "Not a diagnosis. Call {emergency_number} in an emergency."\n' + OTHER_SNIPPETS)
     assert "{emergency_number}" in load_content(content).snippets["disclaimer"]
 
 
@@ -197,7 +211,8 @@ def test_html_in_short_is_checked(content: Path) -> None:
 
 
 def test_html_in_snippet_is_checked(content: Path) -> None:
-    write(content, "responses/_snippets.yaml", 'contact: "Tom & Jerry"\ndisclaimer: "<i>Not a diagnosis.</i>"\n')
+    write(content, "responses/_snippets.yaml", 'contact: "Tom & Jerry"\ndisclaimer: "<i>Not a diagnosis.</i>"\n'
+          + OTHER_SNIPPETS)
     assert problems(content) == ["responses/_snippets.yaml:1: contact: a bare '&' must be written as &amp;"]
 
 
@@ -247,27 +262,6 @@ def test_bad_example_item_is_reported_at_its_own_line(content: Path) -> None:
 def test_examples_not_a_list_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", "id: causes\nresponse: causes\nexamples: what causes it\n")
     assert "intents/causes.yaml:3: 'examples' must be a list" in problems(content)
-
-
-@pytest.mark.parametrize("rule", ["[[numb], groin]", "[]", "[[]]", "[[numb], []]", "{numb: groin}", "numb"])
-def test_bad_trigger_shape_is_reported_at_the_rule_line(content: Path, rule: str) -> None:
-    write(content, "intents/red_flags.yaml",
-          f"id: red_flags\nresponse: red_flags\ntriggers:\n  - [[bladder]]\n  - {rule}\nexamples: [my groin is numb]\n")
-    assert problems(content) == [
-        "intents/red_flags.yaml:5: trigger 2 must be a list of word lists, e.g. [[numb], [groin, saddle]]"]
-
-
-def test_triggers_not_a_list_is_reported(content: Path) -> None:
-    write(content, "intents/red_flags.yaml", "id: red_flags\nresponse: red_flags\ntriggers: numb\nexamples: [x]\n")
-    assert problems(content) == ["intents/red_flags.yaml:3: 'triggers' must be a list of rules"]
-
-
-@pytest.mark.parametrize("rule", ["5", "true", "2.5", "null"])
-def test_scalar_trigger_rule_is_reported_not_crashed(content: Path, rule: str) -> None:
-    write(content, "intents/red_flags.yaml",
-          f"id: red_flags\nresponse: red_flags\ntriggers:\n  - {rule}\nexamples: [my groin is numb]\n")
-    assert problems(content) == [
-        "intents/red_flags.yaml:4: trigger 1 must be a list of word lists, e.g. [[numb], [groin, saddle]]"]
 
 
 @pytest.mark.parametrize(("line", "expected"), [
@@ -379,6 +373,7 @@ def test_guidance_answer_without_the_contact_line_is_a_warning(content: Path, ca
 
 
 def test_short_form_may_end_with_the_short_contact_line(content: Path) -> None:
-    write(content, "responses/_snippets.yaml", 'contact: "Contact: x"\ncontact_short: "Ask: x"\ndisclaimer: "Not a diagnosis."\n')
+    snippets = content / "responses" / "_snippets.yaml"
+    write(content, "responses/_snippets.yaml", snippets.read_text() + 'contact_short: "Ask: x"\n')
     write(content, "responses/causes.yaml", "id: causes\ntitle: Causes\ntext: Causes. {contact}\nshort: Causes. {contact_short}\n")
     assert load_content(content).warnings == ()

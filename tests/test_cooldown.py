@@ -103,3 +103,17 @@ async def test_group_budget_comes_from_settings(tmp_path: Path) -> None:
         assert bot.app.bot_data["services"].cooldown.per_minute == 1
         await bot.feed(group_text(f"@painbot {QUESTION}"), group_text(f"@painbot {QUESTION}"))
         assert len(bot.sent()) == 1
+
+
+async def test_crisis_emergency_and_pressing_red_flags_are_never_held_back(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, group_replies_per_minute=1) as bot:
+        await bot.feed(group_text(f"@painbot {QUESTION}"))  # spends the group's budget
+        pressing = ["my groin is numb", "felt a pop in my hamstring", "i want to die", "chest pain on my run"]
+        await bot.feed(*(group_text(f"@painbot {text}") for text in pressing))
+        assert len(bot.sent()) == 1 + len(pressing)
+
+
+async def test_a_soon_red_flag_waits_for_the_group_budget(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, group_replies_per_minute=1) as bot:
+        await bot.feed(group_text(f"@painbot {QUESTION}"), group_text("@painbot the pain wakes me"))
+        assert len(bot.sent()) == 1

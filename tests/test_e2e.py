@@ -21,6 +21,7 @@ import pytest
 
 from bot.app import COMMANDS
 from bot.engine import Engine
+from bot.safety import Alert
 from tests.e2e_support import (
     MINI,
     TOKEN,
@@ -147,7 +148,7 @@ def test_start_up_sets_commands_deletes_webhook_and_says_so(standin, workdir, en
         assert "deleteWebhook" in methods
         assert methods.index("deleteWebhook") < methods.index("getUpdates")
         commands = [c["command"] for c in standin.commands()]
-        assert commands == ["start", "help", "topics", "check", "privacy", "settings"]
+        assert commands == ["start", "help", "topics", "check", "urgent", "privacy", "settings"]
         assert commands == [name for name, _ in COMMANDS]
         assert all(c["description"] for c in standin.commands())
         line = wait_until(lambda: STARTED.search(bot.stderr()), timeout=5, message="start-up log line")
@@ -467,7 +468,7 @@ def test_self_check_red_flag_ends_with_the_urgent_answer(standin, workdir, engin
         asked = standin.sent_messages(PRIVATE)[0]["message_id"]
         standin.callback_query("sc:yes", message_id=asked, chat_id=PRIVATE)
         urgent = standin.wait_for_sent(2, PRIVATE)[1]
-        assert urgent["text"] == engine.renderer.text("red_flags")
+        assert urgent["text"] == engine.renderer.urgent(Alert("red_flags", "now", "selfcheck")).text
         assert "reply_markup" not in urgent
     assert_clean_run(bot)
 

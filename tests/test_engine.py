@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
+from bot.rendering import Button
 from bot.yamlsource import ContentInvalid
 
 
@@ -53,7 +54,31 @@ def test_reply_renders_for_the_chat(mini_engine: Engine) -> None:
 def test_red_flag_reply_is_urgent_everywhere(mini_engine: Engine) -> None:
     for chat in ("private", "group"):
         reply = mini_engine.reply("my groin is numb, how long will it take to heal?", chat=chat)
-        assert (reply.kind, reply.buttons) == ("urgent", ())
+        assert (reply.kind, reply.tier) == ("urgent", "now")
+        assert reply.buttons == (Button("None of these apply to me", "recovery_time"),)
+
+
+def test_safety_reads_the_whole_message_before_matching(mini_engine: Engine) -> None:
+    story = "how long will it take to heal? " + "I ran the long loop again and it ached. " * 40 + "my groin is numb"
+    assert len(story) > 1500
+    match = mini_engine.decide(story)
+    assert (match.intent_id, match.urgent) == ("red_flags", True)
+    assert match.alert is not None and match.alert.rule == "saddle_numbness"
+
+
+@pytest.mark.parametrize(("text", "intent_id", "kind"), [
+    ("i want to die", "crisis", "crisis"), ("chest pain on my run", "emergency", "emergency"),
+    ("felt a pop in my hamstring", "red_flags", "urgent"), ("the pain wakes me", "red_flags", "urgent"),
+])
+def test_each_safety_kind_replaces_the_answer(mini_engine: Engine, text: str, intent_id: str, kind: str) -> None:
+    reply = mini_engine.reply(text)
+    assert (reply.intent_id, reply.kind) == (intent_id, kind)
+
+
+def test_a_question_about_warning_signs_gets_the_list_not_an_alarm(mini_engine: Engine) -> None:
+    reply = mini_engine.reply("what are the red flags?")
+    assert (reply.intent_id, reply.kind, reply.tier) == ("red_flags", "answer", None)
+    assert reply.text == mini_engine.renderer.text("red_flags")
 
 
 def test_unknown_message_gets_the_fallback(mini_engine: Engine) -> None:

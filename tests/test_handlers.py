@@ -45,7 +45,8 @@ TOPIC_DATA = ["t:" + b.intent_id for b in RENDERER.topics()]
 # Exact examples from tests/data/mini, so they match whatever the scoring details.
 SYMPTOMS_Q = "where does it hurt"  # symptoms: has a `short` form, related fixes + see_someone
 CAUSES_Q = "what causes it"  # causes: no short form, related fixes + see_someone
-RED_FLAG_Q = "my groin is numb"  # red_flags trigger
+RED_FLAG_Q = "my groin is numb"  # the mini safety rule saddle_numbness (tier now)
+NONE_APPLY = ["t:help"]  # "None of these apply to me" under an urgent answer with nothing else asked
 NONSENSE = "xyzzy plugh frobnicate"
 
 
@@ -140,12 +141,32 @@ async def test_no_intent_gets_the_fallback_with_topic_buttons(bot: OfflineBot) -
     assert buttons(sent) == TOPIC_DATA
 
 
-async def test_red_flag_gets_the_urgent_answer_alone(bot: OfflineBot) -> None:
+async def test_red_flag_gets_the_urgent_answer_with_its_tier_first(bot: OfflineBot) -> None:
     await bot.feed(private_text(RED_FLAG_Q))
     sent = only_sent(bot)
-    assert sent["text"] == RENDERER.text("red_flags")
-    assert "Call 000 now." in sent["text"]
-    assert "reply_markup" not in sent.params
+    assert sent["text"] == RENDERER.text("urgent_now") + "\n\n" + RENDERER.text("red_flags")
+    assert sent["text"].startswith("Call 000 now.")
+    assert buttons(sent) == NONE_APPLY
+
+
+async def test_none_of_these_apply_answers_the_rest_of_the_message(bot: OfflineBot) -> None:
+    await bot.feed(private_text(f"{RED_FLAG_Q}, how long will it take to heal?"))
+    urgent = only_sent(bot)
+    assert buttons(urgent) == ["t:recovery_time"]
+    bot.request.clear()
+    await bot.feed(callback_query("t:recovery_time"))
+    assert bot.sent()[0]["text"] == RENDERER.text("recovery_time")
+
+
+@pytest.mark.parametrize(("text", "response_id"), [("i want to die", "crisis"), ("chest pain on my run", "emergency")])
+async def test_crisis_and_emergency_get_their_own_answer(bot: OfflineBot, text: str, response_id: str) -> None:
+    await bot.feed(private_text(text))
+    assert only_sent(bot)["text"] == RENDERER.text(response_id)
+
+
+async def test_urgent_command_lists_every_sign(bot: OfflineBot) -> None:
+    await bot.feed(private_text("/urgent"))
+    assert only_sent(bot)["text"] == RENDERER.text("red_flags")
 
 
 async def test_topic_button_is_acknowledged_then_answered_in_full(bot: OfflineBot) -> None:
@@ -157,11 +178,10 @@ async def test_topic_button_is_acknowledged_then_answered_in_full(bot: OfflineBo
     assert buttons(sent) == ["t:fixes", "t:see_someone"]
 
 
-async def test_red_flags_topic_button_sends_the_urgent_answer_without_buttons(bot: OfflineBot) -> None:
+async def test_red_flags_topic_button_lists_the_signs(bot: OfflineBot) -> None:
     await bot.feed(callback_query("t:red_flags"))
     sent = bot.sent()[0]
     assert sent["text"] == RENDERER.text("red_flags")
-    assert "reply_markup" not in sent.params
 
 
 async def test_button_for_an_intent_that_no_longer_exists_is_only_acknowledged(bot: OfflineBot) -> None:
@@ -252,11 +272,11 @@ async def test_reply_to_another_member_is_not_addressed(bot: OfflineBot) -> None
 
 
 @GROUPS
-async def test_red_flag_mention_in_a_group_gets_the_urgent_answer_alone(bot: OfflineBot, group_id: int) -> None:
+async def test_red_flag_mention_in_a_group_gets_the_urgent_answer(bot: OfflineBot, group_id: int) -> None:
     await bot.feed(group_text(f"@painbot {RED_FLAG_Q}", group_id))
     sent = only_sent(bot)
-    assert sent["text"] == RENDERER.text("red_flags")
-    assert "reply_markup" not in sent.params
+    assert sent["text"].startswith(RENDERER.text("urgent_now"))
+    assert buttons(sent) == NONE_APPLY
 
 
 @GROUPS
@@ -487,8 +507,14 @@ async def test_inline_query_without_a_match_answers_empty(bot: OfflineBot, query
 async def test_inline_red_flag_offers_only_the_urgent_card(bot: OfflineBot) -> None:
     await bot.feed(inline_query(RED_FLAG_Q))
     [card] = _results(bot)
-    assert card["id"] == "red_flags"
-    assert card["input_message_content"]["message_text"] == RENDERER.text("red_flags")
+    assert card["id"] == "urgent"
+    assert card["input_message_content"]["message_text"].startswith(RENDERER.text("urgent_now"))
+
+
+async def test_inline_crisis_offers_only_the_crisis_card(bot: OfflineBot) -> None:
+    await bot.feed(inline_query("i want to die"))
+    [card] = _results(bot)
+    assert (card["id"], card["input_message_content"]["message_text"]) == ("crisis", RENDERER.text("crisis"))
 
 
 # ---------------------------------------------------------------------------------------------- misc

@@ -21,7 +21,6 @@ MINI_EXAMPLES = [
         "keep_running": ["can i still run", "should i rest completely"],
         "other_diagnoses": ["could it be my back instead", "is it sciatica"],
         "recovery_time": ["how long will it take to heal", "will it ever go away"],
-        "red_flags": ["my groin is numb", "i cannot control my bladder"],
         "rehab": ["what exercises should i do", "should i strengthen my glutes"],
         "running_technique": ["what is overstriding", "how should i change my running form"],
         "see_someone": ["who should i see", "how do i contact the physio"],
@@ -70,29 +69,13 @@ def test_synonyms_are_applied_before_matching(matcher: Matcher) -> None:
     assert matcher.match("cheers").intent_id == "thanks"
 
 
-# --- red flags ------------------------------------------------------------------
+# --- red flags belong to the safety layer ----------------------------------------
 
-@pytest.mark.parametrize("text", ["my groin is numb", "Numbness in the saddle area", "GROIN feels numb!!",
-                                  "I can't control my bowel", "bladder problems since yesterday"])
-def test_trigger_rule_fires_red_flags_urgently(matcher: Matcher, text: str) -> None:
+@pytest.mark.parametrize("text", ["my groin is numb", "what are the red flags", "I can't control my bladder"])
+def test_the_matcher_never_picks_the_urgent_intent(matcher: Matcher, text: str) -> None:
     match = matcher.match(text)
-    assert (match.intent_id, match.urgent, match.score) == ("red_flags", True, 100.0)
-
-
-def test_trigger_wins_even_when_another_topic_is_asked(matcher: Matcher) -> None:
-    match = matcher.match("my groin is numb, how long will it take to heal?")
-    assert match.intent_id == "red_flags"
-    assert match.urgent
-
-
-def test_trigger_fires_in_an_unaddressed_group_message(matcher: Matcher) -> None:
-    match = matcher.match("anyone else? my groin went numb after the run", chat="group", addressed=False)
-    assert match.intent_id == "red_flags" and match.urgent
-
-
-def test_trigger_needs_every_word_group(matcher: Matcher) -> None:
-    match = matcher.match("my groin is sore")
-    assert not (match.urgent and match.candidates[0].example == "trigger")
+    assert match.intent_id != "red_flags" and not match.urgent
+    assert all(c.intent_id != "red_flags" for c in match.candidates)
 
 
 def test_ordinary_answers_are_not_urgent(matcher: Matcher) -> None:

@@ -57,6 +57,13 @@ def test_an_urgent_message_is_answered_first_and_alone() -> None:
     assert ENGINE.reply("how long will it take to heal and why is my groin suddenly numb").kind == "urgent"
 
 
+def test_a_crisis_is_answered_first_and_alone() -> None:
+    text = "what causes this and how long until it settles? some days I just want to end it all"
+    match = ENGINE.decide(text)
+    assert match.alert is not None and ENGINE.answer_parts(match) == (match.intent_id,)
+    assert ENGINE.reply(text).kind == "crisis"
+
+
 def test_a_greeting_is_not_a_part() -> None:
     assert parts("hi there, what causes it") == ("causes",)
 

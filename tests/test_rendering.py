@@ -12,6 +12,7 @@ from bot.engine import Engine
 from bot.matching import Candidate, Match
 from bot.parts import PartsMatch
 from bot.rendering import Button, Renderer, Reply
+from bot.safety import Alert
 
 TOPIC_LABELS = ["What is it", "Symptoms", "Other diagnoses", "Causes", "Running technique", "Fixes", "Rehab",
                 "Keep running", "Recovery time", "See someone", "Red flags"]
@@ -33,11 +34,13 @@ def test_contact_snippet_is_filled(renderer: Renderer) -> None:
 
 
 def test_disclaimer_and_default_emergency_number_are_filled(renderer: Renderer) -> None:
-    assert renderer.text("red_flags") == "Call 000 now.\n<i>Not a diagnosis.</i>"
+    assert renderer.text("red_flags") == "Every urgent sign.\n<i>Not a diagnosis.</i>"
+    assert renderer.text("urgent_now") == "Call 000 now."
 
 
-def test_emergency_number_is_configurable(mini_dir: Path) -> None:
-    assert Renderer(load_content(mini_dir), emergency_number="112").text("red_flags").startswith("Call 112 now.")
+def test_emergency_and_crisis_numbers_are_configurable(mini_dir: Path) -> None:
+    renderer = Renderer(load_content(mini_dir), emergency_number="112", crisis_line="Samaritans 116 123")
+    assert renderer.text("crisis") == "Call Samaritans 116 123 or 112."
     engine = Engine.load(mini_dir, emergency_number="999")
     assert "Call 999 now." in engine.reply("my groin is numb").text
 
@@ -53,27 +56,46 @@ def test_fill_leaves_unknown_braces_alone(renderer: Renderer) -> None:
 
 # --- urgent ----------------------------------------------------------------------
 
-def test_urgent_match_gets_the_red_flags_text_and_no_buttons(renderer: Renderer) -> None:
-    reply = renderer.render(Match("red_flags", 100.0, urgent=True))
-    assert (reply.kind, reply.buttons, reply.intent_id) == ("urgent", (), "red_flags")
-    assert reply.text == renderer.text("red_flags")
+NOW = Alert("red_flags", "now", "saddle_numbness")
+
+
+def test_urgent_reply_leads_with_its_tier_then_every_sign(renderer: Renderer) -> None:
+    for tier, lead in (("now", "Call 000 now."), ("today", "See a doctor today."), ("soon", "See a doctor this week.")):
+        reply = renderer.render(Match("red_flags", 100.0, urgent=True, alert=Alert("red_flags", tier, "x")))
+        assert (reply.kind, reply.tier, reply.intent_id) == ("urgent", tier, "red_flags")
+        assert reply.text == lead + "\n\n" + renderer.text("red_flags")
+
+
+def test_none_of_these_apply_answers_the_rest_of_the_message(renderer: Renderer) -> None:
+    reply = renderer.render(Match("red_flags", 100.0, urgent=True, alert=NOW, rest="causes"))
+    assert reply.buttons == (Button("None of these apply to me", "causes"),)
+    nothing_else = renderer.render(Match("red_flags", 100.0, urgent=True, alert=NOW))
+    assert nothing_else.buttons == (Button("None of these apply to me", "help"),)
+
+
+def test_crisis_and_emergency_have_their_own_answers(renderer: Renderer) -> None:
+    crisis = renderer.render(Match("crisis", 100.0, urgent=True, alert=Alert("crisis", None, "c"), rest="fixes"))
+    assert (crisis.kind, crisis.text, crisis.buttons) == ("crisis", renderer.text("crisis"), (Button("I'm safe", "fixes"),))
+    emergency = renderer.render(Match("emergency", 100.0, urgent=True, alert=Alert("emergency", None, "e")))
+    assert (emergency.kind, emergency.text) == ("emergency", renderer.text("emergency"))
 
 
 def test_urgent_wins_over_ambiguity(renderer: Renderer) -> None:
-    match = Match("red_flags", 70.0, (Candidate("red_flags", 70.0, "x"), Candidate("symptoms", 69.0, "y")),
-                  ambiguous=True, urgent=True)
+    match = Match("red_flags", 70.0, (Candidate("causes", 70.0, "x"), Candidate("symptoms", 69.0, "y")),
+                  ambiguous=True, urgent=True, alert=NOW)
     assert renderer.render(match).kind == "urgent"
 
 
-def test_urgent_answer_in_a_group_is_full_and_alone(renderer: Renderer) -> None:
-    reply = renderer.render(Match("red_flags", 100.0, urgent=True), chat="group")
-    assert reply.text == renderer.text("red_flags")
-    assert reply.buttons == ()
+def test_urgent_answer_in_a_group_is_full(renderer: Renderer) -> None:
+    reply = renderer.render(Match("red_flags", 100.0, urgent=True, alert=NOW), chat="group")
+    assert reply.text.startswith("Call 000 now.") and reply.kind == "urgent"
 
 
-def test_pressing_the_red_flags_topic_is_urgent_too(renderer: Renderer) -> None:
+def test_the_red_flags_topic_and_urgent_command_list_the_signs_calmly(renderer: Renderer) -> None:
     reply = renderer.answer("red_flags")
-    assert (reply.kind, reply.buttons) == ("urgent", ())
+    assert (reply.kind, reply.text) == ("answer", renderer.text("red_flags"))
+    command = renderer.command("urgent")
+    assert command is not None and (command.kind, command.text) == ("answer", renderer.text("red_flags"))
 
 
 # --- answers ---------------------------------------------------------------------
@@ -196,8 +218,8 @@ def test_two_part_reply_in_a_group_uses_short_forms_with_each_full_answer_a_tap_
 def test_a_snippet_two_parts_share_is_said_once(tmp_path: Path, mini_dir: Path) -> None:
     root = tmp_path / "content"
     shutil.copytree(mini_dir, root)
-    (root / "responses" / "_snippets.yaml").write_text(
-        'contact: "Contact: x"\ndisclaimer: "Not a diagnosis."\nassess: "Get assessed."\n')
+    snippets = root / "responses" / "_snippets.yaml"
+    snippets.write_text(snippets.read_text().replace("physio@example.org", "x") + 'assess: "Get assessed."\n')
     for name in ("causes", "fixes"):
         (root / "responses" / f"{name}.yaml").write_text(
             f"id: {name}\ntitle: {name.title()}\ntext: |\n  <b>{name}</b>\n  {name} body.\n  {{assess}}\n  {{contact}}\n")
@@ -219,6 +241,10 @@ def test_a_two_part_reply_too_long_for_telegram_is_the_first_answer_with_the_sec
 
 
 def test_urgent_and_ambiguous_matches_never_render_two_parts(renderer: Renderer) -> None:
-    assert renderer.render(PartsMatch("red_flags", 100.0, urgent=True, parts=("red_flags", "causes"))).kind == "urgent"
+    alert = Alert("red_flags", "now", "x")
+    urgent = PartsMatch("red_flags", 100.0, urgent=True, alert=alert, parts=("red_flags", "causes"))
+    assert renderer.render(urgent).kind == "urgent"
+    assert renderer.render(PartsMatch("crisis", 100.0, alert=Alert("crisis", None, "x"), parts=("crisis", "causes"))
+                           ).kind == "crisis"
     choice = PartsMatch("causes", 50.0, (Candidate("causes", 50.0, ""), Candidate("fixes", 49.0, "")), ambiguous=True)
     assert renderer.render(choice).kind == "ambiguous"

@@ -19,6 +19,7 @@ from bot.selfcheck import (
     load_selfcheck,
     step_reply,
 )
+from bot.safety import TIERS, Alert
 from bot.yamlsource import ContentInvalid, Problems
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -47,9 +48,11 @@ buttons:
 questions:
   - id: rf1
     kind: red_flag
+    tier: now
     text: Red one?
   - id: rf2
     kind: red_flag
+    tier: today
     text: Red two?
   - id: s1
     kind: sign
@@ -143,7 +146,7 @@ def content(tmp_path: Path) -> SelfCheckContent:
 
 @pytest.fixture
 def flow(content: SelfCheckContent) -> SelfCheck:
-    return SelfCheck(content, fill(URGENT), fill, ("topic-a", "topic-b"))
+    return SelfCheck(content, {tier: fill(f"{tier.upper()} " + URGENT) for tier in TIERS}, fill, ("topic-a", "topic-b"))
 
 
 def run(flow: SelfCheck, *choices: str):  # noqa: ANN201 - a Step
@@ -162,7 +165,7 @@ def test_the_projects_selfcheck_file_is_valid() -> None:
     assert [str(e) for e in bag.errors] == []
     assert loaded is not None
     kinds = [q.kind for q in loaded.questions]
-    assert kinds.count("red_flag") == 4 and kinds.count("sign") == 3 and kinds.count("lookalike") == 2
+    assert kinds.count("red_flag") == 6 and kinds.count("sign") == 3 and kinds.count("lookalike") == 2
 
 
 def test_the_real_file_loads_through_load_content(tmp_path: Path) -> None:
@@ -289,7 +292,8 @@ def test_no_sign_question(tmp_path: Path) -> None:
 
 
 def test_questions_must_keep_their_order(tmp_path: Path) -> None:
-    broken = VALID.replace("summary:\n  heading", "  - id: rf9\n    kind: red_flag\n    text: Late?\nsummary:\n  heading")
+    broken = VALID.replace("summary:\n  heading",
+                           "  - id: rf9\n    kind: red_flag\n    tier: now\n    text: Late?\nsummary:\n  heading")
     only(problems(tmp_path, broken), line(broken, "kind: red_flag", 3),
          "question 8: questions must go in order: red_flag, then sign, then lookalike")
 
@@ -347,11 +351,11 @@ def test_later_questions_have_back_and_no_intro(flow: SelfCheck) -> None:
     assert [c.value for c in sign.choices] == ["yes", "no", "unsure", "back", "cancel"]
 
 
-@pytest.mark.parametrize("index", [0, 1])
-def test_each_red_flag_yes_ends_at_once_with_the_urgent_answer(flow: SelfCheck, index: int) -> None:
+@pytest.mark.parametrize(("index", "tier"), [(0, "now"), (1, "today")])
+def test_each_red_flag_yes_ends_at_once_with_its_tiers_urgent_answer(flow: SelfCheck, index: int, tier: str) -> None:
     step = run(flow, *(["no"] * index), "yes")
     assert step.finished and step.outcome == "urgent" and step.intent_id == "selfcheck_urgent"
-    assert step.text == "URGENT: call 000. Contact: physio@example.org"
+    assert step.text == f"{tier.upper()} URGENT: call 000. Contact: physio@example.org" and step.tier == tier
     assert step.choices == () and step.topics == ()
 
 
@@ -468,7 +472,8 @@ def real_flow() -> SelfCheck:
     content = load_selfcheck(PROJECT, bag)
     assert content is not None, bag.errors
     engine = Engine(load_content(MINI, extra_loaders=()))
-    return SelfCheck(content, engine.renderer.text("red_flags"), engine.renderer.fill, engine.renderer.topics())
+    return SelfCheck(content, {t: engine.renderer.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
+                     engine.renderer.fill, engine.renderer.topics())
 
 
 def test_real_summaries_never_diagnose(real_flow: SelfCheck) -> None:
@@ -490,15 +495,19 @@ def test_real_summaries_never_diagnose(real_flow: SelfCheck) -> None:
 
 
 def test_real_summary_example(real_flow: SelfCheck) -> None:
-    step = run(real_flow, "no", "no", "no", "no", "yes", "no", "yes", "yes", "no")
+    step = run(real_flow, "no", "no", "no", "no", "no", "no", "yes", "no", "yes", "yes", "no")
     assert "You said yes to 2 of the 3 signs the blog describes:" in step.text
     assert "back pain" in step.text and "sciatic nerve" in step.text
 
 
-def test_real_red_flag_yes_gives_the_red_flags_answer(real_flow: SelfCheck) -> None:
-    for index in range(4):
+def test_real_red_flag_yes_gives_the_urgent_answer_of_its_tier(real_flow: SelfCheck) -> None:
+    reds = real_flow.content.of_kind("red_flag")
+    assert [q.tier for q in reds] == sorted((q.tier for q in reds), key=TIERS.index)  # most urgent first
+    assert {q.tier for q in reds} == set(TIERS)
+    for index, question in enumerate(reds):
         step = run(real_flow, *(["no"] * index), "yes")
-        assert step.outcome == "urgent" and step.text == real_flow.urgent_text
+        assert step.outcome == "urgent" and step.tier == question.tier
+        assert step.text == real_flow.urgent_texts[question.tier]
 
 
 # --- engine and terminal ----------------------------------------------------------------------------
@@ -518,7 +527,8 @@ def engine_without_check() -> Engine:
 
 def test_for_engine(engine: Engine, engine_without_check: Engine) -> None:
     flow = SelfCheck.for_engine(engine)
-    assert flow is not None and flow.urgent_text == engine.renderer.text("red_flags")
+    assert flow is not None
+    assert flow.urgent_texts["soon"] == engine.renderer.urgent(Alert("red_flags", "soon", "x")).text
     assert flow.topics == engine.renderer.topics()
     assert SelfCheck.for_engine(engine_without_check) is None  # content loaded without the self-check
 
@@ -530,7 +540,7 @@ def test_step_reply(engine: Engine) -> None:
     assert [b.intent_id for b in question.buttons] == ["sc:yes", "sc:no", "sc:cancel"]
     urgent = step_reply(flow.answer(flow.start().state, "yes"))
     assert urgent.kind == "urgent" and urgent.buttons == () and urgent.intent_id == "selfcheck_urgent"
-    summary = step_reply(run(flow, *["no"] * 9))
+    summary = step_reply(run(flow, *["no"] * 11))
     assert summary.buttons == engine.renderer.topics() and summary.intent_id == "selfcheck_summary"
 
 
@@ -538,10 +548,10 @@ def test_terminal_check_runs_to_the_summary(engine: Engine) -> None:
     check = TerminalCheck(engine)
     assert not check.running and check.wants("/check") and not check.wants("what is it")
     first = check.respond("/check")
-    assert check.running and "Question 1 of 9" in first.plain() and "[2] No" in first.plain()
-    for line_typed in ("2", "no", "No", "n"):  # numbers, words and labels all answer
+    assert check.running and "Question 1 of 11" in first.plain() and "[2] No" in first.plain()
+    for line_typed in ("2", "no", "No", "n", "2", "no"):  # numbers, words and labels all answer
         check.respond(line_typed)
-    assert "Question 5 of 9" in check.respond("what?").plain()  # not understood: asked again
+    assert "Question 7 of 11" in check.respond("what?").plain()  # not understood: asked again
     for line_typed in ("1", "not sure", "yes", "yes", "no"):
         reply = check.respond(line_typed)
     assert not check.running and reply.intent_id == "selfcheck_summary"
@@ -556,9 +566,9 @@ def test_terminal_check_red_flag_cancel_and_restart(engine: Engine) -> None:
     check.respond("no")
     again = check.respond("/check")
     assert [b.label for b in again.buttons] == ["Start again", "Carry on"]
-    assert "Question 2 of 9" in check.respond("2").plain()  # carry on
+    assert "Question 2 of 11" in check.respond("2").plain()  # carry on
     check.respond("/check")
-    assert "Question 1 of 9" in check.respond("1").plain()  # start again
+    assert "Question 1 of 11" in check.respond("1").plain()  # start again
     assert check.respond("/cancel").intent_id == "selfcheck_cancelled" and not check.running
 
 

@@ -18,6 +18,7 @@ from bot.content import load_content
 from bot.cooldown import Cooldown
 from bot.engine import Engine
 from bot.selfcheck import SelfCheck, load_selfcheck
+from bot.safety import Alert
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
 from bot.yamlsource import ContentInvalid
 from telegram_offline import (
@@ -143,20 +144,21 @@ async def test_check_asks_the_first_question(chat: Chat, flow: SelfCheck) -> Non
     await chat.say("/check")
     sent = chat.last()
     assert sent["text"] == flow.start().text and sent["parse_mode"] == "HTML"
-    assert "Question 1 of 9" in sent["text"]
+    assert "Question 1 of 11" in sent["text"]
     assert keyboard(sent) == [[("Yes", "sc:yes"), ("No", "sc:no")], [("Cancel", "sc:cancel")]]
     assert chat.running and chat.question_id == chat.request.sent_ids[-1]
 
 
-@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("index", range(6))
 async def test_each_red_flag_yes_ends_with_the_urgent_answer(chat: Chat, engine: Engine, index: int) -> None:
+    tier = engine.content.extras["load_selfcheck"].of_kind("red_flag")[index].tier
     await chat.say("/check")
     question = chat.question_id
     for _ in range(index):
         await chat.tap("no")
     assert "Question" in chat.last("editMessageText")["text"] if index else True
     await chat.tap("yes")
-    assert chat.last()["text"] == engine.renderer.text("red_flags")
+    assert chat.last()["text"] == engine.renderer.urgent(Alert("red_flags", tier, "x")).text
     assert keyboard(chat.last()) == []  # urgent stands alone
     assert len(chat.request.calls_to("editMessageText")) == index  # no question after the yes
     assert chat.last("editMessageReplyMarkup")["message_id"] == question  # old buttons taken off
@@ -170,11 +172,11 @@ async def test_each_red_flag_yes_ends_with_the_urgent_answer(chat: Chat, engine:
 async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     await chat.say("/check")
     question = chat.question_id
-    for choice in ("no", "no", "no", "no", "yes", "unsure", "yes", "yes", "no"):
+    for choice in ("no", "no", "no", "no", "no", "no", "yes", "unsure", "yes", "yes", "no"):
         await chat.tap(choice)
     edits = chat.request.calls_to("editMessageText")
-    assert len(edits) == 8 and {e["message_id"] for e in edits} == {question}  # edited in place
-    assert "Question 9 of 9" in edits[-1]["text"]
+    assert len(edits) == 10 and {e["message_id"] for e in edits} == {question}  # edited in place
+    assert "Question 11 of 11" in edits[-1]["text"]
     assert keyboard(edits[-1]) == [[("Yes", "sc:yes"), ("No", "sc:no"), ("Not sure", "sc:unsure")],
                                    [("« Back", "sc:back"), ("Cancel", "sc:cancel")]]
     summary = chat.last()
@@ -189,7 +191,7 @@ async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     assert not chat.running
     assert [(r["intent_id"], r["text"], r["outcome"]) for r in chat.recorder.rows] == \
         [("selfcheck_summary", None, "selfcheck")]
-    assert len(chat.toasts()) == 9  # every tap answered
+    assert len(chat.toasts()) == 11  # every tap answered
 
 
 async def test_cancel_button(chat: Chat) -> None:
@@ -218,7 +220,7 @@ async def test_back(chat: Chat, flow: SelfCheck) -> None:
     await chat.tap("no")
     await chat.tap("back")
     assert chat.last("editMessageText")["text"] == flow.start().text
-    for choice in ("no", "no", "no", "no", "yes", "back", "no", "no", "no", "no", "no"):
+    for choice in ("no", "no", "no", "no", "no", "no", "yes", "back", "no", "no", "no", "no", "no"):
         await chat.tap(choice)
     assert "You didn't say yes to any of the 3 signs" in chat.last()["text"]
 
@@ -233,7 +235,7 @@ async def test_timeout_sends_a_note(engine: Engine) -> None:
         assert chat.last("editMessageReplyMarkup")["message_id"] == question
         assert not chat.running and chat.recorder.rows == []
         await chat.say("/check")  # a fresh check starts
-        assert "Question 1 of 9" in chat.last()["text"]
+        assert "Question 1 of 11" in chat.last()["text"]
 
 
 async def test_a_second_check_while_one_runs(chat: Chat, flow: SelfCheck) -> None:
@@ -248,7 +250,7 @@ async def test_a_second_check_while_one_runs(chat: Chat, flow: SelfCheck) -> Non
     offer_id = chat.request.sent_ids[-1]
     await chat.tap("resume", message_id=offer_id)  # carry on: the offer becomes the current question
     assert chat.last("editMessageText")["message_id"] == offer_id
-    assert "Question 2 of 9" in chat.last("editMessageText")["text"]
+    assert "Question 2 of 11" in chat.last("editMessageText")["text"]
     assert chat.question_id == offer_id and chat.last("editMessageReplyMarkup")["message_id"] == first
     await chat.tap("no", message_id=first)  # the old message's buttons no longer count
     assert chat.toasts()[-1] == "Please answer the latest question."

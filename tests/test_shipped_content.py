@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, TELEGRAM_LIMIT, load_content
+from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, TELEGRAM_LIMIT, URGENT_SCREEN, load_content
 from bot.engine import Engine
 from bot.htmlcheck import html_problems, to_plain
+from bot.safety import Alert
 from bot.settings import PROJECT_ROOT
 
 ENGINE = Engine.load(PROJECT_ROOT, emergency_number="000")
@@ -76,10 +77,11 @@ def test_contact_line_is_the_blogs() -> None:
     assert "peter@stage.bocki.com.au/csc" in CONTENT.snippets["contact"]
 
 
-def test_red_flag_answer_gives_the_emergency_number_and_no_buttons() -> None:
+def test_red_flag_answer_gives_the_emergency_number_and_only_the_none_apply_button() -> None:
     reply = Engine(CONTENT, emergency_number="999").reply("saddle area numb and I can't control my bladder")
-    assert reply.kind == "urgent" and reply.buttons == ()
-    assert "999" in reply.text
+    assert reply.kind == "urgent" and reply.tier == "now"
+    assert [b.label for b in reply.buttons] == ["None of these apply to me"]
+    assert "999" in reply.text and "or your local emergency number" in reply.text
 
 
 def test_red_flag_wins_over_another_topic_in_the_same_message() -> None:
@@ -87,7 +89,7 @@ def test_red_flag_wins_over_another_topic_in_the_same_message() -> None:
     assert reply.intent_id == "red_flags" and reply.kind == "urgent"
 
 
-@pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
+@pytest.mark.parametrize("response_id", sorted(set(CONTENT.responses) - {"red_flags"}))
 def test_answers_are_chat_sized(response_id: str) -> None:
     assert len(to_plain(ENGINE.renderer.text(response_id))) <= 900
 
@@ -117,6 +119,23 @@ ANSWER_TEXTS = {
     **{f"{response_id} (short)": ENGINE.renderer.fill(r.short) for response_id, r in CONTENT.responses.items() if r.short},
     "_selfcheck": "\n | \n".join(_selfcheck_texts()),
 }
+
+
+@pytest.mark.parametrize("tier", ["now", "today", "soon"])
+def test_each_urgent_answer_fits_one_screen(tier: str) -> None:
+    reply = ENGINE.renderer.urgent(Alert("red_flags", tier, "x"))
+    assert len(to_plain(reply.text)) <= URGENT_SCREEN
+
+
+def test_the_now_answer_does_not_send_people_to_the_physio() -> None:
+    now = ENGINE.renderer.urgent(Alert("red_flags", "now", "x")).text
+    assert CONTENT.snippets["contact"] not in now
+    assert CONTENT.snippets["contact"] in ENGINE.renderer.urgent(Alert("red_flags", "today", "x")).text
+
+
+@pytest.mark.parametrize("response_id", ["fallback", "greeting", "symptoms", "not_text"])
+def test_the_safety_net_line_ends_the_everyday_answers(response_id: str) -> None:
+    assert ENGINE.renderer.text(response_id).rstrip().endswith(CONTENT.snippets["safety_net"])
 
 
 @pytest.mark.skipif(not BLOG.exists(), reason="the blog is kept beside the repository, in ../shared")

@@ -104,7 +104,7 @@ def test_blank_lines_are_ignored(mini_engine: Engine) -> None:
 def test_red_flag_is_answered_urgently(mini_engine: Engine) -> None:
     turn = replies(chat(mini_engine, "my groin is numb"))[1]
     assert turn.startswith("Call 000 now.")
-    assert "[1]" not in turn
+    assert "[1] None of these apply to me" in turn and "[2]" not in turn
 
 
 def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:

@@ -1,0 +1,421 @@
+"""Read a whole message for what a blog must not answer: a crisis, another emergency, a red flag.
+
+The rule, in order (concepts, rules and word lists come from intents/_safety.yaml):
+1. The whole message is read (no length cut; linear in its length). Numbers with units become
+   words first (38.5 degrees -> a temperature reading, 8kg -> a weight amount, 15yo -> a child's
+   age). The text is split into clauses (at . ! ? ; , new lines and words such as "but").
+2. Each clause is cleaned like the matcher's input, everyday phrases are rewritten so their
+   medical-looking word cannot be read ("a wee bit", "wear and tear"), synonyms are folded and
+   word endings stemmed. An unknown word of six letters or more may be read as a concept word one
+   edit away (two for words of ten letters or more) with the same first letter; a word the
+   content already knows is never changed, so a typo cannot turn an everyday word into a medical
+   one, nor one medical word into another.
+3. Every concept (a list of words and phrases) is found wherever it occurs. A mention is dropped
+   when a negation ("no", "not", "never", "without", "havent"...) stands up to `negation_reach`
+   words before it in the same clause ("no numbness", "haven't lost weight").
+4. A rule fires when every one of its groups (a concept, or any of several) has a mention within
+   the rule's `window` of words of a mention of its first group, and none of its `unless`
+   concepts is mentioned within twice that distance (a veto such as "goes away when I stand"
+   often comes at the end of the sentence).
+5. The first rule to fire in this order decides: crisis, emergency, red flags by tier (now, today,
+   soon), then questions about warning signs. Nothing fires: the message is ordinary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.normalise import Synonyms, clean, stem
+from bot.yamlsource import FAILED, LineDict, LineList, Problems
+
+CRISIS, EMERGENCY, RED_FLAGS, ABOUT = "crisis", "emergency", "red_flags", "about"
+KINDS = (CRISIS, EMERGENCY, RED_FLAGS, ABOUT)  # also the order in which rules are tried
+TIERS = ("now", "today", "soon")
+PRESSING_TIERS = frozenset({"now", "today"})  # answered in groups whatever the cooldown
+SAFETY_FILE = "_safety.yaml"
+TOP_KEYS = {"window", "negation_reach", "negations", "not_negations", "clause_breaks", "rewrites", "concepts",
+            "rules"}
+RULE_KEYS = {"kind", "tier", "all", "unless", "window", "fires", "stays_quiet"}
+NO_LIMIT = 10**9  # clean() cuts at a length; the safety layer reads everything
+
+# An `unless` concept vetoes a rule this many windows away: the veto often ends the sentence.
+VETO_REACH = 2
+# Typo tolerance: long unknown words only, one edit (two from this length on), same first letter.
+TYPO_MIN_LENGTH = 6
+TYPO_TWO_EDITS_FROM = 10
+
+# Numbers that carry meaning. Temperatures with a unit, or a decimal, count as a reading.
+_TEMP_UNIT = re.compile(r"\b(?:3[7-9]|4[0-2])(?:[.,]\d)?\s*(?:°|º|degrees?|deg\b)\s*c?\b|"
+                        r"\b(?:99[.,]\d|10[0-6](?:[.,]\d)?)\s*(?:°|º|degrees?)?\s*f(?:ahrenheit)?\b", re.IGNORECASE)
+_TEMP_BARE = re.compile(r"\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b(?!\s*(?:k|km|ks|mi|miles?|m|mins?|"
+                        r"minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|days?|pounds?|"
+                        r"lbs?|st|stone)\b)", re.IGNORECASE)
+_WEIGHT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b", re.IGNORECASE)
+_CHILD_AGE = re.compile(r"\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b|"
+                        r"\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b", re.IGNORECASE)
+_NUMBER_WORDS = ((_TEMP_UNIT, " tempreading "), (_WEIGHT, " weightamount "), (_CHILD_AGE, " childage "),
+                 (_TEMP_BARE, " tempnumber "))
+_CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+|\s[-–—]+\s")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named safety rule: concepts that must all be mentioned close together."""
+
+    name: str
+    kind: str
+    tier: str | None
+    groups: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...] = ()
+    window: int = 12
+    fires: tuple[tuple[str, int], ...] = ()  # (example, line)
+    stays_quiet: tuple[tuple[str, int], ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What the safety layer found in a message: its kind, the tier for red flags, and the rule."""
+
+    kind: str
+    tier: str | None
+    rule: str
+
+    @property
+    def intent_id(self) -> str:
+        """The label this alert answers as: crisis, emergency, or the red_flags intent."""
+        return RED_FLAGS if self.kind in (RED_FLAGS, ABOUT) else self.kind
+
+    @property
+    def urgent(self) -> bool:
+        """True for anything but a question about warning signs."""
+        return self.kind != ABOUT
+
+    @property
+    def pressing(self) -> bool:
+        """Crisis, emergency and now/today red flags: answered in groups whatever the cooldown."""
+        return self.kind in (CRISIS, EMERGENCY) or (self.kind == RED_FLAGS and self.tier in PRESSING_TIERS)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A concept found at word positions start..end (inclusive) of a message."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SafetyRules:
+    """The clinician-edited safety content of intents/_safety.yaml."""
+
+    concepts: dict[str, tuple[str, ...]]
+    rules: tuple[Rule, ...]
+    negations: tuple[str, ...]
+    not_negations: tuple[str, ...] = ()
+    clause_breaks: tuple[str, ...] = ()
+    rewrites: dict[str, str] = field(default_factory=dict)
+    negation_reach: int = 3
+    path: str = ""
+
+
+class Screener:
+    """Finds crisis, emergency and red-flag rules in whole messages; knows nothing of Telegram."""
+
+    def __init__(self, rules: SafetyRules, synonyms: Synonyms | None = None, known: Iterable[str] = ()) -> None:
+        self.rules = rules
+        self._synonyms = synonyms
+        order = {kind: n for n, kind in enumerate(KINDS)}
+        tiers = {tier: n for n, tier in enumerate(TIERS)}
+        self._ordered = sorted(rules.rules, key=lambda r: (order[r.kind], tiers.get(r.tier or "", 9)))
+        self._rewrite = _rewriter(rules.rewrites)
+        self._breaks = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.clause_breaks)) + r")\b") \
+            if rules.clause_breaks else None
+        self._negations = frozenset(self._words(n)[0] for n in rules.negations if self._words(n))
+        self._not_negations = frozenset(self._words(n)[0] for n in rules.not_negations if self._words(n))
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        vocabulary: set[str] = set()
+        for concept, terms in rules.concepts.items():
+            for term in terms:
+                words = self._words(term)
+                if words:
+                    self._phrases[words[0]].append((tuple(words), concept))
+                    vocabulary.update(clean(term, NO_LIMIT).split())
+        self._known = frozenset(known) | vocabulary | {w for n in rules.negations for w in self._folded(n).split()}
+        self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
+        self._typo = lru_cache(maxsize=8192)(self._correct)
+
+    def screen(self, text: str) -> Alert | None:
+        """The first rule that fires on the whole message, in priority order, or None."""
+        mentions = self.mentions(text)
+        for rule in self._ordered:
+            if self._fires(rule, mentions):
+                return Alert(rule.kind, rule.tier, rule.name)
+        return None
+
+    def fires(self, rule: Rule, text: str) -> bool:
+        """Whether one rule fires on a message (for checking a rule's own examples)."""
+        return self._fires(rule, self.mentions(text))
+
+    def explain(self, text: str) -> str:
+        """The words the safety layer read and the concepts it found (for `painbot ask -v` and editors)."""
+        words, _ = self.tokens(text)
+        found = ", ".join(f"{c}@{m.start}" for c, ms in self.mentions(text).items() for m in ms)
+        return f"words: {' '.join(words)}\nconcepts: {found or '-'}"
+
+    def mentions(self, text: str) -> dict[str, list[Mention]]:
+        """Every un-negated mention of every concept in a message."""
+        words, clause_of = self.tokens(text)
+        found: dict[str, list[Mention]] = defaultdict(list)
+        for position, word in enumerate(words):
+            for phrase, concept in self._phrases.get(word, ()):
+                end = position + len(phrase) - 1
+                if end < len(words) and clause_of[end] == clause_of[position] \
+                        and tuple(words[position:end + 1]) == phrase \
+                        and not self._negated(words, clause_of, position):
+                    found[concept].append(Mention(position, end))
+        return found
+
+    def tokens(self, text: str) -> tuple[list[str], list[int]]:
+        """The message's stemmed words, and the clause each belongs to."""
+        for pattern, word in _NUMBER_WORDS:
+            text = pattern.sub(word, text)
+        words: list[str] = []
+        clause_of: list[int] = []
+        for number, clause in enumerate(self._clauses(text)):
+            for word in self._folded(clause, correct=True).split():
+                words.append(stem(word))
+                clause_of.append(number)
+        return words, clause_of
+
+    def _clauses(self, text: str) -> list[str]:
+        """Split at punctuation and at words like 'but' that turn a sentence around."""
+        parts = _CLAUSE_MARKS.split(text)
+        if self._breaks is None:
+            return parts
+        return [piece for part in parts for piece in self._breaks.split(part.casefold())]
+
+    def _folded(self, text: str, correct: bool = False) -> str:
+        """Clean, rewrite everyday phrases, fold synonyms (and, for messages, fix typos)."""
+        cleaned = self._rewrite(clean(text, NO_LIMIT))
+        if correct:
+            cleaned = " ".join(self._typo(w) for w in cleaned.split())
+        return self._synonyms.fold(cleaned) if self._synonyms else cleaned
+
+    def _words(self, term: str) -> list[str]:
+        """A term as the stemmed words it is compared by."""
+        return [stem(w) for w in self._folded(term).split()]
+
+    def _negated(self, words: list[str], clause_of: list[int], position: int) -> bool:
+        """A negation stands just before this position, in the same clause."""
+        for back in range(max(0, position - self.rules.negation_reach), position):
+            if clause_of[back] == clause_of[position] and words[back] in self._negations:
+                following = words[back + 1] if back + 1 < len(words) else ""
+                if following not in self._not_negations:
+                    return True
+        return False
+
+    def _fires(self, rule: Rule, mentions: dict[str, list[Mention]]) -> bool:
+        """Every group mentioned near a mention of the first group, and no 'unless' concept there."""
+        first, *others = [[m for c in group for m in mentions.get(c, ())] for group in rule.groups]
+        vetoes = [m for c in rule.unless for m in mentions.get(c, ())]
+        for anchor in first:
+            low, high = anchor.start - rule.window, anchor.end + rule.window
+            reach = rule.window * VETO_REACH
+            if all(any(low <= m.start and m.end <= high for m in group) for group in others) \
+                    and not any(anchor.start - reach <= m.start and m.end <= anchor.end + reach for m in vetoes):
+                return True
+        return False
+
+    def _correct(self, word: str) -> str:
+        """Read a long unknown word as the concept word it is a typo of, if one is close enough."""
+        if word in self._known or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
+            return word
+        edits = 2 if len(word) >= TYPO_TWO_EDITS_FROM else 1
+        candidates = [t for t in self._targets if t[0] == word[0] and abs(len(t) - len(word)) <= edits]
+        found = process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=edits)
+        return found[0] if found else word
+
+
+def _rewriter(rewrites: dict[str, str]) -> Any:
+    """A function replacing each everyday phrase (whole words, longest first) with its plain form."""
+    if not rewrites:
+        return lambda text: text
+    table = {clean(k): clean(v) for k, v in rewrites.items()}
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)) + r")\b")
+    return lambda text: pattern.sub(lambda m: table[m.group(0)], text)
+
+
+def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
+    """Read intents/_safety.yaml, reporting every problem with its line; None when unusable."""
+    if not path.exists():
+        bag.error(path, 0, "file is missing: it holds the safety rules (red flags, crisis, emergencies)")
+        return None
+    data = bag.load(path)
+    if data is FAILED:
+        return None
+    if not isinstance(data, LineDict):
+        bag.error(path, getattr(data, "line", 1), "expected a mapping with concepts: and rules:")
+        return None
+    for key in sorted(set(data) - TOP_KEYS):
+        bag.error(path, data.line_of(key), f"unknown key '{key}' (expected one of: {', '.join(sorted(TOP_KEYS))})")
+    for key in sorted({"concepts", "rules", "negations"} - set(data)):
+        bag.error(path, data.line, f"'{key}' is missing")
+    window = _whole(bag, path, data, "window", 12)
+    reach = _whole(bag, path, data, "negation_reach", 3, minimum=0)
+    concepts = _concepts(bag, path, data.get("concepts"), data.line_of("concepts"))
+    rules = _rules(bag, path, data.get("rules"), data.line_of("rules"), concepts, window)
+    rewrites = data.get("rewrites", {})
+    if not isinstance(rewrites, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in rewrites.items()):
+        bag.error(path, data.line_of("rewrites"), "'rewrites' must map everyday phrases to plain words, "
+                                                  "e.g. wee bit: small bit")
+        rewrites = {}
+    return SafetyRules(concepts, rules, _word_list(bag, path, data, "negations"),
+                       _word_list(bag, path, data, "not_negations"), _word_list(bag, path, data, "clause_breaks"),
+                       dict(rewrites), reach, str(path))
+
+
+def check_examples(bag: Problems, path: Path, screener: Screener) -> None:
+    """Each rule must fire on every one of its `fires` examples and on none of its `stays_quiet` ones."""
+    for rule in screener.rules.rules:
+        for text, line in rule.fires:
+            if not screener.fires(rule, text):
+                bag.error(path, line, f"rule '{rule.name}' does not fire on its own example {text!r}")
+        for text, line in rule.stays_quiet:
+            if screener.fires(rule, text):
+                bag.error(path, line, f"rule '{rule.name}' fires on {text!r}, listed under stays_quiet")
+
+
+def _whole(bag: Problems, path: Path, data: LineDict, key: str, default: int, minimum: int = 1) -> int:
+    """A whole-number setting, reported when it is not one."""
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        bag.error(path, data.line_of(key), f"'{key}' must be a whole number of at least {minimum}")
+        return default
+    return value
+
+
+def _word_list(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, ...]:
+    """A list of non-empty words or phrases."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        bag.error(path, data.line_of(key), f"'{key}' must be a list of words or phrases")
+        return ()
+    return tuple(v.strip() for v in value)
+
+
+def _concepts(bag: Problems, path: Path, value: Any, line: int) -> dict[str, tuple[str, ...]]:
+    """Concepts: each a name with a non-empty list of words and phrases."""
+    if not isinstance(value, LineDict):
+        if value is not None:
+            bag.error(path, line, "'concepts' must map each concept name to a list of words")
+        return {}
+    concepts = {}
+    for name, terms in value.items():
+        where = value.line_of(name)
+        if not isinstance(terms, list) or not terms:
+            bag.error(path, where, f"concept '{name}' needs a list of words and phrases, one per line")
+            continue
+        bad = [i for i, t in enumerate(terms) if not isinstance(t, str) or not clean(t, NO_LIMIT)]
+        for index in bad:
+            bag.error(path, terms.line_of(index) if isinstance(terms, LineList) else where,
+                      f"concept '{name}' item {index + 1} must be a word or phrase")
+        concepts[str(name)] = tuple(str(t) for i, t in enumerate(terms) if i not in bad)
+    return concepts
+
+
+def _rules(bag: Problems, path: Path, value: Any, line: int, concepts: dict[str, tuple[str, ...]],
+           window: int) -> tuple[Rule, ...]:
+    """Rules: each a mapping naming its kind, tier, concept groups and examples."""
+    if not isinstance(value, LineDict):
+        if value is not None:
+            bag.error(path, line, "'rules' must map each rule name to its kind, tier, all: and examples")
+        return ()
+    rules = []
+    for name, body in value.items():
+        rule = _rule(bag, path, str(name), body, value.line_of(name), concepts, window)
+        if rule is not None:
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _rule(bag: Problems, path: Path, name: str, body: Any, line: int, concepts: dict[str, tuple[str, ...]],
+          window: int) -> Rule | None:
+    """One rule, with every problem in it reported."""
+    if not isinstance(body, LineDict):
+        bag.error(path, line, f"rule '{name}' must be a mapping with kind:, all:, fires: and stays_quiet:")
+        return None
+    before = len(bag.errors)
+    for key in sorted(set(body) - RULE_KEYS):
+        bag.error(path, body.line_of(key), f"rule '{name}': unknown key '{key}' "
+                                           f"(expected one of: {', '.join(sorted(RULE_KEYS))})")
+    for key in sorted({"kind", "all", "fires", "stays_quiet"} - set(body)):
+        bag.error(path, line, f"rule '{name}': '{key}' is missing")
+    kind, tier = body.get("kind"), body.get("tier")
+    if kind not in KINDS:
+        bag.error(path, body.line_of("kind"), f"rule '{name}': kind must be one of {', '.join(KINDS)}")
+    if kind == RED_FLAGS and tier not in TIERS:
+        bag.error(path, body.line_of("tier") if "tier" in body else line,
+                  f"rule '{name}': a red_flags rule needs a tier: {', '.join(TIERS)}")
+    elif kind != RED_FLAGS and tier is not None:
+        bag.error(path, body.line_of("tier"), f"rule '{name}': only red_flags rules have a tier")
+    groups = _groups(bag, path, name, body, "all", concepts)
+    unless = tuple(c for g in _groups(bag, path, name, body, "unless", concepts) for c in g)
+    rule_window = _whole(bag, path, body, "window", window) if "window" in body else window
+    fires, quiet = _examples(bag, path, name, body, "fires"), _examples(bag, path, name, body, "stays_quiet")
+    if len(bag.errors) > before:
+        return None
+    return Rule(name, kind, tier, groups, unless, rule_window, fires, quiet, line)
+
+
+def _groups(bag: Problems, path: Path, name: str, body: LineDict, key: str,
+            concepts: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """`all:` or `unless:`: a list whose items are concept names or lists of concept names (any of)."""
+    if key not in body:
+        return ()
+    value, line = body[key], body.line_of(key)
+    if not isinstance(value, list) or not value:
+        bag.error(path, line, f"rule '{name}': '{key}' must list concepts, e.g. {key}: [altered_feeling, saddle_area]")
+        return ()
+    groups = []
+    for index, item in enumerate(value):
+        where = value.line_of(index) if isinstance(value, LineList) else line
+        names = item if isinstance(item, list) else [item]
+        if not names:
+            bag.error(path, where, f"rule '{name}': '{key}' item {index + 1} is an empty group")
+            continue
+        unknown = [str(n) for n in names if not isinstance(n, str) or n not in concepts]
+        if unknown:
+            bag.error(path, where, f"rule '{name}': unknown concept {unknown[0]!r} in '{key}' "
+                                   "(name a concept from concepts:, not a word)")
+            continue
+        groups.append(tuple(names))
+    return tuple(groups)
+
+
+def _examples(bag: Problems, path: Path, name: str, body: LineDict, key: str) -> tuple[tuple[str, int], ...]:
+    """A rule's example messages with their lines."""
+    value = body.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        bag.error(path, body.line_of(key), f"rule '{name}': '{key}' must list example messages, one per line")
+        return ()
+    out = []
+    for index, text in enumerate(value):
+        line = value.line_of(index) if isinstance(value, LineList) else body.line_of(key)
+        if not isinstance(text, str) or not text.strip():
+            bag.error(path, line, f"rule '{name}': '{key}' item {index + 1} must be a message in words "
+                                  "(put it in quotes if it holds a colon)")
+            continue
+        out.append((text, line))
+    return tuple(out)
