@@ -1,7 +1,8 @@
 """Two-part questions: when one message asks about two topics, which two.
 
 The rule (the word lists and the number come from intents/_matching.yaml):
-1. The whole message is matched as usual. An urgent match, no match, or a social intent
+1. The whole message is screened and matched as usual. A safety alert (red flags, crisis,
+   emergency: decided by bot/safety.py before this rule runs), no match, or a social intent
    (greeting, thanks, help) never grows a second part: urgent answers come first and alone.
 2. The message is cut in two at each clause break in turn ("and", "also", "plus", "as well as",
    "?", ",", ";"). "or" is not a break: it mostly joins alternatives inside one question
@@ -89,7 +90,8 @@ class PartFinder:
 
     def _can_grow(self, whole: Match) -> bool:
         """Rule 1: only a plain topic answer (or a choice between two topics) may grow a second part."""
-        return whole.intent_id is not None and not whole.urgent and whole.intent_id not in self.rules.social_intents
+        return (whole.intent_id is not None and whole.alert is None and not whole.urgent
+                and whole.intent_id not in self.rules.social_intents)
 
     def _confident(self, match: Match) -> bool:
         """A clause's match the bot would answer on its own, and not an urgent or social one."""
