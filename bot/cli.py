@@ -160,7 +160,7 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
 
 
 def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Print the figures for a labelled file; fail when a red flag was missed."""
+    """Print the figures for a labelled file; fail when a crisis, emergency or red flag was missed."""
     try:
         items = load_labelled(args.file)
     except ContentInvalid as exc:
@@ -168,8 +168,7 @@ def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Tex
         return 2
     report = evaluate(engine, items)
     print(format_report(report, args.verbose), file=out)
-    hit, total = report.red_flags
-    return 1 if hit < total else 0
+    return 1 if report.safety_missed else 0
 
 
 def _run(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:

@@ -1,4 +1,4 @@
-"""Measure the matcher on a labelled file: accuracy, null rejection, red-flag recall."""
+"""Measure the bot on a labelled file: accuracy, null rejection, and recall and false alarms of each safety kind."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 
 from bot.content import URGENT_INTENT
 from bot.engine import Engine
+from bot.safety import CRISIS, EMERGENCY
 from bot.yamlsource import ContentError, ContentInvalid, LineDict, LineList, load_yaml
 
 NONE = "(none)"
+SAFETY_LABELS = (URGENT_INTENT, CRISIS, EMERGENCY)  # a miss of any of these fails the evaluation
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Labelled:
     expected: tuple[str, ...]
     chat: str
     line: int
+    tier: str | None = None  # for red flags: the urgency the file expects (now, today, soon)
     both: bool = False  # a two-part message: every expected intent should be answered
 
 
@@ -32,6 +35,8 @@ class Outcome:
     predicted: str | None
     score: float
     ambiguous: bool
+    urgent: bool = False  # the safety layer answered with urgent care
+    tier: str | None = None
     also: tuple[str, ...] = ()  # further intents a two-part reply answered
 
     @property
@@ -74,8 +79,28 @@ class Report:
     @property
     def red_flags(self) -> tuple[int, int]:
         """Red-flag messages routed to the urgent answer."""
-        selected = [o for o in self.outcomes if URGENT_INTENT in o.item.expected]
-        return sum(o.predicted == URGENT_INTENT for o in selected), len(selected)
+        return self.recall(URGENT_INTENT)
+
+    def recall(self, label: str) -> tuple[int, int]:
+        """Messages labelled with a safety kind that got that kind's answer (or another the file accepts)."""
+        selected = [o for o in self.outcomes if label in o.item.expected]
+        return sum(o.correct for o in selected), len(selected)
+
+    def false_alarms(self, label: str) -> tuple[int, int]:
+        """Messages not labelled with a safety kind that got its urgent answer anyway."""
+        selected = [o for o in self.outcomes if label not in o.item.expected]
+        return sum(o.urgent and o.predicted == label for o in selected), len(selected)
+
+    @property
+    def tiers(self) -> tuple[int, int]:
+        """Red flags caught with the tier the file expects (only where it names one)."""
+        selected = [o for o in self.outcomes if o.item.tier and o.predicted == URGENT_INTENT and o.urgent]
+        return sum(o.tier == o.item.tier for o in selected), len(selected)
+
+    @property
+    def safety_missed(self) -> bool:
+        """True when any crisis, emergency or red flag in the file went unanswered as such."""
+        return any(hit < total for hit, total in map(self.recall, SAFETY_LABELS))
 
     @property
     def both_answered(self) -> tuple[int, int]:
@@ -119,7 +144,9 @@ def load_labelled(path: Path) -> list[Labelled]:
         if chat not in ("private", "group"):
             errors.append(ContentError(shown, entry.line_of("chat"), f"chat must be private or group, not {chat!r}"))
             continue
-        items.append(Labelled(entry["text"], expected, chat, entry.line, entry.get("both") is True))
+        tier = entry.get("tier")
+        items.append(Labelled(entry["text"], expected, chat, entry.line, str(tier) if tier else None,
+                              both=entry.get("both") is True))
     if errors:
         raise ContentInvalid(errors)
     return items
@@ -130,8 +157,10 @@ def evaluate(engine: Engine, items: list[Labelled]) -> Report:
     report = Report()
     for item in items:
         match = engine.decide(item.text, item.chat)
+        tier = match.alert.tier if match.alert else None
         also = engine.answer_parts(match)[1:]
-        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous, also))
+        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous, match.urgent, tier,
+                                       also=also))
     return report
 
 
@@ -146,7 +175,10 @@ def format_report(report: Report, verbose: bool = False) -> str:
         f"messages            {len(report.outcomes)}",
         f"in-scope accuracy   {_pct(report.in_scope)}   (target >= 90%)",
         f"nulls rejected      {_pct(report.nulls)}   (target >= 95%)",
-        f"red-flag recall     {_pct(report.red_flags)}   (target 100%)",
+        *(f"{name + ' recall':<20}{_pct(report.recall(label))}   (target 100%)   "
+          f"false alarms {_pct(report.false_alarms(label))}"
+          for name, label in (("red-flag", URGENT_INTENT), ("crisis", CRISIS), ("emergency", EMERGENCY))),
+        f"red-flag tier right {_pct(report.tiers)}",
         f"asked 'did you mean' {sum(o.ambiguous for o in report.outcomes)} times",
         *([f"two-part, both      {_pct(report.both_answered)}   (labelled both: true)"] if report.both_answered[1] else []),
         f"false second answer {_pct(report.false_second)}   (single-part messages given two)",

@@ -15,8 +15,8 @@ The rule, in order (concepts, rules and word lists come from intents/_safety.yam
    words before it in the same clause ("no numbness", "haven't lost weight").
 4. A rule fires when every one of its groups (a concept, or any of several) has a mention within
    the rule's `window` of words of a mention of its first group, and none of its `unless`
-   concepts is mentioned within twice that distance (a veto such as "goes away when I stand"
-   often comes at the end of the sentence).
+   concepts is mentioned within `unless_window` words of it (by default twice the window: a veto
+   such as "goes away when I stand" often ends the sentence).
 5. The first rule to fire in this order decides: crisis, emergency, red flags by tier (now, today,
    soon), then questions about warning signs. Nothing fires: the message is ordinary.
 """
@@ -42,29 +42,33 @@ KINDS = (CRISIS, EMERGENCY, RED_FLAGS, ABOUT)  # also the order in which rules a
 TIERS = ("now", "today", "soon")
 PRESSING_TIERS = frozenset({"now", "today"})  # answered in groups whatever the cooldown
 SAFETY_FILE = "_safety.yaml"
-TOP_KEYS = {"window", "negation_reach", "negations", "not_negations", "clause_breaks", "rewrites", "concepts",
-            "rules"}
-RULE_KEYS = {"kind", "tier", "all", "unless", "window", "fires", "stays_quiet"}
+TOP_KEYS = {"window", "negation_reach", "negations", "not_negations", "clause_breaks", "rewrites", "everyday_words",
+            "concepts", "rules"}
+RULE_KEYS = {"kind", "tier", "all", "unless", "window", "unless_window", "fires", "stays_quiet"}
 NO_LIMIT = 10**9  # clean() cuts at a length; the safety layer reads everything
 
-# An `unless` concept vetoes a rule this many windows away: the veto often ends the sentence.
+# By default an `unless` concept vetoes a rule this many windows away: the veto often ends the sentence.
 VETO_REACH = 2
 # Typo tolerance: long unknown words only, one edit (two from this length on), same first letter.
 TYPO_MIN_LENGTH = 6
 TYPO_TWO_EDITS_FROM = 10
 
-# Numbers that carry meaning. Temperatures with a unit, or a decimal, count as a reading.
-_TEMP_UNIT = re.compile(r"\b(?:3[7-9]|4[0-2])(?:[.,]\d)?\s*(?:°|º|degrees?|deg\b)\s*c?\b|"
-                        r"\b(?:99[.,]\d|10[0-6](?:[.,]\d)?)\s*(?:°|º|degrees?)?\s*f(?:ahrenheit)?\b", re.IGNORECASE)
-_TEMP_BARE = re.compile(r"\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b(?!\s*(?:k|km|ks|mi|miles?|m|mins?|"
-                        r"minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|days?|pounds?|"
-                        r"lbs?|st|stone)\b)", re.IGNORECASE)
-_WEIGHT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b", re.IGNORECASE)
-_CHILD_AGE = re.compile(r"\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b|"
-                        r"\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b", re.IGNORECASE)
-_NUMBER_WORDS = ((_TEMP_UNIT, " tempreading "), (_WEIGHT, " weightamount "), (_CHILD_AGE, " childage "),
-                 (_TEMP_BARE, " tempnumber "))
-_CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+|\s[-–—]+\s")
+# Numbers that carry meaning become words the concepts can name, in one pass (the first that fits
+# wins): a temperature with a unit or in Fahrenheit, a weight, a child's age, a bare temperature.
+_NUMBERS = re.compile(
+    r"(?P<tempreading>\b(?:3[7-9]|4[0-2])(?:[.,]\d)?\s*(?:°|º|degrees?|deg\b)\s*c?\b"
+    r"|\b(?:99[.,]\d|10[0-6](?:[.,]\d)?)\s*(?:°|º|degrees?)?\s*f(?:ahrenheit)?\b)"
+    r"|(?P<weightamount>\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b)"
+    r"|(?P<childage>\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b"
+    r"|\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b"
+    r"|\b(?:i'?m|i am|(?:s?he|they)(?:'?s|'?re| is| are))\s+(?:[5-9]|1[0-8])\b(?!\s*(?:k|km|mins?|minutes?|kg|%|weeks?)))"
+    r"|(?P<tempnumber>\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b"
+    r"(?!\s*(?:k|km|ks|mi|miles?|m|mins?|minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|"
+    r"days?|pounds?|lbs?|st|stone)\b))",
+    re.IGNORECASE)
+_CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)|\s[-–—]+\s")
+CLAUSE_MARK = "qqclauseqq"  # stands where a clause ends, so the whole text is cleaned in one pass
+CLAUSE_WORD = f" {CLAUSE_MARK} "
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Rule:
     groups: tuple[tuple[str, ...], ...]
     unless: tuple[str, ...] = ()
     window: int = 12
+    unless_window: int = 24  # how far from the first group's mention an unless concept still stops the rule
     fires: tuple[tuple[str, int], ...] = ()  # (example, line)
     stays_quiet: tuple[tuple[str, int], ...] = ()
     line: int = 0
@@ -126,6 +131,7 @@ class SafetyRules:
     rewrites: dict[str, str] = field(default_factory=dict)
     negation_reach: int = 3
     path: str = ""
+    everyday_words: tuple[str, ...] = ()  # never read as a typo of a concept word
 
 
 class Screener:
@@ -137,6 +143,11 @@ class Screener:
         order = {kind: n for n, kind in enumerate(KINDS)}
         tiers = {tier: n for n, tier in enumerate(TIERS)}
         self._ordered = sorted(rules.rules, key=lambda r: (order[r.kind], tiers.get(r.tier or "", 9)))
+        # Which rules a concept can start: only those are tried for a message, in priority order.
+        self._starts: dict[str, list[int]] = defaultdict(list)
+        for index, rule in enumerate(self._ordered):
+            for concept in rule.groups[0] if rule.groups else ():
+                self._starts[concept].append(index)
         self._rewrite = _rewriter(rules.rewrites)
         self._breaks = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.clause_breaks)) + r")\b") \
             if rules.clause_breaks else None
@@ -150,14 +161,18 @@ class Screener:
                 if words:
                     self._phrases[words[0]].append((tuple(words), concept))
                     vocabulary.update(clean(term, NO_LIMIT).split())
-        self._known = frozenset(known) | vocabulary | {w for n in rules.negations for w in self._folded(n).split()}
+        known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term, NO_LIMIT).split()}
+        self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} \
+            | {CLAUSE_MARK}
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
+        self._everyday = sorted(w for w in known - vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._typo = lru_cache(maxsize=8192)(self._correct)
 
     def screen(self, text: str) -> Alert | None:
         """The first rule that fires on the whole message, in priority order, or None."""
         mentions = self.mentions(text)
-        for rule in self._ordered:
+        for index in sorted({i for concept in mentions for i in self._starts.get(concept, ())}):
+            rule = self._ordered[index]
             if self._fires(rule, mentions):
                 return Alert(rule.kind, rule.tier, rule.name)
         return None
@@ -169,7 +184,8 @@ class Screener:
     def explain(self, text: str) -> str:
         """The words the safety layer read and the concepts it found (for `painbot ask -v` and editors)."""
         words, _ = self.tokens(text)
-        found = ", ".join(f"{c}@{m.start}" for c, ms in self.mentions(text).items() for m in ms)
+        mentions = sorted((m.start, c) for c, ms in self.mentions(text).items() for m in ms)
+        found = ", ".join(f"{c}@{start}" for start, c in mentions)
         return f"words: {' '.join(words)}\nconcepts: {found or '-'}"
 
     def mentions(self, text: str) -> dict[str, list[Mention]]:
@@ -186,29 +202,27 @@ class Screener:
         return found
 
     def tokens(self, text: str) -> tuple[list[str], list[int]]:
-        """The message's stemmed words, and the clause each belongs to."""
-        for pattern, word in _NUMBER_WORDS:
-            text = pattern.sub(word, text)
+        """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
+        text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
+        cleaned = self._rewrite(clean(_CLAUSE_MARKS.sub(CLAUSE_WORD, text), NO_LIMIT))
+        if self._breaks is not None:
+            cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
+        cleaned = " ".join(map(self._typo, cleaned.split()))
+        folded = self._synonyms.fold(cleaned) if self._synonyms else cleaned
         words: list[str] = []
         clause_of: list[int] = []
-        for number, clause in enumerate(self._clauses(text)):
-            for word in self._folded(clause, correct=True).split():
-                words.append(stem(word))
-                clause_of.append(number)
+        clause = 0
+        for word in folded.split():
+            if word == CLAUSE_MARK:
+                clause += 1
+                continue
+            words.append(stem(word))
+            clause_of.append(clause)
         return words, clause_of
 
-    def _clauses(self, text: str) -> list[str]:
-        """Split at punctuation and at words like 'but' that turn a sentence around."""
-        parts = _CLAUSE_MARKS.split(text)
-        if self._breaks is None:
-            return parts
-        return [piece for part in parts for piece in self._breaks.split(part.casefold())]
-
-    def _folded(self, text: str, correct: bool = False) -> str:
-        """Clean, rewrite everyday phrases, fold synonyms (and, for messages, fix typos)."""
+    def _folded(self, text: str) -> str:
+        """A concept term as messages are read: cleaned, everyday phrases rewritten, synonyms folded."""
         cleaned = self._rewrite(clean(text, NO_LIMIT))
-        if correct:
-            cleaned = " ".join(self._typo(w) for w in cleaned.split())
         return self._synonyms.fold(cleaned) if self._synonyms else cleaned
 
     def _words(self, term: str) -> list[str]:
@@ -226,11 +240,13 @@ class Screener:
 
     def _fires(self, rule: Rule, mentions: dict[str, list[Mention]]) -> bool:
         """Every group mentioned near a mention of the first group, and no 'unless' concept there."""
+        if not all(any(c in mentions for c in group) for group in rule.groups):
+            return False  # the common case, decided without building anything
         first, *others = [[m for c in group for m in mentions.get(c, ())] for group in rule.groups]
         vetoes = [m for c in rule.unless for m in mentions.get(c, ())]
         for anchor in first:
             low, high = anchor.start - rule.window, anchor.end + rule.window
-            reach = rule.window * VETO_REACH
+            reach = rule.unless_window
             if all(any(low <= m.start and m.end <= high for m in group) for group in others) \
                     and not any(anchor.start - reach <= m.start and m.end <= anchor.end + reach for m in vetoes):
                 return True
@@ -241,9 +257,18 @@ class Screener:
         if word in self._known or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
             return word
         edits = 2 if len(word) >= TYPO_TWO_EDITS_FROM else 1
-        candidates = [t for t in self._targets if t[0] == word[0] and abs(len(t) - len(word)) <= edits]
-        found = process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=edits)
-        return found[0] if found else word
+        found = _closest(word, self._targets, edits)
+        # A word as close to an everyday word ("twinged" to "twinge") is a form of that word, not a typo.
+        if found is None or _closest(word, self._everyday, 1) is not None:
+            return word
+        return found
+
+
+def _closest(word: str, words: list[str], edits: int) -> str | None:
+    """The word of a list (same first letter) at most `edits` edits away, if any."""
+    candidates = [w for w in words if w[0] == word[0] and abs(len(w) - len(word)) <= edits]
+    found = process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=edits)
+    return found[0] if found else None
 
 
 def _rewriter(rewrites: dict[str, str]) -> Any:
@@ -281,7 +306,7 @@ def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
         rewrites = {}
     return SafetyRules(concepts, rules, _word_list(bag, path, data, "negations"),
                        _word_list(bag, path, data, "not_negations"), _word_list(bag, path, data, "clause_breaks"),
-                       dict(rewrites), reach, str(path))
+                       dict(rewrites), reach, str(path), _word_list(bag, path, data, "everyday_words"))
 
 
 def check_examples(bag: Problems, path: Path, screener: Screener) -> None:
@@ -324,6 +349,7 @@ def _concepts(bag: Problems, path: Path, value: Any, line: int) -> dict[str, tup
         where = value.line_of(name)
         if not isinstance(terms, list) or not terms:
             bag.error(path, where, f"concept '{name}' needs a list of words and phrases, one per line")
+            concepts[str(name)] = ()  # still known, so rules naming it report nothing more
             continue
         bad = [i for i, t in enumerate(terms) if not isinstance(t, str) or not clean(t, NO_LIMIT)]
         for index in bad:
@@ -364,17 +390,19 @@ def _rule(bag: Problems, path: Path, name: str, body: Any, line: int, concepts: 
     if kind not in KINDS:
         bag.error(path, body.line_of("kind"), f"rule '{name}': kind must be one of {', '.join(KINDS)}")
     if kind == RED_FLAGS and tier not in TIERS:
-        bag.error(path, body.line_of("tier") if "tier" in body else line,
+        bag.error(path, body.line_of("tier") if "tier" in body else body.line_of("kind"),
                   f"rule '{name}': a red_flags rule needs a tier: {', '.join(TIERS)}")
     elif kind != RED_FLAGS and tier is not None:
         bag.error(path, body.line_of("tier"), f"rule '{name}': only red_flags rules have a tier")
     groups = _groups(bag, path, name, body, "all", concepts)
     unless = tuple(c for g in _groups(bag, path, name, body, "unless", concepts) for c in g)
     rule_window = _whole(bag, path, body, "window", window) if "window" in body else window
+    veto_window = _whole(bag, path, body, "unless_window", rule_window * VETO_REACH) if "unless_window" in body \
+        else rule_window * VETO_REACH
     fires, quiet = _examples(bag, path, name, body, "fires"), _examples(bag, path, name, body, "stays_quiet")
     if len(bag.errors) > before:
         return None
-    return Rule(name, kind, tier, groups, unless, rule_window, fires, quiet, line)
+    return Rule(name, kind, tier, groups, unless, rule_window, veto_window, fires, quiet, line)
 
 
 def _groups(bag: Problems, path: Path, name: str, body: LineDict, key: str,

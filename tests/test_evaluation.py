@@ -192,6 +192,6 @@ def test_two_part_figures_count_both_answers_and_false_seconds(tmp_path: Path) -
 
 def test_a_second_answer_on_a_single_part_message_is_counted(tmp_path: Path) -> None:
     item = Labelled("what exercises help", ("rehab",), "private", 1)
-    report = Report([Outcome(item, "rehab", 60.0, False, ("recovery_time",))])
+    report = Report([Outcome(item, "rehab", 60.0, False, also=("recovery_time",))])
     assert report.false_second == (1, 1)
     assert "two-part, both" not in format_report(report)  # nothing labelled both: no line for it
