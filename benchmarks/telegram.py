@@ -1,6 +1,7 @@
 """Benchmark `painbot run` end to end against the Bot API stand-in on 127.0.0.1 (run by hand).
 
 Usage: .venv/bin/python benchmarks/telegram.py [--messages 300] [--sequential 100]
+                                                [--faults] [--window 60] [--outage 10]
 
 Starts the stand-in and `painbot run` (shipped content, PAINBOT_LOG_LEVEL=WARNING) as a real
 subprocess, then:
@@ -16,6 +17,19 @@ subprocess, then:
   the rate limiter spaces the sends), so the burst figures are mostly queueing.  The sequential
   phase (one message at a time, the next pushed 40 ms after the reply is in, so the rate limiter
   never has to wait) shows the handling time of an update on an idle bot.
+
+With --faults it then measures what issue 10 asks, each on a fresh bot and stand-in:
+
+* group flood: 60 addressed group updates (questions, red flags, commands, "More on this")
+  at one per window/60 s while 20 private users ask one question each; the private p50/p99
+  (push -> reply) and the most bot messages the group saw in one window (must be <= 20).
+  --window 60 is Telegram's real minute (the run takes over a minute); smaller values shrink
+  time (the bot's PAINBOT_GROUP_WINDOW and the flood's pace alike).
+* outage: 100 users; the API drops every connection for --outage seconds after the first 50;
+  messages lost = users never answered within 60 s of the API's return.
+* SIGKILL: sendMessage unreachable while 100 users ask; SIGKILL; restart with the API back;
+  messages lost = users never answered by the second process.
+* SIGTERM during a throttled flood: 40 red flags into one group; seconds from SIGTERM to exit.
 """
 
 from __future__ import annotations
@@ -97,10 +111,127 @@ def describe(name: str, values: list[float]) -> str:
             f"mean={statistics.fmean(ms):.1f} ms  max={max(ms):.1f} ms")
 
 
+def settle_until(count, done: int, quiet: float, limit: float) -> None:
+    """Wait until count() reaches done, or stops growing for `quiet` s, or `limit` s pass."""
+    deadline, last, changed = time.monotonic() + limit, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = count()
+        if now >= done:
+            return
+        if now != last:
+            last, changed = now, time.monotonic()
+        elif time.monotonic() - changed > quiet:
+            return
+        time.sleep(0.05)
+
+
+def _group_sends(standin: BotApiStandIn, chat_id: int) -> list[float]:
+    return [e["time"] for e in standin.call_log if e["method"] == "sendMessage" and e["ok"]
+            and str(e["params"].get("chat_id")) == str(chat_id)]
+
+
+def most_in_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
+
+
+def flood(tmp: Path, window: float) -> str:
+    """Private latency during a group flood, and the group's busiest window."""
+    group, asked = -1009876543210, {}
+    env = {"PAINBOT_GROUP_WINDOW": f"{window:g}", "PAINBOT_POLL_TIMEOUT": "10"}
+    with TimedStandIn(TOKEN) as standin, running_bot(standin, tmp / "flood", log_level="WARNING", content=ROOT,
+                                                     extra_env=env, stop_timeout=30):
+        standin.add_chat(group)
+        for i in range(60):
+            kind = i % 4
+            if kind == 0:
+                standin.group_message("@painbot how long till i can run again", chat_id=group, user_id=3000 + i)
+            elif kind == 1:
+                standin.group_message("@painbot numb around my privates since yesterday", chat_id=group,
+                                      user_id=3000 + i)
+            elif kind == 2:
+                standin.command("/help@painbot", chat_id=group, chat_type="supergroup", user_id=3000 + i)
+            else:
+                standin.callback_query("t:fixes", message_id=1, chat_id=group, user_id=3000 + i)
+            if i % 3 == 0:
+                chat = 30_000_000 + i
+                standin.private_message(QUESTIONS[i % len(QUESTIONS)], user_id=chat)
+                asked[chat] = time.perf_counter()
+            time.sleep(window / 60)
+        settle_until(lambda: sum(c in standin.replied for c in asked), done=len(asked), quiet=2 * window,
+                     limit=3 * window)
+        time.sleep(min(window, 10))
+        lat = [standin.replied[c] - t for c, t in asked.items() if c in standin.replied]
+        busiest = most_in_window(_group_sends(standin, group), window)
+    return (describe(f"group flood (window {window:g}s): private push -> reply", lat)
+            + f"; {len(asked) - len(lat)} of {len(asked)} never answered"
+            + f"\n  group: {len(_group_sends(standin, group))} bot messages, at most {busiest} in one window"
+            f" (Telegram allows 20)")
+
+
+def outage(tmp: Path, seconds: float) -> str:
+    """Replies lost when the API drops every connection for a while mid-burst."""
+    users = [40_000_000 + n for n in range(100)]
+    with TimedStandIn(TOKEN) as standin, running_bot(standin, tmp / "outage", log_level="WARNING", content=ROOT,
+                                                     stop_timeout=30) as bot:
+        for chat in users[:50]:
+            standin.private_message(QUESTIONS[chat % len(QUESTIONS)], user_id=chat)
+        standin.outage(True)
+        for chat in users[50:]:
+            standin.private_message(QUESTIONS[chat % len(QUESTIONS)], user_id=chat)
+        time.sleep(seconds)
+        standin.outage(False)
+        back = time.perf_counter()
+        settle_until(lambda: sum(c in standin.replied for c in users), done=len(users), quiet=30, limit=60)
+        lost = sum(c not in standin.replied for c in users)
+        caught_up = max(standin.replied.get(c, back) for c in users) - back
+    lines = len(bot.stderr().splitlines())
+    return (f"outage {seconds:g}s mid-burst: {lost} of {len(users)} messages lost; all answered "
+            f"{caught_up:.1f}s after the API returned; {lines} log lines")
+
+
+def sigkill(tmp: Path) -> str:
+    """Replies lost when the process is killed while sends are failing, then restarted."""
+    users = [50_000_000 + n for n in range(100)]
+    with TimedStandIn(TOKEN) as standin:
+        standin.outage(True, methods=("sendMessage",))
+        for chat in users:
+            standin.private_message(QUESTIONS[chat % len(QUESTIONS)], user_id=chat)
+        with running_bot(standin, tmp / "kill", log_level="WARNING", content=ROOT, name="killed") as first:
+            wait(lambda: standin.dropped_requests >= 5, 30, "sends failing before the kill")
+            time.sleep(1)
+            first.kill()
+        standin.outage(False)
+        with running_bot(standin, tmp / "kill", log_level="WARNING", content=ROOT, name="restarted",
+                         stop_timeout=30):
+            settle_until(lambda: sum(c in standin.replied for c in users), done=len(users), quiet=3, limit=60)
+        lost = sum(c not in standin.replied for c in users)
+    return f"SIGKILL mid-burst, then restart: {lost} of {len(users)} messages lost"
+
+
+def sigterm(tmp: Path) -> str:
+    """Seconds from SIGTERM to exit while urgent group replies wait for the group's budget."""
+    group = -1009876543211
+    with TimedStandIn(TOKEN) as standin, running_bot(standin, tmp / "term", log_level="WARNING", content=ROOT,
+                                                     stop_timeout=60) as bot:
+        for i in range(40):
+            standin.group_message("@painbot numb around my privates since yesterday", chat_id=group,
+                                  user_id=3000 + i)
+        wait(lambda: len(_group_sends(standin, group)) >= 15, 30, "the group's budget to fill")
+        time.sleep(1)
+        t0 = time.perf_counter()
+        code = bot.terminate(60)
+        took = time.perf_counter() - t0
+    return f"SIGTERM during a throttled group flood: exit code {code} after {took:.1f}s"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=300, help="burst size (distinct users)")
     parser.add_argument("--sequential", type=int, default=100, help="messages sent one at a time")
+    parser.add_argument("--faults", action="store_true", help="also run the flood and fault scenarios")
+    parser.add_argument("--window", type=float, default=60.0, help="group window in seconds (Telegram: 60)")
+    parser.add_argument("--outage", type=float, default=10.0, help="outage length in seconds")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="painbot-bench-") as tmp:
@@ -136,6 +267,14 @@ def main() -> int:
     print(f"errors logged (ERROR/CRITICAL, start to exit): {len(errors)}; bot exit code: {bot.exit_code}")
     for line in errors:
         print("  " + line)
+    if args.faults:
+        with tempfile.TemporaryDirectory(prefix="painbot-bench-") as tmp:
+            for scenario in (lambda: flood(Path(tmp), args.window), lambda: outage(Path(tmp), args.outage),
+                             lambda: sigkill(Path(tmp)), lambda: sigterm(Path(tmp))):
+                try:
+                    print(scenario(), flush=True)
+                except (SystemExit, TimeoutError, AssertionError) as exc:  # report and go on to the next
+                    print(f"scenario failed: {str(exc).splitlines()[0]}", flush=True)
     return 0 if not errors and bot.exit_code == 0 else 1
 
 

@@ -13,11 +13,13 @@ from telegram.ext import ContextTypes
 
 from bot import handlers
 from bot.engine import Engine
+from bot.questionlog import QuestionLog, QuestionLogError
 from bot.report import stats_text, unanswered_text
 from bot.yamlsource import ContentInvalid
 
 logger = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 15  # a long list of content errors is cut; `painbot check` shows them all
+PRIVATE_ONLY = "Ask me in a private chat."  # all an admin command says in a group, whoever sends it
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -32,14 +34,45 @@ async def _not_for_you(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await handlers.send(handlers.message_of(update), reply)
 
 
-async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, build: Callable[[Path], str]) -> None:
-    """Send an admin a report read from the question log (off the event loop); others get the fallback."""
+async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Answer and return True unless this is an admin in a private chat: reports never go to a group."""
+    if handlers.chat_kind(update.effective_chat) != "private":
+        message = handlers.message_of(update)
+        if handlers.group_has_room(context, message.chat_id):
+            await message.reply_text(PRIVATE_ONLY, do_quote=True)
+        return True
     if not is_admin(update, context):
         await _not_for_you(update, context)
+        return True
+    return False
+
+
+async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, build: Callable[[Path], str]) -> None:
+    """Send an admin a report read from the question log (off the event loop); others get the fallback."""
+    if await _refused(update, context):
         return
-    db_path = handlers.services(context).db_path
-    text = await asyncio.to_thread(build, db_path) if db_path else "No question log is set up."
-    await handlers.message_of(update).reply_text(text)
+    svc = handlers.services(context)
+    if svc.db_path is None:
+        text = "No question log is set up."
+    else:
+        try:
+            text = await asyncio.to_thread(build, svc.db_path)
+        except QuestionLogError as exc:
+            text = f"The question log cannot be read, so this report is unavailable: {html.escape(str(exc))}"
+    await handlers.message_of(update).reply_text(log_health(svc.recorder) + text)
+
+
+def log_health(recorder: object) -> str:
+    """A first line when the question log is failing or has lost records; empty when all is well."""
+    if not isinstance(recorder, QuestionLog):
+        return ""
+    lines = []
+    if recorder.problem is not None:
+        lines.append(f"⚠️ The question log cannot be written ({html.escape(recorder.problem)}); "
+                     "new questions are not being saved.")
+    if recorder.dropped:
+        lines.append(f"⚠️ {recorder.dropped} record(s) could not be saved since the bot started.")
+    return "".join(line + "\n" for line in lines)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,8 +103,7 @@ def reload_engine(services: handlers.Services) -> str:
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reload the content on an admin's request and say how it went."""
-    if not is_admin(update, context):
-        await _not_for_you(update, context)
+    if await _refused(update, context):
         return
     result = await asyncio.to_thread(reload_engine, handlers.services(context))
     await handlers.message_of(update).reply_text(result)

@@ -8,21 +8,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import secrets
 import signal
 import sys
+import threading
 from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.request import BaseRequest, HTTPXRequest
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     Defaults,
     InlineQueryHandler,
@@ -32,14 +35,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, handlers
-from bot.cooldown import Cooldown
+from bot import admin, handlers, webhook
+from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
+from bot.inlinesearch import InlineSearches
 from bot.logsafety import configure_logging, redact
 from bot.questionlog import QuestionLog
 from bot.selfcheck_chat import build_selfcheck_handler
+from bot.sending import SendGuard
 from bot.settings import Settings
+from bot.updates import ChatOrderedProcessor, InFlight, PacedBot
 
 logger = logging.getLogger(__name__)
 
@@ -66,37 +72,84 @@ class GroupSettingsPersistence(PicklePersistence):
 
 
 def build_application(settings: Settings, engine: Engine, recorder: handlers.QuestionRecorder | None = None,
-                      builder: ApplicationBuilder | None = None) -> Application:
-    """Build the Application with PTB's defaults, rate limiter and persistence, and add the handlers."""
+                      request: BaseRequest | None = None, updates_request: BaseRequest | None = None) -> Application:
+    """Build the Application: paced bot, send guard, per-chat order, persistence, and the handlers."""
     settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
     persistence = GroupSettingsPersistence(
         settings.persistence_path,
         store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
     )
-    # Two getUpdates connections: the last call that confirms fetched updates at shutdown must
-    # not wait behind the long poll being cancelled (or it times out and logs an error).
-    builder = (builder or ApplicationBuilder().get_updates_connection_pool_size(2)).token(settings.telegram_bot_token or "")
-    if settings.telegram_base_url:
-        builder = builder.base_url(settings.telegram_base_url)
+    budget = GroupBudget(settings.group_budget, settings.group_urgent_reserve, settings.group_window)
+    guard = SendGuard(budget, private_interval=settings.private_interval, deadline=settings.send_deadline)
+    in_flight = InFlight(settings.max_unanswered)
+    bot = PacedBot(
+        settings.telegram_bot_token or "", base_url=settings.telegram_base_url or TELEGRAM_API,
+        defaults=Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=guard, request=request or HTTPXRequest(connection_pool_size=256),
+        # Two getUpdates connections: the last call that confirms fetched updates at shutdown must
+        # not wait behind the long poll being cancelled (or it times out and logs an error).
+        get_updates_request=updates_request or HTTPXRequest(connection_pool_size=2),
+        in_flight=in_flight,
+    )
     app = (
-        builder.defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
-                                   link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        ApplicationBuilder().bot(bot)
+        .concurrent_updates(ChatOrderedProcessor(in_flight))
         .persistence(persistence)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    app.bot_data["services"] = Services(engine, Cooldown(settings.group_replies_per_minute), recorder,
-                                        settings.admin_ids, settings.db_path)
+    app.bot_data["services"] = Services(
+        engine, Cooldown(settings.group_replies_per_minute, window=settings.group_window), recorder,
+        settings.admin_ids, settings.db_path, budget=budget,
+        inline_searches=InlineSearches(settings.inline_pause, handlers.InlineSearch.log),
+    )
+    app.bot_data["stopping"] = _Stopping(settings.stop_deadline, guard, in_flight)
     add_handlers(app)
     return app
+
+
+class _Stopping:
+    """SIGTERM or Ctrl-C: bound every wait, stop fetching, and exit within the stop deadline whatever happens."""
+
+    def __init__(self, deadline: float, guard: SendGuard, in_flight: InFlight) -> None:
+        self.deadline = deadline
+        self.guard = guard
+        self.in_flight = in_flight
+        self.started = False
+        self.event: asyncio.Event | None = None  # webhook mode: set to stop; polling stops PTB's own loop
+
+    def begin(self, app: Application) -> None:
+        """Start an orderly stop with deadlines; a watchdog ends the process if the stop overruns."""
+        if self.started:
+            return
+        self.started = True
+        logger.info("stopping: %d update(s) in hand, exiting within %.0fs", self.in_flight.count, self.deadline)
+        # Sends get 60% of the deadline; the rest is for confirming updates and closing the log.
+        self.guard.begin_stop(self.deadline * 0.6)
+        self.in_flight.closing = True
+        app.create_task(self.in_flight.done_nothing())
+        watchdog = threading.Timer(max(0.5, self.deadline - 0.5), self._overdue)
+        watchdog.daemon = True
+        watchdog.start()
+        if self.event is not None:
+            self.event.set()
+        else:
+            app.stop_running()
+
+    def _overdue(self) -> None:
+        """The orderly stop overran its deadline: exit now rather than be killed by systemd later."""
+        logger.error("stop deadline of %.0fs reached; exiting with %d update(s) unanswered",
+                     self.deadline, self.in_flight.count)
+        logging.shutdown()
+        os._exit(1)
 
 
 def add_handlers(app: Application) -> None:
     """Register the handlers; order matters: commands and buttons before free text."""
     humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & _FromPerson()
-    app.add_handler(build_selfcheck_handler())  # before /start, so t.me/<bot>?start=check reaches it
+    app.add_handler(build_selfcheck_handler(people=_FromPerson()))  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler(["start", "help", "topics", "privacy", "urgent"], handlers.command, filters=humans))
     app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
     app.add_handler(CommandHandler("stats", admin.stats, filters=humans))
@@ -104,10 +157,12 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
     app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=f"^{handlers.TOPIC_PREFIX}"))
     app.add_handler(CallbackQueryHandler(handlers.on_settings_button, pattern=f"^{handlers.AUTO_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))  # after every known button prefix
     app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(MessageHandler(humans & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    handlers.on_non_text))
     app.add_handler(InlineQueryHandler(handlers.on_inline))
+    app.add_handler(ChosenInlineResultHandler(handlers.on_chosen_inline))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(handlers.on_error)
@@ -131,9 +186,12 @@ async def _post_init(app: Application) -> None:
     if isinstance(services.recorder, QuestionLog) and app.job_queue is not None:
         app.job_queue.run_daily(_purge, PURGE_AT, name="purge-old-questions")
         app.job_queue.run_once(_purge, 5, name="purge-at-start")  # a bot restarted daily may never see 03:30
+    loop = asyncio.get_running_loop()
     if hasattr(signal, "SIGHUP"):
-        loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(_reload_on_signal(services)))
+    stopping: _Stopping = app.bot_data["stopping"]
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stopping.begin, app)
     logger.info("painbot started as @%s, mode=%s, content loaded (%d intents)", app.bot.username,
                 app.bot_data.get("mode", "polling"), len(services.engine.content.intents))
 
@@ -151,16 +209,28 @@ async def _purge(context: Any) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    """Write what the question log still has queued."""
-    recorder = app.bot_data["services"].recorder
+    """Log inline searches still settling, and write what the question log still has queued."""
+    services: Services = app.bot_data["services"]
+    if services.inline_searches is not None:
+        services.inline_searches.flush()
+    recorder = services.recorder
     if isinstance(recorder, QuestionLog):
-        await asyncio.to_thread(recorder.close)
+        await asyncio.to_thread(recorder.close, 2.0)  # within the stop deadline
 
 
 async def _preflight(settings: Settings) -> None:
     """Ask Telegram who we are before anything starts, so a bad token fails in one line."""
     async with Bot(settings.telegram_bot_token or "", base_url=settings.telegram_base_url or TELEGRAM_API):
         pass  # initialising the bot calls getMe
+
+
+async def _serve_webhook(app: Application, settings: Settings, url: str, secret: str) -> None:
+    """Webhook mode on painbot's own server (bot/webhook.py), stopped by the same signals as polling."""
+    stop, stopping = asyncio.Event(), app.bot_data["stopping"]
+    stopping.event = stop
+    await webhook.serve(app, listen=settings.webhook_listen, port=settings.webhook_port, path=urlparse(url).path,
+                        url=url, secret=secret, max_body=settings.webhook_max_body, stop=stop,
+                        in_flight=stopping.in_flight)
 
 
 def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) -> int:
@@ -172,12 +242,9 @@ def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) 
         app = build_application(settings, engine, QuestionLog.from_settings(settings))
         app.bot_data["mode"] = "webhook" if webhook_url else "polling"
         if webhook_url:
-            app.run_webhook(
-                listen=settings.webhook_listen, port=settings.webhook_port, url_path=urlparse(webhook_url).path.lstrip("/"),
-                secret_token=webhook_secret, webhook_url=webhook_url, allowed_updates=Update.ALL_TYPES,
-            )
+            asyncio.run(_serve_webhook(app, settings, webhook_url, webhook_secret))
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout)
+            app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout, stop_signals=None)
     except InvalidToken:
         print("painbot: Telegram refused the token; check TELEGRAM_BOT_TOKEN (from @BotFather).", file=sys.stderr)
         return 1

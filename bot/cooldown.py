@@ -1,4 +1,4 @@
-"""Keep group replies well under Telegram's 20 messages a minute per group."""
+"""Keep group chats well under Telegram's 20 messages a minute per group."""
 
 from __future__ import annotations
 
@@ -8,19 +8,63 @@ from collections.abc import Callable
 
 
 class Cooldown:
-    """A sliding one-minute window of replies per chat; memory only, ids only, no text."""
+    """A sliding window of ordinary replies per chat; memory only, ids only, no text."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, window: float = 60.0) -> None:
         self.per_minute = per_minute
+        self.window = window
         self._clock = clock
         self._sent: dict[int, deque[float]] = defaultdict(deque)
 
     def allow(self, chat_id: int) -> bool:
         """Count a reply to this chat if the window has room; False means stay quiet."""
         now, window = self._clock(), self._sent[chat_id]
-        while window and now - window[0] >= 60:
+        while window and now - window[0] >= self.window:
             window.popleft()
         if len(window) >= self.per_minute:
             return False
         window.append(now)
         return True
+
+
+class GroupBudget:
+    """Every message sent to a group, in a sliding window: ordinary ones leave `reserve` for urgent ones."""
+
+    def __init__(self, limit: int, reserve: int, window: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.reserve = min(reserve, limit - 1)
+        self.window = window
+        self._clock = clock
+        self._sent: dict[int, deque[float]] = defaultdict(deque)
+
+    def _used(self, chat_id: int) -> deque[float]:
+        """This chat's send times still inside the window."""
+        now, sent = self._clock(), self._sent[chat_id]
+        while sent and now - sent[0] >= self.window:
+            sent.popleft()
+        return sent
+
+    def _cap(self, urgent: bool) -> int:
+        """How many sends a message of this kind may find in the window and still go."""
+        return self.limit if urgent else self.limit - self.reserve
+
+    def has_room(self, chat_id: int, urgent: bool = False) -> bool:
+        """Whether a message of this kind could go now (counts nothing)."""
+        return len(self._used(chat_id)) < self._cap(urgent)
+
+    def take(self, chat_id: int, urgent: bool = False) -> bool:
+        """Count one message if there is room for its kind; False means it must not go now."""
+        sent = self._used(chat_id)
+        if len(sent) >= self._cap(urgent):
+            return False
+        sent.append(self._clock())
+        return True
+
+    def wait_time(self, chat_id: int, urgent: bool = False) -> float:
+        """Seconds until a message of this kind would fit (0 when it fits now)."""
+        sent = self._used(chat_id)
+        excess = len(sent) - self._cap(urgent)
+        if excess < 0:
+            return 0.0
+        return max(0.0, sent[excess] + self.window - self._clock())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -15,22 +15,26 @@ from telegram import (
     InputTextMessageContent,
     Message,
     MessageEntity,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
-from bot.cooldown import Cooldown
+from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.htmlcheck import to_plain
+from bot.inlinesearch import InlineSearches
 from bot.rendering import Button, Reply
+from bot.sending import BudgetSpent, SendDropped, SendGuard, is_outage, is_urgent
 
 logger = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
 AUTO_PREFIX = "auto:"  # callback data of the /settings toggle: auto:on / auto:off
 INLINE_RESULTS = 3
+ALERT_CHARS = 200  # Telegram shows at most 200 characters in a callback alert
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
 
@@ -51,6 +55,8 @@ class Services:
     recorder: QuestionRecorder | None = None
     admin_ids: frozenset[int] = frozenset()
     db_path: Path | None = None  # the question log, read by the admin commands
+    budget: GroupBudget | None = None  # every message to a group counts here (bot/sending.py enforces it)
+    inline_searches: InlineSearches[InlineSearch] | None = None  # None: log each inline query at once
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -102,9 +108,27 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
 
 
 async def send(message: Message, reply: Reply) -> None:
-    """Send a reply under the message it answers (quoted in groups)."""
+    """Send a reply under the message it answers (quoted in groups); its kind tells the send gate if it is urgent."""
+    await reply_to(message, reply.text, keyboard(reply.buttons), reply.kind)
+
+
+async def reply_to(message: Message, text: str, markup: InlineKeyboardMarkup | None, kind: str) -> None:
+    """Message.reply_text, plus the reply's kind for the send gate (reply_text cannot pass it on)."""
     quote = message.chat.type != ChatType.PRIVATE
-    await message.reply_text(reply.text, reply_markup=keyboard(reply.buttons), do_quote=quote)
+    bot = cast(ExtBot[Any], message.get_bot())
+    await bot.send_message(
+        message.chat_id, text, reply_markup=markup,
+        reply_parameters=ReplyParameters(message.message_id) if quote else None,
+        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        # PTB types rate_limit_args for AIORateLimiter's int; painbot's gate reads the reply kind.
+        **({"rate_limit_args": kind} if bot.rate_limiter else {}),  # type: ignore[arg-type]
+    )
+
+
+def group_has_room(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+    """An ordinary (not urgent) message may go to this group now: cooldown and budget both allow it."""
+    svc = services(context)
+    return (svc.budget is None or svc.budget.has_room(chat_id)) and svc.cooldown.allow(chat_id)
 
 
 def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: str | None) -> None:
@@ -121,8 +145,12 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = message_of(update)
     name = (message.text or "/").split()[0][1:].split("@")[0].casefold()
     reply = services(context).engine.renderer.command(name)
-    if reply is not None:
-        await send(message, reply)
+    if reply is None:
+        return
+    if chat_kind(message.chat) == "group" and not group_has_room(context, message.chat_id):
+        logger.info("group cooldown: skipped a command reply")  # answered again once the cooldown allows
+        return
+    await send(message, reply)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,7 +166,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not addressed and (match.intent_id is None or match.ambiguous):
         return  # auto mode answers only when sure; chatter gets a deliberate silence
     pressing = match.alert is not None and match.alert.pressing  # crisis, emergency, now/today red flags
-    if chat == "group" and not pressing and not svc.cooldown.allow(message.chat_id):
+    if chat == "group" and not pressing and not group_has_room(context, message.chat_id):
         logger.info("group cooldown: skipped a reply")
         return
     reply = svc.engine.renderer.render(match, chat)
@@ -152,11 +180,29 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None  # a CallbackQueryHandler callback
     intent_id = (query.data or "").removeprefix(TOPIC_PREFIX)
     engine = services(context).engine
-    await query.answer()
     if intent_id not in engine.content.intents or not isinstance(query.message, Message):
-        return  # a button from older content, or on a message now inaccessible: nothing sensible to send
+        await query.answer()  # older content, or a message now inaccessible: stop the spinner, send nothing
+        return
     reply = engine.renderer.answer(intent_id, "private")
-    await query.message.reply_text(reply.text, reply_markup=keyboard(reply.buttons))
+    chat = query.message.chat
+    if chat_kind(chat) == "group" and not is_urgent(reply.kind) and not group_has_room(context, chat.id):
+        await query.answer(button_alert(engine, intent_id), show_alert=True)  # the group's budget is spent
+        return
+    await query.answer()
+    await reply_to(query.message, reply.text, keyboard(reply.buttons), reply.kind)
+
+
+def button_alert(engine: Engine, intent_id: str) -> str:
+    """The short answer as plain text, cut to what a callback alert can show."""
+    response = engine.content.responses[engine.content.intents[intent_id].response]
+    text = to_plain(engine.renderer.fill(response.short or response.text))
+    return text if len(text) <= ALERT_CHARS else text[:ALERT_CHARS - 1].rstrip() + "…"
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button whose data no handler knows (an old keyboard, a forged press): stop the client's spinner."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -181,8 +227,43 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ids = [c.intent_id for c in match.candidates[:INLINE_RESULTS] if c.score >= threshold]
         results = [_article(engine, intent_id) for intent_id in ids]
     if query.query.strip():
-        record(context, "inline", engine.renderer.render(match), query.query)
+        search = InlineSearch(context, query.query, engine.renderer.render(match))
+        searches = services(context).inline_searches
+        if searches is None:
+            search.log()
+        else:
+            searches.typed(query.from_user.id, search)
     await query.answer(results, cache_time=300, is_personal=False)
+
+
+@dataclass(frozen=True)
+class InlineSearch:
+    """An inline query and the reply it got, waiting to be logged once."""
+
+    context: ContextTypes.DEFAULT_TYPE
+    text: str
+    reply: Reply
+
+    def log(self) -> None:
+        """Record it in the question log."""
+        record(self.context, "inline", self.reply, self.text)
+
+
+async def on_chosen_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The user picked an inline result: log that search now, as the result they chose."""
+    chosen, svc = update.chosen_inline_result, services(context)
+    assert chosen is not None  # a ChosenInlineResultHandler callback
+    engine = svc.engine
+    match = engine.decide(chosen.query, "private")
+    reply = engine.renderer.render(match)
+    if chosen.result_id in engine.content.intents and chosen.result_id != reply.intent_id:
+        score = next((c.score for c in match.candidates if c.intent_id == chosen.result_id), reply.score)
+        reply = replace(engine.renderer.answer(chosen.result_id, "private"), score=score)
+    search = InlineSearch(context, chosen.query, reply)
+    if svc.inline_searches is None:
+        search.log()
+    else:
+        svc.inline_searches.chosen(chosen.from_user.id, search)
 
 
 def _article(engine: Engine, intent_id: str) -> InlineQueryResultArticle:
@@ -283,5 +364,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(context.error, Forbidden):
         logger.info("update %s: chat unreachable (bot blocked or removed): %s", update_id, context.error)
+        return
+    if isinstance(context.error, (SendDropped, BudgetSpent)):
+        logger.info("update %s: %s", update_id, context.error)  # counted and summarised by bot/sending.py
+        return
+    limiter = context.bot.rate_limiter
+    if update is None and is_outage(context.error) and isinstance(limiter, SendGuard):
+        limiter.failures.note(context.error)  # polling through an outage: a count, not a traceback each
         return
     logger.error("update %s failed", update_id, exc_info=context.error)

@@ -9,6 +9,7 @@ Writes happen on one background thread so logging never slows an answer.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import re
 import sqlite3
@@ -89,6 +90,9 @@ def parse_time(stored: str) -> datetime:
 def connect(path: Path, timeout: float = 2.0) -> sqlite3.Connection:
     """Open the log for writing, creating its folder and bringing the schema up to date."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Owner-only from the first byte: SQLite gives its journal files the same mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     try:
         # Purged text must not linger in free pages of the file.
@@ -191,6 +195,9 @@ class QuestionLog:
         self._warn_lock = threading.Lock()
         self._last_problem: str | None = None
         self._last_warned = 0.0
+        self._unreported_lost = 0  # lost while the same problem's warning was held back
+        self.dropped = 0  # records never saved since start, shown in the admin reports
+        self.problem: str | None = None  # the current write problem, None while writes work
         # Only the writer thread touches these two.
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Record] = []
@@ -382,12 +389,16 @@ class QuestionLog:
             self._conn = None
 
     def _warn(self, problem: str, lost: int) -> None:
-        """Log a write problem, but the same one at most every five minutes."""
+        """Count lost records and log the problem, the same one at most every five minutes with the full count."""
         with self._warn_lock:
+            self.dropped += lost
+            self.problem = problem
             now = time.monotonic()
             if problem == self._last_problem and now - self._last_warned < 300:
+                self._unreported_lost += lost
                 return
             self._last_problem, self._last_warned = problem, now
+            lost, self._unreported_lost = lost + self._unreported_lost, 0
         if lost:
             logger.warning(
                 "question log %s unavailable (%s); %d record(s) not saved, answering continues",
@@ -401,9 +412,14 @@ class QuestionLog:
     def _recovered(self) -> None:
         """Note that writing works again after a logged problem."""
         with self._warn_lock:
+            self.problem = None
             if self._last_problem is None:
                 return
             self._last_problem = None
+            if self._unreported_lost:
+                logger.warning("question log %s: %d more record(s) were not saved", self.db_path,
+                               self._unreported_lost)
+                self._unreported_lost = 0
         logger.info("question log %s is writable again", self.db_path)
 
 

@@ -344,7 +344,7 @@ def _concepts(bag: Problems, path: Path, value: Any, line: int) -> dict[str, tup
         if value is not None:
             bag.error(path, line, "'concepts' must map each concept name to a list of words")
         return {}
-    concepts = {}
+    concepts: dict[str, tuple[str, ...]] = {}
     for name, terms in value.items():
         where = value.line_of(name)
         if not isinstance(terms, list) or not terms:
@@ -402,7 +402,7 @@ def _rule(bag: Problems, path: Path, name: str, body: Any, line: int, concepts: 
     fires, quiet = _examples(bag, path, name, body, "fires"), _examples(bag, path, name, body, "stays_quiet")
     if len(bag.errors) > before:
         return None
-    return Rule(name, kind, tier, groups, unless, rule_window, veto_window, fires, quiet, line)
+    return Rule(name, str(kind), tier, groups, unless, rule_window, veto_window, fires, quiet, line)
 
 
 def _groups(bag: Problems, path: Path, name: str, body: LineDict, key: str,

@@ -60,9 +60,10 @@ class _Session:
     message_id: int
 
 
-def build_selfcheck_handler(conversation_timeout: float = 600) -> ConversationHandler:
+def build_selfcheck_handler(conversation_timeout: float = 600,
+                            people: filters.BaseFilter = filters.ALL) -> ConversationHandler:
     """The /check conversation; add it before the plain /start handler so the deep link reaches it."""
-    humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD
+    humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & people
     deep_link = humans & filters.ChatType.PRIVATE & filters.Regex(rf"^/start(@\w+)?\s+{DEEP_LINK}\s*$")
     # Typed as ConversationHandler's states expect (any return type), not as inferred (int | None).
     answers: BaseHandler[Update, ContextTypes.DEFAULT_TYPE, object] = \

@@ -33,8 +33,26 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     persistence_path: Path = PROJECT_ROOT / "data" / "painbot-state.pickle"
     log_level: str = "INFO"
-    # Replies per group per minute; Telegram's own limit is 20, so stay well under it.
+    # Ordinary answers per group per window (the per-group cooldown), well under the budget below.
     group_replies_per_minute: int = 6
+    # Every message the bot sends to one group, in any window: Telegram allows 20 a minute.
+    group_budget: int = 20
+    # Of that budget, kept for urgent replies only (red flags always go out).
+    group_urgent_reserve: int = 5
+    # The window of both group limits, in seconds; Telegram's is 60 (tests shorten it).
+    group_window: float = 60.0
+    # Least seconds between two messages to one private chat (queued, never dropped).
+    private_interval: float = 1.0
+    # Seconds a reply keeps being retried through network failures before it is dropped.
+    send_deadline: float = 60.0
+    # Most updates fetched but not yet answered at once: what a crash or SIGKILL can lose.
+    max_unanswered: int = 10
+    # Seconds from SIGTERM to exit; keep it below the systemd unit's TimeoutStopSec (20).
+    stop_deadline: float = 15.0
+    # Largest webhook request body accepted, in bytes; bigger ones are refused unread.
+    webhook_max_body: int = 1_000_000
+    # Seconds an inline search must rest before its last query is logged (keystrokes never are).
+    inline_pause: float = 3.0
     # Seconds a getUpdates long poll waits for news before asking again.
     poll_timeout: int = 10
 
@@ -72,6 +90,18 @@ class Settings:
             log_level=(get("PAINBOT_LOG_LEVEL") or default.log_level).upper(),
             group_replies_per_minute=_int("PAINBOT_GROUP_REPLIES_PER_MINUTE", get("PAINBOT_GROUP_REPLIES_PER_MINUTE"),
                                           default.group_replies_per_minute, minimum=1),
+            group_budget=_int("PAINBOT_GROUP_BUDGET", get("PAINBOT_GROUP_BUDGET"), default.group_budget, minimum=1),
+            group_urgent_reserve=_int("PAINBOT_GROUP_URGENT_RESERVE", get("PAINBOT_GROUP_URGENT_RESERVE"),
+                                      default.group_urgent_reserve, minimum=0),
+            group_window=_float("PAINBOT_GROUP_WINDOW", get("PAINBOT_GROUP_WINDOW"), default.group_window, minimum=0.1),
+            private_interval=_float("PAINBOT_PRIVATE_INTERVAL", get("PAINBOT_PRIVATE_INTERVAL"),
+                                    default.private_interval, minimum=0.0),
+            send_deadline=_float("PAINBOT_SEND_DEADLINE", get("PAINBOT_SEND_DEADLINE"), default.send_deadline, minimum=0.0),
+            max_unanswered=_int("PAINBOT_MAX_UNANSWERED", get("PAINBOT_MAX_UNANSWERED"), default.max_unanswered, minimum=1),
+            stop_deadline=_float("PAINBOT_STOP_DEADLINE", get("PAINBOT_STOP_DEADLINE"), default.stop_deadline, minimum=1.0),
+            webhook_max_body=_int("PAINBOT_WEBHOOK_MAX_BODY", get("PAINBOT_WEBHOOK_MAX_BODY"),
+                                  default.webhook_max_body, minimum=1024),
+            inline_pause=_float("PAINBOT_INLINE_PAUSE", get("PAINBOT_INLINE_PAUSE"), default.inline_pause, minimum=0.0),
             poll_timeout=_int("PAINBOT_POLL_TIMEOUT", get("PAINBOT_POLL_TIMEOUT"), default.poll_timeout, minimum=0),
         )
 
@@ -86,6 +116,19 @@ def _int(name: str, raw: str | None, default: int, minimum: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, raw: str | None, default: float, minimum: float) -> float:
+    """Read a number setting (seconds and the like)."""
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum:  # also refuses nan
+        raise SettingsError(f"{name} must be at least {minimum:g}, got {raw}")
     return value
 
 

@@ -399,7 +399,9 @@ class OfflineBot:
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings for a test: a fake token and a persistence file in tmp_path."""
     values: dict[str, Any] = {"telegram_bot_token": TOKEN, "persistence_path": tmp_path / "state.pickle",
-                              "content_dir": MINI_CONTENT, "db_path": tmp_path / "painbot.sqlite3"}
+                              "content_dir": MINI_CONTENT, "db_path": tmp_path / "painbot.sqlite3",
+                              # offline: failures are final at once, and private replies need no pacing
+                              "send_deadline": 0.0, "private_interval": 0.0}
     values.update(overrides)
     return Settings(**values)
 
@@ -409,8 +411,8 @@ def build_offline(settings: Settings, engine: Engine | None = None, request: Rec
     """Build (not initialize) the app through bot.app.build_application with the fake API."""
     request = request or RecordingRequest()
     updates_request = RecordingRequest()
-    builder = ApplicationBuilder().request(request).get_updates_request(updates_request)
-    app = build_application(settings, engine or mini_engine(), recorder=recorder, builder=builder)
+    app = build_application(settings, engine or mini_engine(), recorder=recorder, request=request,
+                            updates_request=updates_request)
     return OfflineBot(app, request, updates_request, settings)
 
 

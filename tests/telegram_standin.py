@@ -843,6 +843,8 @@ class BotApiStandIn:
         self._request_log: list[str] = []
         self._suppressed: list[dict] = []
         self._version = 0
+        self._down: frozenset[str] | None = None  # None: up; empty: every method down; else those
+        self.dropped_requests = 0  # requests cut off by an outage
 
         self._methods: dict[str, Callable[[dict], Any]] = {}
         for name in dir(self):
@@ -929,6 +931,9 @@ class BotApiStandIn:
         except (OSError, ValueError):
             handler.close_connection = True
             return
+        if self._is_down(handler.path):
+            handler.close_connection = True  # an outage: the connection drops without an answer
+            return
         status, payload = self._dispatch(handler, body)
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         try:
@@ -981,6 +986,21 @@ class BotApiStandIn:
         with self._cond:
             self._bump()
         return status, payload
+
+    def _is_down(self, path: str) -> bool:
+        with self._lock:
+            down = self._down
+            method = urllib.parse.urlsplit(path).path.rstrip("/").rsplit("/", 1)[-1].lower()
+            if down is None or (down and method not in down):
+                return False
+            self.dropped_requests += 1
+            return True
+
+    def outage(self, down: bool = True, methods: tuple[str, ...] = ()) -> None:
+        """Start (or end, ``down=False``) an outage: requests get their connection closed unanswered,
+        as when the API is unreachable.  ``methods`` limits it to those (e.g. ``("sendMessage",)``)."""
+        with self._lock:
+            self._down = frozenset(m.lower() for m in methods) if down else None
 
     def _bump(self) -> None:
         self._version += 1

@@ -11,7 +11,7 @@ import pytest
 from bot import admin
 from bot.engine import Engine
 from bot.questionlog import QuestionLog
-from telegram_offline import MINI_CONTENT, USER_ID, offline_bot, private_text
+from telegram_offline import GROUP_ID, MINI_CONTENT, USER_ID, group_text, offline_bot, private_text
 
 ADMIN = 4242
 
@@ -103,3 +103,44 @@ async def test_recorder_never_receives_a_user_or_chat_id(tmp_path: Path) -> None
     flat = repr(spy.calls)
     assert spy.calls and "987654321" not in flat
     assert spy.calls[0][1]["chat_type"] == "private"
+
+
+# ---------------------------------------------------------------------------------------------- private only, honest
+
+
+async def test_admin_commands_in_a_group_only_say_ask_me_privately(tmp_path: Path) -> None:
+    log = QuestionLog(tmp_path / "log.sqlite3")
+    async with offline_bot(tmp_path, recorder=log, admin_ids=frozenset({ADMIN}),
+                           db_path=tmp_path / "log.sqlite3") as bot:
+        await bot.feed(private_text("is a sauna good for me"))
+        assert log.flush()
+        before = len(bot.sent())
+        for command in ("/unanswered@painbot", "/stats@painbot", "/reload@painbot"):
+            await bot.feed(group_text(command, user_id=ADMIN))
+        sent = bot.sent()[before:]
+    log.close()
+    assert [c["text"] for c in sent] == [admin.PRIVATE_ONLY] * 3
+    assert all(c["chat_id"] == GROUP_ID for c in sent)
+
+
+async def test_an_unwritable_question_log_is_reported_as_such(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log's folder should be")
+    db_path = blocker / "log.sqlite3"
+    log = QuestionLog(db_path, retry_delay=0.01)
+    async with offline_bot(tmp_path, recorder=log, admin_ids=frozenset({ADMIN}), db_path=db_path) as bot:
+        await bot.feed(*(private_text(f"is a sauna good for me {n}") for n in range(6)))
+        log.flush()
+        await bot.feed(private_text("/stats", user_id=ADMIN), private_text("/unanswered", user_id=ADMIN))
+    log.close()
+    for text in texts(bot)[-2:]:
+        assert "cannot be written" in text and "6 record(s) could not be saved" in text
+        assert "No questions logged yet" not in text.split("\n", 2)[0]
+
+
+async def test_a_corrupted_question_log_gets_a_reply_saying_so(tmp_path: Path) -> None:
+    db_path = tmp_path / "log.sqlite3"
+    db_path.write_bytes(b"this is not a database" * 100)
+    async with offline_bot(tmp_path, admin_ids=frozenset({ADMIN}), db_path=db_path) as bot:
+        await bot.feed(private_text("/stats", user_id=ADMIN), private_text("/unanswered", user_id=ADMIN))
+    assert all("cannot be read" in text for text in texts(bot)[-2:])

@@ -198,7 +198,7 @@ async def test_the_bot_carries_on_after_a_failed_update(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("code, description", [(400, "Bad Request: can't parse entities"),
-                                                (500, "Internal Server Error")])
+                                                (400, "Bad Request: message text is empty")])
 async def test_other_telegram_errors_are_logged_at_error_without_the_text(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, code: int, description: str) -> None:
     caplog.set_level(logging.INFO)
@@ -228,12 +228,16 @@ async def test_a_crash_in_a_handler_is_logged_at_error_without_the_text(
     assert SECRET_WORDS not in _all_log_text(caplog)
 
 
-async def test_network_failure_is_logged_at_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_reply_lost_to_the_network_is_one_warning_not_a_traceback(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     async with offline_bot(tmp_path) as bot:
         bot.request.raise_on("sendMessage", ConnectionResetError("connection reset"))
         await bot.feed(private_text("/start"))
-    assert [r.name for r in caplog.records if r.levelno >= logging.ERROR] == ["bot.handlers"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.name for r in warnings] == ["bot.sending"] and "1 message(s) dropped" in warnings[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)
 
 
 # ---------------------------------------------------------------------------------------------- the fake API itself

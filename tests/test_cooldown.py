@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cooldown import Cooldown
+from bot.cooldown import Cooldown, GroupBudget
 from telegram_offline import BASIC_GROUP_ID, GROUP_ID, MEMBER_ID, USER_ID, group_text, offline_bot, private_text
 
 QUESTION = "where does it hurt"  # an exact example of the mini content
@@ -117,3 +117,43 @@ async def test_a_soon_red_flag_waits_for_the_group_budget(tmp_path: Path) -> Non
     async with offline_bot(tmp_path, group_replies_per_minute=1) as bot:
         await bot.feed(group_text(f"@painbot {QUESTION}"), group_text("@painbot the pain wakes me"))
         assert len(bot.sent()) == 1
+
+
+# ---------------------------------------------------------------------------------------------- GroupBudget
+
+
+def test_group_budget_keeps_room_for_urgent_messages() -> None:
+    clock = FakeClock()
+    budget = GroupBudget(20, 5, 60.0, clock)
+    assert sum(budget.take(GROUP_ID) for _ in range(30)) == 15  # ordinary ones stop at 20 - 5
+    assert not budget.has_room(GROUP_ID) and budget.has_room(GROUP_ID, urgent=True)
+    assert sum(budget.take(GROUP_ID, urgent=True) for _ in range(10)) == 5  # urgent ones use the reserve
+    assert not budget.has_room(GROUP_ID, urgent=True)
+    assert budget.take(BASIC_GROUP_ID)  # each group has its own budget
+
+
+def test_group_budget_never_allows_more_than_the_limit_in_any_window() -> None:
+    clock = FakeClock()
+    budget = GroupBudget(20, 5, 60.0, clock)
+    sent = []
+    for step in range(600):  # ten minutes, an urgent and an ordinary attempt every second
+        for urgent in (True, False):
+            if budget.take(GROUP_ID, urgent):
+                sent.append(clock.now)
+        clock.advance(1)
+    assert max(sum(1 for t in sent if start <= t < start + 60) for start in sent) == 20
+
+
+def test_group_budget_says_how_long_until_room() -> None:
+    clock = FakeClock()
+    budget = GroupBudget(3, 1, 10.0, clock)
+    assert budget.wait_time(GROUP_ID) == 0.0
+    budget.take(GROUP_ID)
+    clock.advance(4)
+    budget.take(GROUP_ID)
+    assert budget.wait_time(GROUP_ID) == 6.0  # ordinary: until the first leaves the window
+    assert budget.wait_time(GROUP_ID, urgent=True) == 0.0
+    budget.take(GROUP_ID, urgent=True)
+    assert budget.wait_time(GROUP_ID, urgent=True) == 6.0
+    clock.advance(6)
+    assert budget.take(GROUP_ID, urgent=True)

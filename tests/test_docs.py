@@ -37,3 +37,13 @@ def test_every_setting_is_in_env_example() -> None:
     assert names, "no settings found"
     missing = [name for name in sorted(names) if f"{name}=" not in example]
     assert missing == []
+
+
+def test_the_systemd_unit_gives_painbot_longer_than_its_stop_deadline() -> None:
+    import re
+
+    from bot.settings import Settings
+
+    timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", README, re.M).group(1))  # type: ignore[union-attr]
+    assert Settings().stop_deadline < timeout
+    assert f"PAINBOT_STOP_DEADLINE={Settings().stop_deadline:g}" in (ROOT / ".env.example").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -577,6 +578,72 @@ async def test_answered_questions_are_counted_once_and_ignored_chatter_not_at_al
     assert call["intent_id"] == "symptoms"
     assert call["outcome"] == "answer"
     assert call["confident"] is True
+
+
+# ---------------------------------------------------------------------------------------------- floods and strays (issue 10)
+
+
+class ListRecorder:
+    """A question recorder that keeps what it is told, in memory."""
+
+    def __init__(self) -> None:
+        self.texts: list[str | None] = []
+
+    def record(self, text: str | None, **_fields: Any) -> None:
+        self.texts.append(text)
+
+
+async def test_a_button_with_unknown_data_is_answered_so_the_spinner_stops(bot: OfflineBot) -> None:
+    await bot.feed(callback_query("zz:no-such-button"), callback_query("t:no_such_topic"))
+    assert bot.request.methods().count("answerCallbackQuery") == 2
+    assert not bot.sent()
+
+
+async def test_other_bots_cannot_start_the_self_check(bot: OfflineBot) -> None:
+    await bot.feed(from_other_bot("/check"), from_other_bot("/check@painbot"))
+    assert not bot.request.outgoing()
+
+
+async def test_group_commands_are_answered_once_per_cooldown(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, group_replies_per_minute=1) as bot:
+        await bot.feed(*(group_text("/help@painbot") for _ in range(3)))
+        assert len(bot.sent()) == 1
+
+
+async def test_with_the_group_budget_spent_more_on_this_is_an_alert_and_red_flags_still_go_out(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, group_budget=3, group_urgent_reserve=1) as bot:
+        await bot.feed(group_text(f"@painbot {SYMPTOMS_Q}"), group_text(f"@painbot {CAUSES_Q}"))
+        assert len(bot.sent()) == 2  # the ordinary share of the budget is spent
+        await bot.feed(group_text(f"@painbot {CAUSES_Q}"), callback_query("t:symptoms", chat_id=GROUP_ID))
+        assert len(bot.sent()) == 2
+        [alert] = bot.request.calls_to("answerCallbackQuery")
+        assert alert["show_alert"] is True and alert["text"] == "Short symptoms Contact: physio@example.org"
+        await bot.feed(group_text(f"@painbot {RED_FLAG_Q}"))
+        assert len(bot.sent()) == 3  # the reserve is for this
+        assert bot.sent()[-1]["text"] == RENDERER.render(mini_engine().decide(RED_FLAG_Q, "group"), "group").text
+
+
+async def test_one_user_cannot_get_sixty_replies_a_second(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, private_interval=0.02) as bot:
+        start = asyncio.get_running_loop().time()
+        await asyncio.gather(*(bot.feed(private_text(SYMPTOMS_Q)) for _ in range(20)))
+        elapsed = asyncio.get_running_loop().time() - start
+    assert len(bot.sent()) == 20  # queued, none dropped
+    assert elapsed >= 19 * 0.02
+
+
+async def test_an_inline_search_is_one_log_row_not_one_per_keystroke(tmp_path: Path) -> None:
+    recorder = ListRecorder()
+    async with offline_bot(tmp_path, recorder=recorder, inline_pause=0.05) as bot:
+        for prefix in ("w", "wh", "where does", SYMPTOMS_Q):
+            await bot.feed(inline_query(prefix))
+        await asyncio.sleep(0.15)
+        assert recorder.texts == [SYMPTOMS_Q]
+        await bot.feed(inline_query("what ca"), update(chosen_inline_result={
+            "result_id": "causes", "from": {"id": USER_ID, "is_bot": False, "first_name": "Ann"},
+            "query": CAUSES_Q}))
+        await asyncio.sleep(0.1)
+    assert recorder.texts == [SYMPTOMS_Q, CAUSES_Q]
 
 
 # ---------------------------------------------------------------------------------------------- two-part questions

@@ -164,7 +164,7 @@ async def test_a_debug_run_of_the_app_never_prints_the_token(tmp_path: Path,
         await bot.feed(private_text("/privacy"))
     err = capsys.readouterr().err
     assert "Set Bot API URL" in err  # PTB logged the URL holding the token...
-    assert "Traceback" in err and "sendMessage failed" in err  # ...and the traceback quoting it
+    assert "sendMessage failed" in err  # ...and the send failure's summary quoting it
     assert "painbot started as @painbot" in err
     assert REDACTED in err
     assert REAL_TOKEN not in err  # ...and neither reached the output

@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import re
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -381,3 +383,29 @@ def test_record_never_raises_on_nonsense(make_log) -> None:
     assert log.flush()
     stored = rows(log.db_path)
     assert [(row["chat_type"], row["score"]) for row in stored] == [("other", 100)]
+
+
+def test_the_database_file_is_created_owner_only(tmp_path: Path, make_log) -> None:
+    path = tmp_path / "log.sqlite3"
+    log = make_log(path)
+    ask(log)
+    assert log.flush()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_every_lost_record_is_counted_even_while_the_warning_is_held_back(tmp_path: Path, make_log,
+                                                                         caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.questionlog")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    log = make_log(blocker / "log.sqlite3")
+    for round_ in range(3):
+        for n in range(4):
+            ask(log, f"question {round_} {n}")
+        log.flush()
+    assert log.dropped == 12 and log.problem is not None
+    blocker.unlink()  # the disk is fixed: the next write works and the held-back losses are told
+    ask(log, "after")
+    assert log.flush() and log.problem is None
+    told = [int(n) for m in warnings(caplog) for n in re.findall(r"(\d+) (?:more )?record\(s\)", m)]
+    assert sum(told) == 12, warnings(caplog)

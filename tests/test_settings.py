@@ -109,6 +109,11 @@ def test_missing_env_file_is_empty(tmp_path: Path) -> None:
     ("PAINBOT_WEBHOOK_PORT", "-1"),
     ("PAINBOT_KEEP_TEXT", "maybe"),
     ("PAINBOT_ADMIN_IDS", "12,alice"),
+    ("PAINBOT_GROUP_WINDOW", "a minute"),
+    ("PAINBOT_GROUP_WINDOW", "nan"),
+    ("PAINBOT_STOP_DEADLINE", "0"),
+    ("PAINBOT_MAX_UNANSWERED", "0"),
+    ("PAINBOT_WEBHOOK_MAX_BODY", "10"),
 ])
 def test_bad_value_raises_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
@@ -132,3 +137,16 @@ def test_secrets_never_show_in_repr() -> None:
     assert "SECRET-token" not in shown
     assert "hush-hush" not in shown
     assert "emergency_number" in shown
+
+
+def test_reliability_settings_are_read_and_typed() -> None:
+    settings = Settings.from_env({"PAINBOT_GROUP_BUDGET": "18", "PAINBOT_GROUP_URGENT_RESERVE": "4",
+                                  "PAINBOT_GROUP_WINDOW": "6.5", "PAINBOT_PRIVATE_INTERVAL": "0.5",
+                                  "PAINBOT_SEND_DEADLINE": "30", "PAINBOT_MAX_UNANSWERED": "5",
+                                  "PAINBOT_STOP_DEADLINE": "12", "PAINBOT_WEBHOOK_MAX_BODY": "2000000",
+                                  "PAINBOT_INLINE_PAUSE": "2"})
+    assert (settings.group_budget, settings.group_urgent_reserve, settings.group_window) == (18, 4, 6.5)
+    assert (settings.private_interval, settings.send_deadline, settings.max_unanswered) == (0.5, 30.0, 5)
+    assert (settings.stop_deadline, settings.webhook_max_body, settings.inline_pause) == (12.0, 2_000_000, 2.0)
+    defaults = Settings()
+    assert (defaults.group_budget, defaults.max_unanswered, defaults.stop_deadline) == (20, 10, 15.0)
