@@ -247,4 +247,5 @@ def test_urgent_and_ambiguous_matches_never_render_two_parts(renderer: Renderer)
     assert renderer.render(PartsMatch("crisis", 100.0, alert=Alert("crisis", None, "x"), parts=("crisis", "causes"))
                            ).kind == "crisis"
     choice = PartsMatch("causes", 50.0, (Candidate("causes", 50.0, ""), Candidate("fixes", 49.0, "")), ambiguous=True)
-    assert renderer.render(choice).kind == "ambiguous"
+    assert renderer.render(choice).also == ()
+    assert renderer.render(choice, chat="group").kind == "ambiguous"
