@@ -3,55 +3,191 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from bot.content import load_content, near_duplicates
 from bot.engine import Engine
-from bot.evaluation import evaluate, format_report, load_labelled
+from bot.evaluation import evaluate, format_report, known_labels, load_labelled
 from bot.settings import Settings, SettingsError
-from bot.terminal import TerminalChat
+from bot.terminal import TerminalChat, reader_for
 from bot.yamlsource import ContentInvalid
 
 CHATS = ("private", "group")
+OK, PROBLEM, USAGE, INTERRUPTED = 0, 1, 2, 130  # 130: the shell's own code for a command stopped by Ctrl-C
+DEBUG_VARIABLE = "PAINBOT_DEBUG"  # set to 1 to see the Python traceback behind an unexpected error
+# classify reads one JSON object per line. A Telegram message is at most 4,096 characters, and JSON
+# escaping (\uXXXX) can make one six times longer, so a line of 64 KiB holds any real message.
+MAX_LINE_CHARS = 65_536
+MAX_TEXT_CHARS = 4_096  # Telegram's own limit: no longer message can reach the bot
+MAX_DEPTH = 16  # a line is one flat object; deeper nesting is refused before the (recursive) JSON parser sees it
+NO_TOKEN = ("painbot: TELEGRAM_BOT_TOKEN is not set: put TELEGRAM_BOT_TOKEN=<the token from @BotFather> "
+            "in .env (see .env.example) or in the environment")
+CONTENT_SETTINGS = ("PAINBOT_CONTENT", "PAINBOT_EMERGENCY_NUMBER", "PAINBOT_CRISIS_LINE", "PAINBOT_RETENTION_DAYS")
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One verb's page: what it does, an example, and the settings it reads."""
+
+    name: str
+    summary: str
+    details: str
+    example: str
+    settings: tuple[str, ...]
+
+
+VERBS = (
+    Verb("check", "check the content: every problem as path:line: message",
+         "Validates every file under intents/ and responses/ and the links between them, and warns about\n"
+         "near-duplicate examples and long answers. Exit 0 when clean, 1 when something must be fixed.",
+         "painbot check", ("PAINBOT_CONTENT",)),
+    Verb("ask", "show the reply the bot would send to one message",
+         "Prints the reply as plain text (buttons numbered), then the intent, the score and the kind of reply.",
+         'painbot ask "how long till I can run" --chat group', CONTENT_SETTINGS),
+    Verb("chat", "talk to the bot here in the terminal",
+         "The same engine as on Telegram: type a question, a number to press a button, /check for the\n"
+         "self-check, /help for the topics, /quit (or Ctrl-D) to leave.",
+         "painbot chat", CONTENT_SETTINGS),
+    Verb("classify", "decide the intent of each JSON line on stdin",
+         'Reads JSON Lines: {"text": ..., "chat": "private" or "group"}. Writes exactly one line per input\n'
+         'line, in order: {"intent": ..., "score": ...}, with "tier" for a red flag\'s urgency, and\n'
+         '"ambiguous": true and "runner_up" when the bot would ask which was meant. A blank, invalid, too long or too deeply nested line gets\n'
+         '{"error": ...} and the rest go on; bytes that are not UTF-8 are replaced, never fatal.',
+         """echo '{"text": "hi"}' | painbot classify""", CONTENT_SETTINGS),
+    Verb("eval", "measure the answers on a labelled YAML file",
+         "Each entry: text, intent (an intent id, a list of them, crisis, emergency, or null for \"must not\n"
+         "answer\"), optional chat and, for a red flag, optional tier. Prints in-scope accuracy, nulls\n"
+         "rejected, recall and false alarms of each safety kind, a per-intent table and the most confused\n"
+         "pairs. An unknown label is a path:line problem (exit 1); a missed crisis, emergency or red flag\n"
+         "exits 1 too.",
+         "painbot eval ../shared/eval/dev.yaml", CONTENT_SETTINGS),
+    Verb("report", "what people asked, from the anonymous question log",
+         "Questions per topic over time, the answered share, and the unanswered questions grouped by\n"
+         "similarity, biggest group first.",
+         "painbot report --since 30", ("PAINBOT_DB", "PAINBOT_DATA_DIR")),
+    Verb("run", "start the Telegram bot",
+         "Long polling, or PTB's webhook server with --webhook URL. With no TELEGRAM_BOT_TOKEN it opens the\n"
+         "terminal chat when typed at a terminal; anywhere else (a service, a container, a pipe) it exits 1\n"
+         "saying how to set the token. --webhook without a token is always an error.",
+         "painbot run", ("TELEGRAM_BOT_TOKEN", "every setting in .env.example")),
+)
+
+OVERVIEW = """\
+painbot answers runners' questions about hamstring origin tendon pain (high hamstring tendinopathy),
+on Telegram or here in the terminal. Settings come from the environment or a .env file in the
+current folder (see .env.example)."""
+
+FOOTER = f"""\
+options work before or after the verb: painbot check --content DIR = painbot --content DIR check.
+Run painbot VERB --help for a verb's arguments, an example and the settings it reads.
+
+exit codes:
+  0    done
+  1    a problem you must fix: bad content or labels, a missed safety message, no token for a service
+  2    wrong usage: an unknown verb or option, a bad setting
+  130  stopped with Ctrl-C
+
+{DEBUG_VARIABLE}=1 (or -v) shows the Python traceback behind an unexpected error."""
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every verb takes, before or after it (suppressed defaults, so neither place undoes the other)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--content", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                        help="folder holding intents/ and responses/ (default: PAINBOT_CONTENT, else painbot's own)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="say more: eval lists every miss; an unexpected error shows its traceback")
+    return common
 
 
 def _parser() -> argparse.ArgumentParser:
-    """Declare every verb and its options."""
-    parser = argparse.ArgumentParser(prog="painbot", description=__doc__)
-    parser.add_argument("--content", type=Path, help="folder holding intents/ and responses/ (or PAINBOT_CONTENT)")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    verbs.add_parser("check", help="validate the content; print every problem as path:line: message")
-    ask = verbs.add_parser("ask", help="print the reply the bot would send to TEXT")
-    ask.add_argument("text")
-    ask.add_argument("--chat", choices=CHATS, default="private")
-    verbs.add_parser("chat", help="talk to the bot in the terminal")
-    verbs.add_parser("classify", help="JSON Lines in on stdin, one decision per line out")
-    ev = verbs.add_parser("eval", help="measure answers on a labelled YAML file")
-    ev.add_argument("file", type=Path)
-    ev.add_argument("--verbose", "-v", action="store_true", help="also list every miss")
-    report = verbs.add_parser("report", help="what people asked: per topic, answered share, unanswered groups")
+    """Declare every verb, its arguments and its help page."""
+    common, raw = _common(), argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="painbot", description=OVERVIEW, epilog=FOOTER, formatter_class=raw,
+                                     parents=[common])
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB", title="verbs")
+    pages = {}
+    for verb in VERBS:
+        epilog = f"example:\n  {verb.example}\n\nreads: {', '.join(verb.settings)} (environment or .env)"
+        pages[verb.name] = verbs.add_parser(verb.name, help=verb.summary, epilog=epilog, formatter_class=raw,
+                                            description=f"{verb.summary}.\n\n{verb.details}", parents=[common])
+    pages["ask"].add_argument("text", help="the message, in quotes")
+    pages["ask"].add_argument("--chat", choices=CHATS, default="private",
+                              help="answer as in a private chat (default) or a group (short answers)")
+    pages["eval"].add_argument("file", type=Path, help="a YAML list of {text, intent, chat} entries")
+    report = pages["report"]
     report.add_argument("--since", type=int, metavar="DAYS", help="only the last DAYS days")
     report.add_argument("--csv", type=Path, metavar="FILE", help="also write the weekly figures as CSV")
-    report.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw questions per week (needs painbot[chart])")
-    run = verbs.add_parser("run", help="start the Telegram bot (the terminal chat when no token is set)")
-    run.add_argument("--webhook", metavar="URL", help="public HTTPS URL for Telegram to post updates to")
+    report.add_argument("--chart", type=Path, metavar="FILE.png",
+                        help='also draw questions per week (needs pip install -e ".[chart]")')
+    pages["run"].add_argument("--webhook", metavar="URL",
+                              help="public HTTPS URL for Telegram to post updates to (default: long polling)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Run one verb and return its exit code."""
+    """Run one verb and return its exit code; bad input, a closed pipe or Ctrl-C never show a traceback."""
     args = _parser().parse_args(argv)
-    out, inp = stdout or sys.stdout, stdin or sys.stdin
+    debug = getattr(args, "verbose", False) or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+    # A closed stdin or stdout (<&- or >&-) leaves None here: read nothing, write nowhere.
+    out, inp = stdout or sys.stdout or io.StringIO(), stdin or sys.stdin or io.StringIO()
+    for stream in (inp, out):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")  # a stray byte is one odd character, never a crash
     try:
-        settings = Settings.from_env(env_file=Path.cwd() / ".env")
+        code = _dispatch(args, inp, out)
+        out.flush()  # here, not at exit, so a reader that went away is caught below
+        return code
+    except KeyboardInterrupt:
+        _explain(debug, "painbot: stopped")
+        return INTERRUPTED
+    except BrokenPipeError:
+        _reader_gone(out)
+        return OK
+    except Exception as exc:  # the last guard: one line, not a traceback, unless asked for
+        _explain(debug, f"painbot: unexpected error: {type(exc).__name__}: {exc}"
+                        f"{'' if debug else f' ({DEBUG_VARIABLE}=1 shows the details)'}")
+        return PROBLEM
+
+
+def _explain(debug: bool, line: str) -> None:
+    """Say what stopped painbot in one line, after the traceback when debugging."""
+    if debug:
+        traceback.print_exc()
+    print(line, file=sys.stderr)
+
+
+def _reader_gone(out: TextIO) -> None:
+    """The reader closed the pipe (| head): stop writing, and keep Python's exit-time flush quiet too."""
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError):  # not a real file (a test's StringIO): nothing is left to flush
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _dispatch(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
+    """Read the settings, load the content and run the verb."""
+    env_file = Path.cwd() / ".env"
+    try:
+        settings = Settings.from_env(env_file=env_file)
     except SettingsError as exc:
         print(f"painbot: {exc}", file=sys.stderr)
-        return 2
-    content_dir = args.content or settings.content_dir
+        return USAGE
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"painbot: cannot read {env_file}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return PROBLEM
+    content_dir = getattr(args, "content", None) or settings.content_dir
     if args.verb == "check":
         return _check(content_dir, out)
     if args.verb == "report":
@@ -61,7 +197,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     except ContentInvalid as exc:
         print(exc, file=sys.stderr)
         print(f"painbot: the content in {content_dir} has problems; nothing was started", file=sys.stderr)
-        return 1
+        return PROBLEM
     return _VERBS[args.verb](args, engine, settings, inp, out)
 
 
@@ -73,12 +209,12 @@ def _check(content_dir: Path, out: TextIO) -> int:
         for error in exc.errors:
             print(error, file=out)
         print(f"{len(exc.errors)} problem(s) found", file=out)
-        return 1
+        return PROBLEM
     for warning in (*content.warnings, *near_duplicates(content)):
         print(warning, file=out)
     examples = sum(len(i.examples) for i in content.intents.values())
     print(f"ok: {len(content.intents)} intents, {len(content.responses)} responses, {examples} examples", file=out)
-    return 0
+    return OK
 
 
 def _report(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -87,7 +223,7 @@ def _report(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     if args.since is not None and args.since < 1:
         print("painbot: --since must be at least 1 day", file=sys.stderr)
-        return 2
+        return USAGE
     try:
         built = report.build_report(settings.db_path, args.since)
         print(report.format_report(built), file=out)
@@ -99,8 +235,8 @@ def _report(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             print(f"wrote {args.chart}", file=out)
     except (report.QuestionLogError, OSError) as exc:
         print(f"painbot: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return PROBLEM
+    return OK
 
 
 def _ask(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
@@ -109,42 +245,51 @@ def _ask(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Text
     reply = engine.renderer.render(match, args.chat)
     print(reply.plain(), file=out)
     print(f"\n[intent: {match.intent_id or 'none'}, score: {match.score:.0f}, reply: {reply.kind}]", file=out)
-    return 0
+    return OK
 
 
 def _chat(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
     """Hold a conversation in the terminal."""
     print("painbot in the terminal: type a question, a number to press a button, /quit to leave.", file=out)
-
-    def read() -> str:
-        out.write("you> ")
-        out.flush()
-        line = inp.readline()
-        if not line:
-            raise EOFError
-        return line
-
-    TerminalChat(engine, read, out).run()
-    return 0
+    TerminalChat(engine, reader_for(inp, out), out).run()
+    return OK
 
 
 def _classify(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Decide each JSON line's intent; a bad line gets an error object and the rest go on."""
-    for line in inp:
-        if line.strip():
-            out.write(json.dumps(classify_line(engine, line)) + "\n")
-    out.flush()
-    return 0
+    """Decide each JSON line's intent: exactly one output line per input line, errors included."""
+    for line in _lines(inp, MAX_LINE_CHARS):
+        result = classify_line(engine, line) if line is not None else {
+            "error": f"line longer than {MAX_LINE_CHARS} characters"}
+        out.write(json.dumps(result) + "\n")
+        out.flush()  # one answer per question as it comes, so a program can talk to classify line by line
+    return OK
+
+
+def _lines(inp: TextIO, limit: int) -> Iterator[str | None]:
+    """Each line of a stream, or None for a line over limit characters (skipped, never held whole)."""
+    while line := inp.readline(limit + 1):
+        if len(line) > limit and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = inp.readline(limit)
+            yield None
+        else:
+            yield line
 
 
 def classify_line(engine: Engine, line: str) -> dict[str, object]:
     """One input line to one output object."""
+    if not line.strip():
+        return {"error": "blank line"}
+    if _depth(line) > MAX_DEPTH:
+        return {"error": f"nested more than {MAX_DEPTH} levels deep"}
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
         return {"error": f"not JSON: {exc.msg}"}
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         return {"error": 'expected an object with a "text" string'}
+    if len(item["text"]) > MAX_TEXT_CHARS:
+        return {"error": f'"text" is longer than {MAX_TEXT_CHARS} characters, Telegram\'s limit for a message'}
     chat = item.get("chat", "private")
     if chat not in CHATS:
         return {"error": f'"chat" must be "private" or "group", not {chat!r}'}
@@ -159,20 +304,48 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
     return result
 
 
+def _depth(line: str) -> int:
+    """How deeply a JSON line nests arrays and objects (brackets inside strings do not count)."""
+    if line.count("[") + line.count("{") <= MAX_DEPTH:
+        return 0  # cannot be too deep: skip the character walk for every ordinary line
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in line:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Print the figures for a labelled file; fail when a crisis, emergency or red flag was missed."""
+    """Print the figures for a labelled file; fail on a bad label or a missed crisis, emergency or red flag."""
     try:
-        items = load_labelled(args.file)
+        items = load_labelled(args.file, known_labels(engine))
     except ContentInvalid as exc:
-        print(exc, file=out)
-        return 2
+        print(exc, file=sys.stderr)
+        print(f"painbot: {args.file} has {len(exc.errors)} problem(s); nothing was measured", file=sys.stderr)
+        return PROBLEM
     report = evaluate(engine, items)
-    print(format_report(report, args.verbose), file=out)
-    return 1 if report.safety_missed else 0
+    code = PROBLEM if report.safety_missed else OK
+    try:
+        print(format_report(report, getattr(args, "verbose", False)), file=out)
+        out.flush()
+    except BrokenPipeError:
+        _reader_gone(out)  # the figures were cut short (| head), but the safety gate still decides
+    return code
 
 
 def _run(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Start the Telegram bot, or the terminal chat when there is no token."""
+    """Start the Telegram bot, or the terminal chat when there is no token and a person is typing."""
+    if not settings.telegram_bot_token and (args.webhook or not inp.isatty()):
+        print(NO_TOKEN, file=sys.stderr)  # a service must fail, so its supervisor sees it and restarts
+        return PROBLEM
     if not settings.telegram_bot_token:
         print("No TELEGRAM_BOT_TOKEN is set, so painbot opens as a chat here in the terminal.", file=out)
         return _chat(args, engine, settings, inp, out)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,12 +128,16 @@ class Report:
         return Counter((o.gold, o.predicted or NONE) for o in self.outcomes if not o.correct).most_common(limit)
 
 
-def load_labelled(path: Path) -> list[Labelled]:
-    """Read a labelled file like ../shared/eval/dev.yaml; raise every bad entry at once."""
+def load_labelled(path: Path, known: Collection[str] | None = None) -> list[Labelled]:
+    """Read a labelled file like ../shared/eval/dev.yaml; raise every bad entry at once.
+
+    With `known`, every label must be one of them (or null): a typo would otherwise quietly drop
+    its messages from a figure, such as the red-flag gate's.
+    """
     data = load_yaml(path)
     shown = str(path)
-    if not isinstance(data, list):
-        raise ContentInvalid([ContentError(shown, 1, "expected a list of {text, intent, chat} entries")])
+    if not isinstance(data, list) or not data:
+        raise ContentInvalid([ContentError(shown, 1, "expected a non-empty list of {text, intent, chat} entries")])
     items, errors = [], []
     for index, entry in enumerate(data):
         if not isinstance(entry, LineDict) or not isinstance(entry.get("text"), str):
@@ -139,17 +145,40 @@ def load_labelled(path: Path) -> list[Labelled]:
             errors.append(ContentError(shown, line, "entry needs a 'text'"))
             continue
         intent = entry.get("intent")
-        expected = tuple(intent) if isinstance(intent, list) else (() if intent is None else (str(intent),))
+        expected = tuple(intent) if isinstance(intent, list) else (() if intent is None else (intent,))
+        problem = label_problem(expected, isinstance(intent, list), known)
+        if problem:
+            errors.append(ContentError(shown, entry.line_of("intent"), problem))
+            continue
         chat = str(entry.get("chat") or "private")
         if chat not in ("private", "group"):
             errors.append(ContentError(shown, entry.line_of("chat"), f"chat must be private or group, not {chat!r}"))
             continue
         tier = entry.get("tier")
-        items.append(Labelled(entry["text"], expected, chat, entry.line, str(tier) if tier else None,
+        items.append(Labelled(entry["text"], tuple(map(str, expected)), chat, entry.line, str(tier) if tier else None,
                               both=entry.get("both") is True))
     if errors:
         raise ContentInvalid(errors)
     return items
+
+
+def known_labels(engine: Engine) -> frozenset[str]:
+    """Every label an evaluation file may use: the content's intent ids and the safety kinds."""
+    return frozenset(engine.content.intents) | frozenset({CRISIS, EMERGENCY})
+
+
+def label_problem(labels: tuple[object, ...], is_list: bool, known: Collection[str] | None) -> str | None:
+    """What is wrong with an entry's labels, if anything: each a known name, a list never empty."""
+    if is_list and not labels:
+        return "intent: an empty list; write null for a message the bot must leave alone"
+    for label in labels:
+        if not isinstance(label, str):
+            return f"intent: {label!r} is not a name; write an intent id, a list of them, or null"
+        if known is not None and label not in known:
+            close = difflib.get_close_matches(label, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"intent: unknown label {label!r}{hint} (an intent id, {CRISIS} or {EMERGENCY}, or null)"
+    return None
 
 
 def evaluate(engine: Engine, items: list[Labelled]) -> Report:

@@ -442,11 +442,27 @@ class TerminalCheck:
             self.step = flow.start()
             return step_reply(self.step)
         assert self.step is not None
-        choices = self.step.choices
-        if words.isdigit() and 1 <= int(words) <= len(choices):
-            choice = choices[int(words) - 1].value
-        else:
-            labels = {to_plain(c.label).casefold(): c.value for c in choices}
-            choice = labels.get(words) or _WORDS.get(words, "")
-        self.step = flow.answer(self.step.state, choice)
+        self.step = flow.answer(self.step.state, self._choice(words))
         return step_reply(self.step)
+
+    def _choice(self, words: str) -> str:
+        """The choice a typed line names (a number, a button's label or yes/no/...), or "" for none."""
+        choices = self.step.choices if self.step else ()
+        if words.isdigit() and 1 <= int(words) <= len(choices):
+            return choices[int(words) - 1].value
+        labels = {to_plain(c.label).casefold(): c.value for c in choices}
+        return labels.get(words) or _WORDS.get(words, "")
+
+    def understands(self, line: str) -> bool:
+        """True when a line is for the running check: an answer, /check, or a pick after a second /check."""
+        words = line.strip().casefold()
+        return bool(self._offer) or words.split(" ")[0] == "/check" or self._choice(words) != ""
+
+    def current(self) -> Step:
+        """The step the check is at (only while it runs)."""
+        assert self.step is not None
+        return self.step
+
+    def stop(self) -> None:
+        """End the check without a result (the chat answers something more urgent instead)."""
+        self.step, self._offer = None, ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -19,6 +20,19 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("PAINBOT_", "TELEGRAM_")):
             monkeypatch.delenv(name)
+
+
+class Typed(io.StringIO):
+    """Text typed at a terminal: a stream that says it is a tty, for the verbs that ask."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def typed() -> type[Typed]:
+    """Make input that looks typed at a terminal: typed("hello\\n")."""
+    return Typed
 
 
 @pytest.fixture

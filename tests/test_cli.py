@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import VERBS, Verb, _parser, main
+from bot.engine import Engine
 from bot.settings import PROJECT_ROOT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,8 +143,49 @@ def test_classify_refuses_a_bad_chat(mini_dir: Path, chat: str) -> None:
     assert str(result["error"]).startswith('"chat" must be "private" or "group"')
 
 
-def test_classify_skips_blank_lines(mini_dir: Path) -> None:
-    assert len(classify(mini_dir, "", '{"text": "hello"}', "   ")) == 1
+def test_classify_answers_blank_lines_so_output_lines_up(mini_dir: Path) -> None:
+    results = classify(mini_dir, "", '{"text": "hello"}', "   ")
+    assert results == [{"error": "blank line"}, {"intent": "greeting", "score": 100}, {"error": "blank line"}]
+
+
+def test_classify_one_output_line_per_input_line_whatever_comes(mini_dir: Path) -> None:
+    lines = ["", '{"text": "what causes it"}', "not json", "[" * 1000 + "]" * 1000, '{"text": "x" * 5}',
+             '{"text": "\\ud800 lone surrogate"}', "\t", '{"text": "' + "a " * 3000 + '"}', '{"text": "hello"}']
+    results = classify(mini_dir, *lines)
+    assert len(results) == len(lines)
+    assert results[1]["intent"] == "causes" and results[-1]["intent"] == "greeting"
+
+
+def test_classify_refuses_deep_nesting_before_parsing(mini_dir: Path) -> None:
+    [deep] = classify(mini_dir, "[" * 1000 + "]" * 1000)
+    assert deep == {"error": "nested more than 16 levels deep"}
+
+
+def test_classify_does_not_count_brackets_inside_strings(mini_dir: Path) -> None:
+    text = json.dumps({"text": "what causes it " + "[{" * 40 + '\\" ' + "[" * 40})
+    [result] = classify(mini_dir, text)
+    assert result["intent"] == "causes"
+
+
+def test_classify_refuses_an_overlong_line_and_goes_on(mini_dir: Path) -> None:
+    results = classify(mini_dir, '{"text": "' + "a" * 70_000 + '"}', '{"text": "what causes it"}')
+    assert results[0] == {"error": "line longer than 65536 characters"}
+    assert results[1]["intent"] == "causes"
+
+
+def test_classify_refuses_a_text_longer_than_telegram_allows(mini_dir: Path) -> None:
+    [result] = classify(mini_dir, json.dumps({"text": "pain " * 1000}))
+    assert "longer than 4096 characters" in str(result["error"])
+
+
+def test_classify_replaces_undecodable_bytes(mini_dir: Path) -> None:
+    raw = io.TextIOWrapper(io.BytesIO(b'\xff\xfe\n{"text": "what causes it \xff"}\n'), encoding="utf-8",
+                           errors="strict")
+    out = io.StringIO()
+    assert main(["--content", str(mini_dir), "classify"], stdin=raw, stdout=out) == 0
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert str(first["error"]).startswith("not JSON")
+    assert second["intent"] == "causes"
 
 
 def test_classify_reports_ambiguity(ambiguous_content: Path) -> None:
@@ -181,11 +225,62 @@ def test_eval_verbose_lists_misses(mini_dir: Path, tmp_path: Path) -> None:
     assert "line 1: 'what causes it' expected fixes, got causes" in out
 
 
-def test_eval_bad_labelled_file_exits_2(mini_dir: Path, tmp_path: Path) -> None:
+def test_eval_bad_labelled_file_exits_1(mini_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = labelled(tmp_path, "- text: hello\n  chat: channel\n")
     code, out = run("--content", str(mini_dir), "eval", str(path))
-    assert code == 2
-    assert f"{path}:2: chat must be private or group" in out
+    assert code == 1 and out == ""
+    assert f"{path}:2: chat must be private or group" in capsys.readouterr().err
+
+
+def test_eval_unknown_label_is_a_path_line_error(mini_dir: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = labelled(tmp_path, "- text: my groin is numb\n  intent: red_flags\n"
+                              "- text: hello\n  intent: red_flag\n")
+    code, out = run("--content", str(mini_dir), "eval", str(path))
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1 and out == ""
+    assert err[0] == (f"{path}:4: intent: unknown label 'red_flag'; did you mean 'red_flags'? "
+                      "(an intent id, crisis or emergency, or null)")
+    assert err[1] == f"painbot: {path} has 1 problem(s); nothing was measured"
+
+
+@pytest.mark.parametrize("label", ["[causes, nope]", "[]", "5", "true"])
+def test_eval_refuses_other_bad_labels(mini_dir: Path, tmp_path: Path, label: str,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = labelled(tmp_path, f"- text: hello\n  intent: {label}\n")
+    assert run("--content", str(mini_dir), "eval", str(path))[0] == 1
+    assert capsys.readouterr().err.startswith(f"{path}:2: intent: ")
+
+
+def test_eval_accepts_safety_kinds_lists_and_null(mini_dir: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = labelled(tmp_path, "- text: what causes it\n  intent: [causes, fixes]\n- text: my knee\n  intent: null\n")
+    assert run("--content", str(mini_dir), "eval", str(path))[0] == 0
+    path = labelled(tmp_path, "- text: hello\n  intent: crisis\n- text: hi\n  intent: emergency\n")
+    code, out = run("--content", str(mini_dir), "eval", str(path))
+    assert "messages            2" in out and capsys.readouterr().err == ""  # measured, not refused
+    assert code == 1  # and greetings labelled crisis and emergency are safety misses
+
+
+@pytest.mark.parametrize("text", ["[]\n", "{}\n", ""])
+def test_eval_refuses_a_file_with_nothing_to_measure(mini_dir: Path, tmp_path: Path, text: str) -> None:
+    assert run("--content", str(mini_dir), "eval", str(labelled(tmp_path, text)))[0] == 1
+
+
+def test_eval_missing_or_undecodable_file_is_one_line(mini_dir: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--content", str(mini_dir), "eval", str(tmp_path / "none.yaml"))[0] == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"- text: \xff\xfe\n")
+    assert run("--content", str(mini_dir), "eval", str(bad))[0] == 1
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "not UTF-8" in err and "Traceback" not in err
+
+
+def test_eval_still_fails_a_missed_red_flag_when_the_reader_leaves(mini_dir: Path, tmp_path: Path) -> None:
+    path = labelled(tmp_path, "- text: hello\n  intent: red_flags\n")
+    code = main(["--content", str(mini_dir), "eval", str(path)], stdin=io.StringIO(), stdout=ClosedPipe())
+    assert code == 1
 
 
 # --- chat and run -----------------------------------------------------------------
@@ -197,13 +292,33 @@ def test_chat_holds_a_conversation(mini_dir: Path) -> None:
     assert out.endswith("Bye - take care.\n")
 
 
-def test_run_without_token_opens_the_terminal_chat(mini_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    code, out = run("--content", str(mini_dir), "run", stdin="hello\n")
+def test_run_without_token_opens_the_terminal_chat_for_a_person(mini_dir: Path, typed: type[io.StringIO]) -> None:
+    out = io.StringIO()
+    code = main(["--content", str(mini_dir), "run"], stdin=typed("hello\n"), stdout=out)
+    out = out.getvalue()
     assert code == 0
     assert out.startswith("No TELEGRAM_BOT_TOKEN is set, so painbot opens as a chat here in the terminal.")
     assert "Greeting answer." in out
     assert out.endswith("Bye - take care.\n")
+
+
+@pytest.mark.parametrize("stdin", ["", "hello\n"])
+@pytest.mark.parametrize("webhook", [[], ["--webhook", "https://bot.example.org/painbot"]])
+def test_run_without_token_and_terminal_fails_in_one_line(mini_dir: Path, stdin: str, webhook: list[str],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run("--content", str(mini_dir), "run", *webhook, stdin=stdin)
+    err = capsys.readouterr().err
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in err and ".env" in err
+
+
+def test_webhook_without_token_fails_even_at_a_terminal(mini_dir: Path, typed: type[io.StringIO],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    out = io.StringIO()
+    code = main(["--content", str(mini_dir), "run", "--webhook", "https://bot.example.org/p"], stdin=typed("hi\n"),
+                stdout=out)
+    assert code == 1 and out.getvalue() == ""
+    assert "TELEGRAM_BOT_TOKEN is not set" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("verb", [["ask", "hello"], ["run"], ["chat"], ["classify"], ["eval", "x.yaml"]])
@@ -289,3 +404,153 @@ def test_classify_names_the_further_part_of_a_two_part_question() -> None:
     two, one = [json.loads(line) for line in out.splitlines()]
     assert {two["intent"], *two["also"]} == {"causes", "recovery_time"}
     assert "also" not in one
+
+
+# --- options, help and exits ---------------------------------------------------------
+
+@pytest.mark.parametrize("verb", [["check"], ["ask", "what causes it"], ["classify"], ["chat"]])
+def test_global_options_work_before_or_after_the_verb(mini_dir: Path, verb: list[str]) -> None:
+    before = run("--content", str(mini_dir), *verb, stdin='{"text": "what causes it"}\n')
+    after = run(*verb, "--content", str(mini_dir), stdin='{"text": "what causes it"}\n')
+    assert before == after
+    assert before[0] == 0 and ("ause" in before[1] or "ok: 14 intents" in before[1])
+
+
+def test_verbose_works_before_or_after_eval(mini_dir: Path, tmp_path: Path) -> None:
+    path = labelled(tmp_path, "- text: what causes it\n  intent: fixes\n")
+    for argv in (["-v", "--content", str(mini_dir), "eval", str(path)],
+                 ["--content", str(mini_dir), "eval", str(path), "-v"]):
+        assert "line 1: 'what causes it' expected fixes, got causes" in run(*argv)[1]
+
+
+def help_page(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as caught:
+        run(*argv)
+    assert caught.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_main_help_is_a_users_page(capsys: pytest.CaptureFixture[str]) -> None:
+    page = help_page(capsys, "--help")
+    assert page.startswith("usage: painbot")
+    assert "hamstring" in page and "exit codes:" in page
+    for verb in VERBS:
+        assert f"{verb.name:<13}{verb.summary}" in page
+    assert "PAINBOT_DEBUG=1" in page
+
+
+@pytest.mark.parametrize("verb", VERBS, ids=lambda v: v.name)
+def test_every_verb_page_explains_itself(capsys: pytest.CaptureFixture[str], verb: Verb) -> None:
+    page = help_page(capsys, verb.name, "--help")
+    assert verb.summary in page and verb.details.splitlines()[0] in page
+    assert f"example:\n  {verb.example}\n" in page
+    assert "reads: " + ", ".join(verb.settings) in page
+    assert "--content DIR" in page
+    for action in _parser()._subparsers._group_actions[0].choices[verb.name]._actions:  # type: ignore[union-attr]
+        assert action.help, f"{verb.name}: {action.dest} is not explained"
+
+
+@pytest.mark.parametrize("argv", [["nosuchverb"], ["ask"], ["ask", "hi", "--chat", "channel"], ["report", "--since", "x"],
+                                  ["check", "--nope"]])
+def test_wrong_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run(*argv)
+    assert caught.value.code == 2
+    assert "usage: painbot" in capsys.readouterr().err
+
+
+class ClosedPipe(io.StringIO):
+    """An output whose reader has gone away (| head)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize("verb", [["ask", "hi"], ["classify"], ["chat"], ["check"]])
+def test_a_closed_pipe_ends_quietly(mini_dir: Path, verb: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--content", str(mini_dir), *verb], stdin=io.StringIO('{"text": "hi"}\n'), stdout=ClosedPipe())
+    assert code == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_is_one_line_and_exit_130(mini_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Engine, "decide", interrupted)
+    assert run("--content", str(mini_dir), "classify", stdin='{"text": "hi"}\n')[0] == 130
+    assert capsys.readouterr().err == "painbot: stopped\n"
+
+
+def test_unexpected_error_is_one_line_unless_debugging(mini_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(*args: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(Engine, "decide", broken)
+    assert run("--content", str(mini_dir), "ask", "hi")[0] == 1
+    assert capsys.readouterr().err == "painbot: unexpected error: ValueError: boom (PAINBOT_DEBUG=1 shows the details)\n"
+    monkeypatch.setenv("PAINBOT_DEBUG", "1")
+    assert run("--content", str(mini_dir), "ask", "hi")[0] == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and err.endswith("painbot: unexpected error: ValueError: boom\n")
+    monkeypatch.delenv("PAINBOT_DEBUG")
+    assert run("-v", "--content", str(mini_dir), "ask", "hi")[0] == 1
+    assert capsys.readouterr().err.startswith("Traceback")
+
+
+# --- as a real process: bytes, pipes and signals ------------------------------------
+
+def painbot(*argv: str, env: dict[str, str] | None = None, **kwargs: object) -> subprocess.Popen[bytes]:
+    """Start `python -m bot` as a user's shell would, with no developer settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PAINBOT_", "TELEGRAM_"))}
+    clean.update(PYTHONPATH=str(ROOT) + os.pathsep + clean.get("PYTHONPATH", ""), LANG="en_US.UTF-8", **(env or {}))
+    return subprocess.Popen([sys.executable, "-m", "bot", *argv], env=clean, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("verb", ["classify", "chat"])
+def test_undecodable_stdin_under_a_strict_utf8_locale(mini_dir: Path, verb: str) -> None:
+    proc = painbot("--content", str(mini_dir), verb, env={"PYTHONIOENCODING": "utf-8:strict"},
+                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(b'\xff\xfe\n{"text": "what causes it"}\n', timeout=30)
+    assert proc.returncode == 0, err
+    assert err == b""
+    assert (b'"causes"' if verb == "classify" else b"Causes answer.") in out
+
+
+def test_closed_pipe_as_a_real_process(mini_dir: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"text": "hello"}\n' * 3000)  # far more output than a pipe holds
+    with questions.open("rb") as source:
+        proc = painbot("--content", str(mini_dir), "classify", stdin=source, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().startswith(b'{"intent": "greeting"')
+        proc.stdout.close()
+        assert proc.wait(timeout=30) == 0
+        assert proc.stderr.read() == b""
+
+
+def test_ctrl_c_as_a_real_process(mini_dir: Path) -> None:
+    proc = painbot("--content", str(mini_dir), "classify", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(b'{"text": "hi"}\n')
+    proc.stdin.flush()
+    proc.stdout.readline()  # it is past start-up and waiting for the next line
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert proc.stderr.read() == b"painbot: stopped\n"
+    proc.stdin.close()
+    proc.stdout.close()
+
+
+@pytest.mark.parametrize("make", [lambda p: p.mkdir(), lambda p: p.write_bytes(b"PAINBOT_DB=\xff\n")],
+                         ids=["folder", "not-utf8"])
+def test_an_unreadable_env_file_is_one_line(mini_dir: Path, make: Callable[[Path], object],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    make(Path(".env"))
+    assert run("--content", str(mini_dir), "ask", "hello")[0] == 1
+    err = capsys.readouterr().err
+    assert err.startswith("painbot: cannot read ") and ".env" in err and err.count("\n") == 1

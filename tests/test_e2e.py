@@ -9,6 +9,8 @@ deterministic tests/data/mini, so nothing here depends on the shipped content.
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
 import shutil
 import signal
@@ -406,22 +408,40 @@ def test_unreachable_api_is_only_that_line_and_no_traceback(unreachable_run):
 # ------------------------------------------------------------------------------------------ 9
 
 
-def test_no_token_opens_the_terminal_chat(workdir, engine):
+def test_no_token_at_a_terminal_opens_the_terminal_chat(workdir, engine):
     env = bot_env(None, workdir / "data", extra={"PAINBOT_LOG_LEVEL": None})
-    bot = start_process(["run"], env, workdir, stdin=subprocess.PIPE)
+    typist, terminal = pty.openpty()
+    bot = start_process(["run"], env, workdir, stdin=terminal)
+    os.close(terminal)
     try:
-        bot.proc.communicate(input=b"how long will it take to heal\n", timeout=15)
-        bot.exit_code = bot.proc.returncode
+        os.write(typist, b"how long will it take to heal\n\x04")  # a question, then Ctrl-D
+        bot.exit_code = bot.proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"terminal chat did not end on EOF\n{bot.describe()}")
+        pytest.fail(f"terminal chat did not end on Ctrl-D\n{bot.describe()}")
     finally:
         bot.kill()
+        os.close(typist)
     assert bot.exit_code == 0, bot.describe()
     out = bot.stdout()
     assert "No TELEGRAM_BOT_TOKEN is set" in out and "terminal" in out
     assert out.index("terminal") < out.index("Recovery time answer.")
-    assert engine.reply("how long will it take to heal").plain() in out
     assert "Traceback" not in bot.stderr()
+
+
+@pytest.mark.parametrize("args", [["run"], ["run", "--webhook", "https://bot.example.org/painbot"]])
+def test_no_token_as_a_service_fails_in_one_line(workdir, args):
+    """Under systemd or in a container (no terminal) a missing token must not look like success."""
+    env = bot_env(None, workdir / "data", extra={"PAINBOT_LOG_LEVEL": None})
+    bot = start_process(args, env, workdir, stdin=subprocess.PIPE)
+    try:
+        bot.proc.communicate(input=b"how long will it take to heal\n", timeout=15)
+        bot.exit_code = bot.proc.returncode
+    finally:
+        bot.kill()
+    assert bot.exit_code == 1, bot.describe()
+    assert bot.stdout() == ""
+    [line] = nonblank_lines(bot.stderr())
+    assert "TELEGRAM_BOT_TOKEN" in line and ".env" in line
 
 
 # ------------------------------------------------------------------------------------------ extra

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.evaluation import Labelled, Outcome, Report, evaluate, format_report, load_labelled
+from bot.evaluation import Labelled, Outcome, Report, evaluate, format_report, known_labels, load_labelled
 from bot.settings import PROJECT_ROOT
 from bot.yamlsource import ContentError, ContentInvalid
 
@@ -55,10 +55,10 @@ def test_chat_defaults_to_private(items: list[Labelled]) -> None:
     assert [i.chat for i in items] == ["private"] * 5 + ["group", "private"]
 
 
-def refused(path: Path) -> list[ContentError]:
+def refused(path: Path, known: set[str] | None = None) -> list[ContentError]:
     """The problems load_labelled reports for a file it refuses."""
     with pytest.raises(ContentInvalid) as caught:
-        load_labelled(path)
+        load_labelled(path, known)
     return caught.value.errors
 
 
@@ -87,9 +87,32 @@ def test_every_bad_entry_is_reported_at_once(tmp_path: Path) -> None:
     assert [e.line for e in refused(path)] == [1, 3, 5]
 
 
-def test_file_that_is_not_a_list_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ContentInvalid, match="expected a list"):
-        load_labelled(write(tmp_path, "text: hello\n"))
+@pytest.mark.parametrize("text", ["text: hello\n", "[]\n", ""])
+def test_file_that_is_not_a_list_of_entries_is_reported(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ContentInvalid, match="expected a non-empty list"):
+        load_labelled(write(tmp_path, text))
+
+
+def test_unknown_label_is_reported_at_its_line_with_the_closest_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "- text: a\n  intent: causes\n- text: b\n  chat: group\n  intent: red_flag\n")
+    [error] = refused(path, known={"causes", "red_flags"})
+    assert (error.line, error.message) == (5, "intent: unknown label 'red_flag'; did you mean 'red_flags'? "
+                                              "(an intent id, crisis or emergency, or null)")
+
+
+def test_every_label_of_a_list_is_checked(tmp_path: Path) -> None:
+    [error] = refused(write(tmp_path, "- text: a\n  intent: [causes, zzz]\n"), known={"causes"})
+    assert error.message.startswith("intent: unknown label 'zzz' (")
+
+
+@pytest.mark.parametrize("label", ["[]", "7", "{a: b}"])
+def test_labels_must_be_names(tmp_path: Path, label: str) -> None:
+    [error] = refused(write(tmp_path, f"- text: a\n  intent: {label}\n"))
+    assert error.line == 2 and error.message.startswith("intent: ")
+
+
+def test_known_labels_are_the_intents_and_the_safety_kinds(mini_engine: Engine) -> None:
+    assert known_labels(mini_engine) == set(mini_engine.content.intents) | {"crisis", "emergency"}
 
 
 def test_syntax_error_in_labelled_file_is_reported(tmp_path: Path) -> None:

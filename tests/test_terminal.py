@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import sys
 from collections.abc import Callable
 
 import pytest
 
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT
-from bot.terminal import TerminalChat
+from bot.terminal import CHECK_HINT, MIN_WIDTH, PROMPT, TerminalChat, reader_for, wrap
 
 
 def typist(*lines: str) -> Callable[[], str]:
@@ -125,3 +127,73 @@ def test_a_two_part_question_is_answered_in_both_parts_and_a_follow_up_works() -
     follow_up = both.split("[1] ", 1)[1].splitlines()[0]
     assert follow_up not in ("What causes it", "How long will it take?")
     assert follow_up.rstrip("?") in turns[2]  # pressing 1 answers the first follow-up in full
+
+
+# --- the self-check in the terminal ---------------------------------------------------
+
+def test_text_during_check_gets_a_hint_and_the_same_question(mini_engine: Engine) -> None:
+    turns = replies(chat(mini_engine, "/check", "what do you mean?", "/cancel"))
+    assert turns[2].startswith(CHECK_HINT)
+    assert turns[2] == f"{CHECK_HINT}\n\n{turns[1]}"  # the hint, then the same question and its choices
+
+
+def test_the_hint_names_a_number_and_cancel(mini_engine: Engine) -> None:
+    assert "number" in CHECK_HINT and "/cancel" in CHECK_HINT
+
+
+def test_answers_during_check_get_no_hint(mini_engine: Engine) -> None:
+    turns = replies(chat(mini_engine, "/check", "2", "no", "/cancel"))
+    assert not any(CHECK_HINT in turn for turn in turns)
+    assert "Question 3 of 9" in turns[3]
+
+
+def test_red_flag_typed_during_check_ends_it_urgently(mini_engine: Engine) -> None:
+    turns = replies(chat(mini_engine, "/check", "no", "my groin is numb", "1"))
+    assert turns[3].startswith("Call 000 now.") and CHECK_HINT not in turns[3]
+    assert "Question" not in turns[4] and "[1] Yes" not in turns[4]  # the check is over: 1 is no longer "Yes"
+
+
+# --- the terminal itself ---------------------------------------------------------------
+
+def test_replies_wrap_to_the_terminal_width_without_splitting_words(mini_engine: Engine) -> None:
+    out = io.StringIO()
+    TerminalChat(mini_engine, typist("/help"), out, width=24).run()
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 24
+    words = "".join(reply for reply in replies(text)).split()
+    unwrapped = replies(chat(mini_engine, "/help"))
+    assert words == "".join(unwrapped).split()
+
+
+def test_wrap_keeps_button_indents_and_long_links_whole() -> None:
+    link = "https://example.org/" + "a" * 40
+    assert wrap(f"see {link} now", 20) == f"see\n{link}\nnow"
+    assert wrap("  [1] What is the recovery time", 16) == "  [1] What is\n  the recovery\n  time"
+    assert wrap("one\n\ntwo", 20) == "one\n\ntwo"
+
+
+def test_width_follows_the_terminal(mini_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "33")
+    assert TerminalChat(mini_engine, typist(), io.StringIO()).width == 33
+    monkeypatch.setenv("COLUMNS", "5")
+    assert TerminalChat(mini_engine, typist(), io.StringIO()).width == MIN_WIDTH
+
+
+def test_a_real_terminal_reads_through_input_with_readline(monkeypatch: pytest.MonkeyPatch,
+                                                           typed: type[io.StringIO]) -> None:
+    monkeypatch.setattr(sys, "stdin", typed())
+    monkeypatch.setattr(sys, "stdout", typed())
+    prompts: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "hello")
+    read = reader_for(sys.stdin, sys.stdout)
+    assert read() == "hello" and prompts == [PROMPT]
+    if importlib.util.find_spec("readline"):
+        assert "readline" in sys.modules
+
+
+def test_pipes_and_files_are_read_as_streams() -> None:
+    out = io.StringIO()
+    read = reader_for(io.StringIO("hello\n"), out)
+    assert read() == "hello\n" and out.getvalue() == PROMPT
+    with pytest.raises(EOFError):
+        read()
