@@ -6,6 +6,7 @@ Usage: `painbot run` (long polling) or `painbot run --webhook https://example.or
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import logging
 import os
@@ -15,6 +16,7 @@ import sys
 import threading
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -27,6 +29,7 @@ from telegram.ext import (
     ChatMemberHandler,
     ChosenInlineResultHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -35,7 +38,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, handlers, webhook
+from bot import admin, handlers, tips_chat, webhook
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
@@ -59,16 +62,41 @@ COMMANDS = (
     ("urgent", "Signs that need a doctor now"),
     ("privacy", "What is kept and what never is"),
     ("settings", "Group admins: auto mode"),
+    ("tips", "Group admins: a weekly tip"),
+    ("tip", "A prevention tip now"),
 )
 
 
+class BotData(dict[str, Any]):
+    """bot_data: the live services, plus the few keys worth keeping across restarts (all a copy holds)."""
+
+    KEPT = (handlers.PHOTO_IDS,)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        """What the persistence writes: the kept keys only (services hold connections and threads)."""
+        return {key: copy.deepcopy(self[key], memo) for key in self.KEPT if key in self}
+
+
 class GroupSettingsPersistence(PicklePersistence):
-    """PTB's pickle persistence, writing only group settings: private chats are people, never stored."""
+    """PTB's pickle persistence, writing only group and channel settings and the picture ids.
+
+    Private chats are people and are never stored.
+    """
+
+    live: BotData | None = None  # the application's bot_data, which the stored keys are put back into
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
-        """Persist a chat's data only for groups (negative ids) that have settings."""
+        """Persist a chat's data only for groups and channels (negative ids) that have settings."""
         if chat_id < 0 and data:
             await super().update_chat_data(chat_id, data)
+
+    async def get_bot_data(self) -> Any:
+        """The application's own bot_data with the stored keys restored, so the services stay in place."""
+        stored = await super().get_bot_data()
+        if self.live is None:
+            return stored
+        self.live.update({key: value for key, value in (stored or {}).items() if key in BotData.KEPT})
+        return self.live
 
 
 def build_application(settings: Settings, engine: Engine, recorder: handlers.QuestionRecorder | None = None,
@@ -77,7 +105,7 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
     persistence = GroupSettingsPersistence(
         settings.persistence_path,
-        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
+        store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=False, callback_data=False),
     )
     budget = GroupBudget(settings.group_budget, settings.group_urgent_reserve, settings.group_window)
     guard = SendGuard(budget, private_interval=settings.private_interval, deadline=settings.send_deadline)
@@ -94,16 +122,19 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     )
     app = (
         ApplicationBuilder().bot(bot)
+        .context_types(ContextTypes(bot_data=BotData))
         .concurrent_updates(ChatOrderedProcessor(in_flight))
         .persistence(persistence)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
+    persistence.live = app.bot_data
     app.bot_data["services"] = Services(
         engine, Cooldown(settings.group_replies_per_minute, window=settings.group_window), recorder,
         settings.admin_ids, settings.db_path, budget=budget,
         inline_searches=InlineSearches(settings.inline_pause, handlers.InlineSearch.log),
+        time_zone=settings.time_zone,
     )
     app.bot_data["stopping"] = _Stopping(settings.stop_deadline, guard, in_flight)
     add_handlers(app)
@@ -152,6 +183,9 @@ def add_handlers(app: Application) -> None:
     app.add_handler(build_selfcheck_handler(people=_FromPerson()))  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler(["start", "help", "topics", "privacy", "urgent"], handlers.command, filters=humans))
     app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
+    # Channels: only their admins can post, so a command posted there comes from an admin.
+    app.add_handler(CommandHandler("tips", tips_chat.tips_command, filters=humans | filters.UpdateType.CHANNEL_POST))
+    app.add_handler(CommandHandler("tip", tips_chat.tip_command, filters=humans | filters.UpdateType.CHANNEL_POST))
     app.add_handler(CommandHandler("stats", admin.stats, filters=humans))
     app.add_handler(CommandHandler("unanswered", admin.unanswered, filters=humans))
     app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
@@ -164,7 +198,9 @@ def add_handlers(app: Application) -> None:
     app.add_handler(InlineQueryHandler(handlers.on_inline))
     app.add_handler(ChosenInlineResultHandler(handlers.on_chosen_inline))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, tips_chat.on_migrate), group=1)  # after the move
     app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChatMemberHandler(tips_chat.on_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=1)
     app.add_error_handler(handlers.on_error)
 
 
@@ -186,6 +222,9 @@ async def _post_init(app: Application) -> None:
     if isinstance(services.recorder, QuestionLog) and app.job_queue is not None:
         app.job_queue.run_daily(_purge, PURGE_AT, name="purge-old-questions")
         app.job_queue.run_once(_purge, 5, name="purge-at-start")  # a bot restarted daily may never see 03:30
+    restored = tips_chat.restore(app, ZoneInfo(services.time_zone))
+    if restored:
+        logger.info("weekly tips scheduled again for %d chat(s)", restored)
     loop = asyncio.get_running_loop()
     if hasattr(signal, "SIGHUP"):
         loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(_reload_on_signal(services)))

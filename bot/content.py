@@ -10,9 +10,11 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.htmlcheck import html_problems
+from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
 from bot.selfcheck import load_selfcheck
+from bot.tips import load_tips
 from bot.yamlsource import (
     FAILED,
     ContentError,
@@ -43,7 +45,7 @@ NEAR_DUPLICATE = 95  # rapidfuzz ratio at which two intents' examples count as t
 
 INTENT_KEYS = {"id", "response", "examples", "keywords", "related"}
 MOVED_KEYS = {"triggers"}  # keys of older content that now live elsewhere: reported with a pointer instead
-RESPONSE_KEYS = {"id", "title", "text", "short"}
+RESPONSE_KEYS = {"id", "title", "text", "short", "image", "image_alt"}
 MATCHING_KEYS = {
     "threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
     "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related",
@@ -82,6 +84,8 @@ class Response:
     short: str | None = None
     path: str = ""
     line: int = 0
+    image: str | None = None  # a picture sent with the full answer, relative to the content folder
+    image_alt: str | None = None  # what the picture shows, for those who cannot see it
 
     @property
     def source(self) -> str:
@@ -128,7 +132,7 @@ class Content:
     safety: Screener | None = None  # the safety rules of intents/_safety.yaml, ready to screen messages
 
 
-def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck,)) -> Content:
+def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck, load_tips)) -> Content:
     """Load and cross-check a folder holding intents/ and responses/; raise every problem at once."""
     bag = Problems(root)
     intents_dir, responses_dir = root / "intents", root / "responses"
@@ -262,9 +266,31 @@ def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | Non
     for key, value in (("text", text), ("short", short)):
         for problem in html_problems(value or ""):
             bag.error(path, data.line_of(key), f"{key}: {problem}")
+    image, image_alt = _image(bag, path, data)
     if response_id is None or title is None or text is None:
         return None
-    return Response(response_id, title, text, short, display_path(path, bag.root), data.line_of("id"))
+    return Response(response_id, title, text, short, display_path(path, bag.root), data.line_of("id"), image, image_alt)
+
+
+def _image(bag: Problems, path: Path, data: LineDict) -> tuple[str | None, str | None]:
+    """Read an answer's optional picture: a PNG or JPEG Telegram accepts, always with alt text."""
+    image, alt = _text(bag, path, data, "image", optional=True), _text(bag, path, data, "image_alt", optional=True)
+    if image is None:
+        if alt is not None:
+            bag.error(path, data.line_of("image_alt"), "'image_alt' without an 'image'")
+        return None, None
+    if alt is None:
+        bag.error(path, data.line_of("image"), "'image' needs 'image_alt': a sentence saying what the picture shows")
+    file = (bag.root / image).resolve()
+    if not file.is_relative_to(bag.root.resolve()):
+        bag.error(path, data.line_of("image"), f"image '{image}' lies outside the content folder")
+        return None, None
+    if not file.is_file():
+        bag.error(path, data.line_of("image"), f"image '{image}' does not exist (paths are relative to {bag.root})")
+        return None, None
+    for problem in photo_problems(file):
+        bag.error(path, data.line_of("image"), f"image '{image}': {problem}")
+    return image, alt
 
 
 def _load_synonyms(bag: Problems, path: Path) -> Synonyms:

@@ -12,6 +12,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
     InputTextMessageContent,
     Message,
     MessageEntity,
@@ -19,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes, ExtBot
 
 from bot.cooldown import Cooldown, GroupBudget
@@ -36,6 +37,8 @@ AUTO_PREFIX = "auto:"  # callback data of the /settings toggle: auto:on / auto:o
 INLINE_RESULTS = 3
 ALERT_CHARS = 200  # Telegram shows at most 200 characters in a callback alert
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, in characters after the HTML is parsed
+PHOTO_IDS = "photo_ids"  # bot_data key: picture path -> the file id Telegram gave it (kept across restarts)
 
 
 class QuestionRecorder(Protocol):
@@ -57,6 +60,7 @@ class Services:
     db_path: Path | None = None  # the question log, read by the admin commands
     budget: GroupBudget | None = None  # every message to a group counts here (bot/sending.py enforces it)
     inline_searches: InlineSearches[InlineSearch] | None = None  # None: log each inline query at once
+    time_zone: str = "Australia/Sydney"  # the weekly tips' clock
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -107,22 +111,35 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
                for e in message.entities)
 
 
-async def send(message: Message, reply: Reply) -> None:
-    """Send a reply under the message it answers (quoted in groups); its kind tells the send gate if it is urgent."""
-    await reply_to(message, reply.text, keyboard(reply.buttons), reply.kind)
+async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+    """Send a reply under the message it answers (quoted in groups), with its picture when it has one.
+
+    Its kind tells the send gate whether it is urgent.
+    """
+    markup = keyboard(reply.buttons)
+    if reply.image and context is not None:
+        if len(to_plain(reply.text)) <= CAPTION_LIMIT:
+            await send_photo(message, reply.image, context, reply.kind, caption=reply.text, reply_markup=markup)
+            return
+        await send_photo(message, reply.image, context, reply.kind)  # too long for a caption: photo, then text
+    await reply_to(message, reply.text, markup, reply.kind)
 
 
 async def reply_to(message: Message, text: str, markup: InlineKeyboardMarkup | None, kind: str) -> None:
     """Message.reply_text, plus the reply's kind for the send gate (reply_text cannot pass it on)."""
-    quote = message.chat.type != ChatType.PRIVATE
     bot = cast(ExtBot[Any], message.get_bot())
-    await bot.send_message(
-        message.chat_id, text, reply_markup=markup,
-        reply_parameters=ReplyParameters(message.message_id) if quote else None,
-        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+    await bot.send_message(message.chat_id, text, reply_markup=markup, **_reply_options(message, bot, kind))
+
+
+def _reply_options(message: Message, bot: ExtBot[Any], kind: str) -> dict[str, Any]:
+    """Quote the message in groups, stay in its forum topic, and tell the send gate the reply's kind."""
+    quote = message.chat.type != ChatType.PRIVATE
+    return {
+        "reply_parameters": ReplyParameters(message.message_id) if quote else None,
+        "message_thread_id": message.message_thread_id if message.is_topic_message else None,
         # PTB types rate_limit_args for AIORateLimiter's int; painbot's gate reads the reply kind.
-        **({"rate_limit_args": kind} if bot.rate_limiter else {}),  # type: ignore[arg-type]
-    )
+        **({"rate_limit_args": kind} if bot.rate_limiter else {}),
+    }
 
 
 def group_has_room(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
@@ -130,6 +147,23 @@ def group_has_room(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
     svc = services(context)
     return (svc.budget is None or svc.budget.has_room(chat_id)) and svc.cooldown.allow(chat_id)
 
+
+async def send_photo(message: Message, image: str, context: ContextTypes.DEFAULT_TYPE, kind: str,
+                     **options: Any) -> None:
+    """Send a picture, uploading it only the first time; later sends reuse Telegram's file id."""
+    bot = cast(ExtBot[Any], message.get_bot())
+    options.update(_reply_options(message, bot, kind))
+    photo_ids: dict[str, str] = context.bot_data.setdefault(PHOTO_IDS, {})
+    if image in photo_ids:
+        try:
+            await bot.send_photo(message.chat_id, photo_ids[image], **options)
+            return
+        except BadRequest:  # an id from another bot (a new token): upload again
+            logger.info("photo %s: stored file id refused, uploading again", image)
+            del photo_ids[image]
+    sent = await bot.send_photo(message.chat_id, services(context).engine.content.root / image, **options)
+    if sent.photo:
+        photo_ids[image] = sent.photo[-1].file_id
 
 def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: str | None) -> None:
     """Log the decision (never the text) and count it in the anonymous log."""
@@ -171,7 +205,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     reply = svc.engine.renderer.render(match, chat)
     record(context, chat, reply, message.text)
-    await send(message, reply)
+    await send(message, reply, context)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,7 +223,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(button_alert(engine, intent_id), show_alert=True)  # the group's budget is spent
         return
     await query.answer()
-    await reply_to(query.message, reply.text, keyboard(reply.buttons), reply.kind)
+    await send(query.message, reply, context)
 
 
 def button_alert(engine: Engine, intent_id: str) -> str:
@@ -215,6 +249,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, engine = update.inline_query, services(context).engine
     assert query is not None  # an InlineQueryHandler callback
     match = engine.decide(query.query, "private")
+    results: list[InlineQueryResultArticle | InlineQueryResultCachedPhoto]
     if match.urgent:
         results = [_urgent_article(engine.renderer.render(match))]
     else:
@@ -225,7 +260,8 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             threshold = engine.content.rules.threshold
             ids = [c.intent_id for c in match.candidates[:INLINE_RESULTS] if c.score >= threshold]
-        results = [_article(engine, intent_id) for intent_id in ids]
+        photo_ids = context.bot_data.get(PHOTO_IDS, {})
+        results = [_inline_result(engine, intent_id, photo_ids) for intent_id in ids]
     if query.query.strip():
         search = InlineSearch(context, query.query, engine.renderer.render(match))
         searches = services(context).inline_searches
@@ -266,11 +302,15 @@ async def on_chosen_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         svc.inline_searches.chosen(chosen.from_user.id, search)
 
 
-def _article(engine: Engine, intent_id: str) -> InlineQueryResultArticle:
-    """One shareable answer card."""
+def _inline_result(engine: Engine, intent_id: str, photo_ids: dict[str, str]) -> InlineQueryResultArticle | \
+        InlineQueryResultCachedPhoto:
+    """One shareable answer card: the picture with the answer as caption, once Telegram has the picture."""
     reply = engine.renderer.answer(intent_id, "private")
     response = engine.content.responses[engine.content.intents[intent_id].response]
     description = to_plain(engine.renderer.fill(response.short or response.text))[:120]
+    if reply.image is not None and reply.image in photo_ids and len(to_plain(reply.text)) <= CAPTION_LIMIT:
+        return InlineQueryResultCachedPhoto(id=intent_id, photo_file_id=photo_ids[reply.image], title=response.title,
+                                            description=description, caption=reply.text)
     return InlineQueryResultArticle(
         id=intent_id, title=response.title, description=description,
         input_message_content=InputTextMessageContent(reply.text),

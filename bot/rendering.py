@@ -33,6 +33,8 @@ class Reply:
     score: float = 0.0
     kind: str = "answer"  # answer | urgent | crisis | emergency | ambiguous | fallback | selfcheck
     tier: str | None = None  # for urgent red flags: now | today | soon
+    image: str | None = None  # a picture to send with it, relative to the content folder
+    image_alt: str | None = None
     also: tuple[str, ...] = ()  # further intents a two-part reply answers after intent_id
 
     @property
@@ -43,6 +45,8 @@ class Reply:
     def plain(self) -> str:
         """The reply for a terminal: no tags, buttons as numbered choices."""
         lines = [to_plain(self.text)]
+        if self.image:
+            lines.append(f"[picture: {self.image}: {self.image_alt}]")
         lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
 
@@ -73,14 +77,15 @@ class Renderer:
         return self.answer(match.intent_id, chat, match.score)
 
     def answer(self, intent_id: str, chat: str = "private", score: float = 100.0) -> Reply:
-        """An intent's answer: the short form in groups, with its details one tap away."""
+        """An intent's answer: the short form in groups, with its details (and picture) one tap away."""
         intent = self.content.intents[intent_id]
         response = self.content.responses[intent.response]
         related = tuple(self._button(r) for r in intent.related[: self.content.rules.max_related])
         if chat == "group" and response.short:
             more = Button("More on this", intent_id)
             return Reply(self.fill(response.short), (more, *related), intent_id, score)
-        return Reply(self.fill(response.text), related, intent_id, score)
+        return Reply(self.fill(response.text), related, intent_id, score, image=response.image,
+                     image_alt=response.image_alt)
 
     def urgent(self, alert: Alert, rest: str | None = None) -> Reply:
         """Urgent care first: the tier that matched, then every sign; one button answers the rest instead."""

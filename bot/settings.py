@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,8 @@ class Settings:
     inline_pause: float = 3.0
     # Seconds a getUpdates long poll waits for news before asking again.
     poll_timeout: int = 10
+    # The clock weekly tips keep (an IANA name): the physio's clubs are in Sydney.
+    time_zone: str = "Australia/Sydney"
 
     @classmethod
     def from_env(
@@ -103,6 +106,7 @@ class Settings:
                                   default.webhook_max_body, minimum=1024),
             inline_pause=_float("PAINBOT_INLINE_PAUSE", get("PAINBOT_INLINE_PAUSE"), default.inline_pause, minimum=0.0),
             poll_timeout=_int("PAINBOT_POLL_TIMEOUT", get("PAINBOT_POLL_TIMEOUT"), default.poll_timeout, minimum=0),
+            time_zone=_zone("PAINBOT_TIME_ZONE", get("PAINBOT_TIME_ZONE"), default.time_zone),
         )
 
 
@@ -117,6 +121,17 @@ def _int(name: str, raw: str | None, default: int, minimum: int) -> int:
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _zone(name: str, raw: str | None, default: str) -> str:
+    """Read an IANA time zone name such as Australia/Sydney."""
+    if raw is None:
+        return default
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name} must be a time zone name such as Australia/Sydney, got {raw!r}") from None
+    return raw
 
 
 def _float(name: str, raw: str | None, default: float, minimum: float) -> float:

@@ -117,6 +117,7 @@ class RecordingRequest(BaseRequest):
         self.statuses: dict[tuple[int, int], str] = dict(statuses or {})
         self._failures: dict[str, _Failure] = {}
         self._message_ids = itertools.count(5001)
+        self._file_ids = itertools.count(1)
 
     # -- BaseRequest -------------------------------------------------------------------------------
     @property
@@ -196,11 +197,30 @@ class RecordingRequest(BaseRequest):
             message["reply_markup"] = params["reply_markup"]
         return message
 
+    def _photo_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A sent photo: an uploaded file gets a new file id, a file id sent again is kept."""
+        message = self._message(params)
+        del message["text"]
+        photo = params.get("photo")
+        file_id = photo if isinstance(photo, str) and not photo.startswith("attach://") else \
+            f"AgACAgUploaded{next(self._file_ids)}"
+        message["photo"] = [{"file_id": f"{file_id}-thumb", "file_unique_id": "t", "width": 90, "height": 68},
+                            {"file_id": file_id, "file_unique_id": "u", "width": 1200, "height": 900}]
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return message
+
+    def uploads(self) -> list[ApiCall]:
+        """sendPhoto calls that uploaded a file (rather than reusing a file id)."""
+        return [c for c in self.calls_to("sendPhoto") if not isinstance(c.get("photo"), str)]
+
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
         if name == "sendMessage":
             return self._message(params)
+        if name == "sendPhoto":
+            return self._photo_message(params)
         if name == "editMessageText":
             if "inline_message_id" in params:
                 return True

@@ -837,6 +837,7 @@ class BotApiStandIn:
         self._menu_buttons: dict[int | None, dict] = {}
         self._callback_queries: dict[str, dict] = {}
         self._inline_queries: dict[str, dict] = {}
+        self._photo_ids: set[str] = set()  # file ids of photos uploaded so far
         self._query_counter = 0
         self._failures: list[dict] = []
         self._call_log: list[dict] = []
@@ -1403,6 +1404,40 @@ class BotApiStandIn:
                 msg["entities"] = entities
             if isinstance(p.get("link_preview_options"), dict):
                 msg["link_preview_options"] = p["link_preview_options"]
+            if markup:
+                msg["reply_markup"] = markup
+            self._store_message(msg)
+            return copy.deepcopy(msg)
+
+    def _m_sendPhoto(self, p: dict) -> dict:
+        """An uploaded PNG/JPEG gets a new file id; a file id this stand-in issued is sent again."""
+        with self._lock:
+            chat = self._resolve_chat(p.get("chat_id"))
+            photo = p.get("photo")
+            if isinstance(photo, dict):
+                if not photo.get("size"):
+                    raise _bad("IMAGE_PROCESS_FAILED")
+                file_id = f"AgACAgStandIn{len(self._photo_ids) + 1}"
+                self._photo_ids.add(file_id)
+            elif isinstance(photo, str) and photo in self._photo_ids:
+                file_id = photo
+            else:
+                raise _bad("wrong file identifier/HTTP URL specified")
+            markup = self._validate_reply_markup(p.get("reply_markup"))
+            msg: dict[str, Any] = {
+                "message_id": self._new_message_id(chat["id"]),
+                "from": self._bot_user(),
+                "chat": chat,
+                "date": int(time.time()),
+                "photo": [{"file_id": file_id, "file_unique_id": file_id[-8:], "width": 1200, "height": 900}],
+            }
+            if p.get("caption"):
+                caption, entities = self._text_and_entities(p, "caption")
+                if len(caption) > 1024:
+                    raise _bad("message caption is too long")
+                msg["caption"] = caption
+                if entities:
+                    msg["caption_entities"] = entities
             if markup:
                 msg["reply_markup"] = markup
             self._store_message(msg)
@@ -2015,6 +2050,11 @@ class BotApiStandIn:
         """Params of successful sendMessage calls so far (optionally only to one chat)."""
         with self._lock:
             return [copy.deepcopy(e["params"]) for e in self._successful("sendMessage", chat_id)]
+
+    def photos(self, chat_id: int | str | None = None) -> list[dict]:
+        """Params of successful sendPhoto calls (an upload's photo is {filename, content_type, size})."""
+        with self._lock:
+            return [copy.deepcopy(e["params"]) for e in self._successful("sendPhoto", chat_id)]
 
     def sent_messages(self, chat_id: int | str | None = None) -> list[dict]:
         """The Message objects returned for successful sendMessage calls (text is plain)."""

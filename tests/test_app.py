@@ -66,7 +66,7 @@ def test_build_application_uses_defaults_rate_limiter_and_group_persistence(tmp_
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
     assert isinstance(app.persistence, GroupSettingsPersistence)
     store = app.persistence.store_data
-    assert (store.chat_data, store.user_data, store.bot_data, store.callback_data) == (True, False, False, False)
+    assert (store.chat_data, store.user_data, store.bot_data, store.callback_data) == (True, False, True, False)  # bot_data: picture ids only
     services = app.bot_data["services"]
     assert isinstance(services, handlers.Services)
     assert services.cooldown.per_minute == 6
@@ -87,7 +87,8 @@ async def test_post_init_sets_the_command_menu_and_logs_the_username(
         assert not bot.request.calls_to("setMyCommands")  # only run_polling runs post_init
         await bot.post_init()
         [menu] = bot.request.calls_to("setMyCommands")
-        assert [c["command"] for c in menu["commands"]] == ["start", "help", "topics", "check", "urgent", "privacy", "settings"]
+        assert [c["command"] for c in menu["commands"]] == ["start", "help", "topics", "check", "urgent", "privacy",
+                                                          "settings", "tips", "tip"]
         assert [(c["command"], c["description"]) for c in menu["commands"]] == list(COMMANDS)
         assert bot.app.bot_data["services"].engine.bot_username == "painbot"
     started = [r.getMessage() for r in caplog.records if r.name == "bot.app" and "started" in r.getMessage()]
@@ -138,6 +139,15 @@ async def test_group_intro_is_not_repeated_after_a_restart(tmp_path: Path) -> No
     async with offline_bot(tmp_path) as second:
         await second.feed(my_chat_member(BASIC_GROUP_ID, "left", "member"))
         assert second.request.outgoing() == []
+
+
+async def test_bot_data_keeps_only_the_picture_ids_on_disk(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path) as bot:
+        await bot.feed(private_text("what is overstriding"))  # a pictured answer: its file id is kept
+        await bot.app.update_persistence()
+    with (tmp_path / "state.pickle").open("rb") as file:
+        stored = _Unpickler(file).load()["bot_data"]
+    assert list(stored) == ["photo_ids"] and list(stored["photo_ids"]) == ["images/sit-bone.png"]
 
 
 async def test_private_chats_are_never_written_to_the_persistence_file(tmp_path: Path) -> None:

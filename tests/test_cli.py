@@ -89,6 +89,13 @@ def test_ask_in_a_group_gives_the_short_answer(mini_dir: Path) -> None:
     assert out.startswith("Short symptoms Contact: physio@example.org\n  [1] More on this")
 
 
+def test_ask_prints_the_pictures_path_and_alt_text(mini_dir: Path) -> None:
+    out = run("--content", str(mini_dir), "ask", "what is overstriding")[1]
+    assert "[picture: images/sit-bone.png: Diagram: a test picture.]" in out
+    group = run("--content", str(mini_dir), "ask", "what is overstriding", "--chat", "group")[1]
+    assert "[picture:" not in group  # the short group answer goes without it
+
+
 def test_ask_nonsense_gets_the_fallback(mini_dir: Path) -> None:
     out = run("--content", str(mini_dir), "ask", "asdf qwer zxcv")[1]
     assert "[intent: none" in out and "reply: fallback]" in out

@@ -377,3 +377,32 @@ def test_short_form_may_end_with_the_short_contact_line(content: Path) -> None:
     write(content, "responses/_snippets.yaml", snippets.read_text() + 'contact_short: "Ask: x"\n')
     write(content, "responses/causes.yaml", "id: causes\ntitle: Causes\ntext: Causes. {contact}\nshort: Causes. {contact_short}\n")
     assert load_content(content).warnings == ()
+
+
+# --- pictures -------------------------------------------------------------------
+
+PICTURED = CAUSES_RESPONSE + "image: images/sit-bone.png\nimage_alt: A diagram.\n"
+
+
+def test_a_response_carries_its_picture_and_alt_text(content: Path) -> None:
+    (content / "images").mkdir(exist_ok=True)
+    write(content / "responses", "causes.yaml", PICTURED)
+    response = load_content(content).responses["causes"]
+    assert (response.image, response.image_alt) == ("images/sit-bone.png", "A diagram.")
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (CAUSES_RESPONSE + "image: images/none.png\nimage_alt: A diagram.\n",
+     "responses/causes.yaml:6: image 'images/none.png' does not exist"),
+    (CAUSES_RESPONSE + "image: images/sit-bone.png\n",
+     "responses/causes.yaml:6: 'image' needs 'image_alt'"),
+    (CAUSES_RESPONSE + "image_alt: A diagram.\n",
+     "responses/causes.yaml:6: 'image_alt' without an 'image'"),
+    (CAUSES_RESPONSE + "image: ../../etc/passwd\nimage_alt: A diagram.\n",
+     "responses/causes.yaml:6: image '../../etc/passwd' lies outside the content folder"),
+    (CAUSES_RESPONSE + "image: intents/causes.yaml\nimage_alt: A diagram.\n",
+     "responses/causes.yaml:6: image 'intents/causes.yaml': not a PNG or JPEG file"),
+])
+def test_picture_problems_are_reported_at_their_line(content: Path, text: str, problem: str) -> None:
+    write(content / "responses", "causes.yaml", text)
+    assert [p for p in problems(content) if p.startswith(problem)], problems(content)

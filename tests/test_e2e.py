@@ -147,13 +147,27 @@ def test_group_unaddressed_is_silent_and_mention_is_answered(workdir, engine):
 # ------------------------------------------------------------------------------------------ 3
 
 
+def test_a_pictured_answer_uploads_the_picture_once_then_reuses_its_file_id(standin, workdir, engine):
+    question = "what is overstriding"
+    with running_bot(standin, workdir):
+        standin.private_message(question)
+        standin.wait_for(lambda _calls: len(standin.photos(PRIVATE)) >= 1, 10.0)
+        standin.private_message(question)
+        first, second = standin.wait_for(lambda _calls: len(standin.photos(PRIVATE)) >= 2 and standin.photos(PRIVATE),
+                                         10.0)
+    assert first["photo"]["content_type"] == "image/png" and first["photo"]["size"] > 1000
+    assert second["photo"].startswith("AgACAgStandIn")  # the file id, not a second upload
+    assert first["caption"] == second["caption"] == engine.reply(question).text
+    assert standin.sent(PRIVATE) == []  # the answer was the caption
+
+
 def test_start_up_sets_commands_deletes_webhook_and_says_so(standin, workdir, engine):
     with running_bot(standin, workdir) as bot:
         methods = [m for m, _ in standin.calls]
         assert "deleteWebhook" in methods
         assert methods.index("deleteWebhook") < methods.index("getUpdates")
         commands = [c["command"] for c in standin.commands()]
-        assert commands == ["start", "help", "topics", "check", "urgent", "privacy", "settings"]
+        assert commands == ["start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip"]
         assert commands == [name for name, _ in COMMANDS]
         assert all(c["description"] for c in standin.commands())
         line = wait_until(lambda: STARTED.search(bot.stderr()), timeout=5, message="start-up log line")

@@ -580,6 +580,80 @@ async def test_answered_questions_are_counted_once_and_ignored_chatter_not_at_al
     assert call["confident"] is True
 
 
+# ---------------------------------------------------------------------------------------------- pictures
+
+TECHNIQUE_Q = "what is overstriding"  # running_technique: has a picture and a short form
+
+
+async def test_an_answer_with_a_picture_is_sent_as_a_photo_with_the_answer_as_caption(bot: OfflineBot) -> None:
+    await bot.feed(private_text(TECHNIQUE_Q))
+    assert [c.method for c in bot.request.outgoing()] == ["sendPhoto"]
+    [photo] = bot.request.uploads()
+    assert photo["caption"] == RENDERER.answer("running_technique").text
+    assert photo["parse_mode"] == "HTML"
+
+
+async def test_a_second_answer_reuses_the_file_id_instead_of_uploading_again(bot: OfflineBot) -> None:
+    await bot.feed(private_text(TECHNIQUE_Q), private_text(TECHNIQUE_Q, user_id=USER_ID + 1))
+    first, second = bot.request.calls_to("sendPhoto")
+    assert len(bot.request.uploads()) == 1
+    assert second["photo"] == bot.app.bot_data["photo_ids"]["images/sit-bone.png"]
+    assert second["caption"] == first["caption"]
+
+
+async def test_the_file_id_is_remembered_across_a_restart(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path) as first:
+        await first.feed(private_text(TECHNIQUE_Q))
+    async with offline_bot(tmp_path) as second:
+        assert second.app.bot_data["services"].engine is mini_engine()  # the live services stay in place
+        await second.feed(private_text(TECHNIQUE_Q))
+        assert second.request.uploads() == [] and len(second.request.calls_to("sendPhoto")) == 1
+
+
+async def test_a_refused_file_id_is_forgotten_and_the_picture_uploaded_again(bot: OfflineBot) -> None:
+    bot.app.bot_data["photo_ids"] = {"images/sit-bone.png": "from-another-bot"}
+    bot.request.fail("sendPhoto", 400, "Bad Request: wrong file identifier/HTTP URL specified", times=1)
+    await bot.feed(private_text(TECHNIQUE_Q))
+    assert len(bot.request.uploads()) == 1
+    assert bot.app.bot_data["photo_ids"]["images/sit-bone.png"] != "from-another-bot"
+
+
+async def test_a_groups_short_answer_has_no_picture_but_more_on_this_does(bot: OfflineBot) -> None:
+    await bot.feed(group_text(f"@painbot {TECHNIQUE_Q}"))
+    sent = only_sent(bot)
+    assert sent["text"] == RENDERER.answer("running_technique", "group").text
+    assert labels(sent)[0] == "More on this"
+    bot.request.clear()
+    await bot.feed(callback_query("t:running_technique", user_id=MEMBER_ID, chat_id=GROUP_ID))
+    [photo] = bot.request.calls_to("sendPhoto")
+    assert photo["caption"] == RENDERER.answer("running_technique").text
+
+
+async def test_an_answer_too_long_for_a_caption_sends_the_photo_first_then_the_text(
+        make_content: Path, tmp_path: Path) -> None:
+    path = make_content / "responses" / "running_technique.yaml"
+    path.write_text(path.read_text().replace("answer.", "answer. " + "Long words here. " * 80))
+    engine = Engine.load(make_content)
+    async with offline_bot(tmp_path, engine=engine) as running:
+        await running.feed(private_text(TECHNIQUE_Q))
+        assert [c.method for c in running.request.outgoing()] == ["sendPhoto", "sendMessage"]
+        [photo] = running.request.calls_to("sendPhoto")
+        assert photo.get("caption") is None
+        assert running.sent()[0]["text"] == engine.renderer.answer("running_technique").text
+
+
+async def test_inline_mode_offers_the_cached_photo_once_telegram_has_it(bot: OfflineBot) -> None:
+    await bot.feed(inline_query(TECHNIQUE_Q))
+    assert _results(bot)[0]["type"] == "article"  # never uploaded yet: no file id to offer
+    await bot.feed(private_text(TECHNIQUE_Q))
+    bot.request.clear()
+    await bot.feed(inline_query(TECHNIQUE_Q))
+    card = _results(bot)[0]
+    assert card["type"] == "photo" and card["id"] == "running_technique"
+    assert card["photo_file_id"] == bot.app.bot_data["photo_ids"]["images/sit-bone.png"]
+    assert card["caption"] == RENDERER.answer("running_technique").text
+
+
 # ---------------------------------------------------------------------------------------------- floods and strays (issue 10)
 
 

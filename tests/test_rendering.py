@@ -249,3 +249,11 @@ def test_urgent_and_ambiguous_matches_never_render_two_parts(renderer: Renderer)
     choice = PartsMatch("causes", 50.0, (Candidate("causes", 50.0, ""), Candidate("fixes", 49.0, "")), ambiguous=True)
     assert renderer.render(choice).also == ()
     assert renderer.render(choice, chat="group").kind == "ambiguous"
+
+
+def test_a_full_answer_carries_its_picture_and_a_group_short_answer_does_not(renderer: Renderer) -> None:
+    full = renderer.answer("running_technique")
+    assert (full.image, full.image_alt) == ("images/sit-bone.png", "Diagram: a test picture.")
+    assert full.plain().splitlines()[-1] == "[picture: images/sit-bone.png: Diagram: a test picture.]"
+    short = renderer.answer("running_technique", "group")
+    assert short.image is None and "[picture:" not in short.plain()

@@ -109,6 +109,8 @@ def test_missing_env_file_is_empty(tmp_path: Path) -> None:
     ("PAINBOT_WEBHOOK_PORT", "-1"),
     ("PAINBOT_KEEP_TEXT", "maybe"),
     ("PAINBOT_ADMIN_IDS", "12,alice"),
+    ("PAINBOT_TIME_ZONE", "Mars/Olympus"),
+    ("PAINBOT_TIME_ZONE", "../etc"),
     ("PAINBOT_GROUP_WINDOW", "a minute"),
     ("PAINBOT_GROUP_WINDOW", "nan"),
     ("PAINBOT_STOP_DEADLINE", "0"),
@@ -118,6 +120,11 @@ def test_missing_env_file_is_empty(tmp_path: Path) -> None:
 def test_bad_value_raises_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_time_zone_defaults_to_sydney_and_accepts_any_iana_name() -> None:
+    assert Settings.from_env({}).time_zone == "Australia/Sydney"
+    assert Settings.from_env({"PAINBOT_TIME_ZONE": "Europe/London"}).time_zone == "Europe/London"
 
 
 def test_bad_value_in_env_file_names_the_variable(tmp_path: Path) -> None:

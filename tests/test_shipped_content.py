@@ -11,8 +11,10 @@ import yaml
 from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, TELEGRAM_LIMIT, URGENT_SCREEN, load_content
 from bot.engine import Engine
 from bot.htmlcheck import html_problems, to_plain
+from bot.imagecheck import image_size, photo_problems
 from bot.safety import Alert
 from bot.settings import PROJECT_ROOT
+from bot.tips import Tip
 
 ENGINE = Engine.load(PROJECT_ROOT, emergency_number="000")
 CONTENT = ENGINE.content
@@ -175,3 +177,56 @@ def test_a_strain_question_hears_that_a_sudden_pop_needs_prompt_care() -> None:
     assert reply.intent_id == "other_diagnoses"
     plain = to_plain(reply.text).casefold()
     assert "pop" in plain and "prompt care" in plain
+
+
+# --- pictures and weekly tips -----------------------------------------------------
+
+PICTURED = {r.id: r for r in CONTENT.responses.values() if r.image}
+TIPS = CONTENT.extras["load_tips"].tips
+SIX_WORDS = 6  # no run this long copied from the blog: tips are in the project's own words
+
+
+def test_the_blogs_three_pictures_go_with_the_right_answers() -> None:
+    assert {rid: r.image for rid, r in PICTURED.items()} == {
+        "symptoms": "images/sit-bone.png", "what_is_it": "images/sit-bone.png",
+        "running_technique": "images/over-striding.png", "rehab": "images/hip-extension.png",
+    }
+
+
+@pytest.mark.parametrize("response_id", sorted(PICTURED))
+def test_every_picture_is_a_phone_friendly_photo_with_alt_text(response_id: str) -> None:
+    response = PICTURED[response_id]
+    path = PROJECT_ROOT / str(response.image)
+    assert photo_problems(path) == []
+    _, width, _ = image_size(path.read_bytes())
+    assert width >= 800 and path.stat().st_size < 200 * 1024
+    assert response.image_alt and len(response.image_alt.split()) >= 8  # says what it shows, not just "diagram"
+
+
+def test_every_shipped_picture_has_its_drawing_code() -> None:
+    source = (PROJECT_ROOT / "images" / "src" / "draw.py").read_text(encoding="utf-8")
+    for png in (PROJECT_ROOT / "images").glob("*.png"):
+        assert f'"{png.name}"' in source
+
+
+def test_there_are_at_least_twelve_tips() -> None:
+    assert len(TIPS) >= 12 and len({t.id for t in TIPS}) == len(TIPS)
+
+
+@pytest.mark.parametrize("tip", TIPS, ids=lambda t: t.id)
+def test_every_tip_ends_with_the_contact_line(tip: Tip) -> None:
+    contact = ENGINE.renderer.fill(CONTENT.snippets["contact"])
+    assert ENGINE.renderer.fill(tip.text).endswith(contact)
+    assert html_problems(ENGINE.renderer.fill(tip.text)) == []
+
+
+@pytest.mark.skipif(not BLOG.exists(), reason="the blog is kept beside the repository, in ../shared")
+@pytest.mark.parametrize("tip", TIPS, ids=lambda t: t.id)
+def test_tips_do_not_copy_the_blog(tip: Tip) -> None:
+    def words(text: str) -> list[str]:
+        return re.findall(r"[\w']+", text.casefold().replace("’", "'"))
+
+    blog = " ".join(words(BLOG.read_text(encoding="utf-8")))
+    mine = words(to_plain(tip.text.replace("{contact}", "")))
+    runs = {" ".join(mine[i:i + SIX_WORDS]) for i in range(len(mine) - SIX_WORDS + 1)}
+    assert [run for run in runs if f" {run} " in f" {blog} "] == []

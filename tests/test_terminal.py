@@ -129,6 +129,11 @@ def test_a_two_part_question_is_answered_in_both_parts_and_a_follow_up_works() -
     assert follow_up.rstrip("?") in turns[2]  # pressing 1 answers the first follow-up in full
 
 
+def test_a_pictured_answer_shows_the_pictures_path_and_alt_text(mini_engine: Engine) -> None:
+    transcript = chat(mini_engine, "what is overstriding")
+    assert "[picture: images/sit-bone.png: Diagram: a test picture.]" in transcript
+
+
 # --- the self-check in the terminal ---------------------------------------------------
 
 def test_text_during_check_gets_a_hint_and_the_same_question(mini_engine: Engine) -> None:
