@@ -1,7 +1,12 @@
 """Benchmark the core on one core: classify throughput, per-message latency, cold start, memory.
 
-Usage: python benchmarks/core.py [--messages N]
-Targets (issue 2): >= 5,000 messages/s, p99 <= 1 ms, cold start <= 1.5 s, RSS <= 80 MB.
+Usage: python benchmarks/core.py [--messages N] [--runs R]
+Targets (issue 9, with the tripled content): >= 5,000 messages/s on the mix below, p99 <= 1 ms
+for messages up to 600 characters, cold start <= 1.0 s, peak RSS <= 80 MB.
+
+Times are CPU time (time.thread_time per message, the child's user+sys for cold start), so a
+busy machine slows the wall clock without moving the verdict; wall time is shown beside it.
+Every figure is min / median / max over R runs; the verdict uses the median.
 """
 
 from __future__ import annotations
@@ -16,7 +21,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Messages of every shape the bot meets: questions, chatter, typos, emoji, other languages, a paste.
+STORY = ("so I've been running for about six years now, mostly club runs and the odd half marathon, and "
+         "since the autumn I've had this deep ache right where the leg meets the bum. it started after I "
+         "added hill reps on tuesdays and now it's worst when I sit at my desk for a long time or drive to "
+         "work. it eases off once I'm warmed up on a run but it's sore again the next morning and going "
+         "up the stairs at home. I tried stretching it every night but that seems to make it worse if "
+         "anything. I have a trail race in march that I really don't want to miss. what should I be "
+         "doing right now, and should I stop running until it settles down completely?")
+# Messages of every shape the bot meets: questions, chatter, typos, slang, emoji, other languages,
+# numbers, a 600-character story and a 10,000-character paste (the matcher reads its first 600
+# characters; the safety layer reads it all).
 SAMPLES = [
     "why does my bum hurt when I sit at work",
     "how long till i can run again",
@@ -28,27 +42,78 @@ SAMPLES = [
     "numb around my privates since yesterday",
     "¿Dónde nos vemos mañana?",
     "🔥🔥🔥",
+    "2",
     "should i stop running completely or just slow down a bit, race in 3 weeks",
     "over striding - what is it",
     "sit bone pain after hill reps",
+    "my hammy's been grumbling all arvo after 10 k's",
+    STORY[:600],
     "x" * 10_000,
     "who should i see for a proper diagnosis",
     "hgfjdksla",
 ]
+LATENCY_CHARS = 600  # the p99 target covers messages up to this length
 
 
-def cold_start() -> float:
-    """Seconds for a fresh interpreter to import painbot and load the shipped content."""
+def cold_start() -> tuple[float, float]:
+    """CPU seconds (user+sys) and wall seconds for a fresh interpreter to import painbot and load the content."""
     code = "from bot.engine import Engine; from pathlib import Path; Engine.load(Path(%r))" % str(ROOT)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
+
+
+def one_run(engine: object, messages: int) -> tuple[float, list[float], list[float]]:
+    """Messages per CPU second over one pass of the mix, and the CPU times of messages up to
+    LATENCY_CHARS characters and of longer ones (the latency target covers the first)."""
+    latencies, pastes, spent = [], [], 0.0
+    for n in range(messages):
+        text = SAMPLES[n % len(SAMPLES)]
+        chat = "group" if n % 3 == 0 else "private"
+        t0 = time.thread_time()
+        engine.decide(text, chat)  # type: ignore[attr-defined]
+        took = time.thread_time() - t0
+        spent += took
+        (latencies if len(text) <= LATENCY_CHARS else pastes).append(took)
+    return messages / max(spent, 1e-9), latencies, pastes
+
+
+def split(engine: object, rounds: int = 50) -> tuple[float, float]:
+    """Mean CPU milliseconds per message of the mix in the safety screen and in the matcher alone."""
+    screener = engine.content.safety  # type: ignore[attr-defined]
+    matcher = engine.matcher  # type: ignore[attr-defined]
+    t0 = time.thread_time()
+    for _ in range(rounds):
+        for text in SAMPLES:
+            if screener is not None:
+                screener.screen(text)
+    t1 = time.thread_time()
+    for _ in range(rounds):
+        for text in SAMPLES:
+            matcher.match(text)
+    t2 = time.thread_time()
+    count = rounds * len(SAMPLES)
+    return (t1 - t0) / count * 1e3, (t2 - t1) / count * 1e3
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """min / median / max of several runs."""
+    return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """The value below which this share of the sorted values fall."""
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * share))]
 
 
 def main() -> None:
-    """Run the benchmark and print the figures."""
+    """Run the benchmark and print the figures with their verdicts."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--messages", type=int, default=10_000, help="messages per run")
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the target says
@@ -58,23 +123,31 @@ def main() -> None:
     engine = Engine.load(ROOT)
     for text in SAMPLES:  # warm the typo cache as a running bot would be
         engine.decide(text, "group")
-    latencies = []
-    started = time.perf_counter()
-    for n in range(args.messages):
-        text = SAMPLES[n % len(SAMPLES)]
-        chat = "group" if n % 3 == 0 else "private"
-        t0 = time.perf_counter()
-        engine.decide(text, chat)
-        latencies.append(time.perf_counter() - t0)
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    rates, p50s, p99s, paste_p50s = [], [], [], []
+    for _ in range(args.runs):
+        rate, latencies, pastes = one_run(engine, args.messages)
+        latencies.sort()
+        rates.append(rate)
+        p50s.append(percentile(latencies, 0.50) * 1e3)
+        p99s.append(percentile(latencies, 0.99) * 1e3)
+        paste_p50s.append(statistics.median(pastes) * 1e3)
+    safety_ms, matcher_ms = split(engine)
+    starts = [cold_start() for _ in range(args.runs)]
+    cpu_starts, wall_starts = [s[0] for s in starts], [s[1] for s in starts]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"messages          {args.messages}")
-    print(f"throughput        {args.messages / elapsed:,.0f} messages/s   (target >= 5,000)")
-    print(f"latency p50       {statistics.median(latencies) * 1e3:.3f} ms")
-    print(f"latency p99       {latencies[int(len(latencies) * 0.99)] * 1e3:.3f} ms   (target <= 1 ms)")
-    print(f"cold start        {cold_start():.2f} s   (target <= 1.5 s)")
-    print(f"peak RSS          {rss_mb:.1f} MB   (target <= 80 MB)")
+    verdict = {True: "ok", False: "MISSED"}
+    print(f"content           {sum(len(i.examples) for i in engine.content.intents.values())} examples, "
+          f"{len(engine.content.off_topic)} off-topic")
+    print(f"runs              {args.runs} x {args.messages} messages (min / median / max)")
+    print(f"throughput        {spread(rates, ',.0f')} messages/CPU-s   "
+          f"(target >= 5,000: {verdict[statistics.median(rates) >= 5000]})")
+    print(f"latency p50       {spread(p50s, '.3f')} ms CPU   (messages up to {LATENCY_CHARS} chars)")
+    print(f"latency p99       {spread(p99s, '.3f')} ms CPU   (target <= 1 ms: {verdict[statistics.median(p99s) <= 1]})")
+    print(f"10,000-char paste {spread(paste_p50s, '.3f')} ms CPU   (outside the latency target: over {LATENCY_CHARS} chars)")
+    print(f"mean per message  {safety_ms:.3f} ms CPU in the safety screen, {matcher_ms:.3f} ms in the matcher")
+    print(f"cold start        {spread(cpu_starts, '.2f')} s CPU   "
+          f"(target <= 1.0 s: {verdict[statistics.median(cpu_starts) <= 1.0]}); wall {spread(wall_starts, '.2f')} s")
+    print(f"peak RSS          {rss_mb:.1f} MB   (target <= 80 MB: {verdict[rss_mb <= 80]})")
 
 
 if __name__ == "__main__":

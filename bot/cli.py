@@ -15,7 +15,7 @@ from typing import TextIO
 
 from bot.content import load_content, near_duplicates
 from bot.engine import Engine
-from bot.evaluation import evaluate, format_report, known_labels, load_labelled
+from bot.evaluation import cross_validate, evaluate, format_report, known_labels, load_labelled
 from bot.settings import Settings, SettingsError
 from bot.terminal import TerminalChat, reader_for
 from bot.yamlsource import ContentInvalid
@@ -59,7 +59,8 @@ VERBS = (
     Verb("classify", "decide the intent of each JSON line on stdin",
          'Reads JSON Lines: {"text": ..., "chat": "private" or "group"}. Writes exactly one line per input\n'
          'line, in order: {"intent": ..., "score": ...}, with "tier" for a red flag\'s urgency, and\n'
-         '"ambiguous": true and "runner_up" when the bot would ask which was meant. A blank, invalid, too long or too deeply nested line gets\n'
+         '"runner_up" (the second-best intent) whenever there is one, and "ambiguous": true when it is\n'
+         'within the margin. A blank, invalid, too long or too deeply nested line gets\n'
          '{"error": ...} and the rest go on; bytes that are not UTF-8 are replaced, never fatal.',
          """echo '{"text": "hi"}' | painbot classify""", CONTENT_SETTINGS),
     Verb("eval", "measure the answers on a labelled YAML file",
@@ -67,7 +68,8 @@ VERBS = (
          "answer\"), optional chat and, for a red flag, optional tier. Prints in-scope accuracy, nulls\n"
          "rejected, recall and false alarms of each safety kind, a per-intent table and the most confused\n"
          "pairs. An unknown label is a path:line problem (exit 1); a missed crisis, emergency or red flag\n"
-         "exits 1 too.",
+         "exits 1 too. With --cv K instead of a file: K-fold cross-validation over the intents' own\n"
+         "examples (each fold scored by the whole pipeline rebuilt from the others), the same table.",
          "painbot eval ../shared/eval/dev.yaml", CONTENT_SETTINGS),
     Verb("report", "what people asked, from the anonymous question log",
          "Questions per topic over time, the answered share, and the unanswered questions grouped by\n"
@@ -122,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     pages["ask"].add_argument("text", help="the message, in quotes")
     pages["ask"].add_argument("--chat", choices=CHATS, default="private",
                               help="answer as in a private chat (default) or a group (short answers)")
-    pages["eval"].add_argument("file", type=Path, help="a YAML list of {text, intent, chat} entries")
+    pages["eval"].add_argument("file", type=Path, nargs="?", help="a YAML list of {text, intent, chat} entries")
+    pages["eval"].add_argument("--cv", type=int, metavar="K",
+                               help="instead of a file: K-fold cross-validation over the intents' own examples")
     report = pages["report"]
     report.add_argument("--since", type=int, metavar="DAYS", help="only the last DAYS days")
     report.add_argument("--csv", type=Path, metavar="FILE", help="also write the weekly figures as CSV")
@@ -297,8 +301,10 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
     result: dict[str, object] = {"intent": match.intent_id, "score": round(match.score)}
     if match.alert is not None and match.alert.tier:
         result["tier"] = match.alert.tier
-    if match.ambiguous and match.runner_up:
-        result.update(ambiguous=True, runner_up=match.runner_up.intent_id)
+    if match.ambiguous:
+        result["ambiguous"] = True
+    if match.runner_up:
+        result["runner_up"] = match.runner_up.intent_id
     if also := engine.answer_parts(match)[1:]:
         result["also"] = list(also)
     return result
@@ -324,14 +330,21 @@ def _depth(line: str) -> int:
 
 
 def _eval(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """Print the figures for a labelled file; fail on a bad label or a missed crisis, emergency or red flag."""
-    try:
-        items = load_labelled(args.file, known_labels(engine))
-    except ContentInvalid as exc:
-        print(exc, file=sys.stderr)
-        print(f"painbot: {args.file} has {len(exc.errors)} problem(s); nothing was measured", file=sys.stderr)
-        return PROBLEM
-    report = evaluate(engine, items)
+    """Print the figures for a labelled file (or a cross-validation); fail on a bad label or a missed crisis,
+    emergency or red flag."""
+    if (args.file is None) == (args.cv is None) or (args.cv is not None and args.cv < 2):
+        print("painbot: eval needs a labelled FILE, or --cv K with K at least 2 (not both)", file=sys.stderr)
+        return USAGE
+    if args.cv is not None:
+        report = cross_validate(engine, args.cv)
+    else:
+        try:
+            items = load_labelled(args.file, known_labels(engine))
+        except ContentInvalid as exc:
+            print(exc, file=sys.stderr)
+            print(f"painbot: {args.file} has {len(exc.errors)} problem(s); nothing was measured", file=sys.stderr)
+            return PROBLEM
+        report = evaluate(engine, items)
     code = PROBLEM if report.safety_missed else OK
     try:
         print(format_report(report, getattr(args, "verbose", False)), file=out)

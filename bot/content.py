@@ -48,7 +48,7 @@ MOVED_KEYS = {"triggers"}  # keys of older content that now live elsewhere: repo
 RESPONSE_KEYS = {"id", "title", "text", "short", "image", "image_alt"}
 MATCHING_KEYS = {
     "threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
-    "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related",
+    "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related", "guess_floor",
     "clause_breaks", "question_openers", "clause_min_words",
 }
 # Guidance answers carry the physio's contact line: the full text {contact}, the group short form
@@ -103,6 +103,7 @@ class MatchingRules:
     group_threshold_off_domain: float = 85.0
     margin: float = 4.0
     keyword_bonus: float = 10.0
+    guess_floor: float = 15.0
     min_known_share: float = 0.5
     max_chars: int = 600
     max_related: int = 3
@@ -329,7 +330,7 @@ def _load_rules(bag: Problems, path: Path) -> MatchingRules:
     default = MatchingRules()
     values: dict[str, Any] = {}
     for key in ("threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin",
-                "keyword_bonus"):
+                "keyword_bonus", "guess_floor"):
         value = data.get(key, getattr(default, key))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
             bag.error(path, data.line_of(key), f"'{key}' must be a number from 0 to 100")

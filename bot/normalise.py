@@ -14,24 +14,31 @@ DEFAULT_MAX_CHARS = 600
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _COMMAND = re.compile(r"(?<!\w)/([a-z_]+)(?:@\w+)?")
+_APOSTROPHES = frozenset("'’‘`´")
 _APOSTROPHE = re.compile(r"(?<=\w)['’‘`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+")
-_UNDERSCORE = re.compile(r"_+")
-_STRETCHED = re.compile(r"(\w)\1{2,}")
-_SPACES = re.compile(r"\s+")
+# The same for plain ASCII text as one C-speed table lookup per character (most messages).
+_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
+_STRETCHED = re.compile(r"(\w)\1\1+")
 
 
 def clean(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """Lower-case, strip mentions, links, emoji and punctuation; keep words and numbers."""
     text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars].casefold()
-    text = _URL.sub(" ", text)
-    text = _COMMAND.sub(r" \1 ", text)
-    text = _MENTION.sub(" ", text)
-    text = _APOSTROPHE.sub("", text)
-    text = _NON_WORD.sub(" ", text)
-    text = _UNDERSCORE.sub(" ", text)
+    # Each pass runs only when its marker character is there: most messages have no link,
+    # command or mention, and skipping a pass costs far less than running it.
+    if "http" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "/" in text:
+        text = _COMMAND.sub(r" \1 ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if not _APOSTROPHES.isdisjoint(text):
+        text = _APOSTROPHE.sub("", text)
+    text = text.translate(_ASCII_NON_WORD) if text.isascii() else _NON_WORD.sub(" ", text)
+    text = text.replace("_", " ")
     text = _STRETCHED.sub(r"\1\1", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 class Synonyms:
@@ -44,18 +51,30 @@ class Synonyms:
             for variant in map(clean, variants):
                 if variant:  # an emoji-only variant cleans to nothing and would match everywhere
                     self._canonical[variant] = target
-        phrases = sorted(self._canonical, key=lambda p: (-len(p), p))
-        self._pattern = (
-            re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
-            if phrases
-            else None
-        )
+        # Variants by their first word, longest first: folding is a walk over the words with one
+        # lookup each, where one regex alternation of every variant costs ten times more.
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for variant, target in sorted(self._canonical.items(), key=lambda kv: (-len(kv[0].split()), kv[0])):
+            words = tuple(variant.split())
+            self._by_first.setdefault(words[0], []).append((words, target))
 
     def fold(self, cleaned: str) -> str:
-        """Replace every known variant (longest first) with its canonical form."""
-        if self._pattern is None:
+        """Replace every known variant (longest first, left to right) with its canonical form."""
+        if not self._by_first:
             return cleaned
-        return self._pattern.sub(lambda m: self._canonical[m.group(0)], cleaned)
+        words = cleaned.split()
+        out: list[str] = []
+        position = 0
+        while position < len(words):
+            for phrase, target in self._by_first.get(words[position], ()):
+                if len(phrase) == 1 or tuple(words[position:position + len(phrase)]) == phrase:
+                    out.append(target)
+                    position += len(phrase)
+                    break
+            else:
+                out.append(words[position])
+                position += 1
+        return " ".join(out)
 
 
 def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> str:

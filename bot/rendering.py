@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass
 
@@ -13,6 +14,12 @@ from bot.safety import CRISIS, RED_FLAGS, Alert
 from bot.settings import Settings
 
 REST_FALLBACK = "help"  # what "None of these apply" answers when the rest of the message matched nothing
+
+
+# The label of the runner-up's button under an answer: "Or: Getting back to running".
+OR_PREFIX = "Or: "
+# At most this many best guesses lead the fallback's buttons.
+MAX_GUESSES = 3
 
 
 @dataclass(frozen=True)
@@ -65,16 +72,27 @@ class Renderer:
                         "retention_days": str(retention_days), "crisis_line": crisis_line}
 
     def render(self, match: Match, chat: str = "private") -> Reply:
-        """The reply for a match: urgent alone, a choice when unsure, or the answer."""
+        """The reply for a match: urgent alone, the best guesses when unsure, or the answer.
+
+        A close runner-up (within the margin) is one tap away: in private chats the answer comes
+        with an "Or: <runner-up>" button first; in groups, where a wrong answer is read by many,
+        the bot asks which was meant.
+        """
         if match.alert is not None and match.alert.urgent:
             return self.urgent(match.alert, match.rest)
         if match.intent_id is None:
-            return self.fallback(match.score)
-        if match.ambiguous:
+            return self.fallback(match.score, self.guesses(match))
+        if match.ambiguous and chat != "private":
             return self.did_you_mean(match)
         if isinstance(match, PartsMatch) and match.also:
             return self.parts(match.parts, chat, match.score)
-        return self.answer(match.intent_id, chat, match.score)
+        reply = self.answer(match.intent_id, chat, match.score)
+        runner = match.runner_up
+        if match.ambiguous and runner is not None and runner.intent_id in self.content.intents:
+            other = Button(OR_PREFIX + self._button(runner.intent_id).label, runner.intent_id)
+            rest = tuple(b for b in reply.buttons if b.intent_id != runner.intent_id)
+            return dataclasses.replace(reply, buttons=(other, *rest))
+        return reply
 
     def answer(self, intent_id: str, chat: str = "private", score: float = 100.0) -> Reply:
         """An intent's answer: the short form in groups, with its details (and picture) one tap away."""
@@ -159,9 +177,19 @@ class Renderer:
         buttons = tuple(self._button(c.intent_id) for c in close)
         return Reply(self.text("did_you_mean"), buttons, match.intent_id, match.score, "ambiguous")
 
-    def fallback(self, score: float = 0.0) -> Reply:
-        """Say what the bot can answer, with every topic as a button."""
-        return Reply(self.text("fallback"), self.topics(), None, score, "fallback")
+    def fallback(self, score: float = 0.0, guesses: tuple[str, ...] = ()) -> Reply:
+        """Say what the bot can answer: its best guesses first, then every other topic, as buttons."""
+        first = tuple(self._button(i) for i in guesses)
+        rest = tuple(b for b in self.topics() if b.intent_id not in guesses)
+        return Reply(self.text("fallback"), (*first, *rest), None, score, "fallback")
+
+    def guesses(self, match: Match) -> tuple[str, ...]:
+        """The topics that came closest to an unanswered message, best first (social intents left out)."""
+        rules = self.content.rules
+        close = [c.intent_id for c in match.candidates
+                 if c.score >= rules.guess_floor and c.intent_id in self.content.intents
+                 and c.intent_id not in rules.social_intents and c.intent_id != URGENT_INTENT]
+        return tuple(close[:MAX_GUESSES])
 
     def topics(self) -> tuple[Button, ...]:
         """Every topic, core ones first in their fixed order, then any the physio added."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import VERBS, Verb, _parser, main
+from bot.content import load_content
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT
 
@@ -201,6 +202,13 @@ def test_classify_reports_ambiguity(ambiguous_content: Path) -> None:
     assert {result["intent"], result["runner_up"]} == {"fixes", "rehab"}
 
 
+def test_classify_always_reports_the_runner_up(mini_dir: Path) -> None:
+    [result] = classify(mini_dir, '{"text": "what causes it"}')
+    assert result["intent"] == "causes"
+    assert "ambiguous" not in result
+    assert isinstance(result["runner_up"], str) and result["runner_up"] != "causes"
+
+
 # --- eval -------------------------------------------------------------------------
 
 def labelled(tmp_path: Path, text: str) -> Path:
@@ -288,6 +296,21 @@ def test_eval_still_fails_a_missed_red_flag_when_the_reader_leaves(mini_dir: Pat
     path = labelled(tmp_path, "- text: hello\n  intent: red_flags\n")
     code = main(["--content", str(mini_dir), "eval", str(path)], stdin=io.StringIO(), stdout=ClosedPipe())
     assert code == 1
+
+
+def test_eval_cv_prints_the_same_table_as_eval(mini_dir: Path) -> None:
+    code, out = run("--content", str(mini_dir), "eval", "--cv", "2")
+    examples = sum(len(i.examples) for i in load_content(mini_dir).intents.values())
+    assert code == 0
+    assert f"messages            {examples}\n" in out  # every example of the mini content, held out once
+    for heading in ("in-scope accuracy", "nulls rejected", "red-flag recall", "precision"):
+        assert heading in out
+
+
+@pytest.mark.parametrize("args", [[], ["--cv", "2", "x.yaml"], ["--cv", "1"]])
+def test_eval_needs_a_file_or_at_least_two_folds(mini_dir: Path, args: list[str]) -> None:
+    code, _ = run("--content", str(mini_dir), "eval", *args)
+    assert code == 2
 
 
 # --- chat and run -----------------------------------------------------------------

@@ -86,10 +86,20 @@ def test_unknown_message_gets_the_fallback(mini_engine: Engine) -> None:
     assert reply.kind == "fallback" and reply.buttons
 
 
-def test_ambiguous_message_asks_which_was_meant(ambiguous_content: Path) -> None:
-    reply = Engine.load(ambiguous_content).reply("how do I treat my hamstring")
+def test_ambiguous_message_in_a_group_asks_which_was_meant(ambiguous_content: Path) -> None:
+    reply = Engine.load(ambiguous_content).reply("@painbot how do I treat my hamstring", chat="group")
     assert reply.kind == "ambiguous"
     assert {b.intent_id for b in reply.buttons} == {"fixes", "rehab"}
+
+
+def test_ambiguous_message_in_private_answers_with_the_runner_up_one_tap_away(ambiguous_content: Path) -> None:
+    engine = Engine.load(ambiguous_content)
+    match = engine.decide("how do I treat my hamstring")
+    reply = engine.reply("how do I treat my hamstring")
+    assert match.ambiguous and match.runner_up is not None
+    assert (reply.kind, reply.intent_id) == ("answer", match.intent_id)
+    assert reply.buttons[0].intent_id == match.runner_up.intent_id
+    assert reply.buttons[0].label.startswith("Or: ")
 
 
 def test_load_refuses_broken_content(make_content: Path) -> None:

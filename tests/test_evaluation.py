@@ -7,7 +7,19 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.evaluation import Labelled, Outcome, Report, evaluate, format_report, known_labels, load_labelled
+from bot.content import load_content
+from bot.evaluation import (
+    Labelled,
+    Outcome,
+    Report,
+    _without_fold,
+    cross_validate,
+    evaluate,
+    folds_of,
+    format_report,
+    known_labels,
+    load_labelled,
+)
 from bot.settings import PROJECT_ROOT
 from bot.yamlsource import ContentError, ContentInvalid
 
@@ -218,3 +230,54 @@ def test_a_second_answer_on_a_single_part_message_is_counted(tmp_path: Path) -> 
     report = Report([Outcome(item, "rehab", 60.0, False, also=("recovery_time",))])
     assert report.false_second == (1, 1)
     assert "two-part, both" not in format_report(report)  # nothing labelled both: no line for it
+
+
+# --- cross-validation ------------------------------------------------------------
+
+@pytest.mark.parametrize(("size", "k"), [(0, 5), (3, 5), (10, 5), (11, 3), (150, 5)])
+def test_folds_are_balanced_and_cover_every_example(size: int, k: int) -> None:
+    folds = folds_of(tuple(f"e{n}" for n in range(size)), k)
+    assert len(folds) == size and set(folds) <= set(range(k))
+    counts = [folds.count(f) for f in range(k)]
+    assert max(counts) - min(counts) <= 1
+
+
+def test_folds_are_the_same_on_every_run() -> None:
+    examples = tuple(f"e{n}" for n in range(40))
+    assert folds_of(examples, 5) == folds_of(examples, 5)
+    assert folds_of(examples, 5) != sorted(folds_of(examples, 5))  # shuffled, not in file order
+
+
+def test_a_fold_is_left_out_of_the_content_that_scores_it(mini_dir: Path) -> None:
+    content = load_content(mini_dir)
+    folds = {i: folds_of(x.examples, 2) for i, x in content.intents.items()}
+    reduced = _without_fold(content, folds, [], 0)
+    for intent_id, intent in content.intents.items():
+        held = {e for e, f in zip(intent.examples, folds[intent_id]) if f == 0}
+        assert not held & set(reduced.intents[intent_id].examples)
+        assert set(reduced.intents[intent_id].examples) == set(intent.examples) - held
+
+
+def test_cross_validation_scores_every_example_once(mini_engine: Engine) -> None:
+    report = cross_validate(mini_engine, 2)
+    texts = sorted(o.item.text for o in report.outcomes)
+    assert texts == sorted(e for i in mini_engine.content.intents.values() for e in i.examples)
+    assert all(len(o.item.expected) == 1 for o in report.outcomes)
+
+
+def test_off_topic_examples_are_held_out_as_must_not_answer(make_content: Path) -> None:
+    (make_content / "intents" / "_off_topic.yaml").write_text(
+        "examples:\n  - new shoes for running\n  - pub after the run\n  - whos got a spare bib\n")
+    report = cross_validate(Engine.load(make_content), 3)
+    assert report.nulls[1] == 3
+
+
+def test_cross_validation_is_the_same_on_every_run(mini_engine: Engine) -> None:
+    first, second = cross_validate(mini_engine, 2), cross_validate(mini_engine, 2)
+    assert [(o.item.text, o.predicted, o.score) for o in first.outcomes] == \
+        [(o.item.text, o.predicted, o.score) for o in second.outcomes]
+
+
+def test_cross_validation_needs_two_folds(mini_engine: Engine) -> None:
+    with pytest.raises(ValueError):
+        cross_validate(mini_engine, 1)

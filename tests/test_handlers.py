@@ -124,15 +124,50 @@ async def test_private_question_gets_the_full_html_answer_with_related_buttons(b
     assert quoted_id(sent) is None
 
 
-async def test_ambiguous_question_offers_did_you_mean_buttons(bot: OfflineBot,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    ambiguous = Match("causes", 70.0, (Candidate("causes", 70.0, "x"), Candidate("symptoms", 69.0, "y"),
-                                       Candidate("fixes", 40.0, "z")), ambiguous=True)
-    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False: ambiguous)
-    await bot.feed(private_text("why does it hurt"))
+async def test_close_runner_up_in_private_is_answered_with_an_or_button(tmp_path: Path,
+                                                                       ambiguous_content: Path) -> None:
+    engine = Engine.load(ambiguous_content)
+    match = engine.decide("how do I treat my hamstring")
+    assert match.ambiguous and match.runner_up is not None
+    async with offline_bot(tmp_path, engine=engine) as bot:
+        await bot.feed(private_text("how do I treat my hamstring"))
+        sent = only_sent(bot)
+    assert sent["text"] == engine.renderer.answer(match.intent_id).text
+    assert labels(sent)[0] == "Or: " + engine.content.responses[match.runner_up.intent_id].title
+    assert buttons(sent)[0] == "t:" + match.runner_up.intent_id
+
+
+async def test_or_button_answers_the_runner_up_in_full(tmp_path: Path, ambiguous_content: Path) -> None:
+    engine = Engine.load(ambiguous_content)
+    runner = engine.decide("how do I treat my hamstring").runner_up
+    assert runner is not None
+    async with offline_bot(tmp_path, engine=engine) as bot:
+        await bot.feed(callback_query("t:" + runner.intent_id))
+        assert bot.sent()[-1]["text"] == engine.renderer.answer(runner.intent_id).text
+
+
+@GROUPS
+async def test_close_runner_up_in_a_group_asks_which_was_meant(tmp_path: Path, ambiguous_content: Path,
+                                                               group_id: int) -> None:
+    engine = Engine.load(ambiguous_content)
+    async with offline_bot(tmp_path, engine=engine) as bot:
+        await bot.feed(group_text("@painbot how do I treat my hamstring", group_id))
+        sent = only_sent(bot)
+    assert sent["text"] == engine.renderer.text("did_you_mean")
+    assert sorted(buttons(sent)) == ["t:fixes", "t:rehab"]
+
+
+async def test_unsure_answer_offers_the_best_guesses_before_the_topic_list(
+        bot: OfflineBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    floor = RENDERER.content.rules.guess_floor
+    unsure = Match(None, floor + 5, (Candidate("rehab", floor + 5, "x"), Candidate("causes", floor + 2, "y"),
+                                     Candidate("fixes", floor - 1, "z")))
+    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False: unsure)
+    await bot.feed(private_text("some half-understood question"))
     sent = only_sent(bot)
-    assert sent["text"] == RENDERER.text("did_you_mean")
-    assert buttons(sent) == ["t:causes", "t:symptoms"]
+    assert sent["text"] == RENDERER.text("fallback")
+    assert buttons(sent)[:2] == ["t:rehab", "t:causes"]
+    assert sorted(buttons(sent)) == sorted(TOPIC_DATA)
 
 
 async def test_no_intent_gets_the_fallback_with_topic_buttons(bot: OfflineBot) -> None:

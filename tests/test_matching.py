@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from bot.content import load_content
+
 from bot.engine import Engine
-from bot.matching import Match, Matcher
+from bot.content import OFF_TOPIC, load_content
+from bot.matching import MODEL_SHARE, Match, Matcher, fuse
 
 MINI_EXAMPLES = [
     (intent_id, example)
@@ -258,3 +262,92 @@ def test_off_topic_examples_compete_and_silence_what_fits_them(make_content: Pat
     assert before.intent_id is not None
     assert after.intent_id is None
     assert all(c.intent_id != "_off_topic" for c in after.candidates)
+
+
+# --- no letters, no intent ----------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["2", "10", "?!", "...", "🔥🔥🔥", "👍", "3/10 :(", "  "])
+def test_a_message_without_letters_has_no_intent(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).intent_id is None
+
+
+# --- the fusion rule ----------------------------------------------------------------
+
+def test_fused_score_is_the_written_mix_of_lexical_score_and_model_probability() -> None:
+    assert fuse(0.0, 0.0) == 0.0
+    assert fuse(100.0, 1.0) == pytest.approx(100.0)
+    assert fuse(80.0, 0.5) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
+
+
+def test_every_candidate_score_follows_the_fusion_rule(matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "what causes the pain"
+    words = text.split()
+    fused = {c.intent_id: c.score for c in matcher.rank(text, words, set())}
+    learned = matcher._model.probabilities(words, words)
+    monkeypatch.setattr("bot.matching.MODEL_SHARE", 0.0)
+    lexical = {c.intent_id: c.score for c in matcher.rank(text, words, set())}
+    for intent_id, score in fused.items():
+        expected = (1 - MODEL_SHARE) * lexical.get(intent_id, 0.0) + MODEL_SHARE * 100 * learned[intent_id]
+        assert score == pytest.approx(expected, abs=0.11)
+
+
+def test_the_off_topic_examples_are_one_more_class_of_the_model(make_content: Path) -> None:
+    (make_content / "intents" / "_off_topic.yaml").write_text("examples:\n  - new shoes for running\n")
+    model = Engine.load(make_content).matcher._model
+    assert OFF_TOPIC in model.classes
+    probabilities = model.probabilities(["new", "shoes"], ["new", "shoe"])
+    assert max(probabilities, key=probabilities.__getitem__) == OFF_TOPIC
+
+
+# --- determinism with the shipped content --------------------------------------------
+
+def test_the_shipped_content_gives_the_same_answers_on_every_build() -> None:
+    content = load_content(Path(__file__).resolve().parent.parent)
+    first, second = Matcher(content), Matcher(load_content(content.root))
+    texts = ["my bum hurts when i sit", "how long till i can race", "pub after parkrun?", "2", "hammy niggle",
+             "should i stretch it", "who do i see"]
+    assert [first.match(t) for t in texts] == [second.match(t) for t in texts]
+
+
+# --- an exact example answers its own intent ---------------------------------------------
+
+def test_a_message_that_is_exactly_an_example_scores_100_for_its_intent(make_content: Path) -> None:
+    path = make_content / "intents" / "help.yaml"
+    path.write_text(path.read_text().replace("examples:", "examples:\n  - where do i start", 1))
+    matcher = Engine.load(make_content).matcher
+    match = matcher.match("Where do I start??")
+    assert (match.intent_id, match.score, match.example) == ("help", 100.0, "where do i start")
+    assert all(c.intent_id != "help" for c in match.candidates[1:])
+
+
+def test_a_message_that_is_exactly_an_off_topic_example_has_no_intent(make_content: Path) -> None:
+    (make_content / "intents" / "_off_topic.yaml").write_text("examples:\n  - what causes traffic jams\n")
+    assert Engine.load(make_content).matcher.match("What causes traffic jams?").intent_id is None
+
+
+def test_a_phrasing_written_in_two_intents_is_left_to_the_scorers(ambiguous_engine: Engine) -> None:
+    match = ambiguous_engine.matcher.match("how do I treat my hamstring")
+    assert match.score < 100.0 and match.ambiguous
+
+
+def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
+    # Sets of strings iterate in a different order in every process (PYTHONHASHSEED); nothing the
+    # matcher sums may depend on it, or two runs of the bot could answer the same message apart.
+    code = (
+        "from pathlib import Path\n"
+        "from bot.engine import Engine\n"
+        "from bot.matching import _features\n"
+        "from bot.normalise import normalise, stem\n"
+        "m = Engine.load(Path('.')).matcher\n"
+        "for text in ['my bum hurts when i sit at work', 'how long till i can race again', 'pub after parkrun?',\n"
+        "             'hammy niggle after hill reps, should i stretch it', 'who do i see', 'cheers mate']:\n"
+        "    words = [stem(w) for w in normalise(text, m.content.synonyms).split()]\n"
+        "    query = {f: m._idf.get(f, m._unknown_weight) for f in _features(words, m._stopwords)}\n"
+        "    total = sum(query.values())\n"
+        "    print(repr(m.match(text)), m._model.vector(text.split(), words).tolist(), total,\n"
+        "          m._evidence(query, total).tolist(), m._overlap_scores(query, total).max())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    assert runs[0] == runs[1] and runs[0]

@@ -139,10 +139,37 @@ def test_related_buttons_are_capped_by_max_related(make_content: Path) -> None:
 
 # --- did you mean ----------------------------------------------------------------
 
-def test_ambiguous_match_offers_the_close_intents(renderer: Renderer) -> None:
-    match = Match("fixes", 91.5, (Candidate("fixes", 91.5, "a"), Candidate("rehab", 90.0, "b"),
-                                  Candidate("causes", 50.0, "c")), ambiguous=True)
-    reply = renderer.render(match)
+CLOSE = Match("fixes", 91.5, (Candidate("fixes", 91.5, "a"), Candidate("rehab", 90.0, "b"),
+                              Candidate("causes", 50.0, "c")), ambiguous=True)
+
+
+def test_close_runner_up_in_private_gets_the_answer_and_an_or_button_first(renderer: Renderer) -> None:
+    reply = renderer.render(CLOSE, "private")
+    assert (reply.kind, reply.intent_id, reply.text) == ("answer", "fixes", renderer.answer("fixes").text)
+    assert reply.buttons[0] == Button("Or: Rehab", "rehab")
+    assert reply.confident
+
+
+def test_or_button_replaces_the_same_related_button(make_content: Path) -> None:
+    root = make_content
+    path = root / "intents" / "fixes.yaml"
+    path.write_text(path.read_text() + "related: [rehab, see_someone]\n")
+    renderer = Renderer(load_content(root))
+    assert "rehab" in renderer.content.intents["fixes"].related
+    reply = renderer.render(CLOSE, "private")
+    assert [b.intent_id for b in reply.buttons].count("rehab") == 1
+    assert reply.buttons[0].label == "Or: Rehab"
+
+
+def test_clear_winner_has_no_or_button(renderer: Renderer) -> None:
+    reply = renderer.render(Match("fixes", 91.5, CLOSE.candidates, ambiguous=False), "private")
+    assert reply.buttons == renderer.answer("fixes").buttons
+    assert not any(b.label.startswith("Or: ") for b in reply.buttons)
+
+
+def test_close_runner_up_in_a_group_asks_which_was_meant(renderer: Renderer) -> None:
+    match = CLOSE
+    reply = renderer.render(match, "group")
     assert reply.kind == "ambiguous"
     assert reply.text == renderer.text("did_you_mean")
     assert reply.buttons == (Button("Fixes", "fixes"), Button("Rehab", "rehab"))
@@ -159,6 +186,23 @@ def test_no_intent_gets_the_fallback_with_every_topic(renderer: Renderer) -> Non
     reply = renderer.render(Match(None, 12.0))
     assert (reply.kind, reply.intent_id, reply.score) == ("fallback", None, 12.0)
     assert reply.text == renderer.text("fallback")
+    assert labels(reply) == TOPIC_LABELS
+
+
+def test_fallback_offers_the_best_guesses_first_then_the_other_topics(renderer: Renderer) -> None:
+    guesses = (Candidate("rehab", 25.0, "a"), Candidate("greeting", 24.0, "b"), Candidate("red_flags", 23.0, "c"),
+               Candidate("fixes", 20.0, "d"), Candidate("causes", 16.0, "e"), Candidate("symptoms", 15.5, "f"),
+               Candidate("what_is_it", 3.0, "g"))
+    reply = renderer.render(Match(None, 25.0, guesses))
+    assert reply.kind == "fallback" and reply.text == renderer.text("fallback")
+    # Social intents and the urgent answer are never guesses; at most three lead; each topic once.
+    assert labels(reply)[:3] == ["Rehab", "Fixes", "Causes"]
+    assert sorted(labels(reply)) == sorted(TOPIC_LABELS)
+
+
+def test_fallback_guesses_need_the_guess_floor(renderer: Renderer) -> None:
+    floor = renderer.content.rules.guess_floor
+    reply = renderer.render(Match(None, floor - 1, (Candidate("rehab", floor - 1, "a"),)))
     assert labels(reply) == TOPIC_LABELS
 
 

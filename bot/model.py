@@ -1,0 +1,142 @@
+"""A small learned view of the examples: multinomial naive Bayes over TF-IDF features.
+
+Trained at start-up from the intents' examples (the off-topic ones are one more class) in plain
+numpy. Features are the meaningful words, adjacent word pairs and the character 4-grams of each
+word (padded, so beginnings and endings count), which lets a phrasing that only shares word
+parts with the examples ("hammies", "stretchy") still count. Training is one counting pass with
+no randomness, so the same content always gives the same model and the same answers.
+
+Why naive Bayes and not logistic regression: on the 5-fold cross-validation of the shipped
+examples both reached the same accuracy on their own (about 72%), but gradient descent needs
+dozens of passes over the data and cost 0.3-0.9 s of start-up on a 2-core machine, against
+about 0.15 s for this model's features and its single counting pass; and fused with the lexical
+scorer, a 30-step logistic regression reached 84% in-scope on the tripled content's
+cross-validation where naive Bayes reaches 88%.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TypeVar
+
+import numpy as np
+
+K = TypeVar("K")
+
+# Character n-gram lengths taken from each word. 4 alone measured best (3-5 adds noise and time).
+CHAR_GRAMS = (4,)
+# Additive smoothing of the per-class feature weights: small, since TF-IDF values are fractions.
+SMOOTHING = 0.03
+# Log-probabilities are divided by this before the softmax: naive Bayes is over-confident, and the
+# fusion with the lexical scorer needs probabilities that still say "close second".
+TEMPERATURE = 0.75
+
+
+class Model:
+    """Class probabilities for a message's words; knows nothing of Telegram or of the YAML."""
+
+    def __init__(self, labelled: Sequence[tuple[str, list[str], list[str]]], stopwords: frozenset[str]) -> None:
+        """Train from (class, normalised words, stemmed words) triples."""
+        self.classes = sorted({label for label, _, _ in labelled})
+        self._stopwords = stopwords
+        self._vocabulary: dict[str, int] = {}  # character n-gram -> feature id
+        self._word_ids: dict[str, int] = {}  # stem -> feature id
+        self._pair_ids: dict[tuple[str, str], int] = {}  # adjacent stems -> feature id
+        self._size = 0
+        rows = [self._features(words, stems, grow=True) for _, words, stems in labelled]
+        # Cached only once training is over, so no word is remembered with part of its features.
+        self._word_features = lru_cache(maxsize=8192)(self._word_features)  # type: ignore[method-assign]
+        size = self._size
+        document_frequency = np.bincount(np.fromiter((i for r in rows for i in r), dtype=np.int64), minlength=size)
+        self._idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
+        index_of = {label: n for n, label in enumerate(self.classes)}
+        targets = np.array([index_of[label] for label, _, _ in labelled], dtype=np.int64)
+        self._weights, self._bias = _train(rows, targets, self._tfidf, size, len(self.classes))
+
+    def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
+        """Each class's probability for a message (its normalised words and their stems)."""
+        return dict(zip(self.classes, self.vector(words, stems).tolist()))
+
+    def vector(self, words: Sequence[str], stems: Sequence[str]) -> np.ndarray:
+        """The class probabilities as an array in the order of self.classes."""
+        row = self._features(words, stems, grow=False)
+        logits = self._bias.copy()
+        if row:
+            ids = np.fromiter(row, dtype=np.int64, count=len(row))
+            values = self._tfidf(ids, np.fromiter(row.values(), dtype=np.float32, count=len(row)))
+            # An elementwise sum, not a BLAS product: no threads, so the same answer on every run.
+            logits += (self._weights[ids] * values[:, None]).sum(axis=0)
+        logits = (logits - logits.max()) / TEMPERATURE
+        exp = np.exp(logits)
+        return exp / exp.sum()
+
+    def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
+        """Feature id -> count for one text; while training, unseen features join the vocabularies."""
+        stop = self._stopwords
+        pairs = [pair for pair in zip(stems, stems[1:]) if pair[0] not in stop or pair[1] not in stop]
+        if grow:
+            for pair in pairs:
+                _add(self._pair_ids, pair, self._next_id)
+            for word, stem in zip(words, stems):
+                if stem not in stop:
+                    _add(self._word_ids, stem, self._next_id)
+                    for gram in _char_grams(word):
+                        _add(self._vocabulary, gram, self._next_id)
+        ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
+        for word, stem in zip(words, stems):
+            if stem not in stop:
+                ids.extend(self._word_features(word, stem))
+        return dict(Counter(ids))
+
+    def _next_id(self) -> int:
+        """The id a new feature gets: one numbering across words, pairs and character n-grams."""
+        self._size += 1
+        return self._size - 1
+
+    def _word_features(self, word: str, stem: str) -> tuple[int, ...]:
+        """A word's known feature ids: its stem and its character n-grams (cached: words repeat)."""
+        found = self._word_ids.get(stem)
+        grams = tuple(i for i in map(self._vocabulary.get, _char_grams(word)) if i is not None)
+        return grams if found is None else (found, *grams)
+
+    def _tfidf(self, ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Sublinear term frequency times IDF, scaled to unit length."""
+        values = (1 + np.log(counts)) * self._idf[ids]
+        return values / max(float(np.sqrt((values * values).sum())), 1e-12)
+
+
+def _add(ids: dict[K, int], key: K, next_id: Callable[[], int]) -> None:
+    """Give a feature an id the first time it is seen."""
+    if key not in ids:
+        ids[key] = next_id()
+
+
+@lru_cache(maxsize=8192)
+def _char_grams(word: str) -> tuple[str, ...]:
+    """The character n-grams of a word padded with spaces."""
+    padded = f" {word} "
+    return tuple(f"c{padded[i:i + n]}" for n in CHAR_GRAMS for i in range(len(padded) - n + 1))
+
+
+def _train(rows: list[dict[int, float]], targets: np.ndarray, tfidf: Callable[[np.ndarray, np.ndarray], np.ndarray],
+           features: int,
+classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial naive Bayes: each class's smoothed log share of every feature's TF-IDF mass."""
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lengths.sum()))
+    counts = np.fromiter((c for r in rows for c in r.values()), dtype=np.float32, count=len(indices))
+    values = np.empty_like(counts)
+    start = 0
+    for length in lengths.tolist():
+        if length:
+            values[start:start + length] = tfidf(indices[start:start + length], counts[start:start + length])
+        start += length
+    owner = np.repeat(targets, lengths)
+    # One flat count over (class, feature) cells: a single pass, the same result on every run.
+    mass = np.bincount(owner * features + indices, weights=values, minlength=classes * features)
+    smoothed = mass.reshape(classes, features) + SMOOTHING
+    log_share = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
+    prior = np.log(np.maximum(np.bincount(targets, minlength=classes), 1) / max(len(targets), 1))
+    return np.ascontiguousarray(log_share.T, dtype=np.float32), prior.astype(np.float32)
