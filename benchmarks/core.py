@@ -53,6 +53,13 @@ SAMPLES = [
     "hgfjdksla",
 ]
 LATENCY_CHARS = 600  # the p99 target covers messages up to this length
+# A long, realistic training diary (no repeated letters) with a red flag at the very end: the safety
+# layer reads all of it, so its cost must grow no faster than the text (issue 8).
+DIARY = (STORY + " Week two: easy 5k on Monday, hills on Tuesday, a long slow 18k on Sunday with the club, "
+         "and the ache came back the morning after. Week three I swapped the hills for the bike and "
+         "it settled a little, then flared after a 10k race where I pushed the last two kilometres. ") * 6
+LONG_MESSAGE = DIARY[:3960] + " Since Tuesday my groin feels numb."
+SAFETY_LENGTHS = (1000, 2000, 4000)
 
 
 def cold_start() -> tuple[float, float]:
@@ -99,6 +106,23 @@ def split(engine: object, rounds: int = 50) -> tuple[float, float]:
     return (t1 - t0) / count * 1e3, (t2 - t1) / count * 1e3
 
 
+def safety_costs(engine: object, rounds: int = 200) -> tuple[float, list[float]]:
+    """Median CPU ms of the safety screen on the mix's messages up to 100 characters, and on the
+    diary cut to each of SAFETY_LENGTHS characters."""
+    screener = engine.content.safety  # type: ignore[attr-defined]
+
+    def median_ms(text: str) -> float:
+        times = []
+        for _ in range(rounds):
+            t0 = time.thread_time()
+            screener.screen(text)
+            times.append(time.thread_time() - t0)
+        return statistics.median(times) * 1e3
+
+    typical = statistics.mean(median_ms(t) for t in SAMPLES if len(t) <= 100)
+    return typical, [median_ms(LONG_MESSAGE[:n] if n < len(LONG_MESSAGE) else LONG_MESSAGE) for n in SAFETY_LENGTHS]
+
+
 def spread(values: list[float], fmt: str) -> str:
     """min / median / max of several runs."""
     return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
@@ -132,6 +156,8 @@ def main() -> None:
         p99s.append(percentile(latencies, 0.99) * 1e3)
         paste_p50s.append(statistics.median(pastes) * 1e3)
     safety_ms, matcher_ms = split(engine)
+    typical_safety, by_length = safety_costs(engine)
+    alert = engine.content.safety.screen(LONG_MESSAGE)  # type: ignore[union-attr]
     starts = [cold_start() for _ in range(args.runs)]
     cpu_starts, wall_starts = [s[0] for s in starts], [s[1] for s in starts]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -145,6 +171,12 @@ def main() -> None:
     print(f"latency p99       {spread(p99s, '.3f')} ms CPU   (target <= 1 ms: {verdict[statistics.median(p99s) <= 1]})")
     print(f"10,000-char paste {spread(paste_p50s, '.3f')} ms CPU   (outside the latency target: over {LATENCY_CHARS} chars)")
     print(f"mean per message  {safety_ms:.3f} ms CPU in the safety screen, {matcher_ms:.3f} ms in the matcher")
+    print(f"safety, typical   {typical_safety:.3f} ms CPU per message up to 100 chars   "
+          f"(target <= 0.1 ms: {verdict[typical_safety <= 0.1]})")
+    lengths = " / ".join(f"{n:,}" for n in SAFETY_LENGTHS)
+    print(f"safety, long      {' / '.join(f'{ms:.2f}' for ms in by_length)} ms CPU at {lengths} chars "
+          f"(4,000 / 1,000 = {by_length[-1] / by_length[0]:.1f}: linear is 4); the 4,000-char diary's red flag "
+          f"at the end: {'found' if alert else 'MISSED'}")
     print(f"cold start        {spread(cpu_starts, '.2f')} s CPU   "
           f"(target <= 1.0 s: {verdict[statistics.median(cpu_starts) <= 1.0]}); wall {spread(wall_starts, '.2f')} s")
     print(f"peak RSS          {rss_mb:.1f} MB   (target <= 80 MB: {verdict[rss_mb <= 80]})")

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -66,6 +66,7 @@ _NUMBERS = re.compile(
     r"(?!\s*(?:k|km|ks|mi|miles?|m|mins?|minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|"
     r"days?|pounds?|lbs?|st|stone)\b))",
     re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)|\s[-–—]+\s")
 CLAUSE_MARK = "qqclauseqq"  # stands where a clause ends, so the whole text is cleaned in one pass
 CLAUSE_WORD = f" {CLAUSE_MARK} "
@@ -111,12 +112,19 @@ class Alert:
         return self.kind in (CRISIS, EMERGENCY) or (self.kind == RED_FLAGS and self.tier in PRESSING_TIERS)
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     """A concept found at word positions start..end (inclusive) of a message."""
 
     start: int
     end: int
+
+
+@dataclass
+class _Node:
+    """One word of a trie of concept phrases: the concepts a phrase ending here names, and what follows."""
+
+    concepts: list[str] = field(default_factory=list)
+    next: dict[str, _Node] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,13 +161,17 @@ class Screener:
             if rules.clause_breaks else None
         self._negations = frozenset(self._words(n)[0] for n in rules.negations if self._words(n))
         self._not_negations = frozenset(self._words(n)[0] for n in rules.not_negations if self._words(n))
-        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self._trie = _Node()
         vocabulary: set[str] = set()
         for concept, terms in rules.concepts.items():
             for term in terms:
                 words = self._words(term)
                 if words:
-                    self._phrases[words[0]].append((tuple(words), concept))
+                    node = self._trie
+                    for word in words:
+                        node = node.next.setdefault(word, _Node())
+                    if concept not in node.concepts:
+                        node.concepts.append(concept)
                     vocabulary.update(clean(term, NO_LIMIT).split())
         known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term, NO_LIMIT).split()}
         self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} \
@@ -192,18 +204,26 @@ class Screener:
         """Every un-negated mention of every concept in a message."""
         words, clause_of = self.tokens(text)
         found: dict[str, list[Mention]] = defaultdict(list)
-        for position, word in enumerate(words):
-            for phrase, concept in self._phrases.get(word, ()):
-                end = position + len(phrase) - 1
-                if end < len(words) and clause_of[end] == clause_of[position] \
-                        and tuple(words[position:end + 1]) == phrase \
-                        and not self._negated(words, clause_of, position):
-                    found[concept].append(Mention(position, end))
+        last = len(words) - 1
+        for start, word in enumerate(words):
+            node = self._trie.next.get(word)
+            end, negated = start, None
+            while node is not None:  # walk the phrases that start here, longest last, within the clause
+                if node.concepts:
+                    negated = self._negated(words, clause_of, start) if negated is None else negated
+                    if not negated:
+                        for concept in node.concepts:
+                            found[concept].append(Mention(start, end))
+                if end == last or clause_of[end + 1] != clause_of[start]:
+                    break
+                end += 1
+                node = node.next.get(words[end])
         return found
 
     def tokens(self, text: str) -> tuple[list[str], list[int]]:
         """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
-        text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
+        if _DIGIT.search(text):  # every number pattern needs a digit; most messages have none
+            text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
         cleaned = self._rewrite(clean(_CLAUSE_MARKS.sub(CLAUSE_WORD, text), NO_LIMIT))
         if self._breaks is not None:
             cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
