@@ -305,6 +305,8 @@ def classify_line(engine: Engine, line: str) -> dict[str, object]:
         result["ambiguous"] = True
     if match.runner_up:
         result["runner_up"] = match.runner_up.intent_id
+    if also := engine.answer_parts(match)[1:]:
+        result["also"] = list(also)
     return result
 
 

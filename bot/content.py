@@ -49,7 +49,11 @@ RESPONSE_KEYS = {"id", "title", "text", "short", "image", "image_alt"}
 MATCHING_KEYS = {
     "threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
     "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related", "guess_floor",
+    "clause_breaks", "question_openers", "clause_min_words",
 }
+# Guidance answers carry the physio's contact line: the full text {contact}, the group short form
+# {contact} or the shorter {contact_short}.
+CONTACT_SNIPPETS = ("{contact}", "{contact_short}")
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,9 @@ class MatchingRules:
     offtopic_terms: frozenset[str] = frozenset()
     address_terms: frozenset[str] = frozenset({"bot", "painbot"})
     social_intents: frozenset[str] = frozenset({"greeting", "thanks", "help"})
+    clause_breaks: frozenset[str] = frozenset()  # none: two-part answers are off
+    question_openers: frozenset[str] = frozenset()
+    clause_min_words: int = 2
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     intents = _load_all(bag, intents_dir, _parse_intent, "intent")
     responses = _load_all(bag, responses_dir, _parse_response, "response")
     _cross_check(bag, intents, responses)
+    _check_contact(bag, intents, responses, rules)
     safety = _load_safety(bag, intents_dir / SAFETY_FILE, synonyms, intents, off_topic, rules)
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
     if bag.errors:
@@ -333,13 +341,14 @@ def _load_rules(bag: Problems, path: Path) -> MatchingRules:
         bag.error(path, data.line_of("min_known_share"), "'min_known_share' must be a number from 0 to 1")
     else:
         values["min_known_share"] = float(share)
-    for key in ("max_chars", "max_related"):
+    for key in ("max_chars", "max_related", "clause_min_words"):
         value = data.get(key, getattr(default, key))
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             bag.error(path, data.line_of(key), f"'{key}' must be a whole number above 0")
             continue
         values[key] = value
-    for key in ("stopwords", "domain_terms", "offtopic_terms", "address_terms", "social_intents"):
+    for key in ("stopwords", "domain_terms", "offtopic_terms", "address_terms", "social_intents", "clause_breaks",
+                "question_openers"):
         if key in data:
             values[key] = frozenset(s.casefold() for s in _strings(bag, path, data, key))
     return MatchingRules(**values)
@@ -413,6 +422,21 @@ def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str,
             bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")
         elif len(response.text) > (URGENT_SCREEN if response.id == URGENT_INTENT else LONG_ANSWER):
             bag.warn(path, line, f"response '{response.id}' is {len(response.text)} characters; keep answers chat-sized")
+
+
+def _check_contact(bag: Problems, intents: dict[str, Intent], responses: dict[str, Response],
+                   rules: MatchingRules) -> None:
+    """Warn where a guidance answer, full or group short form, lacks the physio's contact line."""
+    guidance = {i.response for i in intents.values() if i.id not in rules.social_intents and i.id != URGENT_INTENT}
+    for response_id in sorted(guidance & set(responses)):
+        response = responses[response_id]
+        if bag.unknown_placeholders(response.text + (response.short or "")):
+            continue  # a misspelt {contact} is already reported once, as an unknown placeholder
+        if "{contact}" not in response.text:
+            bag.warn(response.path, response.line, f"response '{response_id}': a guidance answer needs {{contact}}")
+        if response.short is not None and not any(s in response.short for s in CONTACT_SNIPPETS):
+            bag.warn(response.path, response.line,
+                     f"response '{response_id}': its short form needs {{contact_short}} or {{contact}}")
 
 
 def near_duplicates(content: Content) -> list[ContentError]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.content import Content, load_content
 from bot.matching import Match, Matcher
+from bot.parts import PartFinder, PartsMatch
 from bot.rendering import Renderer, Reply
 from bot.settings import Settings
 
@@ -24,12 +25,14 @@ class Engine:
     crisis_line: str = Settings.crisis_line
     matcher: Matcher = field(init=False, repr=False)
     renderer: Renderer = field(init=False, repr=False)
+    parts: PartFinder = field(init=False, repr=False)
     _mention: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matcher", Matcher(self.content))
         object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number, self.retention_days,
                                                       self.crisis_line))
+        object.__setattr__(self, "parts", PartFinder(self.matcher, self.content.rules))
         object.__setattr__(self, "_mention", _mention_pattern(self.bot_username))
 
     @classmethod
@@ -56,15 +59,26 @@ class Engine:
         return twin
 
     def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
-        """Screen the whole message for safety first, then match it; an @mention in a group addresses the bot."""
+        """Screen the whole message for safety first, then match it; an @mention in a group addresses the bot.
+
+        A safety alert comes first and alone. Otherwise a message asking about two topics gets a
+        PartsMatch whose `also` names the second (bot/parts.py).
+        """
         alert = self.content.safety.screen(text) if self.content.safety else None
-        mentioned = self._mention.search(text) is not None
-        ordinary = self.matcher.match(text, chat, addressed or chat != "group" or mentioned)
+        addressed = addressed or chat != "group" or self._mention.search(text) is not None
+        ordinary = self.matcher.match(text, chat, addressed)
         if alert is None:
-            return ordinary
+            return self.parts.split(text, ordinary, chat, addressed)
         # The ordinary match is kept as `rest`, so a false alarm never blocks what was asked.
         return replace(ordinary, intent_id=alert.intent_id, score=100.0, ambiguous=False, urgent=alert.urgent,
                        alert=alert, rest=ordinary.intent_id)
+
+    @staticmethod
+    def answer_parts(match: Match) -> tuple[str, ...]:
+        """Every intent a decision answers, leading one first: one for most messages, two for two-part ones."""
+        if match.intent_id is None or match.ambiguous:
+            return ()
+        return (match.intent_id, *(match.also if isinstance(match, PartsMatch) else ()))
 
     def reply(self, text: str, chat: str = "private", addressed: bool = False) -> Reply:
         """The reply the bot would send to a message."""

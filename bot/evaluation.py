@@ -28,6 +28,7 @@ class Labelled:
     chat: str
     line: int
     tier: str | None = None  # for red flags: the urgency the file expects (now, today, soon)
+    both: bool = False  # a two-part message: every expected intent should be answered
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class Outcome:
     ambiguous: bool
     urgent: bool = False  # the safety layer answered with urgent care
     tier: str | None = None
+    also: tuple[str, ...] = ()  # further intents a two-part reply answered
+
+    @property
+    def answered(self) -> set[str]:
+        """Every intent the reply answers."""
+        return {i for i in (self.predicted, *self.also) if i}
 
     @property
     def correct(self) -> bool:
@@ -99,6 +106,18 @@ class Report:
         """True when any crisis, emergency or red flag in the file went unanswered as such."""
         return any(hit < total for hit, total in map(self.recall, SAFETY_LABELS))
 
+    @property
+    def both_answered(self) -> tuple[int, int]:
+        """Two-part messages (both: true) whose reply answered every expected intent."""
+        selected = [o for o in self.outcomes if o.item.both]
+        return sum(set(o.item.expected) <= o.answered for o in selected), len(selected)
+
+    @property
+    def false_second(self) -> tuple[int, int]:
+        """Single-part messages (one intent or none expected) that grew a second answer."""
+        selected = [o for o in self.outcomes if not o.item.both and len(o.item.expected) <= 1]
+        return sum(bool(o.also) for o in selected), len(selected)
+
     def per_intent(self) -> list[tuple[str, int, int, int]]:
         """(intent, true positives, predicted count, gold count) for every label seen."""
         gold = Counter(o.gold for o in self.outcomes)
@@ -138,7 +157,8 @@ def load_labelled(path: Path, known: Collection[str] | None = None) -> list[Labe
             errors.append(ContentError(shown, entry.line_of("chat"), f"chat must be private or group, not {chat!r}"))
             continue
         tier = entry.get("tier")
-        items.append(Labelled(entry["text"], tuple(map(str, expected)), chat, entry.line, str(tier) if tier else None))
+        items.append(Labelled(entry["text"], tuple(map(str, expected)), chat, entry.line, str(tier) if tier else None,
+                              both=entry.get("both") is True))
     if errors:
         raise ContentInvalid(errors)
     return items
@@ -169,7 +189,9 @@ def evaluate(engine: Engine, items: list[Labelled]) -> Report:
     for item in items:
         match = engine.decide(item.text, item.chat)
         tier = match.alert.tier if match.alert else None
-        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous, match.urgent, tier))
+        also = engine.answer_parts(match)[1:]
+        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous, match.urgent, tier,
+                                       also=also))
     return report
 
 
@@ -236,6 +258,8 @@ def format_report(report: Report, verbose: bool = False) -> str:
           for name, label in (("red-flag", URGENT_INTENT), ("crisis", CRISIS), ("emergency", EMERGENCY))),
         f"red-flag tier right {_pct(report.tiers)}",
         f"asked 'did you mean' {sum(o.ambiguous for o in report.outcomes)} times",
+        *([f"two-part, both      {_pct(report.both_answered)}   (labelled both: true)"] if report.both_answered[1] else []),
+        f"false second answer {_pct(report.false_second)}   (single-part messages given two)",
         "",
         f"{'intent':<20}{'precision':>10}{'recall':>8}{'n':>5}",
     ]

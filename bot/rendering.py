@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 from dataclasses import dataclass
 
-from bot.content import CORE_INTENTS, URGENT_INTENT, Content
+from bot.content import CONTACT_SNIPPETS, CORE_INTENTS, TELEGRAM_LIMIT, URGENT_INTENT, Content
 from bot.htmlcheck import to_plain
 from bot.matching import Match
+from bot.parts import PartsMatch
 from bot.safety import CRISIS, RED_FLAGS, Alert
 from bot.settings import Settings
 
@@ -40,6 +42,7 @@ class Reply:
     tier: str | None = None  # for urgent red flags: now | today | soon
     image: str | None = None  # a picture to send with it, relative to the content folder
     image_alt: str | None = None
+    also: tuple[str, ...] = ()  # further intents a two-part reply answers after intent_id
 
     @property
     def confident(self) -> bool:
@@ -53,6 +56,10 @@ class Reply:
             lines.append(f"[picture: {self.image}: {self.image_alt}]")
         lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
+
+# Lines that close an answer (contact, disclaimer, safety net): in a reply of several parts they are
+# said once, at the end.
+CLOSING_LINES = frozenset({*CONTACT_SNIPPETS, "{disclaimer}", "{safety_net}"})
 
 
 class Renderer:
@@ -77,6 +84,8 @@ class Renderer:
             return self.fallback(match.score, self.guesses(match))
         if match.ambiguous and chat != "private":
             return self.did_you_mean(match)
+        if isinstance(match, PartsMatch) and match.also:
+            return self.parts(match.parts, chat, match.score)
         reply = self.answer(match.intent_id, chat, match.score)
         runner = match.runner_up
         if match.ambiguous and runner is not None and runner.intent_id in self.content.intents:
@@ -105,6 +114,50 @@ class Renderer:
             text, kind = self.text(alert.kind), alert.kind
         label = self.fill("{crisis_rest}" if alert.kind == CRISIS else "{none_apply}")
         return Reply(text, (Button(label, rest or REST_FALLBACK),), alert.intent_id, 100.0, kind, alert.tier)
+
+    def parts(self, intent_ids: tuple[str, ...], chat: str = "private", score: float = 100.0) -> Reply:
+        """One reply answering several intents in turn, each headed with its title.
+
+        The closing lines (contact, disclaimer) are said once, at the end, and a snippet two parts
+        share once. Follow-up buttons come from what was not answered; in groups each part's full
+        answer is a tap away. A reply too long for Telegram is the first answer, the rest as buttons.
+        """
+        responses = [self.content.responses[self.content.intents[i].response] for i in intent_ids]
+        group = chat == "group"
+        bodies: list[str] = []
+        closing: list[str] = []
+        said: set[str] = set()
+        for response in responses:
+            source = response.short if group and response.short else response.text
+            lines = [line.strip() for line in source.strip().splitlines()]
+            if source is response.text and lines and _is_heading(lines[0]):
+                lines = lines[1:]  # the part's title heads it instead
+            closing += [line for line in lines if line in CLOSING_LINES and line not in closing]
+            body = [line for line in lines if line not in CLOSING_LINES and line not in said]
+            said |= {line for line in lines if self._is_snippet(line)}
+            bodies.append(f"<b>{html.escape(response.title)}</b>\n" + "\n".join(body))
+        text = self.fill("\n\n".join(bodies) + "\n" + "\n".join(closing)).strip()
+        more = tuple(Button(f"More: {r.title}", i) for i, r in zip(intent_ids, responses)) if group else ()
+        # A group reply keeps the single answer's button count: its part buttons come first.
+        room = self.content.rules.max_related + 1 - len(more) if group else self.content.rules.max_related
+        follow = self._follow_ups(intent_ids)[: max(room, 0)]
+        if len(text) > TELEGRAM_LIMIT:
+            first = self.answer(intent_ids[0], chat, score)
+            others = tuple(self._button(i) for i in intent_ids[1:])
+            return Reply(first.text, (*others, *first.buttons), intent_ids[0], score, first.kind)
+        return Reply(text, (*more, *follow), intent_ids[0], score, also=tuple(intent_ids[1:]))
+
+    def _follow_ups(self, answered: tuple[str, ...]) -> tuple[Button, ...]:
+        """Related topics of every answered intent, in order, leaving out what was answered."""
+        ids: list[str] = []
+        for intent_id in answered:
+            ids += [r for r in self.content.intents[intent_id].related if r not in answered and r not in ids]
+        return tuple(self._button(i) for i in ids)
+
+    def _is_snippet(self, line: str) -> bool:
+        """A line that is only a shared snippet ({contact}, {disclaimer}): said once in a combined reply."""
+        stripped = line.strip()
+        return stripped.startswith("{") and stripped.endswith("}") and stripped[1:-1] in self._values
 
     def command(self, name: str) -> Reply | None:
         """The reply to /start, /help, /topics, /privacy or /urgent (name without the slash); None for others."""
@@ -158,3 +211,9 @@ class Renderer:
         """A button labelled with the intent's answer title."""
         response = self.content.responses[self.content.intents[intent_id].response]
         return Button(response.title, intent_id)
+
+
+def _is_heading(line: str) -> bool:
+    """A line that is all bold: an answer's own heading."""
+    stripped = line.strip()
+    return stripped.startswith("<b>") and stripped.endswith("</b>") and stripped.count("<b>") == 1

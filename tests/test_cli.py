@@ -16,6 +16,7 @@ import pytest
 from bot.cli import VERBS, Verb, _parser, main
 from bot.content import load_content
 from bot.engine import Engine
+from bot.settings import PROJECT_ROOT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +87,7 @@ def test_ask_prints_the_reply_and_the_intent(mini_dir: Path) -> None:
 
 def test_ask_in_a_group_gives_the_short_answer(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "ask", "where does it hurt", "--chat", "group")
-    assert out.startswith("Short symptoms\n  [1] More on this")
+    assert out.startswith("Short symptoms Contact: physio@example.org\n  [1] More on this")
 
 
 def test_ask_prints_the_pictures_path_and_alt_text(mini_dir: Path) -> None:
@@ -425,6 +426,14 @@ def test_report_on_a_corrupt_log_is_one_clear_line(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("PAINBOT_DB", str(db))
     code, _ = run("report")
     assert code == 1 and capsys.readouterr().err.startswith("painbot: ")
+
+
+def test_classify_names_the_further_part_of_a_two_part_question() -> None:
+    code, out = run("--content", str(PROJECT_ROOT), "classify",
+                    stdin='{"text": "what causes this and how long until it settles"}\n{"text": "what causes it"}\n')
+    two, one = [json.loads(line) for line in out.splitlines()]
+    assert {two["intent"], *two["also"]} == {"causes", "recovery_time"}
+    assert "also" not in one
 
 
 # --- options, help and exits ---------------------------------------------------------

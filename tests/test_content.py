@@ -58,7 +58,7 @@ def test_mini_content_loads_every_core_intent(mini_dir: Path) -> None:
 def test_mini_content_has_answers_and_system_responses(mini_dir: Path) -> None:
     loaded = load_content(mini_dir)
     assert set(loaded.responses) == set(CORE_INTENTS) | set(SYSTEM_RESPONSES)
-    assert loaded.responses["symptoms"].short == "Short symptoms"
+    assert loaded.responses["symptoms"].short == "Short symptoms {contact}"
     assert loaded.responses["causes"].title == "Causes"
     assert loaded.responses["causes"].text == "<b>Causes</b> answer.\n{contact}"
     assert loaded.responses["causes"].source == "responses/causes.yaml:1"
@@ -222,7 +222,7 @@ def test_title_too_long_for_a_button_is_reported(content: Path) -> None:
 
 
 def test_long_answer_is_a_warning_not_an_error(content: Path) -> None:
-    write(content, "responses/causes.yaml", f"id: causes\ntitle: Causes\ntext: {'a' * 1000}\n")
+    write(content, "responses/causes.yaml", f"id: causes\ntitle: Causes\ntext: {'a' * 990} {{contact}}\n")
     warnings = [str(w) for w in load_content(content).warnings]
     assert warnings == ["responses/causes.yaml:1: warning: response 'causes' is 1000 characters; "
                         "keep answers chat-sized"]
@@ -362,6 +362,22 @@ def test_example_shared_by_two_intents_is_warned_about(content: Path) -> None:
     warnings = [str(w) for w in near_duplicates(load_content(content))]
     assert warnings == ["intents/causes.yaml:2: warning: example 'what causes it' is nearly the same as "
                         "'What causes it?' in intent 'fixes'"]
+
+
+@pytest.mark.parametrize(("causes", "warning"), [
+    ("text: Causes answer.\n", "a guidance answer needs {contact}"),
+    ("text: Causes answer. {contact}\nshort: Causes.\n", "its short form needs {contact_short} or {contact}"),
+])
+def test_guidance_answer_without_the_contact_line_is_a_warning(content: Path, causes: str, warning: str) -> None:
+    write(content, "responses/causes.yaml", f"id: causes\ntitle: Causes\n{causes}")
+    assert [str(w) for w in load_content(content).warnings] == [f"responses/causes.yaml:1: warning: response 'causes': {warning}"]
+
+
+def test_short_form_may_end_with_the_short_contact_line(content: Path) -> None:
+    snippets = content / "responses" / "_snippets.yaml"
+    write(content, "responses/_snippets.yaml", snippets.read_text() + 'contact_short: "Ask: x"\n')
+    write(content, "responses/causes.yaml", "id: causes\ntitle: Causes\ntext: Causes. {contact}\nshort: Causes. {contact_short}\n")
+    assert load_content(content).warnings == ()
 
 
 def test_example_also_listed_as_off_topic_is_warned_about(content: Path) -> None:

@@ -47,7 +47,7 @@ def test_with_username_keeps_content_and_emergency_number(mini_dir: Path) -> Non
 
 
 def test_reply_renders_for_the_chat(mini_engine: Engine) -> None:
-    assert mini_engine.reply("where does it hurt", chat="group", addressed=True).text == "Short symptoms"
+    assert mini_engine.reply("where does it hurt", chat="group", addressed=True).text == "Short symptoms Contact: physio@example.org"
     assert mini_engine.reply("where does it hurt").text.startswith("<b>Symptoms</b>")
 
 

@@ -10,6 +10,7 @@ from bot.engine import Engine
 from bot.content import load_content
 from bot.evaluation import (
     Labelled,
+    Outcome,
     Report,
     _without_fold,
     cross_validate,
@@ -19,6 +20,7 @@ from bot.evaluation import (
     known_labels,
     load_labelled,
 )
+from bot.settings import PROJECT_ROOT
 from bot.yamlsource import ContentError, ContentInvalid
 
 LABELLED = """\
@@ -192,6 +194,42 @@ def test_verbose_report_lists_misses_with_their_line(report: Report) -> None:
     text = format_report(report, verbose=True)
     assert "misses:" in text
     assert "line 8: 'what causes it?' expected fixes, got causes" in text
+
+
+# --- two-part messages -------------------------------------------------------------
+
+TWO_PART = """\
+- text: what causes this and how long until it settles
+  intent: [causes, recovery_time]
+  both: true
+- text: what exercises help, and how often should I do them
+  intent: rehab
+- text: what causes it
+  intent: [causes, what_is_it]
+"""
+
+
+def test_both_marks_a_two_part_message(tmp_path: Path) -> None:
+    first, second, third = load_labelled(write(tmp_path, TWO_PART))
+    assert first.both and not second.both and not third.both
+
+
+def test_two_part_figures_count_both_answers_and_false_seconds(tmp_path: Path) -> None:
+    # The shipped content, since the mini content has no clause breaks.
+    report = evaluate(Engine.load(PROJECT_ROOT), load_labelled(write(tmp_path, TWO_PART)))
+    assert report.outcomes[0].answered == {"causes", "recovery_time"}
+    assert report.both_answered == (1, 1)
+    assert report.false_second == (0, 1)  # a list of acceptable intents is not counted as single-part
+    text = format_report(report)
+    assert "two-part, both" in text and "1/1" in text
+    assert "false second answer" in text
+
+
+def test_a_second_answer_on_a_single_part_message_is_counted(tmp_path: Path) -> None:
+    item = Labelled("what exercises help", ("rehab",), "private", 1)
+    report = Report([Outcome(item, "rehab", 60.0, False, also=("recovery_time",))])
+    assert report.false_second == (1, 1)
+    assert "two-part, both" not in format_report(report)  # nothing labelled both: no line for it
 
 
 # --- cross-validation ------------------------------------------------------------

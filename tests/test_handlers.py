@@ -11,6 +11,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.matching import Candidate, Match
+from bot.settings import PROJECT_ROOT
 from telegram_offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -265,7 +266,7 @@ async def test_mention_is_answered_quoting_the_asker_with_the_short_form(bot: Of
     sent = only_sent(bot)
     assert sent["chat_id"] == group_id
     assert quoted_id(sent) == data["message"]["message_id"]
-    assert sent["text"] == "Short symptoms"
+    assert sent["text"] == "Short symptoms Contact: physio@example.org"
     assert labels(sent)[0] == "More on this"
     assert buttons(sent) == ["t:symptoms", "t:fixes", "t:see_someone"]
 
@@ -520,7 +521,7 @@ async def test_inline_query_offers_html_answer_cards(bot: OfflineBot) -> None:
         assert content["parse_mode"] == "HTML"
         assert "<" not in card["description"]
     assert results[0]["title"] == "Symptoms"
-    assert results[0]["description"] == "Short symptoms"
+    assert results[0]["description"] == "Short symptoms Contact: physio@example.org"
 
 
 async def test_inline_query_offers_at_most_three_cards(bot: OfflineBot, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -725,7 +726,7 @@ async def test_with_the_group_budget_spent_more_on_this_is_an_alert_and_red_flag
         await bot.feed(group_text(f"@painbot {CAUSES_Q}"), callback_query("t:symptoms", chat_id=GROUP_ID))
         assert len(bot.sent()) == 2
         [alert] = bot.request.calls_to("answerCallbackQuery")
-        assert alert["show_alert"] is True and alert["text"] == "Short symptoms"
+        assert alert["show_alert"] is True and alert["text"] == "Short symptoms Contact: physio@example.org"
         await bot.feed(group_text(f"@painbot {RED_FLAG_Q}"))
         assert len(bot.sent()) == 3  # the reserve is for this
         assert bot.sent()[-1]["text"] == RENDERER.render(mini_engine().decide(RED_FLAG_Q, "group"), "group").text
@@ -752,3 +753,30 @@ async def test_an_inline_search_is_one_log_row_not_one_per_keystroke(tmp_path: P
             "query": CAUSES_Q}))
         await asyncio.sleep(0.1)
     assert recorder.texts == [SYMPTOMS_Q, CAUSES_Q]
+
+
+# ---------------------------------------------------------------------------------------------- two-part questions
+
+TWO_PART_Q = "what causes this and how long until it settles"
+
+
+async def test_a_two_part_question_gets_one_reply_answering_both(tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, engine=Engine.load(PROJECT_ROOT)) as app:
+        await app.feed(private_text(TWO_PART_Q))
+        sent = only_sent(app)
+    text = sent["text"]
+    assert text.index("<b>What causes it</b>") < text.index("<b>How long will it take?</b>")
+    assert text.count("peter@stage.bocki.com.au/csc") == 1
+    assert not {"t:causes", "t:recovery_time"} & set(buttons(sent))  # follow-ups are what was not answered
+
+
+async def test_a_two_part_question_in_a_group_gets_short_parts_and_their_full_answers_as_buttons(
+        tmp_path: Path) -> None:
+    async with offline_bot(tmp_path, engine=Engine.load(PROJECT_ROOT)) as app:
+        await app.feed(group_text(f"@painbot {TWO_PART_Q}"))
+        sent = only_sent(app)
+        assert buttons(sent)[:2] == ["t:causes", "t:recovery_time"]
+        assert sent["text"].rstrip().endswith("peter@stage.bocki.com.au/csc")
+        app.request.clear()
+        await app.feed(callback_query("t:recovery_time", chat_id=GROUP_ID))
+        assert "<b>How long will it take?</b>" in app.sent()[0]["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.content import load_content
 from bot.engine import Engine
 from bot.matching import Candidate, Match
+from bot.parts import PartsMatch
 from bot.rendering import Button, Renderer, Reply
 from bot.safety import Alert
 
@@ -111,7 +113,7 @@ def test_answer_without_related_has_no_buttons(renderer: Renderer) -> None:
 
 def test_group_answer_uses_short_with_a_more_button(renderer: Renderer) -> None:
     reply = renderer.render(Match("symptoms", 90.0), chat="group")
-    assert reply.text == "Short symptoms"
+    assert reply.text == "Short symptoms Contact: physio@example.org"
     assert reply.buttons[0] == Button("More on this", "symptoms")
     assert labels(reply) == ["More on this", "Fixes", "See someone"]
 
@@ -231,6 +233,66 @@ def test_plain_fallback_lists_every_topic(renderer: Renderer) -> None:
     plain = renderer.fallback().plain()
     for number, label in enumerate(TOPIC_LABELS, 1):
         assert f"  [{number}] {label}" in plain
+
+
+# --- two-part replies ------------------------------------------------------------
+
+def test_two_part_reply_heads_each_part_with_its_title_and_says_the_contact_once(renderer: Renderer) -> None:
+    reply = renderer.render(PartsMatch("fixes", 70.0, parts=("causes", "fixes")))
+    # Only a line that is all bold is an answer's own heading, replaced by the title: these keep theirs.
+    assert reply.text == "<b>Causes</b>\n<b>Causes</b> answer.\n\n<b>Fixes</b>\n<b>Fixes</b> answer.\n" \
+                         "Contact: physio@example.org"
+    assert (reply.intent_id, reply.also, reply.kind) == ("causes", ("fixes",), "answer")
+
+
+def test_two_part_follow_ups_leave_out_what_was_answered(renderer: Renderer) -> None:
+    reply = renderer.render(PartsMatch("causes", 70.0, parts=("causes", "fixes")))
+    assert labels(reply) == ["See someone"]  # causes' related: fixes (answered) and see_someone
+
+
+def test_two_part_reply_in_a_group_uses_short_forms_with_each_full_answer_a_tap_away(renderer: Renderer) -> None:
+    reply = renderer.render(PartsMatch("symptoms", 70.0, parts=("symptoms", "causes")), chat="group")
+    assert reply.text == "<b>Symptoms</b>\nShort symptoms Contact: physio@example.org\n\n<b>Causes</b>\n" \
+                         "<b>Causes</b> answer.\nContact: physio@example.org"
+    assert reply.buttons[:2] == (Button("More: Symptoms", "symptoms"), Button("More: Causes", "causes"))
+    assert "causes" not in [b.intent_id for b in reply.buttons[2:]]
+    assert len(reply.buttons) <= renderer.content.rules.max_related + 1
+
+
+def test_a_snippet_two_parts_share_is_said_once(tmp_path: Path, mini_dir: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(mini_dir, root)
+    snippets = root / "responses" / "_snippets.yaml"
+    snippets.write_text(snippets.read_text().replace("physio@example.org", "x") + 'assess: "Get assessed."\n')
+    for name in ("causes", "fixes"):
+        (root / "responses" / f"{name}.yaml").write_text(
+            f"id: {name}\ntitle: {name.title()}\ntext: |\n  <b>{name}</b>\n  {name} body.\n  {{assess}}\n  {{contact}}\n")
+    reply = Renderer(load_content(root)).parts(("causes", "fixes"))
+    assert reply.text == "<b>Causes</b>\ncauses body.\nGet assessed.\n\n<b>Fixes</b>\nfixes body.\nContact: x"
+
+
+def test_a_two_part_reply_too_long_for_telegram_is_the_first_answer_with_the_second_as_a_button(
+        tmp_path: Path, mini_dir: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(mini_dir, root)
+    for name in ("causes", "fixes"):
+        (root / "responses" / f"{name}.yaml").write_text(
+            f"id: {name}\ntitle: {name.title()}\ntext: |\n  {'word ' * 700}\n  {{contact}}\n")
+    renderer = Renderer(load_content(root))
+    reply = renderer.parts(("causes", "fixes"))
+    assert reply.text == renderer.answer("causes").text and reply.also == ()
+    assert reply.buttons[0] == Button("Fixes", "fixes")
+
+
+def test_urgent_and_ambiguous_matches_never_render_two_parts(renderer: Renderer) -> None:
+    alert = Alert("red_flags", "now", "x")
+    urgent = PartsMatch("red_flags", 100.0, urgent=True, alert=alert, parts=("red_flags", "causes"))
+    assert renderer.render(urgent).kind == "urgent"
+    assert renderer.render(PartsMatch("crisis", 100.0, alert=Alert("crisis", None, "x"), parts=("crisis", "causes"))
+                           ).kind == "crisis"
+    choice = PartsMatch("causes", 50.0, (Candidate("causes", 50.0, ""), Candidate("fixes", 49.0, "")), ambiguous=True)
+    assert renderer.render(choice).also == ()
+    assert renderer.render(choice, chat="group").kind == "ambiguous"
 
 
 def test_a_full_answer_carries_its_picture_and_a_group_short_answer_does_not(renderer: Renderer) -> None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, TELEGRAM_LIMIT, URGENT_SCREEN, load_content
 from bot.engine import Engine
@@ -23,6 +24,11 @@ NO_CONTACT = {"greeting", "thanks", "help", "red_flags", *SYSTEM_RESPONSES}
 # These say plainly that this is general information, not a diagnosis.
 WITH_DISCLAIMER = ("greeting", "help", "symptoms", "other_diagnoses")
 BLOG = Path(__file__).resolve().parents[2] / "shared" / "seed" / "blog.txt"
+# No run of this many words in a row may come from the blog: the answers are in the project's own words.
+COPY_RUN = 6
+# The blog's own names for things, which the answers may use as they are (besides the contact line).
+BLOG_TERMS = ("hamstring origin tendon pain", "proximal hamstring tendinopathy", "high hamstring tendinopathy")
+GUIDANCE = sorted(set(CONTENT.intents) - NO_CONTACT - set(CONTENT.rules.social_intents))
 
 
 def test_shipped_content_loads_without_problems() -> None:
@@ -30,6 +36,7 @@ def test_shipped_content_loads_without_problems() -> None:
     assert set(CORE_INTENTS) <= set(content.intents)
     assert set(SYSTEM_RESPONSES) <= set(content.responses)
     assert [w for w in content.warnings if "nearly the same" in w.message] == []
+    assert [w for w in content.warnings if "{contact" in w.message] == [], "every guidance answer names the physio"
 
 
 @pytest.mark.parametrize(("intent_id", "example"), EXAMPLES)
@@ -53,6 +60,13 @@ def test_every_response_renders_as_valid_telegram_html(response_id: str) -> None
 def test_guidance_answers_carry_the_contact_line(intent_id: str) -> None:
     contact = ENGINE.renderer.fill(CONTENT.snippets["contact"])
     assert contact in ENGINE.renderer.answer(intent_id).text
+
+
+@pytest.mark.parametrize("intent_id", GUIDANCE)
+def test_group_short_answers_end_with_the_contact_line(intent_id: str) -> None:
+    reply = ENGINE.renderer.answer(intent_id, "group")
+    contacts = [ENGINE.renderer.fill(CONTENT.snippets[name]) for name in ("contact", "contact_short")]
+    assert any(reply.text.rstrip().endswith(line) for line in contacts), reply.text
 
 
 @pytest.mark.parametrize("response_id", WITH_DISCLAIMER)
@@ -82,6 +96,33 @@ def test_answers_are_chat_sized(response_id: str) -> None:
     assert len(to_plain(ENGINE.renderer.text(response_id))) <= 900
 
 
+def _words(text: str) -> str:
+    """Plain lower-case words, one space apart, with the contact lines and the blog's own terms taken out."""
+    text = to_plain(text).casefold().replace("\u2019", "'")
+    for line in (*(ENGINE.renderer.fill(CONTENT.snippets[n]) for n in ("contact", "contact_short")), *BLOG_TERMS):
+        text = text.replace(line.casefold(), " | ")  # a bar no run can cross
+    return " ".join(re.findall(r"[a-z0-9']+|\|", text))
+
+
+def _selfcheck_texts() -> list[str]:
+    """Every sentence of the self-check, filled as it is shown."""
+    def strings(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return [s for value in node.values() for s in strings(value)]
+        if isinstance(node, list):
+            return [s for value in node for s in strings(value)]
+        return [node] if isinstance(node, str) else []
+    data = yaml.safe_load((PROJECT_ROOT / "responses" / "_selfcheck.yaml").read_text(encoding="utf-8"))
+    return [ENGINE.renderer.fill(s) for s in strings(data)]
+
+
+ANSWER_TEXTS = {
+    **{response_id: ENGINE.renderer.text(response_id) for response_id in CONTENT.responses},
+    **{f"{response_id} (short)": ENGINE.renderer.fill(r.short) for response_id, r in CONTENT.responses.items() if r.short},
+    "_selfcheck": "\n | \n".join(_selfcheck_texts()),
+}
+
+
 @pytest.mark.parametrize("tier", ["now", "today", "soon"])
 def test_each_urgent_answer_fits_one_screen(tier: str) -> None:
     reply = ENGINE.renderer.urgent(Alert("red_flags", tier, "x"))
@@ -100,13 +141,42 @@ def test_the_safety_net_line_ends_the_everyday_answers(response_id: str) -> None
 
 
 @pytest.mark.skipif(not BLOG.exists(), reason="the blog is kept beside the repository, in ../shared")
-@pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
-def test_answers_do_not_copy_the_blogs_sentences(response_id: str) -> None:
-    blog = " ".join(BLOG.read_text(encoding="utf-8").split()).casefold()
-    words = to_plain(ENGINE.renderer.text(response_id)).casefold().split()
-    # No run of 9 words in a row taken from the blog: the answers are in the project's own words.
-    runs = {" ".join(words[i:i + 9]) for i in range(len(words) - 8)}
-    assert [run for run in runs if run in blog] == []
+@pytest.mark.parametrize("name", sorted(ANSWER_TEXTS))
+def test_answers_do_not_copy_the_blogs_sentences(name: str) -> None:
+    blog = _words(BLOG.read_text(encoding="utf-8"))
+    words = _words(ANSWER_TEXTS[name]).split()
+    runs = {" ".join(words[i:i + COPY_RUN]) for i in range(len(words) - COPY_RUN + 1)}
+    assert sorted(run for run in runs if "|" not in run and run in blog) == []
+
+
+def test_the_copy_rule_catches_a_copied_sentence() -> None:
+    copied = "Lots of people live with buttock pain unnecessarily, it seems."
+    blog = _words(BLOG.read_text(encoding="utf-8")) if BLOG.exists() else ""
+    words = _words(copied).split()
+    assert not BLOG.exists() or any(" ".join(words[i:i + COPY_RUN]) in blog for i in range(len(words) - COPY_RUN + 1))
+
+
+@pytest.mark.parametrize("text", [
+    "I've had this for over a year and nothing works, will it ever go",
+    "my sit bone pain keeps getting worse, how long does this take",
+])
+def test_long_standing_or_worsening_pain_is_pointed_to_an_assessment(text: str) -> None:
+    reply = ENGINE.reply(text)
+    assert reply.intent_id in ("recovery_time", "keep_running")
+    assert ENGINE.renderer.fill(CONTENT.snippets["long_standing"]) in reply.text
+    assert "patient" not in to_plain(reply.text).casefold()
+
+
+@pytest.mark.parametrize("intent_id", ["recovery_time", "keep_running"])
+def test_recovery_and_running_answers_offer_the_assessment_topics_first(intent_id: str) -> None:
+    assert [b.intent_id for b in ENGINE.renderer.answer(intent_id).buttons][:2] == ["see_someone", "other_diagnoses"]
+
+
+def test_a_strain_question_hears_that_a_sudden_pop_needs_prompt_care() -> None:
+    reply = ENGINE.reply("how can I tell a hamstring strain from tendinopathy")
+    assert reply.intent_id == "other_diagnoses"
+    plain = to_plain(reply.text).casefold()
+    assert "pop" in plain and "prompt care" in plain
 
 
 # --- pictures and weekly tips -----------------------------------------------------

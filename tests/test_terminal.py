@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.engine import Engine
+from bot.settings import PROJECT_ROOT
 from bot.terminal import CHECK_HINT, MIN_WIDTH, PROMPT, TerminalChat, reader_for, wrap
 
 
@@ -116,6 +117,16 @@ def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:
 
 def test_superscript_digit_does_not_crash(mini_engine: Engine) -> None:
     assert replies(chat(mini_engine, "²"))[1].startswith("Fallback answer.")
+
+
+def test_a_two_part_question_is_answered_in_both_parts_and_a_follow_up_works() -> None:
+    engine = Engine.load(PROJECT_ROOT)
+    turns = replies(chat(engine, "what causes this and how long until it settles", "1"))
+    both = turns[1]
+    assert both.startswith("What causes it\n") and "\nHow long will it take?\n" in both
+    follow_up = both.split("[1] ", 1)[1].splitlines()[0]
+    assert follow_up not in ("What causes it", "How long will it take?")
+    assert follow_up.rstrip("?") in turns[2]  # pressing 1 answers the first follow-up in full
 
 
 def test_a_pictured_answer_shows_the_pictures_path_and_alt_text(mini_engine: Engine) -> None:
