@@ -32,6 +32,10 @@ from bot.content import MatchingRules
 from bot.matching import Match, Matcher
 
 
+# Enough of a clause to find its first word after an @mention; each cut looks at no more.
+OPENING_CHARS = 80
+
+
 @dataclass(frozen=True)
 class PartsMatch(Match):
     """A match that also answers the further intents a two-part message asked about."""
@@ -104,8 +108,8 @@ class PartFinder:
 
     def _is_question(self, clause: str) -> bool:
         """The clause opens with a question word and has enough meaningful words to stand alone."""
-        words = _words(clause)
-        return bool(words) and words[0] in self.rules.question_openers and self._long_enough(clause)
+        opening = _words(clause[:OPENING_CHARS])  # only the first word matters: no need to read it all
+        return bool(opening) and opening[0] in self.rules.question_openers and self._long_enough(clause)
 
     def _asks(self, clause: str) -> bool:
         """The clause, or its last piece after a break, opens with a question word ("my bum hurts, what causes it")."""
