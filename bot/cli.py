@@ -249,6 +249,9 @@ def _ask(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Text
     reply = engine.renderer.render(match, args.chat)
     print(reply.plain(), file=out)
     print(f"\n[intent: {match.intent_id or 'none'}, score: {match.score:.0f}, reply: {reply.kind}]", file=out)
+    if getattr(args, "verbose", False) and engine.content.safety is not None:  # what the safety layer read
+        rule = f"rule {match.alert.rule}" if match.alert else "no rule fired"
+        print(f"[safety: {rule}]\n{engine.content.safety.explain(args.text)}", file=out)
     return OK
 
 

@@ -85,6 +85,12 @@ def test_ask_prints_the_reply_and_the_intent(mini_dir: Path) -> None:
     assert "[intent: causes, score: " in out and "reply: answer]" in out
 
 
+def test_ask_verbose_shows_what_the_safety_layer_read(mini_dir: Path) -> None:
+    out = run("--content", str(mini_dir), "ask", "-v", "my groin is numb")[1]
+    assert "[safety: rule saddle_numbness]\nwords: my groin is numb\nconcepts: saddle@1, numb@3" in out
+    assert "[safety: no rule fired]" in run("--content", str(mini_dir), "ask", "-v", "what causes it")[1]
+
+
 def test_ask_in_a_group_gives_the_short_answer(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "ask", "where does it hurt", "--chat", "group")
     assert out.startswith("Short symptoms Contact: physio@example.org\n  [1] More on this")
