@@ -9,7 +9,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.htmlcheck import html_problems
+from bot.htmlcheck import html_problem_lines
 from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
@@ -67,6 +67,9 @@ class Intent:
     related: tuple[str, ...] = ()
     path: str = ""
     line: int = 0
+    response_line: int = 0  # where each reference is written, so problems point there
+    example_lines: tuple[int, ...] = ()
+    related_lines: tuple[int, ...] = ()
 
     @property
     def source(self) -> str:
@@ -86,6 +89,8 @@ class Response:
     line: int = 0
     image: str | None = None  # a picture sent with the full answer, relative to the content folder
     image_alt: str | None = None  # what the picture shows, for those who cannot see it
+    text_line: int = 0  # where text and short are written, so problems with them point there
+    short_line: int = 0
 
     @property
     def source(self) -> str:
@@ -131,6 +136,7 @@ class Content:
     extras: dict[str, Any] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  # messages that are not for the bot, from intents/_off_topic.yaml
     safety: Screener | None = None  # the safety rules of intents/_safety.yaml, ready to screen messages
+    off_topic_lines: tuple[int, ...] = ()  # the line of each off-topic example
 
 
 def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck, load_tips)) -> Content:
@@ -144,7 +150,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
         raise ContentInvalid(bag.errors)
     synonyms = _load_synonyms(bag, intents_dir / "_synonyms.yaml")
     rules = _load_rules(bag, intents_dir / "_matching.yaml")
-    off_topic = _load_off_topic(bag, intents_dir / "_off_topic.yaml")
+    off_topic, off_topic_lines = _load_off_topic(bag, intents_dir / "_off_topic.yaml")
     snippets = _load_snippets(bag, responses_dir / "_snippets.yaml")
     intents = _load_all(bag, intents_dir, _parse_intent, "intent")
     responses = _load_all(bag, responses_dir, _parse_response, "response")
@@ -155,7 +161,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     if bag.errors:
         raise ContentInvalid(bag.errors)
     return Content(root, intents, responses, snippets or {}, synonyms, rules, tuple(sorted(bag.warnings)), extras,
-                   off_topic, safety)
+                   off_topic, safety, off_topic_lines)
 
 
 def _load_safety(bag: Problems, path: Path, synonyms: Synonyms, intents: dict[str, Intent],
@@ -220,20 +226,38 @@ def _text(bag: Problems, path: Path, data: LineDict, key: str, optional: bool = 
 
 def _strings(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, ...]:
     """Read a list of non-empty strings, naming the line of any bad item."""
+    return tuple(text for text, _ in _lined_strings(bag, path, data, key))
+
+
+def _lined_strings(bag: Problems, path: Path, data: LineDict, key: str) -> list[tuple[str, int]]:
+    """Read a list of non-empty strings with the line of each, naming the line of any bad item."""
     value = data.get(key, [])
+    if isinstance(value, str) and value.lstrip().startswith("-"):
+        bag.error(path, data.line_of(key) + 1, f"put a space after '-': each item of '{key}' starts with '- '")
+        return []
     if not isinstance(value, list):
         bag.error(path, data.line_of(key), f"'{key}' must be a list")
-        return ()
+        return []
     out = []
     for index, item in enumerate(value):
+        line = value.line_of(index) if isinstance(value, LineList) else data.line_of(key)
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             item = str(item)
+        if isinstance(item, dict) and len(item) == 1:
+            noun = "example" if key == "examples" else "item"
+            bag.error(path, line, f"put the {noun} in quotes: the ': ' in '{_rejoined(item)}' reads as 'name: value'")
+            continue
         if not isinstance(item, str) or not item.strip():
-            line = value.line_of(index) if isinstance(value, LineList) else data.line_of(key)
             bag.error(path, line, f"'{key}' item {index + 1} must be non-empty text")
             continue
-        out.append(item.strip())
-    return tuple(out)
+        out.append((item.strip(), line))
+    return out
+
+
+def _rejoined(item: dict[Any, Any]) -> str:
+    """Show a one-pair mapping the way its line was written (name: value)."""
+    [(name, value)] = item.items()
+    return f"{name}: {value}" if value is not None else f"{name}:"
 
 
 def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
@@ -247,13 +271,25 @@ def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
     if intent_id in RESERVED_IDS:
         bag.error(path, data.line_of("id"), f"the id '{intent_id}' is reserved for the safety layer's answers; "
                                             "choose another")
-    examples = _strings(bag, path, data, "examples")
-    if not examples and intent_id != URGENT_INTENT:
+    intent_id = _matching_id(bag, path, data, intent_id)
+    examples = _lined_strings(bag, path, data, "examples")
+    if not examples and intent_id != URGENT_INTENT and data.get("examples") in (None, []):
         bag.error(path, data.line_of("examples"), "an intent needs at least one example")
+    related = _lined_strings(bag, path, data, "related")
     if intent_id is None or response is None:
         return None
-    return Intent(intent_id, response, examples, _strings(bag, path, data, "keywords"),
-                  _strings(bag, path, data, "related"), display_path(path, bag.root), data.line_of("id"))
+    return Intent(intent_id, response, tuple(t for t, _ in examples), _strings(bag, path, data, "keywords"),
+                  tuple(t for t, _ in related), display_path(path, bag.root), data.line_of("id"),
+                  data.line_of("response"), tuple(n for _, n in examples), tuple(n for _, n in related))
+
+
+def _matching_id(bag: Problems, path: Path, data: LineDict, item_id: str | None) -> str | None:
+    """Report an id that differs from its file's name; the file's name stands in, so nothing else follows."""
+    if item_id is None or item_id == path.stem:
+        return item_id
+    bag.error(path, data.line_of("id"), f"the id '{item_id}' does not match the file name: write id: {path.stem} "
+                                        "or rename the file")
+    return path.stem
 
 
 def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | None:
@@ -261,16 +297,37 @@ def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | Non
     if not _check_keys(bag, path, data, RESPONSE_KEYS, {"id", "title", "text"}):
         return None
     response_id, title = _text(bag, path, data, "id"), _text(bag, path, data, "title")
+    response_id = _matching_id(bag, path, data, response_id)
     text, short = _text(bag, path, data, "text"), _text(bag, path, data, "short", optional=True)
     if title and len(title) > TITLE_LIMIT:
         bag.error(path, data.line_of("title"), f"title is {len(title)} characters; buttons fit {TITLE_LIMIT}")
-    for key, value in (("text", text), ("short", short)):
-        for problem in html_problems(value or ""):
-            bag.error(path, data.line_of(key), f"{key}: {problem}")
+    for key in ("text", "short"):
+        _html(bag, path, data, key)
+        _placeholders(bag, path, data, key, response_id)
     image, image_alt = _image(bag, path, data)
     if response_id is None or title is None or text is None:
         return None
-    return Response(response_id, title, text, short, display_path(path, bag.root), data.line_of("id"), image, image_alt)
+    return Response(response_id, title, text, short, display_path(path, bag.root), data.line_of("id"), image, image_alt,
+                    data.line_of("text"), data.line_of("short") if short is not None else 0)
+
+
+def _html(bag: Problems, path: Path, data: LineDict, key: str, name: str | None = None) -> None:
+    """Report what Telegram would refuse in a text, at the line inside the text where possible."""
+    value = data.get(key)
+    if not isinstance(value, str):
+        return
+    for text_line, problem in html_problem_lines(value):
+        bag.error(path, data.text_line(key, text_line), f"{name or key}: {problem}")
+
+
+def _placeholders(bag: Problems, path: Path, data: LineDict, key: str, response_id: str | None) -> None:
+    """Report each {name} in an answer that nothing fills, at the line it is written on."""
+    value = data.get(key)
+    if not isinstance(value, str):
+        return
+    for name in bag.unknown_placeholders(value):
+        line = data.text_line(key, value[: value.find(f"{{{name}}}")].count("\n") + 1)
+        bag.error(path, line, f"response '{response_id}': unknown placeholder {{{name}}}")
 
 
 def _image(bag: Problems, path: Path, data: LineDict) -> tuple[str | None, str | None]:
@@ -354,18 +411,19 @@ def _load_rules(bag: Problems, path: Path) -> MatchingRules:
     return MatchingRules(**values)
 
 
-def _load_off_topic(bag: Problems, path: Path) -> tuple[str, ...]:
-    """Read examples of messages the bot must leave alone (optional file)."""
+def _load_off_topic(bag: Problems, path: Path) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Read examples of messages the bot must leave alone (optional file), with their lines."""
     if not path.exists():
-        return ()
+        return (), ()
     data = bag.load(path)
     if data is FAILED:
-        return ()
+        return (), ()
     if not isinstance(data, LineDict):
         bag.error(path, getattr(data, "line", 1), "expected a mapping with examples: [...]")
-        return ()
+        return (), ()
     _check_keys(bag, path, data, {"examples"}, {"examples"})
-    return _strings(bag, path, data, "examples")
+    examples = _lined_strings(bag, path, data, "examples")
+    return tuple(t for t, _ in examples), tuple(n for _, n in examples)
 
 
 def _load_snippets(bag: Problems, path: Path) -> dict[str, str] | None:
@@ -386,8 +444,7 @@ def _load_snippets(bag: Problems, path: Path) -> dict[str, str] | None:
     for key in data:
         value = _text(bag, path, data, key)
         if value is not None:
-            for problem in html_problems(value):
-                bag.error(path, data.line_of(key), f"{key}: {problem}")
+            _html(bag, path, data, key)
             snippets[key] = value
     for required in sorted(REQUIRED_SNIPPETS):
         if required not in data:
@@ -401,23 +458,23 @@ def _load_snippets(bag: Problems, path: Path) -> dict[str, str] | None:
 
 def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str, Response]) -> None:
     """Check the links between files: responses, related topics, core ids, placeholders."""
+    intents_dir, responses_dir = bag.root / "intents", bag.root / "responses"
     for intent in intents.values():
-        path, line = intent.path, intent.line
-        if intent.response not in responses:
-            bag.error(path, line, f"intent '{intent.id}': response '{intent.response}' does not exist in responses/")
-        for related in intent.related:
-            if related not in intents:
+        path = intent.path
+        if intent.response not in responses and not bag.unreadable(responses_dir / intent.response):
+            bag.error(path, intent.response_line or intent.line,
+                      f"intent '{intent.id}': response '{intent.response}' does not exist in responses/")
+        for related, line in zip(intent.related, intent.related_lines or (intent.line,) * len(intent.related)):
+            if related not in intents and not bag.unreadable(intents_dir / related):
                 bag.error(path, line, f"intent '{intent.id}': related intent '{related}' does not exist")
     for core in CORE_INTENTS:
-        if core not in intents:
+        if core not in intents and not bag.unreadable(intents_dir / core):
             bag.error("intents", 0, f"core intent '{core}' is missing")
     for needed in SYSTEM_RESPONSES:
-        if needed not in responses:
+        if needed not in responses and not bag.unreadable(responses_dir / needed):
             bag.error("responses", 0, f"response '{needed}' is missing (the bot needs it)")
     for response in responses.values():
-        path, line = response.path, response.line
-        for name in bag.unknown_placeholders(response.text + (response.short or "")):
-            bag.error(path, line, f"response '{response.id}': unknown placeholder {{{name}}}")
+        path, line = response.path, response.text_line or response.line
         if len(response.text) > TELEGRAM_LIMIT - 300:
             bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")
         elif len(response.text) > (URGENT_SCREEN if response.id == URGENT_INTENT else LONG_ANSWER):
@@ -433,23 +490,27 @@ def _check_contact(bag: Problems, intents: dict[str, Intent], responses: dict[st
         if bag.unknown_placeholders(response.text + (response.short or "")):
             continue  # a misspelt {contact} is already reported once, as an unknown placeholder
         if "{contact}" not in response.text:
-            bag.warn(response.path, response.line, f"response '{response_id}': a guidance answer needs {{contact}}")
+            bag.warn(response.path, response.text_line or response.line,
+                     f"response '{response_id}': a guidance answer needs {{contact}}")
         if response.short is not None and not any(s in response.short for s in CONTACT_SNIPPETS):
-            bag.warn(response.path, response.line,
+            bag.warn(response.path, response.short_line or response.line,
                      f"response '{response_id}': its short form needs {{contact_short}} or {{contact}}")
 
 
 def near_duplicates(content: Content) -> list[ContentError]:
     """Warn where two intents carry practically the same example, which makes matching a coin toss."""
-    off_topic = Intent(OFF_TOPIC, "", content.off_topic, path="intents/_off_topic.yaml", line=1)
-    rows = [(normalise(example, content.synonyms, content.rules.max_chars), intent, example)
-            for intent in (*content.intents.values(), off_topic) for example in intent.examples]
+    off_topic = Intent(OFF_TOPIC, "", content.off_topic, path="intents/_off_topic.yaml", line=1,
+                       example_lines=content.off_topic_lines)
+    rows = [(normalise(example, content.synonyms, content.rules.max_chars), intent, example, line)
+            for intent in (*content.intents.values(), off_topic)
+            for example, line in zip(intent.examples, intent.example_lines or (intent.line,) * len(intent.examples))]
     texts = [row[0] for row in rows]
     warnings = []
-    for i, (text, intent, example) in enumerate(rows):
+    for i, (text, intent, example, line) in enumerate(rows):
         for _, _, j in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE, limit=None):
-            _, other, other_example = rows[j]
+            _, other, other_example, other_line = rows[j]
             if i < j and other.id != intent.id:
-                warnings.append(ContentError(intent.path, intent.line, f"warning: example '{example}' is nearly the "
-                                             f"same as '{other_example}' in intent '{other.id}'"))
+                warnings.append(ContentError(intent.path, line, f"warning: example '{example}' is nearly the "
+                                             f"same as '{other_example}' in intent '{other.id}' "
+                                             f"({other.path}:{other_line})"))
     return sorted(warnings)

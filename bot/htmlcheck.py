@@ -22,39 +22,54 @@ class _TagChecker(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
-        self._open: list[str] = []
+        self.lines: list[int] = []  # the text line (1-based) of each problem
+        self._open: list[tuple[str, int]] = []  # open tags with the line each was opened on
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Note an opening tag, refusing the ones Telegram rejects."""
         if tag not in ALLOWED_TAGS:
-            self.problems.append(f"tag <{tag}> is not allowed by Telegram (use b, i, u, s, a, code)")
+            self._problem(f"tag <{tag}> is not allowed by Telegram (use b, i, u, s, a, code)")
         elif tag == "a" and not dict(attrs).get("href"):
-            self.problems.append("<a> needs an href")
-        self._open.append(tag)
+            self._problem("<a> needs an href")
+        self._open.append((tag, self.getpos()[0]))
 
     def handle_endtag(self, tag: str) -> None:
         """Match a closing tag to the last opened one."""
-        if not self._open or self._open[-1] != tag:
-            self.problems.append(f"closing </{tag}> does not match an open tag")
+        if not self._open or self._open[-1][0] != tag:
+            self._problem(f"closing </{tag}> does not match an open tag")
             return
         self._open.pop()
 
     def close(self) -> None:
-        """Report tags left open at the end."""
+        """Report tags left open at the end, at the line each was opened."""
         super().close()
-        self.problems.extend(f"<{tag}> is never closed" for tag in self._open)
+        for tag, line in self._open:
+            self.problems.append(f"<{tag}> is never closed")
+            self.lines.append(line)
+
+    def _problem(self, message: str) -> None:
+        """Note a problem at the parser's current line."""
+        self.problems.append(message)
+        self.lines.append(self.getpos()[0])
 
 
 def html_problems(text: str) -> list[str]:
     """List what Telegram would refuse in this HTML text (empty when it is fine)."""
+    return [problem for _, problem in html_problem_lines(text)]
+
+
+def html_problem_lines(text: str) -> list[tuple[int, str]]:
+    """List what Telegram would refuse in this HTML text, each with the text line (from 1) it is on."""
     checker = _TagChecker()
     checker.feed(text)
     checker.close()
-    if _BARE_AMPERSAND.search(text):
-        checker.problems.append("a bare '&' must be written as &amp;")
-    if _BARE_LESS_THAN.search(text):
-        checker.problems.append("a bare '<' must be written as &lt;")
-    return checker.problems
+    found = list(zip(checker.lines, checker.problems, strict=True))
+    for pattern, problem in ((_BARE_AMPERSAND, "a bare '&' must be written as &amp;"),
+                             (_BARE_LESS_THAN, "a bare '<' must be written as &lt;")):
+        match = pattern.search(text)
+        if match:
+            found.append((text[: match.start()].count("\n") + 1, problem))
+    return found
 
 
 def to_plain(text: str) -> str:

@@ -35,6 +35,12 @@ class LineDict(dict[str, Any]):
 
     line: int = 0
     key_lines: dict[str, int]
+    literal_lines: dict[str, int]  # for a '|' block value: the line its text starts on
+
+    def text_line(self, key: str, line_in_text: int) -> int:
+        """The source line of a value's Nth text line (1-based): inside a '|' block, else the key's line."""
+        start = getattr(self, "literal_lines", {}).get(key)
+        return start + line_in_text - 1 if start else self.line_of(key)
 
     def line_of(self, key: str) -> int:
         """Return the line a key was written on, or the mapping's own line."""
@@ -79,6 +85,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
+    result.literal_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
@@ -93,6 +100,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = line
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
+            result.literal_lines[key] = value_node.start_mark.line + 2
     return result
 
 
@@ -101,6 +110,9 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    for child in node.value:
+        if isinstance(child, yaml.ScalarNode) and not child.style and child.end_mark.line > child.start_mark.line:
+            loader.merged.append((child.start_mark.line + 2, str(child.value)))
     return result
 
 
@@ -120,6 +132,11 @@ def display_path(path: Path, root: Path | None = None) -> str:
 
 def load_yaml(path: Path, root: Path | None = None) -> Any:
     """Parse one YAML file; a syntax error becomes ContentInvalid with its line."""
+    return load_yaml_noting(path, root)[0]
+
+
+def load_yaml_noting(path: Path, root: Path | None = None) -> tuple[Any, list[ContentError]]:
+    """Parse one YAML file, with warnings for list items that silently ran over several lines."""
     shown = display_path(path, root)
     try:
         text = path.read_text(encoding="utf-8")
@@ -127,15 +144,82 @@ def load_yaml(path: Path, root: Path | None = None) -> Any:
         raise ContentInvalid([ContentError(shown, 1, f"not UTF-8 text ({exc.reason})")]) from exc
     except OSError as exc:
         raise ContentInvalid([ContentError(shown, 0, f"cannot read: {exc.strerror}")]) from exc
+    loader = _LineLoader(text)
+    loader.merged = []
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ContentInvalid([ContentError(shown, line, f"YAML syntax: {problem}")]) from exc
+        line, message = syntax_problem(exc, text)
+        raise ContentInvalid([ContentError(shown, line, message)]) from exc
     except yaml.YAMLError as exc:
-        raise ContentInvalid([ContentError(shown, 1, f"YAML syntax: {exc}")]) from exc
+        raise ContentInvalid([ContentError(shown, 1, "this file cannot be read as YAML: check its indentation, "
+                                                     "quotes and colons")]) from exc
+    finally:
+        loader.dispose()
+    warnings = [ContentError(shown, line, f"warning: line {line} is read as part of the item above it "
+                                          f"('{_short(value)}'): if it is a new item, start it with '- ' at the "
+                                          "same indent as the others") for line, value in loader.merged]
+    return data, warnings
+
+
+def _short(value: str, limit: int = 60) -> str:
+    """A value cut to fit in a message."""
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def _indent(line: str) -> int:
+    """How many spaces a source line starts with."""
+    return len(line) - len(line.lstrip(" "))
+
+
+def _line_above(lines: list[str], index: int) -> str | None:
+    """The nearest non-blank, non-comment line above lines[index]."""
+    for above in reversed(lines[:index]):
+        if above.strip() and not above.lstrip().startswith("#"):
+            return above
+    return None
+
+
+_LIST_HINT = "each example starts with '- ' at the same indent"
+_KEY_HINT = "each key starts at the same indent as the keys around it"
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """Turn a YAML parser error into one plain-language problem at the line that holds the mistake."""
+    lines = text.splitlines()
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem, context = exc.problem or "", exc.context or ""
+    context_line = exc.context_mark.line + 1 if exc.context_mark else line
+    for number, source in enumerate(lines[:line], 1):
+        if "\t" in source[: len(source) - len(source.lstrip())]:
+            return number, f"line {number} is indented with a tab: use spaces"
+    if problem.startswith("duplicate key"):
+        return line, problem.replace("duplicate key", "key", 1).replace("(first", "is written twice (first")
+    if "quoted scalar" in context:
+        return context_line, f"line {context_line} opens a quote that is never closed: end the text with the same quote mark"
+    for opener, closer, kind in (("[", "]", "sequence"), ("{", "}", "mapping")):
+        if f"flow {kind}" in context:
+            return context_line, f"line {context_line} opens a '{opener}' that is never closed with '{closer}'"
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    above = _line_above(lines, line - 1)
+    item = source.lstrip().startswith("- ")
+    if "mapping values are not allowed" in problem:
+        if above is not None and _indent(source) > _indent(above):
+            return line, f"line {line} is indented more than the one above: {_LIST_HINT if item else _KEY_HINT}"
+        key = re.match(r"\s*(?:- )?([A-Za-z_]+):\s", source)
+        if key:
+            return line, f"put the text after '{key.group(1)}:' in quotes: a ': ' inside it reads as 'name: value'"
+        return line, "put the example in quotes: a ': ' inside it reads as 'name: value'"
+    if "expected '-' indicator" in problem or ("expected key" in problem and "while parsing a block" in context and
+                                               source.lstrip()[:1] in "\"'"):
+        return line, ("the text's closing quote comes before its end: put the whole text in double quotes "
+                      "(\"it's sore\"), or write '' for an apostrophe inside single quotes")
+    if "expected key" in problem and above is not None and _indent(source) != _indent(above):
+        return line, f"line {line} is indented differently from the one above: {_LIST_HINT if item else _KEY_HINT}"
+    if "could not find expected ':'" in problem:
+        return context_line, f"line {context_line} needs ': ' after its key (like 'response: causes')"
+    return line, f"line {line} cannot be read as YAML: check its indentation, quotes and colons"
 
 
 FAILED = object()  # what Problems.load returns for a file whose problems are already reported
@@ -151,6 +235,7 @@ class Problems:
         self.root = root
         self.errors: list[ContentError] = []
         self.warnings: list[ContentError] = []
+        self.failed: set[Path] = set()  # files that could not be read
         # Names answers may use as {placeholders}; the snippets' names are added once they are read.
         self.placeholders: frozenset[str] = BUILTIN_PLACEHOLDERS
 
@@ -165,10 +250,17 @@ class Problems:
     def load(self, path: Path) -> Any:
         """Load one file, keeping its syntax errors with the rest (FAILED when it could not be read)."""
         try:
-            return load_yaml(path, self.root)
+            data, warnings = load_yaml_noting(path, self.root)
         except ContentInvalid as exc:
             self.errors.extend(exc.errors)
+            self.failed.add(path.resolve())
             return FAILED
+        self.warnings.extend(warnings)
+        return data
+
+    def unreadable(self, path: Path) -> bool:
+        """True when this file (.yaml or .yml) could not be read, so what follows from it is not reported."""
+        return any(path.with_suffix(suffix).resolve() in self.failed for suffix in (".yaml", ".yml"))
 
     def unknown_placeholders(self, text: str, also: frozenset[str] = frozenset()) -> list[str]:
         """The {names} in a text that nothing would fill, in order of first use."""

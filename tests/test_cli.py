@@ -67,7 +67,7 @@ def test_check_prints_warnings_but_passes(make_content: Path) -> None:
     (root / "intents" / "fixes.yaml").write_text("id: fixes\nresponse: fixes\nexamples: [what causes it]\n")
     code, out = run("--content", str(root), "check")
     assert code == 0
-    assert "intents/causes.yaml:2: warning: example 'what causes it' is nearly the same" in out
+    assert "intents/causes.yaml:6: warning: example 'what causes it' is nearly the same" in out
     assert out.splitlines()[-1].startswith("ok:")
 
 

@@ -128,7 +128,7 @@ def test_known_labels_are_the_intents_and_the_safety_kinds(mini_engine: Engine) 
 
 
 def test_syntax_error_in_labelled_file_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ContentInvalid, match=":2: YAML syntax"):
+    with pytest.raises(ContentInvalid, match=":2: put the text after 'text:' in quotes"):
         load_labelled(write(tmp_path, "- text: a\n- text: b: c\n"))
 
 

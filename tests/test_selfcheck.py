@@ -204,7 +204,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     broken = VALID.replace("  sign: Signs\n", "  sign: [Signs\n")
     errors = problems(tmp_path, broken)
-    assert len(errors) == 1 and errors[0].startswith(f"{SHOWN}:") and "YAML syntax" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith(f"{SHOWN}:") and "opens a '[' that is never closed with ']'" in errors[0]
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:
