@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.htmlcheck import html_problems, to_plain
+from bot.htmlcheck import html_problem_lines, to_plain
 from bot.safety import RED_FLAGS, TIERS, Alert
 from bot.yamlsource import FAILED, LineDict, LineList, Problems
 
@@ -120,12 +120,13 @@ class _Checker:
         if plain and "<" in value:
             self.error(line, f"'{name}' is shown as plain text: no HTML tags")
         elif not plain:
-            for problem in html_problems(value):
-                self.error(line, f"{name}: {problem}")
+            for text_line, problem in html_problem_lines(data[key]):
+                self.error(data.text_line(key, text_line), f"{name}: {problem}")
         if limit and len(value) > limit:
             self.error(line, f"'{name}' is {len(value)} characters; keep it to {limit}")
         for placeholder in self.bag.unknown_placeholders(value, EXTRA_PLACEHOLDERS.get(name, frozenset())):
-            self.error(line, f"{name}: unknown placeholder {{{placeholder}}}")
+            before = data[key][: data[key].find(f"{{{placeholder}}}")]
+            self.error(data.text_line(key, before.count("\n") + 1), f"{name}: unknown placeholder {{{placeholder}}}")
         for needed in REQUIRED_PLACEHOLDERS.get(name, ()):
             if "{" + needed + "}" not in value:
                 self.error(line, f"'{name}' must include {{{needed}}}")

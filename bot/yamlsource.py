@@ -216,8 +216,12 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
         return line, ("the text's closing quote comes before its end: put the whole text in double quotes "
                       "(\"it's sore\"), or write '' for an apostrophe inside single quotes")
     if "expected key" in problem and above is not None and _indent(source) != _indent(above):
-        return line, f"line {line} is indented differently from the one above: {_LIST_HINT if item else _KEY_HINT}"
+        how = "less" if _indent(source) < _indent(above) else "more"
+        return line, f"line {line} is indented {how} than the one above: {_LIST_HINT if item else _KEY_HINT}"
     if "could not find expected ':'" in problem:
+        written = lines[context_line - 1].lstrip() if 0 < context_line <= len(lines) else ""
+        if written.startswith("-") and written[1:2] not in (" ", "-", ""):
+            return context_line, f"put a space after '-' on line {context_line}: {_LIST_HINT}"
         return context_line, f"line {context_line} needs ': ' after its key (like 'response: causes')"
     return line, f"line {line} cannot be read as YAML: check its indentation, quotes and colons"
 

@@ -241,7 +241,7 @@ def test_yes_and_no_keys_stay_words(tmp_path: Path) -> None:
 
 
 # One broken line each: (text to replace, replacement, a marker on the reported line, the message).
-# A block of text (|) reports the line of its key.
+# A problem inside a block of text (|) is reported at its own line in the block.
 ONE_PROBLEM = [
     pytest.param("    text: Red two?", '    text: ""', 'text: ""',
                  "'text' must be non-empty text", id="empty_question_text"),
@@ -257,7 +257,7 @@ ONE_PROBLEM = [
                  "text: tag <div> is not allowed by Telegram", id="disallowed_html_tag"),
     pytest.param("  heading: <b>Summary</b>", "  heading: <b>Summary", "heading:",
                  "summary.heading: <b> is never closed", id="unclosed_tag_in_the_summary"),
-    pytest.param("    {disclaimer}", "    {disclaimer} {phone}", "closing:",
+    pytest.param("    {disclaimer}", "    {disclaimer} {phone}", "{phone}",
                  "summary.closing: unknown placeholder {phone}", id="unknown_placeholder"),
     pytest.param("  others: Other things can cause it.", "  others: '{matched} other things.'", "others:",
                  "summary.others: unknown placeholder {matched}", id="placeholders_belong_to_their_piece"),
