@@ -68,8 +68,10 @@ def log_health(recorder: object) -> str:
         return ""
     lines = []
     if recorder.problem is not None:
-        lines.append(f"⚠️ The question log cannot be written ({html.escape(recorder.problem)}); "
-                     "new questions are not being saved.")
+        lines.append(
+            f"⚠️ The question log cannot be written ({html.escape(recorder.problem)}); "
+            "new questions are not being saved."
+        )
     if recorder.dropped:
         lines.append(f"⚠️ {recorder.dropped} record(s) could not be saved since the bot started.")
     return "".join(line + "\n" for line in lines)

@@ -27,12 +27,34 @@ from bot.yamlsource import (
 
 # The evaluation and the code rely on these ids; content may add more.
 CORE_INTENTS = (
-    "what_is_it", "symptoms", "other_diagnoses", "causes", "running_technique", "fixes", "rehab",
-    "keep_running", "recovery_time", "see_someone", "red_flags", "greeting", "thanks", "help",
+    "what_is_it",
+    "symptoms",
+    "other_diagnoses",
+    "causes",
+    "running_technique",
+    "fixes",
+    "rehab",
+    "keep_running",
+    "recovery_time",
+    "see_someone",
+    "red_flags",
+    "greeting",
+    "thanks",
+    "help",
 )
 # Messages the bot itself needs besides the intents' answers.
-SYSTEM_RESPONSES = ("fallback", "did_you_mean", "not_text", "group_intro", "privacy", "urgent_now", "urgent_today",
-                    "urgent_soon", CRISIS, EMERGENCY)
+SYSTEM_RESPONSES = (
+    "fallback",
+    "did_you_mean",
+    "not_text",
+    "group_intro",
+    "privacy",
+    "urgent_now",
+    "urgent_today",
+    "urgent_soon",
+    CRISIS,
+    EMERGENCY,
+)
 URGENT_INTENT = "red_flags"  # owned by the safety layer: its examples never take part in ordinary scoring
 RESERVED_IDS = (CRISIS, EMERGENCY)  # what the safety layer answers as; no content intent may take these ids
 REQUIRED_SNIPPETS = frozenset({"contact", "disclaimer", "safety_net", "none_apply", "crisis_rest"})
@@ -47,9 +69,24 @@ INTENT_KEYS = {"id", "response", "examples", "keywords", "related"}
 MOVED_KEYS = {"triggers"}  # keys of older content that now live elsewhere: reported with a pointer instead
 RESPONSE_KEYS = {"id", "title", "text", "short", "image", "image_alt"}
 MATCHING_KEYS = {
-    "threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
-    "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related", "guess_floor",
-    "clause_breaks", "question_openers", "clause_min_words",
+    "threshold",
+    "threshold_off_domain",
+    "group_threshold",
+    "group_threshold_off_domain",
+    "margin",
+    "min_known_share",
+    "keyword_bonus",
+    "max_chars",
+    "stopwords",
+    "domain_terms",
+    "offtopic_terms",
+    "address_terms",
+    "social_intents",
+    "max_related",
+    "guess_floor",
+    "clause_breaks",
+    "question_openers",
+    "clause_min_words",
 }
 # Guidance answers carry the physio's contact line: the full text {contact}, the group short form
 # {contact} or the shorter {contact_short}.
@@ -154,12 +191,28 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
     if bag.errors:
         raise ContentInvalid(bag.errors)
-    return Content(root, intents, responses, snippets or {}, synonyms, rules, tuple(sorted(bag.warnings)), extras,
-                   off_topic, safety)
+    return Content(
+        root,
+        intents,
+        responses,
+        snippets or {},
+        synonyms,
+        rules,
+        tuple(sorted(bag.warnings)),
+        extras,
+        off_topic,
+        safety,
+    )
 
 
-def _load_safety(bag: Problems, path: Path, synonyms: Synonyms, intents: dict[str, Intent],
-                 off_topic: tuple[str, ...], rules: MatchingRules) -> Screener | None:
+def _load_safety(
+    bag: Problems,
+    path: Path,
+    synonyms: Synonyms,
+    intents: dict[str, Intent],
+    off_topic: tuple[str, ...],
+    rules: MatchingRules,
+) -> Screener | None:
     """Read the safety rules and run each rule's own examples; every word the content uses is 'known'."""
     safety_rules = load_safety(bag, path)
     if safety_rules is None:
@@ -242,18 +295,29 @@ def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
         return None
     intent_id, response = _text(bag, path, data, "id"), _text(bag, path, data, "response")
     if "triggers" in data:
-        bag.error(path, data.line_of("triggers"), "'triggers' are no longer read here: red flags are safety rules "
-                                                  f"in intents/{SAFETY_FILE}")
+        bag.error(
+            path,
+            data.line_of("triggers"),
+            f"'triggers' are no longer read here: red flags are safety rules in intents/{SAFETY_FILE}",
+        )
     if intent_id in RESERVED_IDS:
-        bag.error(path, data.line_of("id"), f"the id '{intent_id}' is reserved for the safety layer's answers; "
-                                            "choose another")
+        bag.error(
+            path, data.line_of("id"), f"the id '{intent_id}' is reserved for the safety layer's answers; choose another"
+        )
     examples = _strings(bag, path, data, "examples")
     if not examples and intent_id != URGENT_INTENT:
         bag.error(path, data.line_of("examples"), "an intent needs at least one example")
     if intent_id is None or response is None:
         return None
-    return Intent(intent_id, response, examples, _strings(bag, path, data, "keywords"),
-                  _strings(bag, path, data, "related"), display_path(path, bag.root), data.line_of("id"))
+    return Intent(
+        intent_id,
+        response,
+        examples,
+        _strings(bag, path, data, "keywords"),
+        _strings(bag, path, data, "related"),
+        display_path(path, bag.root),
+        data.line_of("id"),
+    )
 
 
 def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | None:
@@ -329,8 +393,15 @@ def _load_rules(bag: Problems, path: Path) -> MatchingRules:
     _check_keys(bag, path, data, MATCHING_KEYS, set())
     default = MatchingRules()
     values: dict[str, Any] = {}
-    for key in ("threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin",
-                "keyword_bonus", "guess_floor"):
+    for key in (
+        "threshold",
+        "threshold_off_domain",
+        "group_threshold",
+        "group_threshold_off_domain",
+        "margin",
+        "keyword_bonus",
+        "guess_floor",
+    ):
         value = data.get(key, getattr(default, key))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
             bag.error(path, data.line_of(key), f"'{key}' must be a number from 0 to 100")
@@ -347,8 +418,15 @@ def _load_rules(bag: Problems, path: Path) -> MatchingRules:
             bag.error(path, data.line_of(key), f"'{key}' must be a whole number above 0")
             continue
         values[key] = value
-    for key in ("stopwords", "domain_terms", "offtopic_terms", "address_terms", "social_intents", "clause_breaks",
-                "question_openers"):
+    for key in (
+        "stopwords",
+        "domain_terms",
+        "offtopic_terms",
+        "address_terms",
+        "social_intents",
+        "clause_breaks",
+        "question_openers",
+    ):
         if key in data:
             values[key] = frozenset(s.casefold() for s in _strings(bag, path, data, key))
     return MatchingRules(**values)
@@ -419,13 +497,20 @@ def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str,
         for name in bag.unknown_placeholders(response.text + (response.short or "")):
             bag.error(path, line, f"response '{response.id}': unknown placeholder {{{name}}}")
         if len(response.text) > TELEGRAM_LIMIT - 300:
-            bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")
+            bag.error(
+                path,
+                line,
+                f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}",
+            )
         elif len(response.text) > (URGENT_SCREEN if response.id == URGENT_INTENT else LONG_ANSWER):
-            bag.warn(path, line, f"response '{response.id}' is {len(response.text)} characters; keep answers chat-sized")
+            bag.warn(
+                path, line, f"response '{response.id}' is {len(response.text)} characters; keep answers chat-sized"
+            )
 
 
-def _check_contact(bag: Problems, intents: dict[str, Intent], responses: dict[str, Response],
-                   rules: MatchingRules) -> None:
+def _check_contact(
+    bag: Problems, intents: dict[str, Intent], responses: dict[str, Response], rules: MatchingRules
+) -> None:
     """Warn where a guidance answer, full or group short form, lacks the physio's contact line."""
     guidance = {i.response for i in intents.values() if i.id not in rules.social_intents and i.id != URGENT_INTENT}
     for response_id in sorted(guidance & set(responses)):
@@ -435,21 +520,32 @@ def _check_contact(bag: Problems, intents: dict[str, Intent], responses: dict[st
         if "{contact}" not in response.text:
             bag.warn(response.path, response.line, f"response '{response_id}': a guidance answer needs {{contact}}")
         if response.short is not None and not any(s in response.short for s in CONTACT_SNIPPETS):
-            bag.warn(response.path, response.line,
-                     f"response '{response_id}': its short form needs {{contact_short}} or {{contact}}")
+            bag.warn(
+                response.path,
+                response.line,
+                f"response '{response_id}': its short form needs {{contact_short}} or {{contact}}",
+            )
 
 
 def near_duplicates(content: Content) -> list[ContentError]:
     """Warn where two intents carry practically the same example, which makes matching a coin toss."""
     off_topic = Intent(OFF_TOPIC, "", content.off_topic, path="intents/_off_topic.yaml", line=1)
-    rows = [(normalise(example, content.synonyms, content.rules.max_chars), intent, example)
-            for intent in (*content.intents.values(), off_topic) for example in intent.examples]
+    rows = [
+        (normalise(example, content.synonyms, content.rules.max_chars), intent, example)
+        for intent in (*content.intents.values(), off_topic)
+        for example in intent.examples
+    ]
     texts = [row[0] for row in rows]
     warnings = []
     for i, (text, intent, example) in enumerate(rows):
         for _, _, j in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE, limit=None):
             _, other, other_example = rows[j]
             if i < j and other.id != intent.id:
-                warnings.append(ContentError(intent.path, intent.line, f"warning: example '{example}' is nearly the "
-                                             f"same as '{other_example}' in intent '{other.id}'"))
+                warnings.append(
+                    ContentError(
+                        intent.path,
+                        intent.line,
+                        f"warning: example '{example}' is nearly the same as '{other_example}' in intent '{other.id}'",
+                    )
+                )
     return sorted(warnings)

@@ -162,8 +162,10 @@ class Matcher:
         for form in shared:
             del self._exact[form]
         self._intent_index = {intent_id: n for n, intent_id in enumerate(self._intent_ids)}
-        self._model = Model([(i, text.split(), words) for i, texts in normalised.items()
-                             for text, words in zip(texts, prepared[i])], self._stopwords)
+        self._model = Model(
+            [(i, text.split(), words) for i, texts in normalised.items() for text, words in zip(texts, prepared[i])],
+            self._stopwords,
+        )
         self._model_columns = np.array([self._model.classes.index(i) for i in self._intent_ids], dtype=np.int64)
         self._idf = _idf(prepared, self._stopwords)
         self._association = _association(prepared, self._stopwords)
@@ -299,7 +301,7 @@ class Matcher:
         found: set[str] = set()
         for position, word in enumerate(words):
             for phrase_words, phrase in self._keyword_first.get(word, ()):
-                if tuple(words[position:position + len(phrase_words)]) == phrase_words:
+                if tuple(words[position : position + len(phrase_words)]) == phrase_words:
                     found |= self._keyword_owners[phrase]
                     break
         return found
@@ -332,8 +334,13 @@ class Matcher:
         low = bisect.bisect_left(self._lengths, math.floor(len(normalised) * share / (2 - share)))
         high = bisect.bisect_right(self._lengths, math.ceil(len(normalised) * (2 - share) / share))
         best: dict[str, tuple[float, str]] = {}
-        for _, ratio, position in process.extract(normalised, self._normalised_by_length[low:high], scorer=fuzz.ratio,
-                                                  limit=None, score_cutoff=SHORT_RATIO_FLOOR):
+        for _, ratio, position in process.extract(
+            normalised,
+            self._normalised_by_length[low:high],
+            scorer=fuzz.ratio,
+            limit=None,
+            score_cutoff=SHORT_RATIO_FLOOR,
+        ):
             example = self._examples[self._by_length[low + position]]
             if ratio > best.get(example.intent_id, (0.0, ""))[0]:
                 best[example.intent_id] = (ratio, example.text)
@@ -431,5 +438,3 @@ def _association(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]
             for feature in _features(words, stopwords):
                 usage[feature][intent_id] = usage[feature].get(intent_id, 0.0) + 1 / len(examples)
     return {f: {i: share / sum(shares.values()) for i, share in shares.items()} for f, shares in usage.items()}
-
-

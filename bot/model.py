@@ -117,12 +117,16 @@ def _add(ids: dict[K, int], key: K, next_id: Callable[[], int]) -> None:
 def _char_grams(word: str) -> tuple[str, ...]:
     """The character n-grams of a word padded with spaces."""
     padded = f" {word} "
-    return tuple(f"c{padded[i:i + n]}" for n in CHAR_GRAMS for i in range(len(padded) - n + 1))
+    return tuple(f"c{padded[i : i + n]}" for n in CHAR_GRAMS for i in range(len(padded) - n + 1))
 
 
-def _train(rows: list[dict[int, float]], targets: np.ndarray, tfidf: Callable[[np.ndarray, np.ndarray], np.ndarray],
-           features: int,
-classes: int) -> tuple[np.ndarray, np.ndarray]:
+def _train(
+    rows: list[dict[int, float]],
+    targets: np.ndarray,
+    tfidf: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    features: int,
+    classes: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial naive Bayes: each class's smoothed log share of every feature's TF-IDF mass."""
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lengths.sum()))
@@ -131,7 +135,7 @@ classes: int) -> tuple[np.ndarray, np.ndarray]:
     start = 0
     for length in lengths.tolist():
         if length:
-            values[start:start + length] = tfidf(indices[start:start + length], counts[start:start + length])
+            values[start : start + length] = tfidf(indices[start : start + length], counts[start : start + length])
         start += length
     owner = np.repeat(targets, lengths)
     # One flat count over (class, feature) cells: a single pass, the same result on every run.

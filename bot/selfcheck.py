@@ -35,8 +35,16 @@ URGENT, SUMMARY, CANCELLED = "urgent", "summary", "cancelled"
 TOP_KEYS = ("intro", "progress", "sections", "buttons", "questions", "summary", "notes")
 BUTTON_KEYS = ("yes", "no", "unsure", "back", "cancel", "restart", "carry_on", "open_private")
 QUESTION_KEYS = ("id", "kind", "tier", "text", "summary")
-SUMMARY_KEYS = ("heading", "signs_some", "signs_none", "signs_unsure", "lookalikes", "lookalikes_note",
-                "others", "closing")
+SUMMARY_KEYS = (
+    "heading",
+    "signs_some",
+    "signs_none",
+    "signs_unsure",
+    "lookalikes",
+    "lookalikes_note",
+    "others",
+    "closing",
+)
 NOTE_KEYS = ("cancelled", "timed_out", "already_running", "group_redirect", "stale", "ended")
 TOAST_NOTES = frozenset({"stale", "ended"})  # shown as a pop-up, so plain text and short
 # Placeholders each piece may use besides the snippets ({contact}, {disclaimer}, ...) and {emergency_number}.
@@ -49,6 +57,7 @@ REQUIRED_PLACEHOLDERS = {"summary.closing": ("contact", "disclaimer")}
 
 
 # --- the content ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Question:
@@ -90,7 +99,9 @@ class _Checker:
         self.count += 1
         self.bag.error(self.path, line, message)
 
-    def keys(self, data: LineDict, allowed: tuple[str, ...], where: str, required: tuple[str, ...] | None = None) -> None:
+    def keys(
+        self, data: LineDict, allowed: tuple[str, ...], where: str, required: tuple[str, ...] | None = None
+    ) -> None:
         """Report unknown and missing keys of one mapping."""
         for key in data:
             if key not in allowed:
@@ -209,19 +220,22 @@ def _questions(check: _Checker, data: LineDict) -> tuple[Question, ...]:
             check.error(item.line, f"{where}a {kind} question needs a 'summary' (how the summary names it)")
         tier = item.get("tier")
         if kind == "red_flag" and tier not in TIERS:
-            check.error(item.line_of("tier") if "tier" in item else item.line,
-                        f"{where}a red_flag question needs a tier: {', '.join(TIERS)}")
+            check.error(
+                item.line_of("tier") if "tier" in item else item.line,
+                f"{where}a red_flag question needs a tier: {', '.join(TIERS)}",
+            )
         elif kind in ("sign", "lookalike") and "tier" in item:
             check.error(item.line_of("tier"), f"{where}only red_flag questions have a tier")
         if kind == "red_flag" and "summary" in item:
-            check.error(item.line_of("summary"), f"{where}a red-flag question ends the check at once, so "
-                                                 "'summary' is not used")
+            check.error(
+                item.line_of("summary"), f"{where}a red-flag question ends the check at once, so 'summary' is not used"
+            )
         if kind is not None and questions and KINDS.index(kind) < KINDS.index(questions[-1].kind):
-            check.error(item.line_of("kind"), f"{where}questions must go in order: red_flag, then sign, "
-                                              "then lookalike")
+            check.error(item.line_of("kind"), f"{where}questions must go in order: red_flag, then sign, then lookalike")
         if qid is not None and kind is not None and text is not None:
-            questions.append(Question(qid, kind, text, summary, item.line_of("id"),
-                                      tier if kind == "red_flag" else None))
+            questions.append(
+                Question(qid, kind, text, summary, item.line_of("id"), tier if kind == "red_flag" else None)
+            )
     line = data.line_of("questions")
     kinds = {q.kind for q in questions}
     if "red_flag" not in kinds:
@@ -234,6 +248,7 @@ def _questions(check: _Checker, data: LineDict) -> tuple[Question, ...]:
 
 
 # --- the flow ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CheckState:
@@ -331,8 +346,12 @@ class SelfCheck:
         if choice not in {c.value for c in self.current(state).choices}:
             return self.current(state)
         if question.kind == "red_flag" and choice == YES and question.tier is not None:
-            return Step(CheckState(state.answers + (choice,)), self.urgent_texts[question.tier], outcome=URGENT,
-                        tier=question.tier)
+            return Step(
+                CheckState(state.answers + (choice,)),
+                self.urgent_texts[question.tier],
+                outcome=URGENT,
+                tier=question.tier,
+            )
         return self.current(CheckState(state.answers + (choice,)))
 
     def back(self, state: CheckState) -> Step:
@@ -354,7 +373,8 @@ class SelfCheck:
     def _question_text(self, index: int) -> str:
         question = self.questions[index]
         progress = self.content.progress.replace("{number}", str(index + 1)).replace(
-            "{total}", str(len(self.questions)))
+            "{total}", str(len(self.questions))
+        )
         lines = [self.content.intro] if index == 0 else []
         lines += [f"<i>{progress}</i>", f"<b>{self.content.sections[question.kind]}</b>", question.text]
         return self.fill("\n".join(lines))
@@ -387,8 +407,17 @@ class SelfCheck:
 
 # --- the terminal (painbot chat) -----------------------------------------------------------------
 
-_WORDS = {"yes": YES, "y": YES, "no": NO, "n": NO, "not sure": UNSURE, "unsure": UNSURE, "back": BACK,
-          "cancel": CANCEL, "/cancel": CANCEL}
+_WORDS = {
+    "yes": YES,
+    "y": YES,
+    "no": NO,
+    "n": NO,
+    "not sure": UNSURE,
+    "unsure": UNSURE,
+    "back": BACK,
+    "cancel": CANCEL,
+    "/cancel": CANCEL,
+}
 RESTART, RESUME = "restart", "resume"
 
 

@@ -46,6 +46,7 @@ def test_every_setting_is_in_env_example() -> None:
 
 # --- the README's example commands, run ----------------------------------------------
 
+
 def readme_commands() -> list[str]:
     """Every painbot command on its own line in the README's sh blocks (comments dropped)."""
     blocks = re.findall(r"```sh\n(.*?)```", README, re.DOTALL)
@@ -66,8 +67,9 @@ def _load_once(content_dir: Path, *args: Any, **kwargs: Any) -> Engine:
 
 
 @pytest.fixture
-def readme_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 typed: type[io.StringIO]) -> Callable[[str], tuple[int, str]]:
+def readme_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: type[io.StringIO]
+) -> Callable[[str], tuple[int, str]]:
     """Run one README command in-process from the project folder, as a new user would (no token, an empty log)."""
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")  # outweighs a developer's .env: never start the real bot here
@@ -79,7 +81,7 @@ def readme_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         keys = "/quit\n"  # typed at a terminal, as `painbot run` and `painbot chat` expect
         if "|" in words:  # echo '...' | painbot VERB
             bar = words.index("|")
-            keys, words = " ".join(words[1:bar]) + "\n", words[bar + 1:]
+            keys, words = " ".join(words[1:bar]) + "\n", words[bar + 1 :]
         out = io.StringIO()
         code = main(words[1:], stdin=typed(keys), stdout=out)
         return code, out.getvalue()
@@ -104,7 +106,7 @@ def test_every_readme_example_runs(command: str, readme_shell: Callable[[str], t
 
 
 def test_readme_lists_the_exit_codes() -> None:
-    section = README[README.index("Exit codes:"):]
+    section = README[README.index("Exit codes:") :]
     for code, meaning in ((0, "done"), (1, "a problem you must fix"), (2, "wrong usage"), (130, "Ctrl-C")):
         assert re.search(rf"\| {code} \| [^\n]*{meaning}", section), code
 

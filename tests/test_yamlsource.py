@@ -101,7 +101,9 @@ def test_content_error_prints_as_path_line_message() -> None:
 
 
 def test_content_invalid_sorts_errors_by_path_then_line() -> None:
-    exc = ContentInvalid([ContentError("b.yaml", 1, "x"), ContentError("a.yaml", 9, "y"), ContentError("a.yaml", 2, "z")])
+    exc = ContentInvalid(
+        [ContentError("b.yaml", 1, "x"), ContentError("a.yaml", 9, "y"), ContentError("a.yaml", 2, "z")]
+    )
     assert [str(e) for e in exc.errors] == ["a.yaml:2: z", "a.yaml:9: y", "b.yaml:1: x"]
     assert str(exc) == "a.yaml:2: z\na.yaml:9: y\nb.yaml:1: x"
 
