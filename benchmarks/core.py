@@ -68,7 +68,7 @@ SAFETY_LENGTHS = (1000, 2000, 4000)
 
 def cold_start() -> tuple[float, float]:
     """CPU seconds (user+sys) and wall seconds for a fresh interpreter to import painbot and load the content."""
-    code = "from bot.engine import Engine; from pathlib import Path; Engine.load(Path(%r))" % str(ROOT)
+    code = f"from bot.engine import Engine; from pathlib import Path; Engine.load(Path({str(ROOT)!r}))"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -178,7 +178,8 @@ def main() -> None:
     print(f"latency p50       {spread(p50s, '.3f')} ms CPU   (messages up to {LATENCY_CHARS} chars)")
     print(f"latency p99       {spread(p99s, '.3f')} ms CPU   (target <= 1 ms: {verdict[statistics.median(p99s) <= 1]})")
     print(
-        f"10,000-char paste {spread(paste_p50s, '.3f')} ms CPU   (outside the latency target: over {LATENCY_CHARS} chars)"
+        f"10,000-char paste {spread(paste_p50s, '.3f')} ms CPU   "
+        f"(outside the latency target: over {LATENCY_CHARS} chars)"
     )
     print(f"mean per message  {safety_ms:.3f} ms CPU in the safety screen, {matcher_ms:.3f} ms in the matcher")
     print(

@@ -12,7 +12,6 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import handlers
-from bot.engine import Engine
 from bot.questionlog import QuestionLog, QuestionLogError
 from bot.report import stats_text, unanswered_text
 from bot.yamlsource import ContentInvalid

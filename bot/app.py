@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.request import BaseRequest, HTTPXRequest
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -37,6 +36,7 @@ from telegram.ext import (
     PicklePersistence,
     filters,
 )
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import admin, handlers, tips_chat, webhook
 from bot.cooldown import Cooldown, GroupBudget

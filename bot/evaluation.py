@@ -236,10 +236,14 @@ def cross_validate(engine: Engine, k: int) -> Report:
         items = [
             Labelled(text, (intent.id,), "private", intent.line)
             for intent in content.intents.values()
-            for text, fold in zip(intent.examples, folds[intent.id])
+            for text, fold in zip(intent.examples, folds[intent.id], strict=True)
             if fold == held
         ]
-        items += [Labelled(text, (), "private", 0) for text, fold in zip(content.off_topic, off_folds) if fold == held]
+        items += [
+            Labelled(text, (), "private", 0)
+            for text, fold in zip(content.off_topic, off_folds, strict=True)
+            if fold == held
+        ]
         report.outcomes.extend(evaluate(trained, items).outcomes)
     return report
 
@@ -248,9 +252,11 @@ def _without_fold(content: Content, folds: dict[str, list[int]], off_folds: list
     """The content with one fold's examples removed (an intent keeps at least one example)."""
     intents = {}
     for intent_id, intent in content.intents.items():
-        kept = tuple(e for e, f in zip(intent.examples, folds[intent_id]) if f != held) or intent.examples[:1]
+        kept = (
+            tuple(e for e, f in zip(intent.examples, folds[intent_id], strict=True) if f != held) or intent.examples[:1]
+        )
         intents[intent_id] = dataclasses.replace(intent, examples=kept)
-    off_topic = tuple(e for e, f in zip(content.off_topic, off_folds) if f != held)
+    off_topic = tuple(e for e, f in zip(content.off_topic, off_folds, strict=True) if f != held)
     return dataclasses.replace(content, intents=intents, off_topic=off_topic)
 
 

@@ -37,6 +37,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -156,14 +157,18 @@ class Matcher:
         self._exact: dict[str, tuple[str, str]] = {}
         shared: set[str] = set()
         for intent in intents:
-            for text, form in zip(intent.examples, normalised.get(intent.id, [])):
+            for text, form in zip(intent.examples, normalised.get(intent.id, []), strict=True):
                 if self._exact.setdefault(form, (intent.id, text))[0] != intent.id:
                     shared.add(form)
         for form in shared:
             del self._exact[form]
         self._intent_index = {intent_id: n for n, intent_id in enumerate(self._intent_ids)}
         self._model = Model(
-            [(i, text.split(), words) for i, texts in normalised.items() for text, words in zip(texts, prepared[i])],
+            [
+                (i, text.split(), words)
+                for i, texts in normalised.items()
+                for text, words in zip(texts, prepared[i], strict=True)
+            ],
             self._stopwords,
         )
         self._model_columns = np.array([self._model.classes.index(i) for i in self._intent_ids], dtype=np.int64)
@@ -172,7 +177,9 @@ class Matcher:
         self._examples = [
             self._prepare(intent.id, text, form, words)
             for intent in intents
-            for text, form, words in zip(intent.examples, normalised.get(intent.id, []), prepared.get(intent.id, []))
+            for text, form, words in zip(
+                intent.examples, normalised.get(intent.id, []), prepared.get(intent.id, []), strict=True
+            )
         ]
         # Examples by length, so a short message is compared character by character only with
         # examples whose length could reach SHORT_RATIO_FLOOR (a contiguous slice, no scan).
@@ -409,7 +416,7 @@ def _features(words: list[str], stopwords: frozenset[str]) -> list[str]:
     Each once, in the message's order (not a set's, which changes with every process's string
     hashing): sums over them then add up in the same order, so every run gives the same scores.
     """
-    pairs = (f"{a}_{b}" for a, b in zip(words, words[1:]) if a not in stopwords or b not in stopwords)
+    pairs = (f"{a}_{b}" for a, b in pairwise(words) if a not in stopwords or b not in stopwords)
     return list(dict.fromkeys([*(w for w in words if w not in stopwords), *pairs]))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import TypeVar
 
 import numpy as np
@@ -57,7 +58,7 @@ class Model:
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
-        return dict(zip(self.classes, self.vector(words, stems).tolist()))
+        return dict(zip(self.classes, self.vector(words, stems).tolist(), strict=True))
 
     def vector(self, words: Sequence[str], stems: Sequence[str]) -> np.ndarray:
         """The class probabilities as an array in the order of self.classes."""
@@ -75,17 +76,17 @@ class Model:
     def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
         """Feature id -> count for one text; while training, unseen features join the vocabularies."""
         stop = self._stopwords
-        pairs = [pair for pair in zip(stems, stems[1:]) if pair[0] not in stop or pair[1] not in stop]
+        pairs = [pair for pair in pairwise(stems) if pair[0] not in stop or pair[1] not in stop]
         if grow:
             for pair in pairs:
                 _add(self._pair_ids, pair, self._next_id)
-            for word, stem in zip(words, stems):
+            for word, stem in zip(words, stems, strict=True):
                 if stem not in stop:
                     _add(self._word_ids, stem, self._next_id)
                     for gram in _char_grams(word):
                         _add(self._vocabulary, gram, self._next_id)
         ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
-        for word, stem in zip(words, stems):
+        for word, stem in zip(words, stems, strict=True):
             if stem not in stop:
                 ids.extend(self._word_features(word, stem))
         return dict(Counter(ids))

@@ -31,7 +31,6 @@ from dataclasses import dataclass, fields
 from bot.content import MatchingRules
 from bot.matching import Match, Matcher
 
-
 # Enough of a clause to find its first word after an @mention; each cut looks at no more.
 OPENING_CHARS = 80
 

@@ -148,7 +148,7 @@ class Renderer:
             said |= {line for line in lines if self._is_snippet(line)}
             bodies.append(f"<b>{html.escape(response.title)}</b>\n" + "\n".join(body))
         text = self.fill("\n\n".join(bodies) + "\n" + "\n".join(closing)).strip()
-        more = tuple(Button(f"More: {r.title}", i) for i, r in zip(intent_ids, responses)) if group else ()
+        more = tuple(Button(f"More: {r.title}", i) for i, r in zip(intent_ids, responses, strict=True)) if group else ()
         # A group reply keeps the single answer's button count: its part buttons come first.
         room = self.content.rules.max_related + 1 - len(more) if group else self.content.rules.max_related
         follow = self._follow_ups(intent_ids)[: max(room, 0)]

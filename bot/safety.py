@@ -70,7 +70,8 @@ _NUMBERS = re.compile(
     r"|(?P<weightamount>\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b)"
     r"|(?P<childage>\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b"
     r"|\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b"
-    r"|\b(?:i'?m|i am|(?:s?he|they)(?:'?s|'?re| is| are))\s+(?:[5-9]|1[0-8])\b(?!\s*(?:k|km|mins?|minutes?|kg|%|weeks?)))"
+    r"|\b(?:i'?m|i am|(?:s?he|they)(?:'?s|'?re| is| are))\s+(?:[5-9]|1[0-8])\b"
+    r"(?!\s*(?:k|km|mins?|minutes?|kg|%|weeks?)))"
     r"|(?P<tempnumber>\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b"
     r"(?!\s*(?:k|km|ks|mi|miles?|m|mins?|minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|"
     r"days?|pounds?|lbs?|st|stone)\b))",

@@ -15,9 +15,9 @@ from http import HTTPStatus
 from typing import Any
 
 import tornado.web
-from tornado.httpserver import HTTPServer
 from telegram import Update
 from telegram.ext import Application
+from tornado.httpserver import HTTPServer
 
 from bot.updates import InFlight
 

@@ -29,6 +29,10 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = ci.strip().splitlines()[-1]
     assert command in README
+    steps = [step.strip() for step in command.split("&&")]
+    pytest_step = steps.index(".venv/bin/python -m pytest -q")
+    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy bot/"):
+        assert steps.index(check) < pytest_step, f"{check} must run before the tests"
 
 
 def test_readme_run_command_starts_painbot_run() -> None:

@@ -642,7 +642,7 @@ def test_sigkill_mid_burst_loses_at_most_the_bound_and_a_restart_answers_the_res
             standin.wait_for(
                 lambda _: standin.confirmed_offset > max(ids) and standin.pending_updates() == 0, timeout=30
             )
-            lost = [u for u, i in zip(users, ids) if i in confirmed]
+            lost = [u for u, i in zip(users, ids, strict=True) if i in confirmed]
             standin.wait_for(lambda _: all(standin.sent(u) for u in users if u not in lost), timeout=30)
         assert_clean_run(second)
     assert len(lost) <= bound

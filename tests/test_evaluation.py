@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
 from bot.content import load_content
+from bot.engine import Engine
 from bot.evaluation import (
     Labelled,
     Outcome,
@@ -260,7 +260,7 @@ def test_a_fold_is_left_out_of_the_content_that_scores_it(mini_dir: Path) -> Non
     folds = {i: folds_of(x.examples, 2) for i, x in content.intents.items()}
     reduced = _without_fold(content, folds, [], 0)
     for intent_id, intent in content.intents.items():
-        held = {e for e, f in zip(intent.examples, folds[intent_id]) if f == 0}
+        held = {e for e, f in zip(intent.examples, folds[intent_id], strict=True) if f == 0}
         assert not held & set(reduced.intents[intent_id].examples)
         assert set(reduced.intents[intent_id].examples) == set(intent.examples) - held
 

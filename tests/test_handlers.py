@@ -709,7 +709,7 @@ async def test_inline_mode_offers_the_cached_photo_once_telegram_has_it(bot: Off
     assert card["caption"] == RENDERER.answer("running_technique").text
 
 
-# ---------------------------------------------------------------------------------------------- floods and strays (issue 10)
+# ------------------------------------------------------------------------------------ floods and strays (issue 10)
 
 
 class ListRecorder:

@@ -190,7 +190,7 @@ async def test_a_debug_run_with_a_short_configured_token_never_prints_it(tmp_pat
             await bot.post_init()
             await bot.feed(private_text("/start"), private_text("what causes it"))
     finally:
-        for lg, (level, _) in zip(loggers, saved):
+        for lg, (level, _) in zip(loggers, saved, strict=True):
             lg.removeHandler(handler)
             lg.setLevel(level)
     text = buffer.getvalue()

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-
-from bot.engine import Engine
 from bot.content import OFF_TOPIC, load_content
+from bot.engine import Engine
 from bot.matching import MODEL_SHARE, Match, Matcher, fuse
 
 MINI_EXAMPLES = [
@@ -376,10 +375,11 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         "m = Engine.load(Path('.')).matcher\n"
         "for text in ['my bum hurts when i sit at work', 'how long till i can race again', 'pub after parkrun?',\n"
         "             'hammy niggle after hill reps, should i stretch it', 'who do i see', 'cheers mate']:\n"
-        "    words = [stem(w) for w in normalise(text, m.content.synonyms).split()]\n"
+        "    plain = normalise(text, m.content.synonyms).split()\n"
+        "    words = [stem(w) for w in plain]\n"
         "    query = {f: m._idf.get(f, m._unknown_weight) for f in _features(words, m._stopwords)}\n"
         "    total = sum(query.values())\n"
-        "    print(repr(m.match(text)), m._model.vector(text.split(), words).tolist(), total,\n"
+        "    print(repr(m.match(text)), m._model.vector(plain, words).tolist(), total,\n"
         "          m._evidence(query, total).tolist(), m._overlap_scores(query, total).max())\n"
     )
     root = Path(__file__).resolve().parent.parent

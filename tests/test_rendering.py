@@ -306,7 +306,8 @@ def test_a_snippet_two_parts_share_is_said_once(tmp_path: Path, mini_dir: Path) 
     snippets.write_text(snippets.read_text().replace("physio@example.org", "x") + 'assess: "Get assessed."\n')
     for name in ("causes", "fixes"):
         (root / "responses" / f"{name}.yaml").write_text(
-            f"id: {name}\ntitle: {name.title()}\ntext: |\n  <b>{name}</b>\n  {name} body.\n  {{assess}}\n  {{contact}}\n"
+            f"id: {name}\ntitle: {name.title()}\ntext: |\n"
+            f"  <b>{name}</b>\n  {name} body.\n  {{assess}}\n  {{contact}}\n"
         )
     reply = Renderer(load_content(root)).parts(("causes", "fixes"))
     assert reply.text == "<b>Causes</b>\ncauses body.\nGet assessed.\n\n<b>Fixes</b>\nfixes body.\nContact: x"

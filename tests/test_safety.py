@@ -247,8 +247,8 @@ def line_of(text: str, fragment: str) -> int:
         (
             "    unless: [passes]",
             "    unless: [passes]\n    colour: red",
-            "rule 'saddle_numbness': unknown key 'colour' (expected one of: all, fires, kind, stays_quiet, tier, unless, "
-            "unless_window, window)",
+            "rule 'saddle_numbness': unknown key 'colour' "
+            "(expected one of: all, fires, kind, stays_quiet, tier, unless, unless_window, window)",
         ),
     ],
 )

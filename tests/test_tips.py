@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.content import load_content
-from bot.tips import Schedule, Tip, load_tips, next_tip, parse_schedule, week_of
+from bot.tips import Schedule, Tip, next_tip, parse_schedule, week_of
 from bot.yamlsource import ContentInvalid
 
 DEFAULT = Schedule(0, dt.time(8, 0))
