@@ -13,7 +13,7 @@ from bot.htmlcheck import html_problems
 from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
-from bot.selfcheck import load_selfcheck
+from bot.selfcheck_content import load_selfcheck
 from bot.tips import load_tips
 from bot.yamlsource import (
     FAILED,

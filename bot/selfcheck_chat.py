@@ -32,13 +32,13 @@ from bot.selfcheck import (
     BACK,
     CANCEL,
     CANCELLED,
-    MAX_QUESTIONS,
     RESTART,
     RESUME,
     CheckState,
     SelfCheck,
     Step,
 )
+from bot.selfcheck_content import MAX_QUESTIONS
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.engine import Engine
 from bot.rendering import Button, Reply
-from bot.selfcheck import TerminalCheck, step_reply
+from bot.selfcheck_terminal import TerminalCheck, step_reply
 
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 PROMPT = "you> "

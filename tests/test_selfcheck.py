@@ -11,15 +11,10 @@ import pytest
 
 from bot.content import REQUIRED_SNIPPETS, load_content
 from bot.engine import Engine
-from bot.selfcheck import (
-    EXTRA_KEY,
-    SelfCheck,
-    SelfCheckContent,
-    TerminalCheck,
-    load_selfcheck,
-    step_reply,
-)
 from bot.safety import TIERS, Alert
+from bot.selfcheck import SelfCheck
+from bot.selfcheck_content import EXTRA_KEY, SelfCheckContent, load_selfcheck
+from bot.selfcheck_terminal import TerminalCheck, step_reply
 from bot.yamlsource import ContentInvalid, Problems
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -363,7 +358,8 @@ def test_sign_needs_a_summary_and_red_flag_has_none(tmp_path: Path) -> None:
     broken = broken.replace("    text: Red one?", "    text: Red one?\n    summary: red")
     assert problems(tmp_path, broken) == sorted(
         [
-            f"{SHOWN}:{line(broken, 'id: s2')}: question 4: a sign question needs a 'summary' (how the summary names it)",
+            f"{SHOWN}:{line(broken, 'id: s2')}: question 4: "
+            "a sign question needs a 'summary' (how the summary names it)",
             f"{SHOWN}:{line(broken, 'summary: red')}: question 1: a red-flag question ends the check at once, so "
             "'summary' is not used",
         ]

@@ -17,9 +17,10 @@ from bot.app import add_handlers
 from bot.content import load_content
 from bot.cooldown import Cooldown
 from bot.engine import Engine
-from bot.selfcheck import SelfCheck, load_selfcheck
 from bot.safety import Alert
+from bot.selfcheck import SelfCheck
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
+from bot.selfcheck_content import load_selfcheck
 from bot.yamlsource import ContentInvalid
 from telegram_offline import (
     GROUP_ID,
