@@ -121,3 +121,14 @@ def test_the_systemd_unit_gives_painbot_longer_than_its_stop_deadline() -> None:
     timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", README, re.M).group(1))  # type: ignore[union-attr]
     assert Settings().stop_deadline < timeout
     assert f"PAINBOT_STOP_DEADLINE={Settings().stop_deadline:g}" in (ROOT / ".env.example").read_text()
+
+
+def test_the_layout_and_architecture_name_every_bot_module() -> None:
+    layout = README[README.index("## Layout") :]
+    architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert "(ARCHITECTURE.md)" in layout
+    for path in sorted((ROOT / "bot").glob("*.py")):
+        if path.stem.startswith("__"):
+            continue
+        assert re.search(rf"\b{path.stem}\b", layout.split("```")[1]), f"bot/{path.name} is missing from the layout"
+        assert f"`bot/{path.name}`" in architecture, f"bot/{path.name} is missing from ARCHITECTURE.md"
