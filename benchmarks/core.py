@@ -21,13 +21,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STORY = ("so I've been running for about six years now, mostly club runs and the odd half marathon, and "
-         "since the autumn I've had this deep ache right where the leg meets the bum. it started after I "
-         "added hill reps on tuesdays and now it's worst when I sit at my desk for a long time or drive to "
-         "work. it eases off once I'm warmed up on a run but it's sore again the next morning and going "
-         "up the stairs at home. I tried stretching it every night but that seems to make it worse if "
-         "anything. I have a trail race in march that I really don't want to miss. what should I be "
-         "doing right now, and should I stop running until it settles down completely?")
+STORY = (
+    "so I've been running for about six years now, mostly club runs and the odd half marathon, and "
+    "since the autumn I've had this deep ache right where the leg meets the bum. it started after I "
+    "added hill reps on tuesdays and now it's worst when I sit at my desk for a long time or drive to "
+    "work. it eases off once I'm warmed up on a run but it's sore again the next morning and going "
+    "up the stairs at home. I tried stretching it every night but that seems to make it worse if "
+    "anything. I have a trail race in march that I really don't want to miss. what should I be "
+    "doing right now, and should I stop running until it settles down completely?"
+)
 # Messages of every shape the bot meets: questions, chatter, typos, slang, emoji, other languages,
 # numbers, a 600-character story and a 10,000-character paste (the matcher reads its first 600
 # characters; the safety layer reads it all).
@@ -55,16 +57,18 @@ SAMPLES = [
 LATENCY_CHARS = 600  # the p99 target covers messages up to this length
 # A long, realistic training diary (no repeated letters) with a red flag at the very end: the safety
 # layer reads all of it, so its cost must grow no faster than the text (issue 8).
-DIARY = (STORY + " Week two: easy 5k on Monday, hills on Tuesday, a long slow 18k on Sunday with the club, "
-         "and the ache came back the morning after. Week three I swapped the hills for the bike and "
-         "it settled a little, then flared after a 10k race where I pushed the last two kilometres. ") * 6
+DIARY = (
+    STORY + " Week two: easy 5k on Monday, hills on Tuesday, a long slow 18k on Sunday with the club, "
+    "and the ache came back the morning after. Week three I swapped the hills for the bike and "
+    "it settled a little, then flared after a 10k race where I pushed the last two kilometres. "
+) * 6
 LONG_MESSAGE = DIARY[:3960] + " Since Tuesday my groin feels numb."
 SAFETY_LENGTHS = (1000, 2000, 4000)
 
 
 def cold_start() -> tuple[float, float]:
     """CPU seconds (user+sys) and wall seconds for a fresh interpreter to import painbot and load the content."""
-    code = "from bot.engine import Engine; from pathlib import Path; Engine.load(Path(%r))" % str(ROOT)
+    code = f"from bot.engine import Engine; from pathlib import Path; Engine.load(Path({str(ROOT)!r}))"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -162,23 +166,36 @@ def main() -> None:
     cpu_starts, wall_starts = [s[0] for s in starts], [s[1] for s in starts]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     verdict = {True: "ok", False: "MISSED"}
-    print(f"content           {sum(len(i.examples) for i in engine.content.intents.values())} examples, "
-          f"{len(engine.content.off_topic)} off-topic")
+    print(
+        f"content           {sum(len(i.examples) for i in engine.content.intents.values())} examples, "
+        f"{len(engine.content.off_topic)} off-topic"
+    )
     print(f"runs              {args.runs} x {args.messages} messages (min / median / max)")
-    print(f"throughput        {spread(rates, ',.0f')} messages/CPU-s   "
-          f"(target >= 5,000: {verdict[statistics.median(rates) >= 5000]})")
+    print(
+        f"throughput        {spread(rates, ',.0f')} messages/CPU-s   "
+        f"(target >= 5,000: {verdict[statistics.median(rates) >= 5000]})"
+    )
     print(f"latency p50       {spread(p50s, '.3f')} ms CPU   (messages up to {LATENCY_CHARS} chars)")
     print(f"latency p99       {spread(p99s, '.3f')} ms CPU   (target <= 1 ms: {verdict[statistics.median(p99s) <= 1]})")
-    print(f"10,000-char paste {spread(paste_p50s, '.3f')} ms CPU   (outside the latency target: over {LATENCY_CHARS} chars)")
+    print(
+        f"10,000-char paste {spread(paste_p50s, '.3f')} ms CPU   "
+        f"(outside the latency target: over {LATENCY_CHARS} chars)"
+    )
     print(f"mean per message  {safety_ms:.3f} ms CPU in the safety screen, {matcher_ms:.3f} ms in the matcher")
-    print(f"safety, typical   {typical_safety:.3f} ms CPU per message up to 100 chars   "
-          f"(target <= 0.1 ms: {verdict[typical_safety <= 0.1]})")
+    print(
+        f"safety, typical   {typical_safety:.3f} ms CPU per message up to 100 chars   "
+        f"(target <= 0.1 ms: {verdict[typical_safety <= 0.1]})"
+    )
     lengths = " / ".join(f"{n:,}" for n in SAFETY_LENGTHS)
-    print(f"safety, long      {' / '.join(f'{ms:.2f}' for ms in by_length)} ms CPU at {lengths} chars "
-          f"(4,000 / 1,000 = {by_length[-1] / by_length[0]:.1f}: linear is 4); the 4,000-char diary's red flag "
-          f"at the end: {'found' if alert else 'MISSED'}")
-    print(f"cold start        {spread(cpu_starts, '.2f')} s CPU   "
-          f"(target <= 1.0 s: {verdict[statistics.median(cpu_starts) <= 1.0]}); wall {spread(wall_starts, '.2f')} s")
+    print(
+        f"safety, long      {' / '.join(f'{ms:.2f}' for ms in by_length)} ms CPU at {lengths} chars "
+        f"(4,000 / 1,000 = {by_length[-1] / by_length[0]:.1f}: linear is 4); the 4,000-char diary's red flag "
+        f"at the end: {'found' if alert else 'MISSED'}"
+    )
+    print(
+        f"cold start        {spread(cpu_starts, '.2f')} s CPU   "
+        f"(target <= 1.0 s: {verdict[statistics.median(cpu_starts) <= 1.0]}); wall {spread(wall_starts, '.2f')} s"
+    )
     print(f"peak RSS          {rss_mb:.1f} MB   (target <= 80 MB: {verdict[rss_mb <= 80]})")
 
 

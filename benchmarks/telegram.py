@@ -107,8 +107,10 @@ def latencies(standin: TimedStandIn, pushed: dict[int, int]) -> list[float]:
 
 def describe(name: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
-    return (f"{name}: n={len(ms)}  p50={percentile(ms, 50):.1f} ms  p99={percentile(ms, 99):.1f} ms  "
-            f"mean={statistics.fmean(ms):.1f} ms  max={max(ms):.1f} ms")
+    return (
+        f"{name}: n={len(ms)}  p50={percentile(ms, 50):.1f} ms  p99={percentile(ms, 99):.1f} ms  "
+        f"mean={statistics.fmean(ms):.1f} ms  max={max(ms):.1f} ms"
+    )
 
 
 def settle_until(count, done: int, quiet: float, limit: float) -> None:
@@ -126,8 +128,11 @@ def settle_until(count, done: int, quiet: float, limit: float) -> None:
 
 
 def _group_sends(standin: BotApiStandIn, chat_id: int) -> list[float]:
-    return [e["time"] for e in standin.call_log if e["method"] == "sendMessage" and e["ok"]
-            and str(e["params"].get("chat_id")) == str(chat_id)]
+    return [
+        e["time"]
+        for e in standin.call_log
+        if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)
+    ]
 
 
 def most_in_window(times: list[float], window: float) -> int:
@@ -139,16 +144,19 @@ def flood(tmp: Path, window: float) -> str:
     """Private latency during a group flood, and the group's busiest window."""
     group, asked = -1009876543210, {}
     env = {"PAINBOT_GROUP_WINDOW": f"{window:g}", "PAINBOT_POLL_TIMEOUT": "10"}
-    with TimedStandIn(TOKEN) as standin, running_bot(standin, tmp / "flood", log_level="WARNING", content=ROOT,
-                                                     extra_env=env, stop_timeout=30):
+    with (
+        TimedStandIn(TOKEN) as standin,
+        running_bot(standin, tmp / "flood", log_level="WARNING", content=ROOT, extra_env=env, stop_timeout=30),
+    ):
         standin.add_chat(group)
         for i in range(60):
             kind = i % 4
             if kind == 0:
                 standin.group_message("@painbot how long till i can run again", chat_id=group, user_id=3000 + i)
             elif kind == 1:
-                standin.group_message("@painbot numb around my privates since yesterday", chat_id=group,
-                                      user_id=3000 + i)
+                standin.group_message(
+                    "@painbot numb around my privates since yesterday", chat_id=group, user_id=3000 + i
+                )
             elif kind == 2:
                 standin.command("/help@painbot", chat_id=group, chat_type="supergroup", user_id=3000 + i)
             else:
@@ -158,22 +166,27 @@ def flood(tmp: Path, window: float) -> str:
                 standin.private_message(QUESTIONS[i % len(QUESTIONS)], user_id=chat)
                 asked[chat] = time.perf_counter()
             time.sleep(window / 60)
-        settle_until(lambda: sum(c in standin.replied for c in asked), done=len(asked), quiet=2 * window,
-                     limit=3 * window)
+        settle_until(
+            lambda: sum(c in standin.replied for c in asked), done=len(asked), quiet=2 * window, limit=3 * window
+        )
         time.sleep(min(window, 10))
         lat = [standin.replied[c] - t for c, t in asked.items() if c in standin.replied]
         busiest = most_in_window(_group_sends(standin, group), window)
-    return (describe(f"group flood (window {window:g}s): private push -> reply", lat)
-            + f"; {len(asked) - len(lat)} of {len(asked)} never answered"
-            + f"\n  group: {len(_group_sends(standin, group))} bot messages, at most {busiest} in one window"
-            f" (Telegram allows 20)")
+    return (
+        describe(f"group flood (window {window:g}s): private push -> reply", lat)
+        + f"; {len(asked) - len(lat)} of {len(asked)} never answered"
+        + f"\n  group: {len(_group_sends(standin, group))} bot messages, at most {busiest} in one window"
+        f" (Telegram allows 20)"
+    )
 
 
 def outage(tmp: Path, seconds: float) -> str:
     """Replies lost when the API drops every connection for a while mid-burst."""
     users = [40_000_000 + n for n in range(100)]
-    with TimedStandIn(TOKEN) as standin, running_bot(standin, tmp / "outage", log_level="WARNING", content=ROOT,
-                                                     stop_timeout=30) as bot:
+    with (
+        TimedStandIn(TOKEN) as standin,
+        running_bot(standin, tmp / "outage", log_level="WARNING", content=ROOT, stop_timeout=30) as bot,
+    ):
         for chat in users[:50]:
             standin.private_message(QUESTIONS[chat % len(QUESTIONS)], user_id=chat)
         standin.outage(True)
@@ -186,8 +199,10 @@ def outage(tmp: Path, seconds: float) -> str:
         lost = sum(c not in standin.replied for c in users)
         caught_up = max(standin.replied.get(c, back) for c in users) - back
     lines = len(bot.stderr().splitlines())
-    return (f"outage {seconds:g}s mid-burst: {lost} of {len(users)} messages lost; all answered "
-            f"{caught_up:.1f}s after the API returned; {lines} log lines")
+    return (
+        f"outage {seconds:g}s mid-burst: {lost} of {len(users)} messages lost; all answered "
+        f"{caught_up:.1f}s after the API returned; {lines} log lines"
+    )
 
 
 def sigkill(tmp: Path) -> str:
@@ -202,8 +217,7 @@ def sigkill(tmp: Path) -> str:
             time.sleep(1)
             first.kill()
         standin.outage(False)
-        with running_bot(standin, tmp / "kill", log_level="WARNING", content=ROOT, name="restarted",
-                         stop_timeout=30):
+        with running_bot(standin, tmp / "kill", log_level="WARNING", content=ROOT, name="restarted", stop_timeout=30):
             settle_until(lambda: sum(c in standin.replied for c in users), done=len(users), quiet=3, limit=60)
         lost = sum(c not in standin.replied for c in users)
     return f"SIGKILL mid-burst, then restart: {lost} of {len(users)} messages lost"
@@ -212,11 +226,12 @@ def sigkill(tmp: Path) -> str:
 def sigterm(tmp: Path) -> str:
     """Seconds from SIGTERM to exit while urgent group replies wait for the group's budget."""
     group = -1009876543211
-    with TimedStandIn(TOKEN) as standin, running_bot(standin, tmp / "term", log_level="WARNING", content=ROOT,
-                                                     stop_timeout=60) as bot:
+    with (
+        TimedStandIn(TOKEN) as standin,
+        running_bot(standin, tmp / "term", log_level="WARNING", content=ROOT, stop_timeout=60) as bot,
+    ):
         for i in range(40):
-            standin.group_message("@painbot numb around my privates since yesterday", chat_id=group,
-                                  user_id=3000 + i)
+            standin.group_message("@painbot numb around my privates since yesterday", chat_id=group, user_id=3000 + i)
         wait(lambda: len(_group_sends(standin, group)) >= 15, 30, "the group's budget to fill")
         time.sleep(1)
         t0 = time.perf_counter()
@@ -235,10 +250,17 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="painbot-bench-") as tmp:
-        with TimedStandIn(TOKEN) as standin, running_bot(
-            standin, Path(tmp), log_level="WARNING", content=ROOT,
-            extra_env={"PAINBOT_POLL_TIMEOUT": "10"}, stop_timeout=30,
-        ) as bot:
+        with (
+            TimedStandIn(TOKEN) as standin,
+            running_bot(
+                standin,
+                Path(tmp),
+                log_level="WARNING",
+                content=ROOT,
+                extra_env={"PAINBOT_POLL_TIMEOUT": "10"},
+                stop_timeout=30,
+            ) as bot,
+        ):
             # Sequential: an idle bot, one update in flight at a time.
             seq: dict[int, int] = {}
             for n in range(args.sequential):
@@ -260,17 +282,22 @@ def main() -> int:
 
     print(f"painbot run, shipped content, log level WARNING, stand-in on 127.0.0.1 (pid {bot.pid})")
     print(describe("sequential, per update (hand-out -> sendMessage received)", latencies(standin, seq)))
-    print(f"burst: {args.messages} messages from {args.messages} users answered in {elapsed:.2f} s "
-          f"= {args.messages / elapsed:.1f} messages/s (AIORateLimiter's overall limit: 30/s)")
-    print(describe("burst, per update (hand-out -> sendMessage received, incl. queueing)",
-                   latencies(standin, burst)))
+    print(
+        f"burst: {args.messages} messages from {args.messages} users answered in {elapsed:.2f} s "
+        f"= {args.messages / elapsed:.1f} messages/s (AIORateLimiter's overall limit: 30/s)"
+    )
+    print(describe("burst, per update (hand-out -> sendMessage received, incl. queueing)", latencies(standin, burst)))
     print(f"errors logged (ERROR/CRITICAL, start to exit): {len(errors)}; bot exit code: {bot.exit_code}")
     for line in errors:
         print("  " + line)
     if args.faults:
         with tempfile.TemporaryDirectory(prefix="painbot-bench-") as tmp:
-            for scenario in (lambda: flood(Path(tmp), args.window), lambda: outage(Path(tmp), args.outage),
-                             lambda: sigkill(Path(tmp)), lambda: sigterm(Path(tmp))):
+            for scenario in (
+                lambda: flood(Path(tmp), args.window),
+                lambda: outage(Path(tmp), args.outage),
+                lambda: sigkill(Path(tmp)),
+                lambda: sigterm(Path(tmp)),
+            ):
                 try:
                     print(scenario(), flush=True)
                 except (SystemExit, TimeoutError, AssertionError) as exc:  # report and go on to the next

@@ -12,7 +12,6 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import handlers
-from bot.engine import Engine
 from bot.questionlog import QuestionLog, QuestionLogError
 from bot.report import stats_text, unanswered_text
 from bot.yamlsource import ContentInvalid
@@ -68,8 +67,10 @@ def log_health(recorder: object) -> str:
         return ""
     lines = []
     if recorder.problem is not None:
-        lines.append(f"⚠️ The question log cannot be written ({html.escape(recorder.problem)}); "
-                     "new questions are not being saved.")
+        lines.append(
+            f"⚠️ The question log cannot be written ({html.escape(recorder.problem)}); "
+            "new questions are not being saved."
+        )
     if recorder.dropped:
         lines.append(f"⚠️ {recorder.dropped} record(s) could not be saved since the bot started.")
     return "".join(line + "\n" for line in lines)

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.request import BaseRequest, HTTPXRequest
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -37,6 +36,7 @@ from telegram.ext import (
     PicklePersistence,
     filters,
 )
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import admin, handlers, tips_chat, webhook
 from bot.cooldown import Cooldown, GroupBudget
@@ -99,8 +99,13 @@ class GroupSettingsPersistence(PicklePersistence):
         return self.live
 
 
-def build_application(settings: Settings, engine: Engine, recorder: handlers.QuestionRecorder | None = None,
-                      request: BaseRequest | None = None, updates_request: BaseRequest | None = None) -> Application:
+def build_application(
+    settings: Settings,
+    engine: Engine,
+    recorder: handlers.QuestionRecorder | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:
     """Build the Application: paced bot, send guard, per-chat order, persistence, and the handlers."""
     settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
     persistence = GroupSettingsPersistence(
@@ -111,17 +116,23 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     guard = SendGuard(budget, private_interval=settings.private_interval, deadline=settings.send_deadline)
     in_flight = InFlight(settings.max_unanswered)
     bot = PacedBot(
-        settings.telegram_bot_token or "", base_url=settings.telegram_base_url or TELEGRAM_API,
-        defaults=Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
-                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        rate_limiter=guard, request=request or HTTPXRequest(connection_pool_size=256),
+        settings.telegram_bot_token or "",
+        base_url=settings.telegram_base_url or TELEGRAM_API,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            allow_sending_without_reply=True,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        rate_limiter=guard,
+        request=request or HTTPXRequest(connection_pool_size=256),
         # Two getUpdates connections: the last call that confirms fetched updates at shutdown must
         # not wait behind the long poll being cancelled (or it times out and logs an error).
         get_updates_request=updates_request or HTTPXRequest(connection_pool_size=2),
         in_flight=in_flight,
     )
     app = (
-        ApplicationBuilder().bot(bot)
+        ApplicationBuilder()
+        .bot(bot)
         .context_types(ContextTypes(bot_data=BotData))
         .concurrent_updates(ChatOrderedProcessor(in_flight))
         .persistence(persistence)
@@ -131,8 +142,12 @@ def build_application(settings: Settings, engine: Engine, recorder: handlers.Que
     )
     persistence.live = app.bot_data
     app.bot_data["services"] = Services(
-        engine, Cooldown(settings.group_replies_per_minute, window=settings.group_window), recorder,
-        settings.admin_ids, settings.db_path, budget=budget,
+        engine,
+        Cooldown(settings.group_replies_per_minute, window=settings.group_window),
+        recorder,
+        settings.admin_ids,
+        settings.db_path,
+        budget=budget,
         inline_searches=InlineSearches(settings.inline_pause, handlers.InlineSearch.log),
         time_zone=settings.time_zone,
     )
@@ -171,8 +186,9 @@ class _Stopping:
 
     def _overdue(self) -> None:
         """The orderly stop overran its deadline: exit now rather than be killed by systemd later."""
-        logger.error("stop deadline of %.0fs reached; exiting with %d update(s) unanswered",
-                     self.deadline, self.in_flight.count)
+        logger.error(
+            "stop deadline of %.0fs reached; exiting with %d update(s) unanswered", self.deadline, self.in_flight.count
+        )
         logging.shutdown()
         os._exit(1)
 
@@ -180,7 +196,9 @@ class _Stopping:
 def add_handlers(app: Application) -> None:
     """Register the handlers; order matters: commands and buttons before free text."""
     humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & _FromPerson()
-    app.add_handler(build_selfcheck_handler(people=_FromPerson()))  # before /start, so t.me/<bot>?start=check reaches it
+    app.add_handler(
+        build_selfcheck_handler(people=_FromPerson())
+    )  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler(["start", "help", "topics", "privacy", "urgent"], handlers.command, filters=humans))
     app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
     # Channels: only their admins can post, so a command posted there comes from an admin.
@@ -193,8 +211,11 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(handlers.on_settings_button, pattern=f"^{handlers.AUTO_PREFIX}"))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))  # after every known button prefix
     app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND, handlers.on_text))
-    app.add_handler(MessageHandler(humans & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-                                   handlers.on_non_text))
+    app.add_handler(
+        MessageHandler(
+            humans & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_non_text
+        )
+    )
     app.add_handler(InlineQueryHandler(handlers.on_inline))
     app.add_handler(ChosenInlineResultHandler(handlers.on_chosen_inline))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
@@ -231,8 +252,12 @@ async def _post_init(app: Application) -> None:
     stopping: _Stopping = app.bot_data["stopping"]
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, stopping.begin, app)
-    logger.info("painbot started as @%s, mode=%s, content loaded (%d intents)", app.bot.username,
-                app.bot_data.get("mode", "polling"), len(services.engine.content.intents))
+    logger.info(
+        "painbot started as @%s, mode=%s, content loaded (%d intents)",
+        app.bot.username,
+        app.bot_data.get("mode", "polling"),
+        len(services.engine.content.intents),
+    )
 
 
 async def _reload_on_signal(services: Services) -> None:
@@ -267,9 +292,17 @@ async def _serve_webhook(app: Application, settings: Settings, url: str, secret:
     """Webhook mode on painbot's own server (bot/webhook.py), stopped by the same signals as polling."""
     stop, stopping = asyncio.Event(), app.bot_data["stopping"]
     stopping.event = stop
-    await webhook.serve(app, listen=settings.webhook_listen, port=settings.webhook_port, path=urlparse(url).path,
-                        url=url, secret=secret, max_body=settings.webhook_max_body, stop=stop,
-                        in_flight=stopping.in_flight)
+    await webhook.serve(
+        app,
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        path=urlparse(url).path,
+        url=url,
+        secret=secret,
+        max_body=settings.webhook_max_body,
+        stop=stop,
+        in_flight=stopping.in_flight,
+    )
 
 
 def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) -> int:

@@ -28,8 +28,10 @@ DEBUG_VARIABLE = "PAINBOT_DEBUG"  # set to 1 to see the Python traceback behind 
 MAX_LINE_CHARS = 65_536
 MAX_TEXT_CHARS = 4_096  # Telegram's own limit: no longer message can reach the bot
 MAX_DEPTH = 16  # a line is one flat object; deeper nesting is refused before the (recursive) JSON parser sees it
-NO_TOKEN = ("painbot: TELEGRAM_BOT_TOKEN is not set: put TELEGRAM_BOT_TOKEN=<the token from @BotFather> "
-            "in .env (see .env.example) or in the environment")
+NO_TOKEN = (
+    "painbot: TELEGRAM_BOT_TOKEN is not set: put TELEGRAM_BOT_TOKEN=<the token from @BotFather> "
+    "in .env (see .env.example) or in the environment"
+)
 CONTENT_SETTINGS = ("PAINBOT_CONTENT", "PAINBOT_EMERGENCY_NUMBER", "PAINBOT_CRISIS_LINE", "PAINBOT_RETENTION_DAYS")
 
 
@@ -45,41 +47,69 @@ class Verb:
 
 
 VERBS = (
-    Verb("check", "check the content: every problem as path:line: message",
-         "Validates every file under intents/ and responses/ and the links between them, and warns about\n"
-         "near-duplicate examples and long answers. Exit 0 when clean, 1 when something must be fixed.",
-         "painbot check", ("PAINBOT_CONTENT",)),
-    Verb("ask", "show the reply the bot would send to one message",
-         "Prints the reply as plain text (buttons numbered), then the intent, the score and the kind of reply.",
-         'painbot ask "how long till I can run" --chat group', CONTENT_SETTINGS),
-    Verb("chat", "talk to the bot here in the terminal",
-         "The same engine as on Telegram: type a question, a number to press a button, /check for the\n"
-         "self-check, /help for the topics, /quit (or Ctrl-D) to leave.",
-         "painbot chat", CONTENT_SETTINGS),
-    Verb("classify", "decide the intent of each JSON line on stdin",
-         'Reads JSON Lines: {"text": ..., "chat": "private" or "group"}. Writes exactly one line per input\n'
-         'line, in order: {"intent": ..., "score": ...}, with "tier" for a red flag\'s urgency, and\n'
-         '"runner_up" (the second-best intent) whenever there is one, and "ambiguous": true when it is\n'
-         'within the margin. A blank, invalid, too long or too deeply nested line gets\n'
-         '{"error": ...} and the rest go on; bytes that are not UTF-8 are replaced, never fatal.',
-         """echo '{"text": "hi"}' | painbot classify""", CONTENT_SETTINGS),
-    Verb("eval", "measure the answers on a labelled YAML file",
-         "Each entry: text, intent (an intent id, a list of them, crisis, emergency, or null for \"must not\n"
-         "answer\"), optional chat and, for a red flag, optional tier. Prints in-scope accuracy, nulls\n"
-         "rejected, recall and false alarms of each safety kind, a per-intent table and the most confused\n"
-         "pairs. An unknown label is a path:line problem (exit 1); a missed crisis, emergency or red flag\n"
-         "exits 1 too. With --cv K instead of a file: K-fold cross-validation over the intents' own\n"
-         "examples (each fold scored by the whole pipeline rebuilt from the others), the same table.",
-         "painbot eval ../shared/eval/dev.yaml", CONTENT_SETTINGS),
-    Verb("report", "what people asked, from the anonymous question log",
-         "Questions per topic over time, the answered share, and the unanswered questions grouped by\n"
-         "similarity, biggest group first.",
-         "painbot report --since 30", ("PAINBOT_DB", "PAINBOT_DATA_DIR")),
-    Verb("run", "start the Telegram bot",
-         "Long polling, or PTB's webhook server with --webhook URL. With no TELEGRAM_BOT_TOKEN it opens the\n"
-         "terminal chat when typed at a terminal; anywhere else (a service, a container, a pipe) it exits 1\n"
-         "saying how to set the token. --webhook without a token is always an error.",
-         "painbot run", ("TELEGRAM_BOT_TOKEN", "every setting in .env.example")),
+    Verb(
+        "check",
+        "check the content: every problem as path:line: message",
+        "Validates every file under intents/ and responses/ and the links between them, and warns about\n"
+        "near-duplicate examples and long answers. Exit 0 when clean, 1 when something must be fixed.",
+        "painbot check",
+        ("PAINBOT_CONTENT",),
+    ),
+    Verb(
+        "ask",
+        "show the reply the bot would send to one message",
+        "Prints the reply as plain text (buttons numbered), then the intent, the score and the kind of reply.",
+        'painbot ask "how long till I can run" --chat group',
+        CONTENT_SETTINGS,
+    ),
+    Verb(
+        "chat",
+        "talk to the bot here in the terminal",
+        "The same engine as on Telegram: type a question, a number to press a button, /check for the\n"
+        "self-check, /help for the topics, /quit (or Ctrl-D) to leave.",
+        "painbot chat",
+        CONTENT_SETTINGS,
+    ),
+    Verb(
+        "classify",
+        "decide the intent of each JSON line on stdin",
+        'Reads JSON Lines: {"text": ..., "chat": "private" or "group"}. Writes exactly one line per input\n'
+        'line, in order: {"intent": ..., "score": ...}, with "tier" for a red flag\'s urgency, and\n'
+        '"runner_up" (the second-best intent) whenever there is one, and "ambiguous": true when it is\n'
+        "within the margin. A blank, invalid, too long or too deeply nested line gets\n"
+        '{"error": ...} and the rest go on; bytes that are not UTF-8 are replaced, never fatal.',
+        """echo '{"text": "hi"}' | painbot classify""",
+        CONTENT_SETTINGS,
+    ),
+    Verb(
+        "eval",
+        "measure the answers on a labelled YAML file",
+        'Each entry: text, intent (an intent id, a list of them, crisis, emergency, or null for "must not\n'
+        'answer"), optional chat and, for a red flag, optional tier. Prints in-scope accuracy, nulls\n'
+        "rejected, recall and false alarms of each safety kind, a per-intent table and the most confused\n"
+        "pairs. An unknown label is a path:line problem (exit 1); a missed crisis, emergency or red flag\n"
+        "exits 1 too. With --cv K instead of a file: K-fold cross-validation over the intents' own\n"
+        "examples (each fold scored by the whole pipeline rebuilt from the others), the same table.",
+        "painbot eval ../shared/eval/dev.yaml",
+        CONTENT_SETTINGS,
+    ),
+    Verb(
+        "report",
+        "what people asked, from the anonymous question log",
+        "Questions per topic over time, the answered share, and the unanswered questions grouped by\n"
+        "similarity, biggest group first.",
+        "painbot report --since 30",
+        ("PAINBOT_DB", "PAINBOT_DATA_DIR"),
+    ),
+    Verb(
+        "run",
+        "start the Telegram bot",
+        "Long polling, or PTB's webhook server with --webhook URL. With no TELEGRAM_BOT_TOKEN it opens the\n"
+        "terminal chat when typed at a terminal; anywhere else (a service, a container, a pipe) it exits 1\n"
+        "saying how to set the token. --webhook without a token is always an error.",
+        "painbot run",
+        ("TELEGRAM_BOT_TOKEN", "every setting in .env.example"),
+    ),
 )
 
 OVERVIEW = """\
@@ -103,37 +133,61 @@ exit codes:
 def _common() -> argparse.ArgumentParser:
     """Options every verb takes, before or after it (suppressed defaults, so neither place undoes the other)."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--content", type=Path, metavar="DIR", default=argparse.SUPPRESS,
-                        help="folder holding intents/ and responses/ (default: PAINBOT_CONTENT, else painbot's own)")
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="say more: eval lists every miss; an unexpected error shows its traceback")
+    common.add_argument(
+        "--content",
+        type=Path,
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="folder holding intents/ and responses/ (default: PAINBOT_CONTENT, else painbot's own)",
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="say more: eval lists every miss; an unexpected error shows its traceback",
+    )
     return common
 
 
 def _parser() -> argparse.ArgumentParser:
     """Declare every verb, its arguments and its help page."""
     common, raw = _common(), argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="painbot", description=OVERVIEW, epilog=FOOTER, formatter_class=raw,
-                                     parents=[common])
+    parser = argparse.ArgumentParser(
+        prog="painbot", description=OVERVIEW, epilog=FOOTER, formatter_class=raw, parents=[common]
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB", title="verbs")
     pages = {}
     for verb in VERBS:
         epilog = f"example:\n  {verb.example}\n\nreads: {', '.join(verb.settings)} (environment or .env)"
-        pages[verb.name] = verbs.add_parser(verb.name, help=verb.summary, epilog=epilog, formatter_class=raw,
-                                            description=f"{verb.summary}.\n\n{verb.details}", parents=[common])
+        pages[verb.name] = verbs.add_parser(
+            verb.name,
+            help=verb.summary,
+            epilog=epilog,
+            formatter_class=raw,
+            description=f"{verb.summary}.\n\n{verb.details}",
+            parents=[common],
+        )
     pages["ask"].add_argument("text", help="the message, in quotes")
-    pages["ask"].add_argument("--chat", choices=CHATS, default="private",
-                              help="answer as in a private chat (default) or a group (short answers)")
+    pages["ask"].add_argument(
+        "--chat",
+        choices=CHATS,
+        default="private",
+        help="answer as in a private chat (default) or a group (short answers)",
+    )
     pages["eval"].add_argument("file", type=Path, nargs="?", help="a YAML list of {text, intent, chat} entries")
-    pages["eval"].add_argument("--cv", type=int, metavar="K",
-                               help="instead of a file: K-fold cross-validation over the intents' own examples")
+    pages["eval"].add_argument(
+        "--cv", type=int, metavar="K", help="instead of a file: K-fold cross-validation over the intents' own examples"
+    )
     report = pages["report"]
     report.add_argument("--since", type=int, metavar="DAYS", help="only the last DAYS days")
     report.add_argument("--csv", type=Path, metavar="FILE", help="also write the weekly figures as CSV")
-    report.add_argument("--chart", type=Path, metavar="FILE.png",
-                        help='also draw questions per week (needs pip install -e ".[chart]")')
-    pages["run"].add_argument("--webhook", metavar="URL",
-                              help="public HTTPS URL for Telegram to post updates to (default: long polling)")
+    report.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help='also draw questions per week (needs pip install -e ".[chart]")'
+    )
+    pages["run"].add_argument(
+        "--webhook", metavar="URL", help="public HTTPS URL for Telegram to post updates to (default: long polling)"
+    )
     return parser
 
 
@@ -157,8 +211,11 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         _reader_gone(out)
         return OK
     except Exception as exc:  # the last guard: one line, not a traceback, unless asked for
-        _explain(debug, f"painbot: unexpected error: {type(exc).__name__}: {exc}"
-                        f"{'' if debug else f' ({DEBUG_VARIABLE}=1 shows the details)'}")
+        _explain(
+            debug,
+            f"painbot: unexpected error: {type(exc).__name__}: {exc}"
+            f"{'' if debug else f' ({DEBUG_VARIABLE}=1 shows the details)'}",
+        )
         return PROBLEM
 
 
@@ -265,8 +322,11 @@ def _chat(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Tex
 def _classify(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
     """Decide each JSON line's intent: exactly one output line per input line, errors included."""
     for line in _lines(inp, MAX_LINE_CHARS):
-        result = classify_line(engine, line) if line is not None else {
-            "error": f"line longer than {MAX_LINE_CHARS} characters"}
+        result = (
+            classify_line(engine, line)
+            if line is not None
+            else {"error": f"line longer than {MAX_LINE_CHARS} characters"}
+        )
         out.write(json.dumps(result) + "\n")
         out.flush()  # one answer per question as it comes, so a program can talk to classify line by line
     return OK

@@ -13,7 +13,7 @@ from bot.htmlcheck import html_problem_lines
 from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
-from bot.selfcheck import load_selfcheck
+from bot.selfcheck_content import load_selfcheck
 from bot.tips import load_tips
 from bot.yamlsource import (
     FAILED,
@@ -27,12 +27,34 @@ from bot.yamlsource import (
 
 # The evaluation and the code rely on these ids; content may add more.
 CORE_INTENTS = (
-    "what_is_it", "symptoms", "other_diagnoses", "causes", "running_technique", "fixes", "rehab",
-    "keep_running", "recovery_time", "see_someone", "red_flags", "greeting", "thanks", "help",
+    "what_is_it",
+    "symptoms",
+    "other_diagnoses",
+    "causes",
+    "running_technique",
+    "fixes",
+    "rehab",
+    "keep_running",
+    "recovery_time",
+    "see_someone",
+    "red_flags",
+    "greeting",
+    "thanks",
+    "help",
 )
 # Messages the bot itself needs besides the intents' answers.
-SYSTEM_RESPONSES = ("fallback", "did_you_mean", "not_text", "group_intro", "privacy", "urgent_now", "urgent_today",
-                    "urgent_soon", CRISIS, EMERGENCY)
+SYSTEM_RESPONSES = (
+    "fallback",
+    "did_you_mean",
+    "not_text",
+    "group_intro",
+    "privacy",
+    "urgent_now",
+    "urgent_today",
+    "urgent_soon",
+    CRISIS,
+    EMERGENCY,
+)
 URGENT_INTENT = "red_flags"  # owned by the safety layer: its examples never take part in ordinary scoring
 RESERVED_IDS = (CRISIS, EMERGENCY)  # what the safety layer answers as; no content intent may take these ids
 REQUIRED_SNIPPETS = frozenset({"contact", "disclaimer", "safety_net", "none_apply", "crisis_rest"})
@@ -47,9 +69,24 @@ INTENT_KEYS = {"id", "response", "examples", "keywords", "related"}
 MOVED_KEYS = {"triggers"}  # keys of older content that now live elsewhere: reported with a pointer instead
 RESPONSE_KEYS = {"id", "title", "text", "short", "image", "image_alt"}
 MATCHING_KEYS = {
-    "threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin", "min_known_share", "keyword_bonus", "max_chars", "stopwords",
-    "domain_terms", "offtopic_terms", "address_terms", "social_intents", "max_related", "guess_floor",
-    "clause_breaks", "question_openers", "clause_min_words",
+    "threshold",
+    "threshold_off_domain",
+    "group_threshold",
+    "group_threshold_off_domain",
+    "margin",
+    "min_known_share",
+    "keyword_bonus",
+    "max_chars",
+    "stopwords",
+    "domain_terms",
+    "offtopic_terms",
+    "address_terms",
+    "social_intents",
+    "max_related",
+    "guess_floor",
+    "clause_breaks",
+    "question_openers",
+    "clause_min_words",
 }
 # Guidance answers carry the physio's contact line: the full text {contact}, the group short form
 # {contact} or the shorter {contact_short}.
@@ -160,12 +197,29 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
     if bag.errors:
         raise ContentInvalid(bag.errors)
-    return Content(root, intents, responses, snippets or {}, synonyms, rules, tuple(sorted(bag.warnings)), extras,
-                   off_topic, safety, off_topic_lines)
+    return Content(
+        root,
+        intents,
+        responses,
+        snippets or {},
+        synonyms,
+        rules,
+        tuple(sorted(bag.warnings)),
+        extras,
+        off_topic,
+        safety,
+        off_topic_lines,
+    )
 
 
-def _load_safety(bag: Problems, path: Path, synonyms: Synonyms, intents: dict[str, Intent],
-                 off_topic: tuple[str, ...], rules: MatchingRules) -> Screener | None:
+def _load_safety(
+    bag: Problems,
+    path: Path,
+    synonyms: Synonyms,
+    intents: dict[str, Intent],
+    off_topic: tuple[str, ...],
+    rules: MatchingRules,
+) -> Screener | None:
     """Read the safety rules and run each rule's own examples; every word the content uses is 'known'."""
     safety_rules = load_safety(bag, path)
     if safety_rules is None:
@@ -266,11 +320,15 @@ def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
         return None
     intent_id, response = _text(bag, path, data, "id"), _text(bag, path, data, "response")
     if "triggers" in data:
-        bag.error(path, data.line_of("triggers"), "'triggers' are no longer read here: red flags are safety rules "
-                                                  f"in intents/{SAFETY_FILE}")
+        bag.error(
+            path,
+            data.line_of("triggers"),
+            f"'triggers' are no longer read here: red flags are safety rules in intents/{SAFETY_FILE}",
+        )
     if intent_id in RESERVED_IDS:
-        bag.error(path, data.line_of("id"), f"the id '{intent_id}' is reserved for the safety layer's answers; "
-                                            "choose another")
+        bag.error(
+            path, data.line_of("id"), f"the id '{intent_id}' is reserved for the safety layer's answers; choose another"
+        )
     intent_id = _matching_id(bag, path, data, intent_id)
     examples = _lined_strings(bag, path, data, "examples")
     if not examples and intent_id != URGENT_INTENT and data.get("examples") in (None, []):
@@ -278,17 +336,29 @@ def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
     related = _lined_strings(bag, path, data, "related")
     if intent_id is None or response is None:
         return None
-    return Intent(intent_id, response, tuple(t for t, _ in examples), _strings(bag, path, data, "keywords"),
-                  tuple(t for t, _ in related), display_path(path, bag.root), data.line_of("id"),
-                  data.line_of("response"), tuple(n for _, n in examples), tuple(n for _, n in related))
+    return Intent(
+        intent_id,
+        response,
+        tuple(t for t, _ in examples),
+        _strings(bag, path, data, "keywords"),
+        tuple(t for t, _ in related),
+        display_path(path, bag.root),
+        data.line_of("id"),
+        data.line_of("response"),
+        tuple(n for _, n in examples),
+        tuple(n for _, n in related),
+    )
 
 
 def _matching_id(bag: Problems, path: Path, data: LineDict, item_id: str | None) -> str | None:
     """Report an id that differs from its file's name; the file's name stands in, so nothing else follows."""
     if item_id is None or item_id == path.stem:
         return item_id
-    bag.error(path, data.line_of("id"), f"the id '{item_id}' does not match the file name: write id: {path.stem} "
-                                        "or rename the file")
+    bag.error(
+        path,
+        data.line_of("id"),
+        f"the id '{item_id}' does not match the file name: write id: {path.stem} or rename the file",
+    )
     return path.stem
 
 
@@ -307,8 +377,18 @@ def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | Non
     image, image_alt = _image(bag, path, data)
     if response_id is None or title is None or text is None:
         return None
-    return Response(response_id, title, text, short, display_path(path, bag.root), data.line_of("id"), image, image_alt,
-                    data.line_of("text"), data.line_of("short") if short is not None else 0)
+    return Response(
+        response_id,
+        title,
+        text,
+        short,
+        display_path(path, bag.root),
+        data.line_of("id"),
+        image,
+        image_alt,
+        data.line_of("text"),
+        data.line_of("short") if short is not None else 0,
+    )
 
 
 def _html(bag: Problems, path: Path, data: LineDict, key: str, name: str | None = None) -> None:
@@ -386,8 +466,15 @@ def _load_rules(bag: Problems, path: Path) -> MatchingRules:
     _check_keys(bag, path, data, MATCHING_KEYS, set())
     default = MatchingRules()
     values: dict[str, Any] = {}
-    for key in ("threshold", "threshold_off_domain", "group_threshold", "group_threshold_off_domain", "margin",
-                "keyword_bonus", "guess_floor"):
+    for key in (
+        "threshold",
+        "threshold_off_domain",
+        "group_threshold",
+        "group_threshold_off_domain",
+        "margin",
+        "keyword_bonus",
+        "guess_floor",
+    ):
         value = data.get(key, getattr(default, key))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
             bag.error(path, data.line_of(key), f"'{key}' must be a number from 0 to 100")
@@ -404,8 +491,15 @@ def _load_rules(bag: Problems, path: Path) -> MatchingRules:
             bag.error(path, data.line_of(key), f"'{key}' must be a whole number above 0")
             continue
         values[key] = value
-    for key in ("stopwords", "domain_terms", "offtopic_terms", "address_terms", "social_intents", "clause_breaks",
-                "question_openers"):
+    for key in (
+        "stopwords",
+        "domain_terms",
+        "offtopic_terms",
+        "address_terms",
+        "social_intents",
+        "clause_breaks",
+        "question_openers",
+    ):
         if key in data:
             values[key] = frozenset(s.casefold() for s in _strings(bag, path, data, key))
     return MatchingRules(**values)
@@ -462,9 +556,14 @@ def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str,
     for intent in intents.values():
         path = intent.path
         if intent.response not in responses and not bag.unreadable(responses_dir / intent.response):
-            bag.error(path, intent.response_line or intent.line,
-                      f"intent '{intent.id}': response '{intent.response}' does not exist in responses/")
-        for related, line in zip(intent.related, intent.related_lines or (intent.line,) * len(intent.related)):
+            bag.error(
+                path,
+                intent.response_line or intent.line,
+                f"intent '{intent.id}': response '{intent.response}' does not exist in responses/",
+            )
+        for related, line in zip(
+            intent.related, intent.related_lines or (intent.line,) * len(intent.related), strict=True
+        ):
             if related not in intents and not bag.unreadable(intents_dir / related):
                 bag.error(path, line, f"intent '{intent.id}': related intent '{related}' does not exist")
     for core in CORE_INTENTS:
@@ -476,13 +575,20 @@ def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str,
     for response in responses.values():
         path, line = response.path, response.text_line or response.line
         if len(response.text) > TELEGRAM_LIMIT - 300:
-            bag.error(path, line, f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}")
+            bag.error(
+                path,
+                line,
+                f"response '{response.id}' is {len(response.text)} characters; Telegram allows {TELEGRAM_LIMIT}",
+            )
         elif len(response.text) > (URGENT_SCREEN if response.id == URGENT_INTENT else LONG_ANSWER):
-            bag.warn(path, line, f"response '{response.id}' is {len(response.text)} characters; keep answers chat-sized")
+            bag.warn(
+                path, line, f"response '{response.id}' is {len(response.text)} characters; keep answers chat-sized"
+            )
 
 
-def _check_contact(bag: Problems, intents: dict[str, Intent], responses: dict[str, Response],
-                   rules: MatchingRules) -> None:
+def _check_contact(
+    bag: Problems, intents: dict[str, Intent], responses: dict[str, Response], rules: MatchingRules
+) -> None:
     """Warn where a guidance answer, full or group short form, lacks the physio's contact line."""
     guidance = {i.response for i in intents.values() if i.id not in rules.social_intents and i.id != URGENT_INTENT}
     for response_id in sorted(guidance & set(responses)):
@@ -490,27 +596,44 @@ def _check_contact(bag: Problems, intents: dict[str, Intent], responses: dict[st
         if bag.unknown_placeholders(response.text + (response.short or "")):
             continue  # a misspelt {contact} is already reported once, as an unknown placeholder
         if "{contact}" not in response.text:
-            bag.warn(response.path, response.text_line or response.line,
-                     f"response '{response_id}': a guidance answer needs {{contact}}")
+            bag.warn(
+                response.path,
+                response.text_line or response.line,
+                f"response '{response_id}': a guidance answer needs {{contact}}",
+            )
         if response.short is not None and not any(s in response.short for s in CONTACT_SNIPPETS):
-            bag.warn(response.path, response.short_line or response.line,
-                     f"response '{response_id}': its short form needs {{contact_short}} or {{contact}}")
+            bag.warn(
+                response.path,
+                response.short_line or response.line,
+                f"response '{response_id}': its short form needs {{contact_short}} or {{contact}}",
+            )
 
 
 def near_duplicates(content: Content) -> list[ContentError]:
     """Warn where two intents carry practically the same example, which makes matching a coin toss."""
-    off_topic = Intent(OFF_TOPIC, "", content.off_topic, path="intents/_off_topic.yaml", line=1,
-                       example_lines=content.off_topic_lines)
-    rows = [(normalise(example, content.synonyms, content.rules.max_chars), intent, example, line)
-            for intent in (*content.intents.values(), off_topic)
-            for example, line in zip(intent.examples, intent.example_lines or (intent.line,) * len(intent.examples))]
+    off_topic = Intent(
+        OFF_TOPIC, "", content.off_topic, path="intents/_off_topic.yaml", line=1, example_lines=content.off_topic_lines
+    )
+    rows = [
+        (normalise(example, content.synonyms, content.rules.max_chars), intent, example, line)
+        for intent in (*content.intents.values(), off_topic)
+        for example, line in zip(
+            intent.examples, intent.example_lines or (intent.line,) * len(intent.examples), strict=True
+        )
+    ]
     texts = [row[0] for row in rows]
     warnings = []
     for i, (text, intent, example, line) in enumerate(rows):
         for _, _, j in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE, limit=None):
             _, other, other_example, other_line = rows[j]
             if i < j and other.id != intent.id:
-                warnings.append(ContentError(intent.path, line, f"warning: example '{example}' is nearly the "
-                                             f"same as '{other_example}' in intent '{other.id}' "
-                                             f"({other.path}:{other_line})"))
+                warnings.append(
+                    ContentError(
+                        intent.path,
+                        line,
+                        f"warning: example '{example}' is nearly the "
+                        f"same as '{other_example}' in intent '{other.id}' "
+                        f"({other.path}:{other_line})",
+                    )
+                )
     return sorted(warnings)

@@ -30,8 +30,7 @@ class Cooldown:
 class GroupBudget:
     """Every message sent to a group, in a sliding window: ordinary ones leave `reserve` for urgent ones."""
 
-    def __init__(self, limit: int, reserve: int, window: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, reserve: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.reserve = min(reserve, limit - 1)
         self.window = window

@@ -30,22 +30,33 @@ class Engine:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matcher", Matcher(self.content))
-        object.__setattr__(self, "renderer", Renderer(self.content, self.emergency_number, self.retention_days,
-                                                      self.crisis_line))
+        object.__setattr__(
+            self, "renderer", Renderer(self.content, self.emergency_number, self.retention_days, self.crisis_line)
+        )
         object.__setattr__(self, "parts", PartFinder(self.matcher, self.content.rules))
         object.__setattr__(self, "_mention", _mention_pattern(self.bot_username))
 
     @classmethod
-    def load(cls, content_dir: Path, emergency_number: str = Settings.emergency_number, bot_username: str = "painbot",
-             retention_days: int = Settings.retention_days, crisis_line: str = Settings.crisis_line) -> Engine:
+    def load(
+        cls,
+        content_dir: Path,
+        emergency_number: str = Settings.emergency_number,
+        bot_username: str = "painbot",
+        retention_days: int = Settings.retention_days,
+        crisis_line: str = Settings.crisis_line,
+    ) -> Engine:
         """Load and validate content, then build the engine (raises ContentInvalid)."""
         return cls(load_content(content_dir), emergency_number, bot_username, retention_days, crisis_line)
 
     @classmethod
     def from_settings(cls, settings: Settings, content_dir: Path | None = None) -> Engine:
         """The engine the settings describe (raises ContentInvalid)."""
-        return cls.load(content_dir or settings.content_dir, settings.emergency_number,
-                        retention_days=settings.retention_days, crisis_line=settings.crisis_line)
+        return cls.load(
+            content_dir or settings.content_dir,
+            settings.emergency_number,
+            retention_days=settings.retention_days,
+            crisis_line=settings.crisis_line,
+        )
 
     def reloaded(self) -> Engine:
         """The same engine over freshly read content (raises ContentInvalid and keeps nothing half-built)."""
@@ -70,8 +81,15 @@ class Engine:
         if alert is None:
             return self.parts.split(text, ordinary, chat, addressed)
         # The ordinary match is kept as `rest`, so a false alarm never blocks what was asked.
-        return replace(ordinary, intent_id=alert.intent_id, score=100.0, ambiguous=False, urgent=alert.urgent,
-                       alert=alert, rest=ordinary.intent_id)
+        return replace(
+            ordinary,
+            intent_id=alert.intent_id,
+            score=100.0,
+            ambiguous=False,
+            urgent=alert.urgent,
+            alert=alert,
+            rest=ordinary.intent_id,
+        )
 
     @staticmethod
     def answer_parts(match: Match) -> tuple[str, ...]:

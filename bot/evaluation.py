@@ -157,8 +157,16 @@ def load_labelled(path: Path, known: Collection[str] | None = None) -> list[Labe
             errors.append(ContentError(shown, entry.line_of("chat"), f"chat must be private or group, not {chat!r}"))
             continue
         tier = entry.get("tier")
-        items.append(Labelled(entry["text"], tuple(map(str, expected)), chat, entry.line, str(tier) if tier else None,
-                              both=entry.get("both") is True))
+        items.append(
+            Labelled(
+                entry["text"],
+                tuple(map(str, expected)),
+                chat,
+                entry.line,
+                str(tier) if tier else None,
+                both=entry.get("both") is True,
+            )
+        )
     if errors:
         raise ContentInvalid(errors)
     return items
@@ -190,8 +198,9 @@ def evaluate(engine: Engine, items: list[Labelled]) -> Report:
         match = engine.decide(item.text, item.chat)
         tier = match.alert.tier if match.alert else None
         also = engine.answer_parts(match)[1:]
-        report.outcomes.append(Outcome(item, match.intent_id, match.score, match.ambiguous, match.urgent, tier,
-                                       also=also))
+        report.outcomes.append(
+            Outcome(item, match.intent_id, match.score, match.ambiguous, match.urgent, tier, also=also)
+        )
     return report
 
 
@@ -224,10 +233,17 @@ def cross_validate(engine: Engine, k: int) -> Report:
     for held in range(k):
         reduced = _without_fold(content, folds, off_folds, held)
         trained = dataclasses.replace(engine, content=reduced)
-        items = [Labelled(text, (intent.id,), "private", intent.line)
-                 for intent in content.intents.values()
-                 for text, fold in zip(intent.examples, folds[intent.id]) if fold == held]
-        items += [Labelled(text, (), "private", 0) for text, fold in zip(content.off_topic, off_folds) if fold == held]
+        items = [
+            Labelled(text, (intent.id,), "private", intent.line)
+            for intent in content.intents.values()
+            for text, fold in zip(intent.examples, folds[intent.id], strict=True)
+            if fold == held
+        ]
+        items += [
+            Labelled(text, (), "private", 0)
+            for text, fold in zip(content.off_topic, off_folds, strict=True)
+            if fold == held
+        ]
         report.outcomes.extend(evaluate(trained, items).outcomes)
     return report
 
@@ -236,9 +252,11 @@ def _without_fold(content: Content, folds: dict[str, list[int]], off_folds: list
     """The content with one fold's examples removed (an intent keeps at least one example)."""
     intents = {}
     for intent_id, intent in content.intents.items():
-        kept = tuple(e for e, f in zip(intent.examples, folds[intent_id]) if f != held) or intent.examples[:1]
+        kept = (
+            tuple(e for e, f in zip(intent.examples, folds[intent_id], strict=True) if f != held) or intent.examples[:1]
+        )
         intents[intent_id] = dataclasses.replace(intent, examples=kept)
-    off_topic = tuple(e for e, f in zip(content.off_topic, off_folds) if f != held)
+    off_topic = tuple(e for e, f in zip(content.off_topic, off_folds, strict=True) if f != held)
     return dataclasses.replace(content, intents=intents, off_topic=off_topic)
 
 
@@ -253,12 +271,18 @@ def format_report(report: Report, verbose: bool = False) -> str:
         f"messages            {len(report.outcomes)}",
         f"in-scope accuracy   {_pct(report.in_scope)}   (target >= 95%)",
         f"nulls rejected      {_pct(report.nulls)}   (target >= 98%)",
-        *(f"{name + ' recall':<20}{_pct(report.recall(label))}   (target 100%)   "
-          f"false alarms {_pct(report.false_alarms(label))}"
-          for name, label in (("red-flag", URGENT_INTENT), ("crisis", CRISIS), ("emergency", EMERGENCY))),
+        *(
+            f"{name + ' recall':<20}{_pct(report.recall(label))}   (target 100%)   "
+            f"false alarms {_pct(report.false_alarms(label))}"
+            for name, label in (("red-flag", URGENT_INTENT), ("crisis", CRISIS), ("emergency", EMERGENCY))
+        ),
         f"red-flag tier right {_pct(report.tiers)}",
         f"asked 'did you mean' {sum(o.ambiguous for o in report.outcomes)} times",
-        *([f"two-part, both      {_pct(report.both_answered)}   (labelled both: true)"] if report.both_answered[1] else []),
+        *(
+            [f"two-part, both      {_pct(report.both_answered)}   (labelled both: true)"]
+            if report.both_answered[1]
+            else []
+        ),
         f"false second answer {_pct(report.false_second)}   (single-part messages given two)",
         "",
         f"{'intent':<20}{'precision':>10}{'recall':>8}{'n':>5}",
@@ -272,6 +296,10 @@ def format_report(report: Report, verbose: bool = False) -> str:
         lines += [f"  {a} -> {b}: {n}" for (a, b), n in report.confused()]
     if verbose:
         lines += ["", "misses:"]
-        lines += [f"  line {o.item.line}: {o.item.text[:70]!r} expected {'/'.join(o.item.expected) or NONE}, "
-                  f"got {o.predicted or NONE} ({o.score:.0f})" for o in report.outcomes if not o.correct]
+        lines += [
+            f"  line {o.item.line}: {o.item.text[:70]!r} expected {'/'.join(o.item.expected) or NONE}, "
+            f"got {o.predicted or NONE} ({o.score:.0f})"
+            for o in report.outcomes
+            if not o.correct
+        ]
     return "\n".join(lines)

@@ -44,8 +44,9 @@ PHOTO_IDS = "photo_ids"  # bot_data key: picture path -> the file id Telegram ga
 class QuestionRecorder(Protocol):
     """Where answered and unanswered questions are counted (the anonymous log)."""
 
-    def record(self, text: str | None, *, chat_type: str, intent_id: str | None, score: float,
-               outcome: str, confident: bool) -> None:
+    def record(
+        self, text: str | None, *, chat_type: str, intent_id: str | None, score: float, outcome: str, confident: bool
+    ) -> None:
         """Note one considered message; must never block or raise."""
 
 
@@ -94,7 +95,7 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
         return None
     keys = [InlineKeyboardButton(b.label, callback_data=TOPIC_PREFIX + b.intent_id) for b in buttons]
     width = 2 if len(keys) > 3 else 1
-    return InlineKeyboardMarkup([keys[i:i + width] for i in range(0, len(keys), width)])
+    return InlineKeyboardMarkup([keys[i : i + width] for i in range(0, len(keys), width)])
 
 
 def is_addressed(message: Message, bot_id: int, username: str) -> bool:
@@ -107,8 +108,7 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
             return True
         if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
             return "@" not in text or text.split("@", 1)[1].casefold() == username.casefold()
-    return any(e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id == bot_id
-               for e in message.entities)
+    return any(e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id == bot_id for e in message.entities)
 
 
 async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
@@ -148,8 +148,9 @@ def group_has_room(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
     return (svc.budget is None or svc.budget.has_room(chat_id)) and svc.cooldown.allow(chat_id)
 
 
-async def send_photo(message: Message, image: str, context: ContextTypes.DEFAULT_TYPE, kind: str,
-                     **options: Any) -> None:
+async def send_photo(
+    message: Message, image: str, context: ContextTypes.DEFAULT_TYPE, kind: str, **options: Any
+) -> None:
     """Send a picture, uploading it only the first time; later sends reuse Telegram's file id."""
     bot = cast(ExtBot[Any], message.get_bot())
     options.update(_reply_options(message, bot, kind))
@@ -165,13 +166,20 @@ async def send_photo(message: Message, image: str, context: ContextTypes.DEFAULT
     if sent.photo:
         photo_ids[image] = sent.photo[-1].file_id
 
+
 def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: str | None) -> None:
     """Log the decision (never the text) and count it in the anonymous log."""
     logger.info("answered chat=%s intent=%s score=%.0f kind=%s", chat, reply.intent_id, reply.score, reply.kind)
     recorder = services(context).recorder
     if recorder is not None:
-        recorder.record(text, chat_type=chat, intent_id=reply.intent_id, score=reply.score,
-                        outcome=reply.kind, confident=reply.confident)
+        recorder.record(
+            text,
+            chat_type=chat,
+            intent_id=reply.intent_id,
+            score=reply.score,
+            outcome=reply.kind,
+            confident=reply.confident,
+        )
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -230,7 +238,7 @@ def button_alert(engine: Engine, intent_id: str) -> str:
     """The short answer as plain text, cut to what a callback alert can show."""
     response = engine.content.responses[engine.content.intents[intent_id].response]
     text = to_plain(engine.renderer.fill(response.short or response.text))
-    return text if len(text) <= ALERT_CHARS else text[:ALERT_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= ALERT_CHARS else text[: ALERT_CHARS - 1].rstrip() + "…"
 
 
 async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -302,17 +310,25 @@ async def on_chosen_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         svc.inline_searches.chosen(chosen.from_user.id, search)
 
 
-def _inline_result(engine: Engine, intent_id: str, photo_ids: dict[str, str]) -> InlineQueryResultArticle | \
-        InlineQueryResultCachedPhoto:
+def _inline_result(
+    engine: Engine, intent_id: str, photo_ids: dict[str, str]
+) -> InlineQueryResultArticle | InlineQueryResultCachedPhoto:
     """One shareable answer card: the picture with the answer as caption, once Telegram has the picture."""
     reply = engine.renderer.answer(intent_id, "private")
     response = engine.content.responses[engine.content.intents[intent_id].response]
     description = to_plain(engine.renderer.fill(response.short or response.text))[:120]
     if reply.image is not None and reply.image in photo_ids and len(to_plain(reply.text)) <= CAPTION_LIMIT:
-        return InlineQueryResultCachedPhoto(id=intent_id, photo_file_id=photo_ids[reply.image], title=response.title,
-                                            description=description, caption=reply.text)
+        return InlineQueryResultCachedPhoto(
+            id=intent_id,
+            photo_file_id=photo_ids[reply.image],
+            title=response.title,
+            description=description,
+            caption=reply.text,
+        )
     return InlineQueryResultArticle(
-        id=intent_id, title=response.title, description=description,
+        id=intent_id,
+        title=response.title,
+        description=description,
         input_message_content=InputTextMessageContent(reply.text),
     )
 
@@ -320,7 +336,9 @@ def _inline_result(engine: Engine, intent_id: str, photo_ids: dict[str, str]) ->
 def _urgent_article(reply: Reply) -> InlineQueryResultArticle:
     """The one card offered when the safety layer found something: urgent care, nothing else."""
     return InlineQueryResultArticle(
-        id=reply.kind, title=to_plain(reply.text).split("\n", 1)[0][:64], description=to_plain(reply.text)[:120],
+        id=reply.kind,
+        title=to_plain(reply.text).split("\n", 1)[0][:64],
+        description=to_plain(reply.text)[:120],
         input_message_content=InputTextMessageContent(reply.text),
     )
 
@@ -329,8 +347,10 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Introduce the bot once when it is added to a group."""
     change = update.my_chat_member
     assert change is not None  # a ChatMemberHandler(MY_CHAT_MEMBER) callback
-    joined = change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED) and \
-        change.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+    joined = change.old_chat_member.status in (
+        ChatMemberStatus.LEFT,
+        ChatMemberStatus.BANNED,
+    ) and change.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
     in_group = change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)  # not channels: no one asks there
     chat_data = chat_data_of(context)
     if not joined or not in_group or chat_data.get("introduced"):
@@ -361,8 +381,11 @@ def _settings_markup(auto: bool) -> InlineKeyboardMarkup:
 
 def _settings_text(auto: bool) -> str:
     """Describe the group's current mode."""
-    state = "<b>on</b>: I also answer unaddressed questions when I'm confident" if auto else \
-        "<b>off</b>: I answer only when mentioned, replied to or sent a command"
+    state = (
+        "<b>on</b>: I also answer unaddressed questions when I'm confident"
+        if auto
+        else "<b>off</b>: I answer only when mentioned, replied to or sent a command"
+    )
     return f"Auto mode is {state}."
 
 

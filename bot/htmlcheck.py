@@ -8,8 +8,24 @@ from html.parser import HTMLParser
 
 # Telegram's parse_mode=HTML accepts only these tags (core.telegram.org/bots/api#html-style).
 ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-     "tg-spoiler", "span", "blockquote", "tg-emoji"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "tg-spoiler",
+        "span",
+        "blockquote",
+        "tg-emoji",
+    }
 )
 _BARE_AMPERSAND = re.compile(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)")
 _BARE_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
@@ -64,8 +80,10 @@ def html_problem_lines(text: str) -> list[tuple[int, str]]:
     checker.feed(text)
     checker.close()
     found = list(zip(checker.lines, checker.problems, strict=True))
-    for pattern, problem in ((_BARE_AMPERSAND, "a bare '&' must be written as &amp;"),
-                             (_BARE_LESS_THAN, "a bare '<' must be written as &lt;")):
+    for pattern, problem in (
+        (_BARE_AMPERSAND, "a bare '&' must be written as &amp;"),
+        (_BARE_LESS_THAN, "a bare '<' must be written as &lt;"),
+    ):
         match = pattern.search(text)
         if match:
             found.append((text[: match.start()].count("\n") + 1, problem))

@@ -32,9 +32,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
         if data[at] != 0xFF:
             break
         marker = data[at + 1]
-        length = struct.unpack(">H", data[at + 2:at + 4])[0]
+        length = struct.unpack(">H", data[at + 2 : at + 4])[0]
         if marker in JPEG_FRAMES:
-            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
             return width, height
         at += 2 + length
     raise ValueError("JPEG file without a readable size")

@@ -37,6 +37,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -156,21 +157,29 @@ class Matcher:
         self._exact: dict[str, tuple[str, str]] = {}
         shared: set[str] = set()
         for intent in intents:
-            for text, form in zip(intent.examples, normalised.get(intent.id, [])):
+            for text, form in zip(intent.examples, normalised.get(intent.id, []), strict=True):
                 if self._exact.setdefault(form, (intent.id, text))[0] != intent.id:
                     shared.add(form)
         for form in shared:
             del self._exact[form]
         self._intent_index = {intent_id: n for n, intent_id in enumerate(self._intent_ids)}
-        self._model = Model([(i, text.split(), words) for i, texts in normalised.items()
-                             for text, words in zip(texts, prepared[i])], self._stopwords)
+        self._model = Model(
+            [
+                (i, text.split(), words)
+                for i, texts in normalised.items()
+                for text, words in zip(texts, prepared[i], strict=True)
+            ],
+            self._stopwords,
+        )
         self._model_columns = np.array([self._model.classes.index(i) for i in self._intent_ids], dtype=np.int64)
         self._idf = _idf(prepared, self._stopwords)
         self._association = _association(prepared, self._stopwords)
         self._examples = [
             self._prepare(intent.id, text, form, words)
             for intent in intents
-            for text, form, words in zip(intent.examples, normalised.get(intent.id, []), prepared.get(intent.id, []))
+            for text, form, words in zip(
+                intent.examples, normalised.get(intent.id, []), prepared.get(intent.id, []), strict=True
+            )
         ]
         # Examples by length, so a short message is compared character by character only with
         # examples whose length could reach SHORT_RATIO_FLOOR (a contiguous slice, no scan).
@@ -299,7 +308,7 @@ class Matcher:
         found: set[str] = set()
         for position, word in enumerate(words):
             for phrase_words, phrase in self._keyword_first.get(word, ()):
-                if tuple(words[position:position + len(phrase_words)]) == phrase_words:
+                if tuple(words[position : position + len(phrase_words)]) == phrase_words:
                     found |= self._keyword_owners[phrase]
                     break
         return found
@@ -332,8 +341,13 @@ class Matcher:
         low = bisect.bisect_left(self._lengths, math.floor(len(normalised) * share / (2 - share)))
         high = bisect.bisect_right(self._lengths, math.ceil(len(normalised) * (2 - share) / share))
         best: dict[str, tuple[float, str]] = {}
-        for _, ratio, position in process.extract(normalised, self._normalised_by_length[low:high], scorer=fuzz.ratio,
-                                                  limit=None, score_cutoff=SHORT_RATIO_FLOOR):
+        for _, ratio, position in process.extract(
+            normalised,
+            self._normalised_by_length[low:high],
+            scorer=fuzz.ratio,
+            limit=None,
+            score_cutoff=SHORT_RATIO_FLOOR,
+        ):
             example = self._examples[self._by_length[low + position]]
             if ratio > best.get(example.intent_id, (0.0, ""))[0]:
                 best[example.intent_id] = (ratio, example.text)
@@ -402,7 +416,7 @@ def _features(words: list[str], stopwords: frozenset[str]) -> list[str]:
     Each once, in the message's order (not a set's, which changes with every process's string
     hashing): sums over them then add up in the same order, so every run gives the same scores.
     """
-    pairs = (f"{a}_{b}" for a, b in zip(words, words[1:]) if a not in stopwords or b not in stopwords)
+    pairs = (f"{a}_{b}" for a, b in pairwise(words) if a not in stopwords or b not in stopwords)
     return list(dict.fromkeys([*(w for w in words if w not in stopwords), *pairs]))
 
 
@@ -431,5 +445,3 @@ def _association(prepared: dict[str, list[list[str]]], stopwords: frozenset[str]
             for feature in _features(words, stopwords):
                 usage[feature][intent_id] = usage[feature].get(intent_id, 0.0) + 1 / len(examples)
     return {f: {i: share / sum(shares.values()) for i, share in shares.items()} for f, shares in usage.items()}
-
-

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import TypeVar
 
 import numpy as np
@@ -57,7 +58,7 @@ class Model:
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
-        return dict(zip(self.classes, self.vector(words, stems).tolist()))
+        return dict(zip(self.classes, self.vector(words, stems).tolist(), strict=True))
 
     def vector(self, words: Sequence[str], stems: Sequence[str]) -> np.ndarray:
         """The class probabilities as an array in the order of self.classes."""
@@ -75,17 +76,17 @@ class Model:
     def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
         """Feature id -> count for one text; while training, unseen features join the vocabularies."""
         stop = self._stopwords
-        pairs = [pair for pair in zip(stems, stems[1:]) if pair[0] not in stop or pair[1] not in stop]
+        pairs = [pair for pair in pairwise(stems) if pair[0] not in stop or pair[1] not in stop]
         if grow:
             for pair in pairs:
                 _add(self._pair_ids, pair, self._next_id)
-            for word, stem in zip(words, stems):
+            for word, stem in zip(words, stems, strict=True):
                 if stem not in stop:
                     _add(self._word_ids, stem, self._next_id)
                     for gram in _char_grams(word):
                         _add(self._vocabulary, gram, self._next_id)
         ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
-        for word, stem in zip(words, stems):
+        for word, stem in zip(words, stems, strict=True):
             if stem not in stop:
                 ids.extend(self._word_features(word, stem))
         return dict(Counter(ids))
@@ -117,12 +118,16 @@ def _add(ids: dict[K, int], key: K, next_id: Callable[[], int]) -> None:
 def _char_grams(word: str) -> tuple[str, ...]:
     """The character n-grams of a word padded with spaces."""
     padded = f" {word} "
-    return tuple(f"c{padded[i:i + n]}" for n in CHAR_GRAMS for i in range(len(padded) - n + 1))
+    return tuple(f"c{padded[i : i + n]}" for n in CHAR_GRAMS for i in range(len(padded) - n + 1))
 
 
-def _train(rows: list[dict[int, float]], targets: np.ndarray, tfidf: Callable[[np.ndarray, np.ndarray], np.ndarray],
-           features: int,
-classes: int) -> tuple[np.ndarray, np.ndarray]:
+def _train(
+    rows: list[dict[int, float]],
+    targets: np.ndarray,
+    tfidf: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    features: int,
+    classes: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial naive Bayes: each class's smoothed log share of every feature's TF-IDF mass."""
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lengths.sum()))
@@ -131,7 +136,7 @@ classes: int) -> tuple[np.ndarray, np.ndarray]:
     start = 0
     for length in lengths.tolist():
         if length:
-            values[start:start + length] = tfidf(indices[start:start + length], counts[start:start + length])
+            values[start : start + length] = tfidf(indices[start : start + length], counts[start : start + length])
         start += length
     owner = np.repeat(targets, lengths)
     # One flat count over (class, feature) cells: a single pass, the same result on every run.

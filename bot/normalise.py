@@ -67,7 +67,7 @@ class Synonyms:
         position = 0
         while position < len(words):
             for phrase, target in self._by_first.get(words[position], ()):
-                if len(phrase) == 1 or tuple(words[position:position + len(phrase)]) == phrase:
+                if len(phrase) == 1 or tuple(words[position : position + len(phrase)]) == phrase:
                     out.append(target)
                     position += len(phrase)
                     break

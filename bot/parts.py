@@ -31,7 +31,6 @@ from dataclasses import dataclass, fields
 from bot.content import MatchingRules
 from bot.matching import Match, Matcher
 
-
 # Enough of a clause to find its first word after an @mention; each cut looks at no more.
 OPENING_CHARS = 80
 
@@ -79,7 +78,7 @@ class PartFinder:
         best: tuple[float, str, str] | None = None
         text = text[: self.rules.max_chars]  # as the matcher reads it: a pasted essay costs no more
         for cut in self._breaks.finditer(text):
-            first, second = text[: cut.start()].strip(), self._strip_leading(text[cut.end():])
+            first, second = text[: cut.start()].strip(), self._strip_leading(text[cut.end() :])
             if not (self._is_question(second) and self._long_enough(first) and self._asks(first)):
                 continue
             a, b = self.matcher.match(first, chat, addressed), self.matcher.match(second, chat, addressed)
@@ -94,13 +93,21 @@ class PartFinder:
 
     def _can_grow(self, whole: Match) -> bool:
         """Rule 1: only a plain topic answer (or a choice between two topics) may grow a second part."""
-        return (whole.intent_id is not None and whole.alert is None and not whole.urgent
-                and whole.intent_id not in self.rules.social_intents)
+        return (
+            whole.intent_id is not None
+            and whole.alert is None
+            and not whole.urgent
+            and whole.intent_id not in self.rules.social_intents
+        )
 
     def _confident(self, match: Match) -> bool:
         """A clause's match the bot would answer on its own, and not an urgent or social one."""
-        return (match.intent_id is not None and not match.ambiguous and not match.urgent
-                and match.intent_id not in self.rules.social_intents)
+        return (
+            match.intent_id is not None
+            and not match.ambiguous
+            and not match.urgent
+            and match.intent_id not in self.rules.social_intents
+        )
 
     def _strip_leading(self, clause: str) -> str:
         """A clause without the break words it starts with ("and also what ..." -> "what ...")."""

@@ -138,9 +138,7 @@ def purge_texts(conn: sqlite3.Connection, older_than_days: int, now: datetime | 
     """Forget the text of questions older than the given days; return how many were cleared."""
     cutoff = format_time((now or datetime.now(UTC)) - timedelta(days=older_than_days))
     with transaction(conn):
-        cursor = conn.execute(
-            "UPDATE questions SET text = NULL WHERE text IS NOT NULL AND asked_at < ?", (cutoff,)
-        )
+        cursor = conn.execute("UPDATE questions SET text = NULL WHERE text IS NOT NULL AND asked_at < ?", (cutoff,))
     return cursor.rowcount
 
 
@@ -207,9 +205,7 @@ class QuestionLog:
     @classmethod
     def from_settings(cls, settings: Settings) -> QuestionLog:
         """Build the log from PAINBOT_DB, PAINBOT_KEEP_TEXT and PAINBOT_RETENTION_DAYS."""
-        return cls(
-            settings.db_path, keep_text=settings.keep_text, retention_days=settings.retention_days
-        )
+        return cls(settings.db_path, keep_text=settings.keep_text, retention_days=settings.retention_days)
 
     def record(
         self,
@@ -402,12 +398,12 @@ class QuestionLog:
         if lost:
             logger.warning(
                 "question log %s unavailable (%s); %d record(s) not saved, answering continues",
-                self.db_path, problem, lost,
+                self.db_path,
+                problem,
+                lost,
             )
         else:
-            logger.warning(
-                "question log %s unavailable (%s); will retry, answering continues", self.db_path, problem
-            )
+            logger.warning("question log %s unavailable (%s); will retry, answering continues", self.db_path, problem)
 
     def _recovered(self) -> None:
         """Note that writing works again after a logged problem."""
@@ -417,8 +413,7 @@ class QuestionLog:
                 return
             self._last_problem = None
             if self._unreported_lost:
-                logger.warning("question log %s: %d more record(s) were not saved", self.db_path,
-                               self._unreported_lost)
+                logger.warning("question log %s: %d more record(s) were not saved", self.db_path, self._unreported_lost)
                 self._unreported_lost = 0
         logger.info("question log %s is writable again", self.db_path)
 

@@ -57,6 +57,7 @@ class Reply:
         lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
 
+
 # Lines that close an answer (contact, disclaimer, safety net): in a reply of several parts they are
 # said once, at the end.
 CLOSING_LINES = frozenset({*CONTACT_SNIPPETS, "{disclaimer}", "{safety_net}"})
@@ -65,11 +66,20 @@ CLOSING_LINES = frozenset({*CONTACT_SNIPPETS, "{disclaimer}", "{safety_net}"})
 class Renderer:
     """Fills answers with the shared snippets and picks the buttons to go with them."""
 
-    def __init__(self, content: Content, emergency_number: str = Settings.emergency_number,
-                 retention_days: int = Settings.retention_days, crisis_line: str = Settings.crisis_line) -> None:
+    def __init__(
+        self,
+        content: Content,
+        emergency_number: str = Settings.emergency_number,
+        retention_days: int = Settings.retention_days,
+        crisis_line: str = Settings.crisis_line,
+    ) -> None:
         self.content = content
-        self._values = {**content.snippets, "emergency_number": emergency_number,
-                        "retention_days": str(retention_days), "crisis_line": crisis_line}
+        self._values = {
+            **content.snippets,
+            "emergency_number": emergency_number,
+            "retention_days": str(retention_days),
+            "crisis_line": crisis_line,
+        }
 
     def render(self, match: Match, chat: str = "private") -> Reply:
         """The reply for a match: urgent alone, the best guesses when unsure, or the answer.
@@ -102,8 +112,9 @@ class Renderer:
         if chat == "group" and response.short:
             more = Button("More on this", intent_id)
             return Reply(self.fill(response.short), (more, *related), intent_id, score)
-        return Reply(self.fill(response.text), related, intent_id, score, image=response.image,
-                     image_alt=response.image_alt)
+        return Reply(
+            self.fill(response.text), related, intent_id, score, image=response.image, image_alt=response.image_alt
+        )
 
     def urgent(self, alert: Alert, rest: str | None = None) -> Reply:
         """Urgent care first: the tier that matched, then every sign; one button answers the rest instead."""
@@ -137,7 +148,7 @@ class Renderer:
             said |= {line for line in lines if self._is_snippet(line)}
             bodies.append(f"<b>{html.escape(response.title)}</b>\n" + "\n".join(body))
         text = self.fill("\n\n".join(bodies) + "\n" + "\n".join(closing)).strip()
-        more = tuple(Button(f"More: {r.title}", i) for i, r in zip(intent_ids, responses)) if group else ()
+        more = tuple(Button(f"More: {r.title}", i) for i, r in zip(intent_ids, responses, strict=True)) if group else ()
         # A group reply keeps the single answer's button count: its part buttons come first.
         room = self.content.rules.max_related + 1 - len(more) if group else self.content.rules.max_related
         follow = self._follow_ups(intent_ids)[: max(room, 0)]
@@ -186,9 +197,14 @@ class Renderer:
     def guesses(self, match: Match) -> tuple[str, ...]:
         """The topics that came closest to an unanswered message, best first (social intents left out)."""
         rules = self.content.rules
-        close = [c.intent_id for c in match.candidates
-                 if c.score >= rules.guess_floor and c.intent_id in self.content.intents
-                 and c.intent_id not in rules.social_intents and c.intent_id != URGENT_INTENT]
+        close = [
+            c.intent_id
+            for c in match.candidates
+            if c.score >= rules.guess_floor
+            and c.intent_id in self.content.intents
+            and c.intent_id not in rules.social_intents
+            and c.intent_id != URGENT_INTENT
+        ]
         return tuple(close[:MAX_GUESSES])
 
     def topics(self) -> tuple[Button, ...]:

@@ -179,9 +179,7 @@ def write_csv(report: Report, path: Path) -> None:
         writer.writerow(["week", "questions", "answered", "answered_share", *intents])
         for week in report.weeks:
             share = "" if week.answered_share is None else f"{week.answered_share:.3f}"
-            writer.writerow(
-                [week.week, week.total, week.answered, share, *(week.by_intent.get(i, 0) for i in intents)]
-            )
+            writer.writerow([week.week, week.total, week.answered, share, *(week.by_intent.get(i, 0) for i in intents)])
 
 
 def stats_text(db_path: Path, now: datetime | None = None) -> str:
@@ -194,10 +192,7 @@ def stats_text(db_path: Path, now: datetime | None = None) -> str:
             lines.append(f"Last {days} days: no questions")
             continue
         answered = sum(row.answered for row in rows)
-        lines.append(
-            f"Last {days} days: {len(rows)} questions, {answered} answered"
-            f" ({_percent(answered / len(rows))})"
-        )
+        lines.append(f"Last {days} days: {len(rows)} questions, {answered} answered ({_percent(answered / len(rows))})")
         top = Counter(row.intent for row in rows if row.intent != NO_INTENT).most_common(3)
         if top:
             lines.append("Top topics: " + ", ".join(f"{html.escape(i)} ({n})" for i, n in top))
@@ -226,9 +221,7 @@ def draw_chart(report: Report, path: Path, top: int = 8) -> None:
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
     except ImportError as exc:
-        raise ChartUnavailable(
-            "drawing a chart needs matplotlib: pip install 'painbot[chart]'"
-        ) from exc
+        raise ChartUnavailable("drawing a chart needs matplotlib: pip install 'painbot[chart]'") from exc
     # Figure + Agg canvas rather than pyplot: no global state, no display needed.
     figure = Figure(figsize=(10, 7), layout="constrained")
     FigureCanvasAgg(figure)

@@ -42,8 +42,17 @@ KINDS = (CRISIS, EMERGENCY, RED_FLAGS, ABOUT)  # also the order in which rules a
 TIERS = ("now", "today", "soon")
 PRESSING_TIERS = frozenset({"now", "today"})  # answered in groups whatever the cooldown
 SAFETY_FILE = "_safety.yaml"
-TOP_KEYS = {"window", "negation_reach", "negations", "not_negations", "clause_breaks", "rewrites", "everyday_words",
-            "concepts", "rules"}
+TOP_KEYS = {
+    "window",
+    "negation_reach",
+    "negations",
+    "not_negations",
+    "clause_breaks",
+    "rewrites",
+    "everyday_words",
+    "concepts",
+    "rules",
+}
 RULE_KEYS = {"kind", "tier", "all", "unless", "window", "unless_window", "fires", "stays_quiet"}
 NO_LIMIT = 10**9  # clean() cuts at a length; the safety layer reads everything
 
@@ -61,11 +70,13 @@ _NUMBERS = re.compile(
     r"|(?P<weightamount>\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stone|st)\b)"
     r"|(?P<childage>\b(?:[5-9]|1[0-8])\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old|year-old|yr-old)\b"
     r"|\baged?\s+(?:[5-9]|1[0-8])\b|\bu(?:nder)?\s?-?(?:1[0-8]|[5-9])s?\b"
-    r"|\b(?:i'?m|i am|(?:s?he|they)(?:'?s|'?re| is| are))\s+(?:[5-9]|1[0-8])\b(?!\s*(?:k|km|mins?|minutes?|kg|%|weeks?)))"
+    r"|\b(?:i'?m|i am|(?:s?he|they)(?:'?s|'?re| is| are))\s+(?:[5-9]|1[0-8])\b"
+    r"(?!\s*(?:k|km|mins?|minutes?|kg|%|weeks?)))"
     r"|(?P<tempnumber>\b(?:(?:3[89]|4[0-2])(?:[.,]\d)?|37[.,][5-9]|99[.,][5-9]|10[0-6][.,]\d)\b"
     r"(?!\s*(?:k|km|ks|mi|miles?|m|mins?|minutes?|secs?|kg|kgs|kilos?|%|hours?|hrs?|years?|yrs?|yo|y/o|weeks?|"
     r"days?|pounds?|lbs?|st|stone)\b))",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _DIGIT = re.compile(r"\d")
 _CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)|\s[-–—]+\s")
 CLAUSE_MARK = "qqclauseqq"  # stands where a clause ends, so the whole text is cleaned in one pass
@@ -157,8 +168,11 @@ class Screener:
             for concept in rule.groups[0] if rule.groups else ():
                 self._starts[concept].append(index)
         self._rewrite = _rewriter(rules.rewrites)
-        self._breaks = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.clause_breaks)) + r")\b") \
-            if rules.clause_breaks else None
+        self._breaks = (
+            re.compile(r"\b(?:" + "|".join(map(re.escape, rules.clause_breaks)) + r")\b")
+            if rules.clause_breaks
+            else None
+        )
         self._negations = frozenset(self._words(n)[0] for n in rules.negations if self._words(n))
         self._not_negations = frozenset(self._words(n)[0] for n in rules.not_negations if self._words(n))
         self._trie = _Node()
@@ -174,8 +188,7 @@ class Screener:
                         node.concepts.append(concept)
                     vocabulary.update(clean(term, NO_LIMIT).split())
         known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term, NO_LIMIT).split()}
-        self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} \
-            | {CLAUSE_MARK}
+        self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} | {CLAUSE_MARK}
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._everyday = sorted(w for w in known - vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._typo = lru_cache(maxsize=8192)(self._correct)
@@ -267,8 +280,9 @@ class Screener:
         for anchor in first:
             low, high = anchor.start - rule.window, anchor.end + rule.window
             reach = rule.unless_window
-            if all(any(low <= m.start and m.end <= high for m in group) for group in others) \
-                    and not any(anchor.start - reach <= m.start and m.end <= anchor.end + reach for m in vetoes):
+            if all(any(low <= m.start and m.end <= high for m in group) for group in others) and not any(
+                anchor.start - reach <= m.start and m.end <= anchor.end + reach for m in vetoes
+            ):
                 return True
         return False
 
@@ -320,13 +334,26 @@ def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
     concepts = _concepts(bag, path, data.get("concepts"), data.line_of("concepts"))
     rules = _rules(bag, path, data.get("rules"), data.line_of("rules"), concepts, window)
     rewrites = data.get("rewrites", {})
-    if not isinstance(rewrites, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in rewrites.items()):
-        bag.error(path, data.line_of("rewrites"), "'rewrites' must map everyday phrases to plain words, "
-                                                  "e.g. wee bit: small bit")
+    if not isinstance(rewrites, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in rewrites.items()
+    ):
+        bag.error(
+            path,
+            data.line_of("rewrites"),
+            "'rewrites' must map everyday phrases to plain words, e.g. wee bit: small bit",
+        )
         rewrites = {}
-    return SafetyRules(concepts, rules, _word_list(bag, path, data, "negations"),
-                       _word_list(bag, path, data, "not_negations"), _word_list(bag, path, data, "clause_breaks"),
-                       dict(rewrites), reach, str(path), _word_list(bag, path, data, "everyday_words"))
+    return SafetyRules(
+        concepts,
+        rules,
+        _word_list(bag, path, data, "negations"),
+        _word_list(bag, path, data, "not_negations"),
+        _word_list(bag, path, data, "clause_breaks"),
+        dict(rewrites),
+        reach,
+        str(path),
+        _word_list(bag, path, data, "everyday_words"),
+    )
 
 
 def check_examples(bag: Problems, path: Path, screener: Screener) -> None:
@@ -373,14 +400,18 @@ def _concepts(bag: Problems, path: Path, value: Any, line: int) -> dict[str, tup
             continue
         bad = [i for i, t in enumerate(terms) if not isinstance(t, str) or not clean(t, NO_LIMIT)]
         for index in bad:
-            bag.error(path, terms.line_of(index) if isinstance(terms, LineList) else where,
-                      f"concept '{name}' item {index + 1} must be a word or phrase")
+            bag.error(
+                path,
+                terms.line_of(index) if isinstance(terms, LineList) else where,
+                f"concept '{name}' item {index + 1} must be a word or phrase",
+            )
         concepts[str(name)] = tuple(str(t) for i, t in enumerate(terms) if i not in bad)
     return concepts
 
 
-def _rules(bag: Problems, path: Path, value: Any, line: int, concepts: dict[str, tuple[str, ...]],
-           window: int) -> tuple[Rule, ...]:
+def _rules(
+    bag: Problems, path: Path, value: Any, line: int, concepts: dict[str, tuple[str, ...]], window: int
+) -> tuple[Rule, ...]:
     """Rules: each a mapping naming its kind, tier, concept groups and examples."""
     if not isinstance(value, LineDict):
         if value is not None:
@@ -394,39 +425,50 @@ def _rules(bag: Problems, path: Path, value: Any, line: int, concepts: dict[str,
     return tuple(rules)
 
 
-def _rule(bag: Problems, path: Path, name: str, body: Any, line: int, concepts: dict[str, tuple[str, ...]],
-          window: int) -> Rule | None:
+def _rule(
+    bag: Problems, path: Path, name: str, body: Any, line: int, concepts: dict[str, tuple[str, ...]], window: int
+) -> Rule | None:
     """One rule, with every problem in it reported."""
     if not isinstance(body, LineDict):
         bag.error(path, line, f"rule '{name}' must be a mapping with kind:, all:, fires: and stays_quiet:")
         return None
     before = len(bag.errors)
     for key in sorted(set(body) - RULE_KEYS):
-        bag.error(path, body.line_of(key), f"rule '{name}': unknown key '{key}' "
-                                           f"(expected one of: {', '.join(sorted(RULE_KEYS))})")
+        bag.error(
+            path,
+            body.line_of(key),
+            f"rule '{name}': unknown key '{key}' (expected one of: {', '.join(sorted(RULE_KEYS))})",
+        )
     for key in sorted({"kind", "all", "fires", "stays_quiet"} - set(body)):
         bag.error(path, line, f"rule '{name}': '{key}' is missing")
     kind, tier = body.get("kind"), body.get("tier")
     if kind not in KINDS:
         bag.error(path, body.line_of("kind"), f"rule '{name}': kind must be one of {', '.join(KINDS)}")
     if kind == RED_FLAGS and tier not in TIERS:
-        bag.error(path, body.line_of("tier") if "tier" in body else body.line_of("kind"),
-                  f"rule '{name}': a red_flags rule needs a tier: {', '.join(TIERS)}")
+        bag.error(
+            path,
+            body.line_of("tier") if "tier" in body else body.line_of("kind"),
+            f"rule '{name}': a red_flags rule needs a tier: {', '.join(TIERS)}",
+        )
     elif kind != RED_FLAGS and tier is not None:
         bag.error(path, body.line_of("tier"), f"rule '{name}': only red_flags rules have a tier")
     groups = _groups(bag, path, name, body, "all", concepts)
     unless = tuple(c for g in _groups(bag, path, name, body, "unless", concepts) for c in g)
     rule_window = _whole(bag, path, body, "window", window) if "window" in body else window
-    veto_window = _whole(bag, path, body, "unless_window", rule_window * VETO_REACH) if "unless_window" in body \
+    veto_window = (
+        _whole(bag, path, body, "unless_window", rule_window * VETO_REACH)
+        if "unless_window" in body
         else rule_window * VETO_REACH
+    )
     fires, quiet = _examples(bag, path, name, body, "fires"), _examples(bag, path, name, body, "stays_quiet")
     if len(bag.errors) > before:
         return None
     return Rule(name, str(kind), tier, groups, unless, rule_window, veto_window, fires, quiet, line)
 
 
-def _groups(bag: Problems, path: Path, name: str, body: LineDict, key: str,
-            concepts: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+def _groups(
+    bag: Problems, path: Path, name: str, body: LineDict, key: str, concepts: dict[str, tuple[str, ...]]
+) -> tuple[tuple[str, ...], ...]:
     """`all:` or `unless:`: a list whose items are concept names or lists of concept names (any of)."""
     if key not in body:
         return ()
@@ -443,8 +485,11 @@ def _groups(bag: Problems, path: Path, name: str, body: LineDict, key: str,
             continue
         unknown = [str(n) for n in names if not isinstance(n, str) or n not in concepts]
         if unknown:
-            bag.error(path, where, f"rule '{name}': unknown concept {unknown[0]!r} in '{key}' "
-                                   "(name a concept from concepts:, not a word)")
+            bag.error(
+                path,
+                where,
+                f"rule '{name}': unknown concept {unknown[0]!r} in '{key}' (name a concept from concepts:, not a word)",
+            )
             continue
         groups.append(tuple(names))
     return tuple(groups)
@@ -462,8 +507,12 @@ def _examples(bag: Problems, path: Path, name: str, body: LineDict, key: str) ->
     for index, text in enumerate(value):
         line = value.line_of(index) if isinstance(value, LineList) else body.line_of(key)
         if not isinstance(text, str) or not text.strip():
-            bag.error(path, line, f"rule '{name}': '{key}' item {index + 1} must be a message in words "
-                                  "(put it in quotes if it holds a colon)")
+            bag.error(
+                path,
+                line,
+                f"rule '{name}': '{key}' item {index + 1} must be a message in words "
+                "(put it in quotes if it holds a colon)",
+            )
             continue
         out.append((text, line))
     return tuple(out)

@@ -32,13 +32,13 @@ from bot.selfcheck import (
     BACK,
     CANCEL,
     CANCELLED,
-    MAX_QUESTIONS,
     RESTART,
     RESUME,
     CheckState,
     SelfCheck,
     Step,
 )
+from bot.selfcheck_content import MAX_QUESTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +60,16 @@ class _Session:
     message_id: int
 
 
-def build_selfcheck_handler(conversation_timeout: float = 600,
-                            people: filters.BaseFilter = filters.ALL) -> ConversationHandler:
+def build_selfcheck_handler(
+    conversation_timeout: float = 600, people: filters.BaseFilter = filters.ALL
+) -> ConversationHandler:
     """The /check conversation; add it before the plain /start handler so the deep link reaches it."""
     humans = filters.UpdateType.MESSAGE & ~filters.VIA_BOT & ~filters.IS_AUTOMATIC_FORWARD & people
     deep_link = humans & filters.ChatType.PRIVATE & filters.Regex(rf"^/start(@\w+)?\s+{DEEP_LINK}\s*$")
     # Typed as ConversationHandler's states expect (any return type), not as inferred (int | None).
-    answers: BaseHandler[Update, ContextTypes.DEFAULT_TYPE, object] = \
-        CallbackQueryHandler(on_choice, pattern=f"^{PREFIX}")
+    answers: BaseHandler[Update, ContextTypes.DEFAULT_TYPE, object] = CallbackQueryHandler(
+        on_choice, pattern=f"^{PREFIX}"
+    )
     with warnings.catch_warnings():
         # Deliberate: one check per chat and user, whichever message its buttons sit on.
         warnings.filterwarnings("ignore", message=r"If 'per_message=False'", category=PTBUserWarning)
@@ -105,8 +107,11 @@ def _markup(step: Step) -> InlineKeyboardMarkup | None:
     """The answers on one row, Back and Cancel on the next."""
     answers = [c for c in step.choices if c.value not in (BACK, CANCEL)]
     controls = [c for c in step.choices if c.value in (BACK, CANCEL)]
-    rows = [[InlineKeyboardButton(c.label, callback_data=PREFIX + c.value) for c in row]
-            for row in (answers, controls) if row]
+    rows = [
+        [InlineKeyboardButton(c.label, callback_data=PREFIX + c.value) for c in row]
+        for row in (answers, controls)
+        if row
+    ]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -186,15 +191,13 @@ async def on_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
 async def _show(context: ContextTypes.DEFAULT_TYPE, step: Step, chat_id: int, message_id: int) -> int:
     """Put a question into the message in place, or end: cancel edits it, a result comes as a new message."""
     if not step.finished:
-        await context.bot.edit_message_text(step.text, chat_id, message_id, parse_mode=HTML,
-                                            reply_markup=_markup(step))
+        await context.bot.edit_message_text(step.text, chat_id, message_id, parse_mode=HTML, reply_markup=_markup(step))
         return _save(context, step.state, message_id)
     if step.outcome == CANCELLED:
         await context.bot.edit_message_text(step.text, chat_id, message_id, parse_mode=HTML)
     else:
         await _strip(context, chat_id, message_id)
-        await context.bot.send_message(chat_id, step.text, parse_mode=HTML,
-                                       reply_markup=handlers.keyboard(step.topics))
+        await context.bot.send_message(chat_id, step.text, parse_mode=HTML, reply_markup=handlers.keyboard(step.topics))
     _record(context, step)
     _clear(context)
     return END
@@ -227,10 +230,14 @@ async def on_already_running(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if flow is None or session is None:
         _clear(context)
         return await on_check(update, context)
-    markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(flow.label("restart"), callback_data=PREFIX + RESTART),
-        InlineKeyboardButton(flow.label("carry_on"), callback_data=PREFIX + RESUME),
-    ]])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(flow.label("restart"), callback_data=PREFIX + RESTART),
+                InlineKeyboardButton(flow.label("carry_on"), callback_data=PREFIX + RESUME),
+            ]
+        ]
+    )
     await handlers.message_of(update).reply_text(flow.note("already_running"), parse_mode=HTML, reply_markup=markup)
     return None
 

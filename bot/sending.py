@@ -24,11 +24,27 @@ logger = logging.getLogger(__name__)
 
 URGENT_KINDS = frozenset({"urgent", "crisis", "emergency"})  # reply kinds that always go out
 # API methods that put a new message in a chat: these are what Telegram's per-group limit counts.
-MESSAGE_METHODS = frozenset({
-    "sendMessage", "sendPhoto", "sendDocument", "sendAnimation", "sendVideo", "sendAudio", "sendVoice",
-    "sendSticker", "sendMediaGroup", "sendLocation", "sendContact", "sendPoll", "sendDice",
-    "copyMessage", "copyMessages", "forwardMessage", "forwardMessages",
-})
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendAnimation",
+        "sendVideo",
+        "sendAudio",
+        "sendVoice",
+        "sendSticker",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendContact",
+        "sendPoll",
+        "sendDice",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    }
+)
 FIRST_BACKOFF = 0.5  # seconds before the first retry; doubles each time up to MAX_BACKOFF
 MAX_BACKOFF = 8.0
 FAILURE_LOG_EVERY = 60.0  # repeated send failures: one summary line per this many seconds
@@ -83,17 +99,28 @@ class FailureLog:
         now = self._clock()
         if self._last_logged is not None and now - self._last_logged < self.every:
             return
-        logger.warning("Telegram API unreachable (%s: %.200s): %d failed attempt(s), %d message(s) dropped"
-                       " since the last report; retrying", type(exc).__name__, exc, self._unlogged_failures,
-                       self._unlogged_drops)
+        logger.warning(
+            "Telegram API unreachable (%s: %.200s): %d failed attempt(s), %d message(s) dropped"
+            " since the last report; retrying",
+            type(exc).__name__,
+            exc,
+            self._unlogged_failures,
+            self._unlogged_drops,
+        )
         self._last_logged, self._unlogged_failures, self._unlogged_drops = now, 0, 0
 
 
 class SendGuard(AIORateLimiter):
     """PTB's AIORateLimiter (30 a second overall, RetryAfter honoured) plus painbot's own rules."""
 
-    def __init__(self, budget: GroupBudget, *, private_interval: float, deadline: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        budget: GroupBudget,
+        *,
+        private_interval: float,
+        deadline: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         # The group limit is ours (a sliding window with room for urgent replies), so PTB's is off.
         super().__init__(group_max_rate=0, max_retries=3)
         self.budget = budget
@@ -128,10 +155,15 @@ class SendGuard(AIORateLimiter):
         end = start + self.deadline
         return end if self._stop_by is None else min(end, self._stop_by)
 
-    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] |
-                              list[dict[str, Any]]]], args: Any, kwargs: dict[str, Any], endpoint: str,
-                              data: dict[str, Any], rate_limit_args: int | None
-                              ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Wait for the chat's turn, then send, retrying network failures until the deadline."""
         start, chat_id = self._clock(), _chat_id(data)
         if endpoint in MESSAGE_METHODS and chat_id is not None:
@@ -149,8 +181,9 @@ class SendGuard(AIORateLimiter):
                 wait = random.uniform(delay / 2, delay)  # jitter: many chats must not retry in step
                 if self._clock() + wait > self._end_by(start):
                     self.failures.note(exc, dropped=True)
-                    raise SendDropped(f"{endpoint} dropped after {self._clock() - start:.0f}s of "
-                                      f"{type(exc).__name__}") from None
+                    raise SendDropped(
+                        f"{endpoint} dropped after {self._clock() - start:.0f}s of {type(exc).__name__}"
+                    ) from None
                 self.failures.note(exc)
                 await self._pause(wait)
                 delay = min(delay * 2, MAX_BACKOFF)

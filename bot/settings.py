@@ -60,9 +60,7 @@ class Settings:
     time_zone: str = "Australia/Sydney"
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
         """Build settings from a .env file overlaid by the real environment."""
         values = read_env_file(env_file) if env_file is not None else {}
         values.update(os.environ if environ is None else environ)
@@ -71,6 +69,7 @@ class Settings:
     @classmethod
     def _from_values(cls, values: Mapping[str, str]) -> Settings:
         """Convert raw strings to typed settings, naming the variable on bad input."""
+
         def get(name: str) -> str | None:
             return (values.get(name) or "").strip() or None
 
@@ -83,7 +82,9 @@ class Settings:
             emergency_number=get("PAINBOT_EMERGENCY_NUMBER") or default.emergency_number,
             crisis_line=get("PAINBOT_CRISIS_LINE") or default.crisis_line,
             db_path=Path(get("PAINBOT_DB") or data_dir / "painbot.sqlite3"),
-            retention_days=_int("PAINBOT_RETENTION_DAYS", get("PAINBOT_RETENTION_DAYS"), default.retention_days, minimum=1),
+            retention_days=_int(
+                "PAINBOT_RETENTION_DAYS", get("PAINBOT_RETENTION_DAYS"), default.retention_days, minimum=1
+            ),
             keep_text=_bool("PAINBOT_KEEP_TEXT", get("PAINBOT_KEEP_TEXT"), default.keep_text),
             admin_ids=_ids("PAINBOT_ADMIN_IDS", get("PAINBOT_ADMIN_IDS")),
             webhook_listen=get("PAINBOT_WEBHOOK_LISTEN") or default.webhook_listen,
@@ -91,19 +92,35 @@ class Settings:
             webhook_secret=get("PAINBOT_WEBHOOK_SECRET"),
             persistence_path=Path(get("PAINBOT_STATE") or data_dir / "painbot-state.pickle"),
             log_level=(get("PAINBOT_LOG_LEVEL") or default.log_level).upper(),
-            group_replies_per_minute=_int("PAINBOT_GROUP_REPLIES_PER_MINUTE", get("PAINBOT_GROUP_REPLIES_PER_MINUTE"),
-                                          default.group_replies_per_minute, minimum=1),
+            group_replies_per_minute=_int(
+                "PAINBOT_GROUP_REPLIES_PER_MINUTE",
+                get("PAINBOT_GROUP_REPLIES_PER_MINUTE"),
+                default.group_replies_per_minute,
+                minimum=1,
+            ),
             group_budget=_int("PAINBOT_GROUP_BUDGET", get("PAINBOT_GROUP_BUDGET"), default.group_budget, minimum=1),
-            group_urgent_reserve=_int("PAINBOT_GROUP_URGENT_RESERVE", get("PAINBOT_GROUP_URGENT_RESERVE"),
-                                      default.group_urgent_reserve, minimum=0),
+            group_urgent_reserve=_int(
+                "PAINBOT_GROUP_URGENT_RESERVE",
+                get("PAINBOT_GROUP_URGENT_RESERVE"),
+                default.group_urgent_reserve,
+                minimum=0,
+            ),
             group_window=_float("PAINBOT_GROUP_WINDOW", get("PAINBOT_GROUP_WINDOW"), default.group_window, minimum=0.1),
-            private_interval=_float("PAINBOT_PRIVATE_INTERVAL", get("PAINBOT_PRIVATE_INTERVAL"),
-                                    default.private_interval, minimum=0.0),
-            send_deadline=_float("PAINBOT_SEND_DEADLINE", get("PAINBOT_SEND_DEADLINE"), default.send_deadline, minimum=0.0),
-            max_unanswered=_int("PAINBOT_MAX_UNANSWERED", get("PAINBOT_MAX_UNANSWERED"), default.max_unanswered, minimum=1),
-            stop_deadline=_float("PAINBOT_STOP_DEADLINE", get("PAINBOT_STOP_DEADLINE"), default.stop_deadline, minimum=1.0),
-            webhook_max_body=_int("PAINBOT_WEBHOOK_MAX_BODY", get("PAINBOT_WEBHOOK_MAX_BODY"),
-                                  default.webhook_max_body, minimum=1024),
+            private_interval=_float(
+                "PAINBOT_PRIVATE_INTERVAL", get("PAINBOT_PRIVATE_INTERVAL"), default.private_interval, minimum=0.0
+            ),
+            send_deadline=_float(
+                "PAINBOT_SEND_DEADLINE", get("PAINBOT_SEND_DEADLINE"), default.send_deadline, minimum=0.0
+            ),
+            max_unanswered=_int(
+                "PAINBOT_MAX_UNANSWERED", get("PAINBOT_MAX_UNANSWERED"), default.max_unanswered, minimum=1
+            ),
+            stop_deadline=_float(
+                "PAINBOT_STOP_DEADLINE", get("PAINBOT_STOP_DEADLINE"), default.stop_deadline, minimum=1.0
+            ),
+            webhook_max_body=_int(
+                "PAINBOT_WEBHOOK_MAX_BODY", get("PAINBOT_WEBHOOK_MAX_BODY"), default.webhook_max_body, minimum=1024
+            ),
             inline_pause=_float("PAINBOT_INLINE_PAUSE", get("PAINBOT_INLINE_PAUSE"), default.inline_pause, minimum=0.0),
             poll_timeout=_int("PAINBOT_POLL_TIMEOUT", get("PAINBOT_POLL_TIMEOUT"), default.poll_timeout, minimum=0),
             time_zone=_zone("PAINBOT_TIME_ZONE", get("PAINBOT_TIME_ZONE"), default.time_zone),
@@ -182,7 +199,7 @@ def read_env_file(path: Path) -> dict[str, str]:
         key, _, value = line.removeprefix("export ").partition("=")
         value = value.strip()
         if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
-            value = value[1:value.find(value[0], 1)]  # quoted: anything after the closing quote is a comment
+            value = value[1 : value.find(value[0], 1)]  # quoted: anything after the closing quote is a comment
         elif " #" in value:
             value = value.split(" #", 1)[0].rstrip()
         values[key.strip()] = value

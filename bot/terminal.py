@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.engine import Engine
 from bot.rendering import Button, Reply
-from bot.selfcheck import TerminalCheck, step_reply
+from bot.selfcheck_terminal import TerminalCheck, step_reply
 
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 PROMPT = "you> "
@@ -81,13 +81,17 @@ def wrap(text: str, width: int) -> str:
     lines = []
     for line in text.splitlines():
         indent = line[: len(line) - len(line.lstrip())]
-        lines.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
-                                   break_on_hyphens=False) if line.strip() else "")
+        lines.append(
+            textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+            if line.strip()
+            else ""
+        )
     return "\n".join(lines)
 
 
 def stream_reader(inp: TextIO, out: TextIO) -> Callable[[], str]:
     """Read lines from a stream (a pipe, a file, a test), showing the prompt on out."""
+
     def read() -> str:
         out.write(PROMPT)
         out.flush()

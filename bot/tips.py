@@ -17,8 +17,7 @@ FILE = Path("responses") / "_tips.yaml"
 EXTRA_KEY = "load_tips"  # where load_content keeps the result: content.extras[EXTRA_KEY]
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOP_KEYS = ("default_day", "default_time", "messages", "tips")
-MESSAGE_KEYS = ("scheduled", "stopped", "already_off", "status_off", "not_admin", "private", "usage",
-                "unavailable")
+MESSAGE_KEYS = ("scheduled", "stopped", "already_off", "status_off", "not_admin", "private", "usage", "unavailable")
 # The schedule's own words, filled in by the bot; tips themselves use only the snippets.
 MESSAGE_PLACEHOLDERS = frozenset({"day", "time", "timezone"})
 TIP_LIMIT = 700  # plain characters: one short tip, a few sentences
@@ -123,8 +122,9 @@ def load_tips(root: Path, bag: Problems) -> TipsContent | None:
     return TipsContent(tips, messages, default)
 
 
-def _keys(bag: Problems, path: Path, data: LineDict, allowed: tuple[str, ...], required: tuple[str, ...],
-          where: str = "") -> None:
+def _keys(
+    bag: Problems, path: Path, data: LineDict, allowed: tuple[str, ...], required: tuple[str, ...], where: str = ""
+) -> None:
     """Report unknown and missing keys of one mapping."""
     for key in data:
         if key not in allowed:
@@ -147,8 +147,9 @@ def _default_schedule(bag: Problems, path: Path, data: LineDict) -> Schedule | N
         return None
 
 
-def _text(bag: Problems, path: Path, data: LineDict, key: str, where: str,
-          also: frozenset[str] = frozenset()) -> str | None:
+def _text(
+    bag: Problems, path: Path, data: LineDict, key: str, where: str, also: frozenset[str] = frozenset()
+) -> str | None:
     """A non-empty text with valid Telegram HTML and known placeholders."""
     value, line = data.get(key), data.line_of(key)
     if not isinstance(value, str) or not value.strip():
@@ -169,8 +170,9 @@ def _messages(bag: Problems, path: Path, data: LineDict) -> dict[str, str]:
             bag.error(path, data.line_of("messages"), "'messages' must be a mapping of name: text")
         return {}
     _keys(bag, path, block, MESSAGE_KEYS, MESSAGE_KEYS, "messages: ")
-    texts = {key: _text(bag, path, block, key, "messages: ", MESSAGE_PLACEHOLDERS) for key in MESSAGE_KEYS
-             if key in block}
+    texts = {
+        key: _text(bag, path, block, key, "messages: ", MESSAGE_PLACEHOLDERS) for key in MESSAGE_KEYS if key in block
+    }
     return {key: text for key, text in texts.items() if text is not None}
 
 
@@ -194,7 +196,9 @@ def _tips(bag: Problems, path: Path, data: LineDict) -> tuple[Tip, ...]:
             bag.error(path, item.line_of("id"), f"{where}'id' must be non-empty text")
             continue
         if tip_id in first_line:
-            bag.error(path, item.line_of("id"), f"{where}duplicate tip id '{tip_id}' (first on line {first_line[tip_id]})")
+            bag.error(
+                path, item.line_of("id"), f"{where}duplicate tip id '{tip_id}' (first on line {first_line[tip_id]})"
+            )
             continue
         first_line[tip_id] = item.line_of("id")
         if text is None:
@@ -202,6 +206,10 @@ def _tips(bag: Problems, path: Path, data: LineDict) -> tuple[Tip, ...]:
         if not text.endswith(CONTACT):
             bag.error(path, item.line_of("text"), f"{where}a tip must end with {CONTACT}, the physio's contact line")
         if len(to_plain(text)) > TIP_LIMIT:
-            bag.error(path, item.line_of("text"), f"{where}the tip is {len(to_plain(text))} characters; keep it to {TIP_LIMIT}")
+            bag.error(
+                path,
+                item.line_of("text"),
+                f"{where}the tip is {len(to_plain(text))} characters; keep it to {TIP_LIMIT}",
+            )
         tips.append(Tip(tip_id.strip(), text))
     return tuple(tips)

@@ -91,8 +91,13 @@ def start(app: Application, chat_id: int, schedule: Schedule, zone: ZoneInfo) ->
     _remove_jobs(app, chat_id)
     assert app.job_queue is not None  # installed with python-telegram-bot[job-queue]
     # PTB counts days from Sunday = 0; Schedule from Monday = 0.
-    app.job_queue.run_daily(post_tip, schedule.at.replace(tzinfo=zone), days=((schedule.day + 1) % 7,),
-                            name=JOB_PREFIX + str(chat_id), chat_id=chat_id)
+    app.job_queue.run_daily(
+        post_tip,
+        schedule.at.replace(tzinfo=zone),
+        days=((schedule.day + 1) % 7,),
+        name=JOB_PREFIX + str(chat_id),
+        chat_id=chat_id,
+    )
 
 
 def stop(app: Application, chat_id: int, chat_data: dict[Any, Any]) -> bool:
@@ -187,5 +192,9 @@ def _schedule(state: dict[str, Any]) -> Schedule:
 def _scheduled_text(tips: TipsContent, schedule: Schedule, context: ContextTypes.DEFAULT_TYPE) -> str:
     """The 'tips are on' message with its day, time and time zone."""
     day, at = schedule.describe()
-    return tips.messages["scheduled"].replace("{day}", day).replace("{time}", at).replace(
-        "{timezone}", services(context).time_zone)
+    return (
+        tips.messages["scheduled"]
+        .replace("{day}", day)
+        .replace("{time}", at)
+        .replace("{timezone}", services(context).time_zone)
+    )

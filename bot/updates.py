@@ -105,9 +105,14 @@ class PacedBot(ExtBot[Any]):
         super().__init__(*args, **kwargs)
         self._in_flight = in_flight
 
-    async def get_updates(self, offset: int | None = None, limit: int | None = None,
-                          timeout: int | dt.timedelta | None = None,
-                          allowed_updates: Sequence[str] | None = None, **kwargs: Any) -> tuple[Update, ...]:
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | dt.timedelta | None = None,
+        allowed_updates: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> tuple[Update, ...]:
         """Wait for room under the bound, then fetch at most that many; fetch nothing new once stopping."""
         if self._in_flight is None:
             return await super().get_updates(offset, limit, timeout, allowed_updates, **kwargs)

@@ -15,9 +15,9 @@ from http import HTTPStatus
 from typing import Any
 
 import tornado.web
-from tornado.httpserver import HTTPServer
 from telegram import Update
 from telegram.ext import Application
+from tornado.httpserver import HTTPServer
 
 from bot.updates import InFlight
 
@@ -74,8 +74,9 @@ class UpdateReceiver(tornado.web.RequestHandler):
         """Refusals are expected traffic: no tracebacks in the log."""
 
 
-def build_server(app: Application, path: str, secret: str, max_body: int,
-                 in_flight: InFlight | None = None) -> HTTPServer:
+def build_server(
+    app: Application, path: str, secret: str, max_body: int, in_flight: InFlight | None = None
+) -> HTTPServer:
     """Tornado server for the one webhook path, capping every body at max_body bytes."""
     options = {"app": app, "secret": secret, "max_body": max_body, "in_flight": in_flight}
     web = tornado.web.Application([(rf"/{path.strip('/')}/?", UpdateReceiver, options)], log_function=_quiet)
@@ -86,8 +87,18 @@ def _quiet(handler: tornado.web.RequestHandler) -> None:
     """Tornado's access log would hold paths and addresses of every request; painbot's log has no use for them."""
 
 
-async def serve(app: Application, *, listen: str, port: int, path: str, url: str, secret: str,
-                max_body: int, stop: asyncio.Event, in_flight: InFlight | None = None) -> None:
+async def serve(
+    app: Application,
+    *,
+    listen: str,
+    port: int,
+    path: str,
+    url: str,
+    secret: str,
+    max_body: int,
+    stop: asyncio.Event,
+    in_flight: InFlight | None = None,
+) -> None:
     """Run the Application behind the webhook until `stop` is set; the same start and stop as PTB's run_webhook."""
     await app.initialize()
     try:

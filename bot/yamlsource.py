@@ -152,13 +152,21 @@ def load_yaml_noting(path: Path, root: Path | None = None) -> tuple[Any, list[Co
         line, message = syntax_problem(exc, text)
         raise ContentInvalid([ContentError(shown, line, message)]) from exc
     except yaml.YAMLError as exc:
-        raise ContentInvalid([ContentError(shown, 1, "this file cannot be read as YAML: check its indentation, "
-                                                     "quotes and colons")]) from exc
+        raise ContentInvalid(
+            [ContentError(shown, 1, "this file cannot be read as YAML: check its indentation, quotes and colons")]
+        ) from exc
     finally:
         loader.dispose()
-    warnings = [ContentError(shown, line, f"warning: line {line} is read as part of the item above it "
-                                          f"('{_short(value)}'): if it is a new item, start it with '- ' at the "
-                                          "same indent as the others") for line, value in loader.merged]
+    warnings = [
+        ContentError(
+            shown,
+            line,
+            f"warning: line {line} is read as part of the item above it "
+            f"('{_short(value)}'): if it is a new item, start it with '- ' at the "
+            "same indent as the others",
+        )
+        for line, value in loader.merged
+    ]
     return data, warnings
 
 
@@ -197,7 +205,10 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     if problem.startswith("duplicate key"):
         return line, problem.replace("duplicate key", "key", 1).replace("(first", "is written twice (first")
     if "quoted scalar" in context:
-        return context_line, f"line {context_line} opens a quote that is never closed: end the text with the same quote mark"
+        return (
+            context_line,
+            f"line {context_line} opens a quote that is never closed: end the text with the same quote mark",
+        )
     for opener, closer, kind in (("[", "]", "sequence"), ("{", "}", "mapping")):
         if f"flow {kind}" in context:
             return context_line, f"line {context_line} opens a '{opener}' that is never closed with '{closer}'"
@@ -211,10 +222,13 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
         if key:
             return line, f"put the text after '{key.group(1)}:' in quotes: a ': ' inside it reads as 'name: value'"
         return line, "put the example in quotes: a ': ' inside it reads as 'name: value'"
-    if "expected '-' indicator" in problem or ("expected key" in problem and "while parsing a block" in context and
-                                               source.lstrip()[:1] in "\"'"):
-        return line, ("the text's closing quote comes before its end: put the whole text in double quotes "
-                      "(\"it's sore\"), or write '' for an apostrophe inside single quotes")
+    if "expected '-' indicator" in problem or (
+        "expected key" in problem and "while parsing a block" in context and source.lstrip()[:1] in "\"'"
+    ):
+        return line, (
+            "the text's closing quote comes before its end: put the whole text in double quotes "
+            "(\"it's sore\"), or write '' for an apostrophe inside single quotes"
+        )
     if "expected key" in problem and above is not None and _indent(source) != _indent(above):
         how = "less" if _indent(source) < _indent(above) else "more"
         return line, f"line {line} is indented {how} than the one above: {_LIST_HINT if item else _KEY_HINT}"

@@ -64,9 +64,12 @@ def make_content(tmp_path: Path) -> Path:
 def ambiguous_content(make_content: Path) -> Path:
     """Fixes and rehab share one phrasing word for word, so a message using it fits both equally."""
     (make_content / "intents" / "fixes.yaml").write_text(
-        "id: fixes\nresponse: fixes\nexamples:\n  - pills or injections\n  - how do i treat my hamstring\n")
+        "id: fixes\nresponse: fixes\nexamples:\n  - pills or injections\n  - how do i treat my hamstring\n"
+    )
     (make_content / "intents" / "rehab.yaml").write_text(
-        "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n")
+        "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n"
+    )
     (make_content / "intents" / "_matching.yaml").write_text(
-        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n")
+        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n"
+    )
     return make_content

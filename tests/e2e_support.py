@@ -57,8 +57,14 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-def bot_env(standin: BotApiStandIn | None, data_dir: Path, *, content: Path = MINI,
-            log_level: str = "DEBUG", extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
+def bot_env(
+    standin: BotApiStandIn | None,
+    data_dir: Path,
+    *,
+    content: Path = MINI,
+    log_level: str = "DEBUG",
+    extra: Mapping[str, str | None] | None = None,
+) -> dict[str, str]:
     """A clean environment: nothing inherited but PATH and HOME; no proxies; loopback only.
 
     ``extra`` entries override; a value of None removes the variable.
@@ -124,8 +130,10 @@ class BotProcess:
             return self.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise TimeoutError(f"painbot (pid {self.pid}) did not exit within {timeout}s of SIGTERM; "
-                               f"killed it.\nstderr tail:\n{self.stderr()[-3000:]}") from None
+            raise TimeoutError(
+                f"painbot (pid {self.pid}) did not exit within {timeout}s of SIGTERM; "
+                f"killed it.\nstderr tail:\n{self.stderr()[-3000:]}"
+            ) from None
 
     def kill(self) -> None:
         """SIGKILL (only this process) and reap it."""
@@ -159,12 +167,20 @@ class BotProcess:
 
     def describe(self) -> str:
         """Exit code and the tail of the output, for assertion messages."""
-        return (f"exit code {self.proc.poll()}\n--- stdout (tail) ---\n{self.stdout()[-2000:]}"
-                f"\n--- stderr (tail) ---\n{self.stderr()[-4000:]}")
+        return (
+            f"exit code {self.proc.poll()}\n--- stdout (tail) ---\n{self.stdout()[-2000:]}"
+            f"\n--- stderr (tail) ---\n{self.stderr()[-4000:]}"
+        )
 
 
-def start_process(args: Sequence[str], env: Mapping[str, str], cwd: Path, *, name: str = "painbot",
-                  stdin: int | None = subprocess.DEVNULL) -> BotProcess:
+def start_process(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    *,
+    name: str = "painbot",
+    stdin: int | None = subprocess.DEVNULL,
+) -> BotProcess:
     """Start ``painbot ARGS`` with its output going to files in ``cwd``."""
     cwd.mkdir(parents=True, exist_ok=True)
     n = 0
@@ -172,13 +188,21 @@ def start_process(args: Sequence[str], env: Mapping[str, str], cwd: Path, *, nam
         n += 1
     stdout_path, stderr_path = cwd / f"{name}-{n}.stdout", cwd / f"{name}-{n}.stderr"
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        proc = subprocess.Popen([*painbot_command(), *args], env=dict(env), cwd=cwd, stdin=stdin,
-                                stdout=out, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            [*painbot_command(), *args],
+            env=dict(env),
+            cwd=cwd,
+            stdin=stdin,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
     return BotProcess(proc, stdout_path, stderr_path)
 
 
-def wait_ready(bot: BotProcess, standin: BotApiStandIn, *, webhook_port: int | None = None,
-               timeout: float = 20.0) -> None:
+def wait_ready(
+    bot: BotProcess, standin: BotApiStandIn, *, webhook_port: int | None = None, timeout: float = 20.0
+) -> None:
     """Wait until the bot polls (getUpdates) or, in webhook mode, has set its webhook and listens."""
     start = bot.calls_before
 
@@ -199,11 +223,19 @@ def wait_ready(bot: BotProcess, standin: BotApiStandIn, *, webhook_port: int | N
 
 
 @contextlib.contextmanager
-def running_bot(standin: BotApiStandIn, workdir: Path, *, args: Sequence[str] = ("run",),
-                log_level: str = "DEBUG", content: Path = MINI,
-                extra_env: Mapping[str, str | None] | None = None, webhook_port: int | None = None,
-                ready_timeout: float = 20.0, stop_timeout: float = 10.0,
-                name: str = "painbot") -> Iterator[BotProcess]:
+def running_bot(
+    standin: BotApiStandIn,
+    workdir: Path,
+    *,
+    args: Sequence[str] = ("run",),
+    log_level: str = "DEBUG",
+    content: Path = MINI,
+    extra_env: Mapping[str, str | None] | None = None,
+    webhook_port: int | None = None,
+    ready_timeout: float = 20.0,
+    stop_timeout: float = 10.0,
+    name: str = "painbot",
+) -> Iterator[BotProcess]:
     """Start `painbot run` against the stand-in, wait until it is ready, and always stop it.
 
     On exit the process gets SIGTERM (if still running) and at most ``stop_timeout`` seconds;
@@ -248,8 +280,7 @@ def sends_to(standin: BotApiStandIn, chat_id: int) -> list[tuple[str, dict]]:
     return [(m, p) for m, p in standin.calls if m == "sendMessage" and str(p.get("chat_id")) == str(chat_id)]
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05,
-               message: str = "condition") -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05, message: str = "condition") -> Any:
     """Poll ``predicate`` until truthy or raise TimeoutError."""
     deadline = time.monotonic() + timeout
     while True:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
@@ -39,8 +39,13 @@ BASIC_GROUP_ID = -4242  # a basic group
 CHANNEL_ID = -1009876543210
 
 BOT_USER: dict[str, Any] = {
-    "id": BOT_ID, "is_bot": True, "first_name": "Pain Bot", "username": BOT_USERNAME,
-    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True,
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "Pain Bot",
+    "username": BOT_USERNAME,
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
 }
 
 
@@ -53,6 +58,7 @@ def mini_engine() -> Engine:
 # --------------------------------------------------------------------------------------------------
 # The fake Bot API
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ApiCall:
@@ -92,18 +98,46 @@ def _member(status: str, user_id: int) -> dict[str, Any]:
     if status == "creator":
         return {"status": status, "user": user, "is_anonymous": False}
     if status == "administrator":
-        rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-                  "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
-                  "can_delete_stories")
-        return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False,
-                "can_promote_members": False, **{r: True for r in rights}}
+        rights = (
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        )
+        return {
+            "status": status,
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_promote_members": False,
+            **{r: True for r in rights},
+        }
     if status == "kicked":
         return {"status": status, "user": user, "until_date": 0}
     if status == "restricted":
-        perms = ("can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls",
-                 "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
-                 "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes",
-                 "can_send_voice_notes", "can_edit_tag", "can_react_to_messages")
+        perms = (
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_send_messages",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_manage_topics",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_edit_tag",
+            "can_react_to_messages",
+        )
         return {"status": status, "user": user, "is_member": True, "until_date": 0, **{p: False for p in perms}}
     return {"status": status, "user": user}  # member, left
 
@@ -130,10 +164,16 @@ class RecordingRequest(BaseRequest):
     async def shutdown(self) -> None:
         """Nothing to close."""
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
-                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         """Record the call and return (HTTP status, JSON body) like api.telegram.org."""
         name = url.rstrip("/").rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
@@ -151,8 +191,13 @@ class RecordingRequest(BaseRequest):
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     # -- configuration -----------------------------------------------------------------------------
-    def fail(self, method: str, code: int = 403, description: str = "Forbidden: bot was blocked by the user",
-             times: int | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        code: int = 403,
+        description: str = "Forbidden: bot was blocked by the user",
+        times: int | None = None,
+    ) -> None:
         """Make a method answer with a Telegram error (every time, or the next `times` calls)."""
         self._failures[method] = _Failure(code, description, times)
 
@@ -190,7 +235,9 @@ class RecordingRequest(BaseRequest):
         chat_id = int(params["chat_id"])
         message: dict[str, Any] = {
             "message_id": message_id if message_id is not None else next(self._message_ids),
-            "date": int(time.time()), "chat": _chat_for(chat_id), "from": BOT_USER,
+            "date": int(time.time()),
+            "chat": _chat_for(chat_id),
+            "from": BOT_USER,
             "text": params.get("text", ""),
         }
         if params.get("reply_markup"):
@@ -202,10 +249,15 @@ class RecordingRequest(BaseRequest):
         message = self._message(params)
         del message["text"]
         photo = params.get("photo")
-        file_id = photo if isinstance(photo, str) and not photo.startswith("attach://") else \
-            f"AgACAgUploaded{next(self._file_ids)}"
-        message["photo"] = [{"file_id": f"{file_id}-thumb", "file_unique_id": "t", "width": 90, "height": 68},
-                            {"file_id": file_id, "file_unique_id": "u", "width": 1200, "height": 900}]
+        file_id = (
+            photo
+            if isinstance(photo, str) and not photo.startswith("attach://")
+            else f"AgACAgUploaded{next(self._file_ids)}"
+        )
+        message["photo"] = [
+            {"file_id": f"{file_id}-thumb", "file_unique_id": "t", "width": 90, "height": 68},
+            {"file_id": file_id, "file_unique_id": "u", "width": 1200, "height": 900},
+        ]
         if params.get("caption"):
             message["caption"] = params["caption"]
         return message
@@ -258,13 +310,13 @@ def entities_for(text: str) -> list[dict[str, Any]]:
     for mention in _MENTION.finditer(text):
         if command and mention.start() < command.end():
             continue
-        found.append({"type": "mention", "offset": _utf16(text[:mention.start()]),
-                      "length": _utf16(mention.group(0))})
+        found.append({"type": "mention", "offset": _utf16(text[: mention.start()]), "length": _utf16(mention.group(0))})
     return found
 
 
-def person(user_id: int = USER_ID, first_name: str = "Ann", is_bot: bool = False,
-           username: str | None = None) -> dict[str, Any]:
+def person(
+    user_id: int = USER_ID, first_name: str = "Ann", is_bot: bool = False, username: str | None = None
+) -> dict[str, Any]:
     """A Telegram user."""
     user: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
     if username:
@@ -277,13 +329,22 @@ def chat(chat_id: int) -> dict[str, Any]:
     return _chat_for(chat_id)
 
 
-def message(text: str | None, chat_id: int, user_id: int = USER_ID, *, from_user: dict[str, Any] | None = None,
-            reply_to: dict[str, Any] | None = None, sender_chat: dict[str, Any] | None = None,
-            message_id: int | None = None, **extra: Any) -> dict[str, Any]:
+def message(
+    text: str | None,
+    chat_id: int,
+    user_id: int = USER_ID,
+    *,
+    from_user: dict[str, Any] | None = None,
+    reply_to: dict[str, Any] | None = None,
+    sender_chat: dict[str, Any] | None = None,
+    message_id: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A message dict; text gets Telegram's command and mention entities."""
     data: dict[str, Any] = {
         "message_id": message_id if message_id is not None else next(_message_ids),
-        "date": int(time.time()), "chat": chat(chat_id),
+        "date": int(time.time()),
+        "chat": chat(chat_id),
     }
     if sender_chat is not None:
         data["sender_chat"] = sender_chat
@@ -328,21 +389,32 @@ def reply_to_bot(text: str, chat_id: int = GROUP_ID, user_id: int = MEMBER_ID) -
 
 def from_other_bot(text: str, chat_id: int = GROUP_ID) -> dict[str, Any]:
     """Another bot's message in a group."""
-    return update(message=message(text, chat_id, from_user=person(OTHER_BOT_ID, "Other", is_bot=True,
-                                                                   username="otherbot")))
+    return update(
+        message=message(text, chat_id, from_user=person(OTHER_BOT_ID, "Other", is_bot=True, username="otherbot"))
+    )
 
 
 def from_channel_in_group(text: str, chat_id: int = GROUP_ID) -> dict[str, Any]:
     """A linked channel posting into a group (sender_chat set, from is Telegram's placeholder)."""
-    return update(message=message(text, chat_id, sender_chat=chat(CHANNEL_ID) | {"title": "News"},
-                                  from_user=person(136817688, "Channel", is_bot=True, username="Channel_Bot")))
+    return update(
+        message=message(
+            text,
+            chat_id,
+            sender_chat=chat(CHANNEL_ID) | {"title": "News"},
+            from_user=person(136817688, "Channel", is_bot=True, username="Channel_Bot"),
+        )
+    )
 
 
 def channel_post(text: str, chat_id: int = CHANNEL_ID) -> dict[str, Any]:
     """A post in a channel the bot administers."""
-    post = {"message_id": next(_message_ids), "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "channel", "title": "News"},
-            "sender_chat": {"id": chat_id, "type": "channel", "title": "News"}, "text": text}
+    post = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "channel", "title": "News"},
+        "sender_chat": {"id": chat_id, "type": "channel", "title": "News"},
+        "text": text,
+    }
     entities = entities_for(text)
     if entities:
         post["entities"] = entities
@@ -350,8 +422,17 @@ def channel_post(text: str, chat_id: int = CHANNEL_ID) -> dict[str, Any]:
 
 
 MEDIA: dict[str, dict[str, Any]] = {
-    "sticker": {"sticker": {"file_id": "stk", "file_unique_id": "stku", "type": "regular", "width": 512,
-                            "height": 512, "is_animated": False, "is_video": False}},
+    "sticker": {
+        "sticker": {
+            "file_id": "stk",
+            "file_unique_id": "stku",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+    },
     "photo": {"photo": [{"file_id": "ph", "file_unique_id": "phu", "width": 90, "height": 90}]},
     "voice": {"voice": {"file_id": "vo", "file_unique_id": "vou", "duration": 3}},
 }
@@ -362,34 +443,50 @@ def media(kind: str, chat_id: int = USER_ID, user_id: int = USER_ID) -> dict[str
     return update(message=message(None, chat_id, user_id, **MEDIA[kind]))
 
 
-def callback_query(data: str, user_id: int = USER_ID, chat_id: int | None = None,
-                   message_id: int | None = None) -> dict[str, Any]:
+def callback_query(
+    data: str, user_id: int = USER_ID, chat_id: int | None = None, message_id: int | None = None
+) -> dict[str, Any]:
     """A press on an inline button under one of the bot's messages."""
     chat_id = user_id if chat_id is None else chat_id
-    return update(callback_query={
-        "id": f"cq{next(_update_ids)}", "from": person(user_id), "chat_instance": f"ci{chat_id}",
-        "data": data, "message": bot_message("Buttons", chat_id, message_id),
-    })
+    return update(
+        callback_query={
+            "id": f"cq{next(_update_ids)}",
+            "from": person(user_id),
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+            "message": bot_message("Buttons", chat_id, message_id),
+        }
+    )
 
 
 def inline_query(query: str, user_id: int = USER_ID) -> dict[str, Any]:
     """Someone types '@painbot <query>' in any chat."""
-    return update(inline_query={"id": f"iq{next(_update_ids)}", "from": person(user_id), "query": query,
-                                "offset": ""})
+    return update(inline_query={"id": f"iq{next(_update_ids)}", "from": person(user_id), "query": query, "offset": ""})
 
 
-def my_chat_member(chat_id: int = GROUP_ID, old: str = "left", new: str = "member",
-                   by: int = ADMIN_ID, chat_data: dict[str, Any] | None = None) -> dict[str, Any]:
+def my_chat_member(
+    chat_id: int = GROUP_ID,
+    old: str = "left",
+    new: str = "member",
+    by: int = ADMIN_ID,
+    chat_data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The bot's own membership changed (e.g. someone added it to a group)."""
-    return update(my_chat_member={
-        "chat": chat_data or chat(chat_id), "from": person(by), "date": int(time.time()),
-        "old_chat_member": _member(old, BOT_ID), "new_chat_member": _member(new, BOT_ID),
-    })
+    return update(
+        my_chat_member={
+            "chat": chat_data or chat(chat_id),
+            "from": person(by),
+            "date": int(time.time()),
+            "old_chat_member": _member(old, BOT_ID),
+            "new_chat_member": _member(new, BOT_ID),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # The harness: a real Application over the fake API
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class OfflineBot:
@@ -418,27 +515,40 @@ class OfflineBot:
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings for a test: a fake token and a persistence file in tmp_path."""
-    values: dict[str, Any] = {"telegram_bot_token": TOKEN, "persistence_path": tmp_path / "state.pickle",
-                              "content_dir": MINI_CONTENT, "db_path": tmp_path / "painbot.sqlite3",
-                              # offline: failures are final at once, and private replies need no pacing
-                              "send_deadline": 0.0, "private_interval": 0.0}
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "persistence_path": tmp_path / "state.pickle",
+        "content_dir": MINI_CONTENT,
+        "db_path": tmp_path / "painbot.sqlite3",
+        # offline: failures are final at once, and private replies need no pacing
+        "send_deadline": 0.0,
+        "private_interval": 0.0,
+    }
     values.update(overrides)
     return Settings(**values)
 
 
-def build_offline(settings: Settings, engine: Engine | None = None, request: RecordingRequest | None = None,
-                  recorder: Any = None) -> OfflineBot:
+def build_offline(
+    settings: Settings, engine: Engine | None = None, request: RecordingRequest | None = None, recorder: Any = None
+) -> OfflineBot:
     """Build (not initialize) the app through bot.app.build_application with the fake API."""
     request = request or RecordingRequest()
     updates_request = RecordingRequest()
-    app = build_application(settings, engine or mini_engine(), recorder=recorder, request=request,
-                            updates_request=updates_request)
+    app = build_application(
+        settings, engine or mini_engine(), recorder=recorder, request=request, updates_request=updates_request
+    )
     return OfflineBot(app, request, updates_request, settings)
 
 
 @asynccontextmanager
-async def offline_bot(tmp_path: Path, *, engine: Engine | None = None, request: RecordingRequest | None = None,
-                      recorder: Any = None, **settings: Any) -> AsyncIterator[OfflineBot]:
+async def offline_bot(
+    tmp_path: Path,
+    *,
+    engine: Engine | None = None,
+    request: RecordingRequest | None = None,
+    recorder: Any = None,
+    **settings: Any,
+) -> AsyncIterator[OfflineBot]:
     """An initialized app over the mini content; shut down (persistence flushed) on exit."""
     bot = build_offline(make_settings(tmp_path, **settings), engine, request, recorder)
     async with bot.app:

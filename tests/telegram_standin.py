@@ -66,40 +66,101 @@ DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "messag
 #: Form fields that are strings even when they look like JSON numbers / booleans.
 _STRING_FIELDS = frozenset(
     {
-        "text", "caption", "query", "url", "secret_token", "inline_message_id",
-        "callback_query_id", "inline_query_id", "parse_mode", "language_code", "action",
-        "next_offset", "ip_address", "switch_pm_text", "switch_pm_parameter", "title",
-        "description", "short_description", "name", "custom_title", "emoji",
-        "business_connection_id", "message_effect_id", "sticker", "photo", "document",
-        "audio", "video", "voice", "animation", "video_note", "thumbnail", "certificate",
+        "text",
+        "caption",
+        "query",
+        "url",
+        "secret_token",
+        "inline_message_id",
+        "callback_query_id",
+        "inline_query_id",
+        "parse_mode",
+        "language_code",
+        "action",
+        "next_offset",
+        "ip_address",
+        "switch_pm_text",
+        "switch_pm_parameter",
+        "title",
+        "description",
+        "short_description",
+        "name",
+        "custom_title",
+        "emoji",
+        "business_connection_id",
+        "message_effect_id",
+        "sticker",
+        "photo",
+        "document",
+        "audio",
+        "video",
+        "voice",
+        "animation",
+        "video_note",
+        "thumbnail",
+        "certificate",
     }
 )
 #: Fields whose value is JSON even inside an application/json body (Telegram accepts both).
 _JSON_FIELDS = frozenset(
     {
-        "reply_markup", "allowed_updates", "commands", "results", "reply_parameters",
-        "link_preview_options", "entities", "caption_entities", "scope", "button",
-        "menu_button", "permissions", "media", "options", "rights",
+        "reply_markup",
+        "allowed_updates",
+        "commands",
+        "results",
+        "reply_parameters",
+        "link_preview_options",
+        "entities",
+        "caption_entities",
+        "scope",
+        "button",
+        "menu_button",
+        "permissions",
+        "media",
+        "options",
+        "rights",
     }
 )
 
 _CHAT_ACTIONS = frozenset(
     {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
-        "upload_voice", "upload_document", "choose_sticker", "find_location",
-        "record_video_note", "upload_video_note",
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
     }
 )
 _INLINE_BUTTON_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 _MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
 _SERVICE_KEYS = (
-    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
-    "delete_chat_photo", "group_chat_created", "supergroup_chat_created", "pinned_message",
-    "migrate_to_chat_id", "migrate_from_chat_id",
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "new_chat_photo",
+    "delete_chat_photo",
+    "group_chat_created",
+    "supergroup_chat_created",
+    "pinned_message",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
 )
 
 _DEFAULT_DESCRIPTIONS = {
@@ -107,8 +168,7 @@ _DEFAULT_DESCRIPTIONS = {
     401: "Unauthorized",
     403: "Forbidden: bot was blocked by the user",
     404: "Not Found",
-    409: "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running",
+    409: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
@@ -116,9 +176,7 @@ _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
-_QUERY_TOO_OLD = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+_QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
 class ApiError(Exception):
@@ -180,10 +238,22 @@ class _TextBuilder:
 
 
 _HTML_TAG_TYPES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 _HTML_ENTITY_RE = re.compile(r"&(lt|gt|amp|quot|#[0-9]+|#[xX][0-9a-fA-F]+);")
 _HTML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -233,8 +303,7 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
             top = stack[-1]
             if name != top["tag"]:
                 raise _EntityError(
-                    f'Unmatched end tag at byte offset {boff(start)}, expected '
-                    f'"</{top["tag"]}>", found "</{name}>"'
+                    f'Unmatched end tag at byte offset {boff(start)}, expected "</{top["tag"]}>", found "</{name}>"'
                 )
             stack.pop()
             _close_html_tag(b, top, stack)
@@ -260,9 +329,7 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
                 k += 1
             attr = text[j:k].lower()
             if not attr:
-                raise _EntityError(
-                    f'Empty attribute name in the tag "{name}" at byte offset {boff(j)}'
-                )
+                raise _EntityError(f'Empty attribute name in the tag "{name}" at byte offset {boff(j)}')
             j = k
             while j < n and text[j].isspace():
                 j += 1
@@ -288,19 +355,13 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
             else:
                 attrs[attr] = ""
         if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise _EntityError(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {boff(start)}'
-            )
+            raise _EntityError(f'Tag "span" must have class "tg-spoiler" at byte offset {boff(start)}')
         if name == "tg-emoji" and not attrs.get("emoji-id"):
-            raise _EntityError(
-                f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {boff(start)}'
-            )
+            raise _EntityError(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {boff(start)}')
         stack.append({"tag": name, "attrs": attrs, "start": b.u16})
         i = j
     if stack:
-        raise _EntityError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1]["tag"]}"'
-        )
+        raise _EntityError(f'Can\'t find end tag corresponding to start tag "{stack[-1]["tag"]}"')
     return b.result()
 
 
@@ -311,8 +372,7 @@ def _close_html_tag(b: _TextBuilder, item: dict, stack: list[dict]) -> None:
         if url.startswith("tg://user?id="):
             uid = url.split("=", 1)[1]
             if uid.isdigit():
-                b.add(start, "text_mention",
-                      user={"id": int(uid), "is_bot": False, "first_name": "User"})
+                b.add(start, "text_mention", user={"id": int(uid), "is_bot": False, "first_name": "User"})
         elif url:
             b.add(start, "text_link", url=url)
         return
@@ -338,9 +398,15 @@ def _close_html_tag(b: _TextBuilder, item: dict, stack: list[dict]) -> None:
 
 _MDV2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
 _MDV2_NAMES = {
-    "bold": "Bold", "italic": "Italic", "underline": "Underline",
-    "strikethrough": "Strikethrough", "spoiler": "Spoiler", "code": "Code", "pre": "Pre",
-    "text_link": "TextUrl", "custom_emoji": "CustomEmoji",
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
 }
 
 
@@ -426,9 +492,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict]]:
                         chars.append(text[j])
                         j += 1
                     if j >= n:
-                        raise _EntityError(
-                            f"Can't find end of a URL at byte offset {boff(i)}"
-                        )
+                        raise _EntityError(f"Can't find end of a URL at byte offset {boff(i)}")
                     url = "".join(chars)
                     i = j + 1
                 if etype == "custom_emoji":
@@ -474,8 +538,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict]]:
                 if nl >= 0 and (end < 0 or nl < end):
                     language = text[i:nl]
                     i = nl + 1
-                stack.append({"type": "pre", "start": b.u16, "pos": start,
-                              "language": language})
+                stack.append({"type": "pre", "start": b.u16, "pos": start, "language": language})
             else:
                 stack.append({"type": "code", "start": b.u16, "pos": start})
                 i += 1
@@ -483,16 +546,11 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict]]:
             quote_start = b.u16
             i += 1
         else:
-            raise _EntityError(
-                f"Character '{c}' is reserved and must be escaped with the preceding '\\'"
-            )
+            raise _EntityError(f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
     close_quote()
     if stack:
         item = stack[-1]
-        raise _EntityError(
-            f"Can't find end of {_MDV2_NAMES[item['type']]} entity at byte offset "
-            f"{boff(item['pos'])}"
-        )
+        raise _EntityError(f"Can't find end of {_MDV2_NAMES[item['type']]} entity at byte offset {boff(item['pos'])}")
     return b.result()
 
 
@@ -583,9 +641,7 @@ def detect_entities(text: str) -> list[dict]:
         for m in regex.finditer(text):
             if etype == "hashtag" and m.start() > 0 and text[m.start() - 1] == "&":
                 continue
-            found.append(
-                {"type": etype, "offset": _u16(text[: m.start()]), "length": _u16(m.group(0))}
-            )
+            found.append({"type": etype, "offset": _u16(text[: m.start()]), "length": _u16(m.group(0))})
     found.sort(key=lambda e: e["offset"])
     result: list[dict] = []
     last_end = -1
@@ -707,9 +763,7 @@ def _parse_params(handler: BaseHTTPRequestHandler, body: bytes) -> dict[str, Any
                     pass
             params[key] = value
     elif mime == "multipart/form-data":
-        raw = (
-            b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
-        )
+        raw = b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
         msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
         for part in msg.iter_parts():
             name = part.get_param("name", header="content-disposition")
@@ -864,8 +918,10 @@ class BotApiStandIn:
         self._stop_event.clear()
         self._stopping = False
         self._server_thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1},
-            name="bot-api-standin", daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="bot-api-standin",
+            daemon=True,
         )
         self._server_thread.start()
         self._webhook_thread = threading.Thread(
@@ -962,8 +1018,7 @@ class BotApiStandIn:
         except ApiError as exc:
             return exc.code, exc.payload()
         method = func.__name__[3:] if func else m.group(2)
-        entry = {"method": method, "params": params, "ok": None, "result": None,
-                 "error": None, "time": time.time()}
+        entry = {"method": method, "params": params, "ok": None, "result": None, "error": None, "time": time.time()}
         with self._cond:
             self._call_log.append(entry)
             self._bump()
@@ -1022,15 +1077,16 @@ class BotApiStandIn:
     # ------------------------------------------------------------------ helpers (state)
 
     def _bot_user(self) -> dict:
-        return {"id": self.bot_id, "is_bot": True, "first_name": self.first_name,
-                "username": self.username}
+        return {"id": self.bot_id, "is_bot": True, "first_name": self.first_name, "username": self.username}
 
     def _user(self, user_id: int, first_name: str | None = None, is_bot: bool = False) -> dict:
         user = self._users.get(user_id)
-        if (user is None or user.get("is_bot") != is_bot
-                or (first_name and user.get("first_name") != first_name)):
-            user = {"id": user_id, "is_bot": is_bot,
-                    "first_name": first_name or ("Bot" if is_bot else f"User{user_id}")}
+        if user is None or user.get("is_bot") != is_bot or (first_name and user.get("first_name") != first_name):
+            user = {
+                "id": user_id,
+                "is_bot": is_bot,
+                "first_name": first_name or ("Bot" if is_bot else f"User{user_id}"),
+            }
             if is_bot:
                 user["username"] = f"other{abs(user_id)}_bot"
             else:
@@ -1045,8 +1101,7 @@ class BotApiStandIn:
         self._chats[user["id"]] = chat
         return dict(chat)
 
-    def _group_chat(self, chat_id: int, chat_type: str = "supergroup",
-                    title: str | None = None) -> dict:
+    def _group_chat(self, chat_id: int, chat_type: str = "supergroup", title: str | None = None) -> dict:
         chat = self._chats.get(chat_id)
         if chat is None or chat["type"] != chat_type or (title and chat.get("title") != title):
             chat = {"id": chat_id, "type": chat_type, "title": title or "Test Group"}
@@ -1120,7 +1175,7 @@ class BotApiStandIn:
             if chat_id > 0:
                 chat = self._private_chat(self._user(chat_id))
             else:
-                chat = self._group_chat(chat_id, "supergroup" if chat_id < -10**12 else "group")
+                chat = self._group_chat(chat_id, "supergroup" if chat_id < -(10**12) else "group")
         if for_sending:
             if chat["type"] == "private" and chat["id"] in self._blocked_by:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -1146,11 +1201,11 @@ class BotApiStandIn:
             return None
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise _bad("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array")
+            raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
         for row in rows:
             for button in row:
                 if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                    raise _bad("can't find field \"text\"")
+                    raise _bad('can\'t find field "text"')
                 if not button["text"]:
                     raise _bad("BUTTON_TEXT_INVALID")  # hedged: TG rejects empty button text
                 actions = [k for k in _INLINE_BUTTON_ACTIONS if k in button]
@@ -1158,8 +1213,7 @@ class BotApiStandIn:
                     raise _bad("text buttons are unallowed in the inline keyboard")
                 if "callback_data" in button:
                     data = button["callback_data"]
-                    if (not isinstance(data, str) or not data
-                            or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES):
+                    if not isinstance(data, str) or not data or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES:
                         raise _bad("BUTTON_DATA_INVALID")
                 if "url" in button:
                     url = button["url"]
@@ -1167,15 +1221,16 @@ class BotApiStandIn:
                     if scheme not in ("http", "https", "tg") or (
                         scheme in ("http", "https") and not urllib.parse.urlsplit(url).hostname
                     ):
-                        raise _bad(f"inline keyboard button URL '{url}' is invalid: "
-                                   "Wrong HTTP URL")
+                        raise _bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
         return {"inline_keyboard": copy.deepcopy(rows)}
 
     def _reply_target(self, chat: dict, params: dict) -> dict | None:
         rp = params.get("reply_parameters")
         if rp is None and params.get("reply_to_message_id") is not None:
-            rp = {"message_id": params["reply_to_message_id"],
-                  "allow_sending_without_reply": params.get("allow_sending_without_reply", False)}
+            rp = {
+                "message_id": params["reply_to_message_id"],
+                "allow_sending_without_reply": params.get("allow_sending_without_reply", False),
+            }
         if rp is None:
             return None
         if not isinstance(rp, dict) or not isinstance(rp.get("message_id"), int):
@@ -1198,8 +1253,7 @@ class BotApiStandIn:
             raise _bad("message text is empty")
         if not isinstance(text, str):
             text = json.dumps(text)
-        plain, entities = parse_formatted(
-            text, params.get("parse_mode"), params.get("entities"))
+        plain, entities = parse_formatted(text, params.get("parse_mode"), params.get("entities"))
         if not plain.strip():
             raise _bad("message text is empty")
         if len(plain) > MAX_MESSAGE_LENGTH:
@@ -1223,20 +1277,40 @@ class BotApiStandIn:
             member["is_anonymous"] = False
         elif status == "administrator":
             member.update(
-                can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-                can_delete_messages=True, can_manage_video_chats=True,
-                can_restrict_members=True, can_promote_members=False, can_change_info=True,
-                can_invite_users=True, can_post_stories=False, can_edit_stories=False,
-                can_delete_stories=False, can_pin_messages=True, can_manage_topics=False,
+                can_be_edited=False,
+                is_anonymous=False,
+                can_manage_chat=True,
+                can_delete_messages=True,
+                can_manage_video_chats=True,
+                can_restrict_members=True,
+                can_promote_members=False,
+                can_change_info=True,
+                can_invite_users=True,
+                can_post_stories=False,
+                can_edit_stories=False,
+                can_delete_stories=False,
+                can_pin_messages=True,
+                can_manage_topics=False,
             )
         elif status == "restricted":
             member.update(
-                is_member=True, can_send_messages=False, can_send_audios=False,
-                can_send_documents=False, can_send_photos=False, can_send_videos=False,
-                can_send_video_notes=False, can_send_voice_notes=False, can_send_polls=False,
-                can_send_other_messages=False, can_add_web_page_previews=False,
-                can_change_info=False, can_invite_users=False, can_pin_messages=False,
-                can_manage_topics=False, can_edit_tag=False, can_react_to_messages=False,
+                is_member=True,
+                can_send_messages=False,
+                can_send_audios=False,
+                can_send_documents=False,
+                can_send_photos=False,
+                can_send_videos=False,
+                can_send_video_notes=False,
+                can_send_voice_notes=False,
+                can_send_polls=False,
+                can_send_other_messages=False,
+                can_add_web_page_previews=False,
+                can_change_info=False,
+                can_invite_users=False,
+                can_pin_messages=False,
+                can_manage_topics=False,
+                can_edit_tag=False,
+                can_react_to_messages=False,
                 until_date=0,
             )
         elif status == "kicked":
@@ -1247,9 +1321,13 @@ class BotApiStandIn:
 
     def _m_getMe(self, p: dict) -> dict:
         user = self._bot_user()
-        user.update(can_join_groups=True, can_read_all_group_messages=not self.privacy_mode,
-                    supports_inline_queries=True, can_connect_to_business=False,
-                    has_main_web_app=False)
+        user.update(
+            can_join_groups=True,
+            can_read_all_group_messages=not self.privacy_mode,
+            supports_inline_queries=True,
+            can_connect_to_business=False,
+            has_main_web_app=False,
+        )
         return user
 
     def _m_logOut(self, p: dict) -> bool:
@@ -1275,8 +1353,11 @@ class BotApiStandIn:
         allowed = p.get("allowed_updates")
         with self._cond:
             if self._webhook is not None:
-                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                    "active; use deleteWebhook to delete the webhook first")
+                raise ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is "
+                    "active; use deleteWebhook to delete the webhook first",
+                )
             self._poll_generation += 1
             generation = self._poll_generation
             self._cond.notify_all()  # terminates an older long poll
@@ -1288,8 +1369,11 @@ class BotApiStandIn:
                 if self._stopping:
                     return []
                 if generation != self._poll_generation:
-                    raise ApiError(409, "Conflict: terminated by other getUpdates request; make "
-                                        "sure that only one bot instance is running")
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; make "
+                        "sure that only one bot instance is running",
+                    )
                 if self._webhook is not None:
                     raise ApiError(409, "Conflict: terminated by setWebhook request")
                 batch = self._deliverable(self._allowed_updates, limit)
@@ -1345,7 +1429,8 @@ class BotApiStandIn:
             self._webhook = {
                 "url": url,
                 "secret_token": None if secret is None else str(secret),
-                "allowed_updates": [str(a) for a in allowed] if isinstance(allowed, list)
+                "allowed_updates": [str(a) for a in allowed]
+                if isinstance(allowed, list)
                 else (was or {}).get("allowed_updates"),
                 "max_connections": int(p.get("max_connections", 40) or 40),
                 "ip_address": p.get("ip_address") or "127.0.0.1",
@@ -1461,13 +1546,11 @@ class BotApiStandIn:
             markup = self._validate_reply_markup(p.get("reply_markup"))
             if p.get("inline_message_id"):
                 if p.get("chat_id") is not None or p.get("message_id") is not None:
-                    raise _bad("chat_id and message_id must be empty if inline_message_id is "
-                               "specified")
+                    raise _bad("chat_id and message_id must be empty if inline_message_id is specified")
                 return True
             msg = self._find_editable(p)
-            if (msg.get("text") == plain and msg.get("entities", []) == entities
-                    and msg.get("reply_markup") == markup):
-                raise _bad(_NOT_MODIFIED[len("Bad Request: "):])
+            if msg.get("text") == plain and msg.get("entities", []) == entities and msg.get("reply_markup") == markup:
+                raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
             msg["text"] = plain
             msg.pop("entities", None)
             msg.pop("reply_markup", None)  # no reply_markup in the edit removes the keyboard
@@ -1485,7 +1568,7 @@ class BotApiStandIn:
                 return True
             msg = self._find_editable(p)
             if msg.get("reply_markup") == markup:
-                raise _bad(_NOT_MODIFIED[len("Bad Request: "):])
+                raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
             msg.pop("reply_markup", None)
             if markup:
                 msg["reply_markup"] = markup
@@ -1503,7 +1586,7 @@ class BotApiStandIn:
             qid = str(p.get("callback_query_id", ""))
             query = self._callback_queries.get(qid)
             if query is None or query["answered"]:
-                raise _bad(_QUERY_TOO_OLD[len("Bad Request: "):])
+                raise _bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
             text = p.get("text")
             if text is not None and len(str(text)) > 200:
                 raise _bad("MESSAGE_TOO_LONG")
@@ -1515,7 +1598,7 @@ class BotApiStandIn:
             qid = str(p.get("inline_query_id", ""))
             query = self._inline_queries.get(qid)
             if query is None or query["answered"]:
-                raise _bad(_QUERY_TOO_OLD[len("Bad Request: "):])
+                raise _bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
             results = p.get("results")
             if not isinstance(results, list):
                 raise _bad("can't parse inline query results JSON object")
@@ -1598,18 +1681,15 @@ class BotApiStandIn:
 
     def _m_getMyDescription(self, p: dict) -> dict:
         with self._lock:
-            return {"description": self._bot_texts.get(
-                f"description/{p.get('language_code') or ''}", "")}
+            return {"description": self._bot_texts.get(f"description/{p.get('language_code') or ''}", "")}
 
     def _m_getMyShortDescription(self, p: dict) -> dict:
         with self._lock:
-            return {"short_description": self._bot_texts.get(
-                f"short_description/{p.get('language_code') or ''}", "")}
+            return {"short_description": self._bot_texts.get(f"short_description/{p.get('language_code') or ''}", "")}
 
     def _m_getMyName(self, p: dict) -> dict:
         with self._lock:
-            return {"name": self._bot_texts.get(f"name/{p.get('language_code') or ''}",
-                                                self.first_name)}
+            return {"name": self._bot_texts.get(f"name/{p.get('language_code') or ''}", self.first_name)}
 
     def _m_setChatMenuButton(self, p: dict) -> bool:
         with self._lock:
@@ -1635,17 +1715,22 @@ class BotApiStandIn:
             chat = self._resolve_chat(p.get("chat_id"), for_sending=False)
             if chat["type"] == "private":
                 raise _bad("there are no administrators in the private chat")
-            return [self._member_object(chat["id"], uid)
-                    for (cid, uid), status in sorted(self._member_status.items())
-                    if cid == chat["id"] and status in ("creator", "administrator")]
+            return [
+                self._member_object(chat["id"], uid)
+                for (cid, uid), status in sorted(self._member_status.items())
+                if cid == chat["id"] and status in ("creator", "administrator")
+            ]
 
     def _m_getChatMemberCount(self, p: dict) -> int:
         with self._lock:
             chat = self._resolve_chat(p.get("chat_id"), for_sending=False)
             if chat["type"] == "private":
                 return 2
-            members = {uid for (cid, uid), s in self._member_status.items()
-                       if cid == chat["id"] and s not in ("left", "kicked")}
+            members = {
+                uid
+                for (cid, uid), s in self._member_status.items()
+                if cid == chat["id"] and s not in ("left", "kicked")
+            }
             return max(len(members | {self.bot_id}), 2)
 
     def _m_getChat(self, p: dict) -> dict:
@@ -1655,9 +1740,13 @@ class BotApiStandIn:
             full.update(
                 accent_color_id=0,
                 max_reaction_count=11,
-                accepted_gift_types={"unlimited_gifts": False, "limited_gifts": False,
-                                     "unique_gifts": False, "premium_subscription": False,
-                                     "gifts_from_channels": False},
+                accepted_gift_types={
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
             )
             if chat["type"] != "private":
                 full["permissions"] = {"can_send_messages": True}
@@ -1686,8 +1775,7 @@ class BotApiStandIn:
                 hook = self._webhook
                 update = None
                 if hook is not None:
-                    self._updates = [u for u in self._updates
-                                     if self._allowed(u, hook["allowed_updates"])]
+                    self._updates = [u for u in self._updates if self._allowed(u, hook["allowed_updates"])]
                     if self._updates:
                         update = copy.deepcopy(self._updates[0])
                 if update is None:
@@ -1695,10 +1783,16 @@ class BotApiStandIn:
                     continue
                 url = self.webhook_target or hook["url"]
                 secret = hook["secret_token"]
-            record = {"update_id": update["update_id"], "url": url, "attempts": 0,
-                      "status": None, "error": None, "ok": False}
+            record = {
+                "update_id": update["update_id"],
+                "url": url,
+                "attempts": 0,
+                "status": None,
+                "error": None,
+                "ok": False,
+            }
             for attempt in range(self.webhook_attempts):
-                if attempt and self._stop_event.wait(min(0.1 * 2 ** attempt, 1.0)):
+                if attempt and self._stop_event.wait(min(0.1 * 2**attempt, 1.0)):
                     break
                 record["attempts"] = attempt + 1
                 try:
@@ -1715,8 +1809,7 @@ class BotApiStandIn:
                 if self._stop_event.is_set() and not record["ok"]:
                     return  # keep the update pending; we're shutting down
                 # delivered, or given up on after bounded attempts: either way it leaves the queue
-                self._updates = [u for u in self._updates
-                                 if u["update_id"] != update["update_id"]]
+                self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
                 if not record["ok"]:
                     self._webhook_error = (int(time.time()), record["error"] or "failed")
                 self._webhook_deliveries.append(record)
@@ -1743,8 +1836,9 @@ class BotApiStandIn:
             self._next_update_id += 1
             return update_id
 
-    def add_chat(self, chat_id: int, chat_type: str | None = None, title: str | None = None,
-                 first_name: str = "Sam") -> dict:
+    def add_chat(
+        self, chat_id: int, chat_type: str | None = None, title: str | None = None, first_name: str = "Sam"
+    ) -> dict:
         """Make a chat known (as if it had sent the bot something earlier)."""
         with self._lock:
             if chat_type is None:
@@ -1753,8 +1847,9 @@ class BotApiStandIn:
                 return self._private_chat(self._user(chat_id, first_name))
             return self._group_chat(chat_id, chat_type, title)
 
-    def _user_message(self, chat: dict, user: dict, text: str | None,
-                      entities: list | None, extra: dict | None = None) -> dict:
+    def _user_message(
+        self, chat: dict, user: dict, text: str | None, entities: list | None, extra: dict | None = None
+    ) -> dict:
         msg: dict[str, Any] = {
             "message_id": self._new_message_id(chat["id"]),
             "from": user,
@@ -1805,9 +1900,14 @@ class BotApiStandIn:
                 return 0
             return self.push_update({key: msg})
 
-    def private_message(self, text: str, user_id: int = 1001, first_name: str = "Sam",
-                        entities: list | None = None,
-                        reply_to_message_id: int | None = None) -> int:
+    def private_message(
+        self,
+        text: str,
+        user_id: int = 1001,
+        first_name: str = "Sam",
+        entities: list | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> int:
         """Push a private text message from a user; returns the update_id."""
         with self._cond:
             user = self._user(user_id, first_name)
@@ -1820,19 +1920,30 @@ class BotApiStandIn:
     def _attach_reply(self, msg: dict, chat_id: int, message_id: int) -> None:
         original = self._messages.get((chat_id, message_id))
         if original is None:  # synthesize a plausible bot message
-            original = {"message_id": message_id, "from": self._bot_user(),
-                        "chat": dict(msg["chat"]), "date": int(time.time()) - 60,
-                        "text": "(earlier message)"}
+            original = {
+                "message_id": message_id,
+                "from": self._bot_user(),
+                "chat": dict(msg["chat"]),
+                "date": int(time.time()) - 60,
+                "text": "(earlier message)",
+            }
             self._store_message(copy.deepcopy(original))
         reply = copy.deepcopy(original)
         reply.pop("reply_to_message", None)
         msg["reply_to_message"] = reply
 
-    def group_message(self, text: str, chat_id: int = -1002, user_id: int = 1002,
-                      reply_to_bot_message_id: int | None = None,
-                      entities: list | None = None, chat_type: str = "supergroup",
-                      from_bot: bool = False, first_name: str = "Alex",
-                      title: str | None = None) -> int:
+    def group_message(
+        self,
+        text: str,
+        chat_id: int = -1002,
+        user_id: int = 1002,
+        reply_to_bot_message_id: int | None = None,
+        entities: list | None = None,
+        chat_type: str = "supergroup",
+        from_bot: bool = False,
+        first_name: str = "Alex",
+        title: str | None = None,
+    ) -> int:
         """Push a group text message; returns the update_id, or 0 if privacy mode hides it.
 
         ``entities=None`` auto-detects mentions ("@painbot"), commands, urls, hashtags.
@@ -1845,8 +1956,14 @@ class BotApiStandIn:
                 self._attach_reply(msg, chat_id, reply_to_bot_message_id)
             return self._push_message(msg)
 
-    def command(self, text: str, chat_id: int | None = None, chat_type: str = "private",
-                user_id: int | None = None, first_name: str = "Sam") -> int:
+    def command(
+        self,
+        text: str,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        user_id: int | None = None,
+        first_name: str = "Sam",
+    ) -> int:
         """Push a command message ("/start args"); returns the update_id (0 if not delivered)."""
         if not text.startswith("/"):
             raise ValueError("a command must start with '/'")
@@ -1864,8 +1981,9 @@ class BotApiStandIn:
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(first)}] + ents
             return self._push_message(msg)
 
-    def callback_query(self, data: str, message_id: int, chat_id: int,
-                       user_id: int = 1001, first_name: str = "Sam") -> int:
+    def callback_query(
+        self, data: str, message_id: int, chat_id: int, user_id: int = 1001, first_name: str = "Sam"
+    ) -> int:
         """Push a callback_query (button press) on a message; returns the update_id."""
         with self._cond:
             user = self._user(user_id, first_name)
@@ -1874,8 +1992,13 @@ class BotApiStandIn:
                 chat = self._private_chat(user) if chat_id > 0 else self._group_chat(chat_id)
             msg = self._messages.get((chat_id, message_id))
             if msg is None:
-                msg = {"message_id": message_id, "from": self._bot_user(), "chat": dict(chat),
-                       "date": int(time.time()) - 60, "text": "(earlier message)"}
+                msg = {
+                    "message_id": message_id,
+                    "from": self._bot_user(),
+                    "chat": dict(chat),
+                    "date": int(time.time()) - 60,
+                    "text": "(earlier message)",
+                }
             self._query_counter += 1
             query = {
                 "id": str(4_000_000_000_000_000_000 + self._query_counter),
@@ -1886,8 +2009,9 @@ class BotApiStandIn:
             }
             return self.push_update({"callback_query": query})
 
-    def inline_query(self, query: str, user_id: int = 1001, first_name: str = "Sam",
-                     offset: str = "", chat_type: str = "sender") -> int:
+    def inline_query(
+        self, query: str, user_id: int = 1001, first_name: str = "Sam", offset: str = "", chat_type: str = "sender"
+    ) -> int:
         """Push an inline_query; returns the update_id."""
         with self._cond:
             self._query_counter += 1
@@ -1900,32 +2024,52 @@ class BotApiStandIn:
             }
             return self.push_update({"inline_query": inline})
 
-    def non_text_message(self, kind: str = "sticker", chat_id: int | None = None,
-                         user_id: int | None = None, caption: str | None = None) -> int:
+    def non_text_message(
+        self, kind: str = "sticker", chat_id: int | None = None, user_id: int | None = None, caption: str | None = None
+    ) -> int:
         """Push a message without text (sticker, photo, voice, document, location, contact,
         video, animation, audio, video_note, poll, dice); returns the update_id (0 if hidden)."""
         n = self._query_counter + 1
         fid = {"file_id": f"CAACAgIAAx0C{kind}{n:06d}", "file_unique_id": f"AgAD{kind[:3]}{n}"}
         payloads: dict[str, Any] = {
-            "sticker": {**fid, "type": "regular", "width": 512, "height": 512,
-                        "is_animated": False, "is_video": False, "emoji": "👍"},
-            "photo": [{**fid, "width": 90, "height": 90, "file_size": 1200},
-                      {"file_id": fid["file_id"] + "x", "file_unique_id": fid["file_unique_id"]
-                       + "x", "width": 800, "height": 800, "file_size": 54000}],
+            "sticker": {
+                **fid,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "👍",
+            },
+            "photo": [
+                {**fid, "width": 90, "height": 90, "file_size": 1200},
+                {
+                    "file_id": fid["file_id"] + "x",
+                    "file_unique_id": fid["file_unique_id"] + "x",
+                    "width": 800,
+                    "height": 800,
+                    "file_size": 54000,
+                },
+            ],
             "voice": {**fid, "duration": 3, "mime_type": "audio/ogg", "file_size": 9000},
             "audio": {**fid, "duration": 120, "mime_type": "audio/mpeg", "file_size": 900000},
-            "document": {**fid, "file_name": "notes.pdf", "mime_type": "application/pdf",
-                         "file_size": 20000},
+            "document": {**fid, "file_name": "notes.pdf", "mime_type": "application/pdf", "file_size": 20000},
             "video": {**fid, "width": 640, "height": 360, "duration": 5, "file_size": 300000},
             "animation": {**fid, "width": 320, "height": 240, "duration": 2},
             "video_note": {**fid, "length": 240, "duration": 4},
             "location": {"latitude": 51.5072, "longitude": -0.1276},
             "contact": {"phone_number": "+441234567890", "first_name": "Sam", "user_id": 1001},
             "dice": {"emoji": "🎲", "value": 4},
-            "poll": {"id": f"{n}", "question": "Which?", "options": [
-                {"text": "A", "voter_count": 0}, {"text": "B", "voter_count": 0}],
-                "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
-                "type": "regular", "allows_multiple_answers": False},
+            "poll": {
+                "id": f"{n}",
+                "question": "Which?",
+                "options": [{"text": "A", "voter_count": 0}, {"text": "B", "voter_count": 0}],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+            },
         }
         if kind not in payloads:
             raise ValueError(f"unknown kind {kind!r}; choose from {sorted(payloads)}")
@@ -1938,8 +2082,7 @@ class BotApiStandIn:
                 user = self._user(user_id or 1002, "Alex")
                 chat = self._chats.get(chat_id) or self._group_chat(chat_id)
             extra: dict[str, Any] = {kind: payloads[kind]}
-            if caption is not None and kind in ("photo", "video", "document", "audio",
-                                                "voice", "animation"):
+            if caption is not None and kind in ("photo", "video", "document", "audio", "voice", "animation"):
                 extra["caption"] = caption
                 ents = detect_entities(caption)
                 if ents:
@@ -1947,8 +2090,14 @@ class BotApiStandIn:
             msg = self._user_message(chat, user, None, None, extra)
             return self._push_message(msg)
 
-    def bot_added_to_group(self, chat_id: int, by_user_id: int, chat_type: str = "supergroup",
-                           title: str | None = None, first_name: str = "Alex") -> int:
+    def bot_added_to_group(
+        self,
+        chat_id: int,
+        by_user_id: int,
+        chat_type: str = "supergroup",
+        title: str | None = None,
+        first_name: str = "Alex",
+    ) -> int:
         """Push what Telegram sends when a user adds the bot to a group: a my_chat_member
         update (left -> member) and then a service message with new_chat_members=[bot].
         Returns the update_id of the service message."""
@@ -1958,15 +2107,28 @@ class BotApiStandIn:
             now = int(time.time())
             bot = self._bot_user()
             self._member_status[(chat_id, self.bot_id)] = "member"
-            self.push_update({"my_chat_member": {
-                "chat": chat, "from": user, "date": now,
-                "old_chat_member": {"user": bot, "status": "left"},
-                "new_chat_member": {"user": bot, "status": "member"},
-            }})
-            msg = self._user_message(chat, user, None, None, {
-                "new_chat_participant": bot, "new_chat_member": bot,
-                "new_chat_members": [bot],
-            })
+            self.push_update(
+                {
+                    "my_chat_member": {
+                        "chat": chat,
+                        "from": user,
+                        "date": now,
+                        "old_chat_member": {"user": bot, "status": "left"},
+                        "new_chat_member": {"user": bot, "status": "member"},
+                    }
+                }
+            )
+            msg = self._user_message(
+                chat,
+                user,
+                None,
+                None,
+                {
+                    "new_chat_participant": bot,
+                    "new_chat_member": bot,
+                    "new_chat_members": [bot],
+                },
+            )
             return self._push_message(msg)
 
     def bot_removed_from_group(self, chat_id: int, by_user_id: int) -> int:
@@ -1975,11 +2137,17 @@ class BotApiStandIn:
             user = self._user(by_user_id)
             chat = self._chats.get(chat_id) or self._group_chat(chat_id)
             bot = self._bot_user()
-            return self.push_update({"my_chat_member": {
-                "chat": chat, "from": user, "date": int(time.time()),
-                "old_chat_member": {"user": bot, "status": "member"},
-                "new_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
-            }})
+            return self.push_update(
+                {
+                    "my_chat_member": {
+                        "chat": chat,
+                        "from": user,
+                        "date": int(time.time()),
+                        "old_chat_member": {"user": bot, "status": "member"},
+                        "new_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
+                    }
+                }
+            )
 
     def user_blocks_bot(self, user_id: int = 1001) -> int:
         """Push the my_chat_member update Telegram sends when a user blocks the bot; from then
@@ -1988,11 +2156,17 @@ class BotApiStandIn:
             user = self._user(user_id)
             chat = self._private_chat(user)
             bot = self._bot_user()
-            return self.push_update({"my_chat_member": {
-                "chat": chat, "from": user, "date": int(time.time()),
-                "old_chat_member": {"user": bot, "status": "member"},
-                "new_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
-            }})
+            return self.push_update(
+                {
+                    "my_chat_member": {
+                        "chat": chat,
+                        "from": user,
+                        "date": int(time.time()),
+                        "old_chat_member": {"user": bot, "status": "member"},
+                        "new_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
+                    }
+                }
+            )
 
     # -- inspection
 
@@ -2039,8 +2213,7 @@ class BotApiStandIn:
                 continue
             if chat_id is not None:
                 result = entry["result"]
-                cid = result["chat"]["id"] if isinstance(result, dict) else entry[
-                    "params"].get("chat_id")
+                cid = result["chat"]["id"] if isinstance(result, dict) else entry["params"].get("chat_id")
                 if str(cid) != str(chat_id):
                     continue
             out.append(entry)
@@ -2064,8 +2237,7 @@ class BotApiStandIn:
     def edits(self, chat_id: int | str | None = None) -> list[dict]:
         """Params of successful editMessageText calls."""
         with self._lock:
-            return [copy.deepcopy(e["params"])
-                    for e in self._successful("editMessageText", chat_id)]
+            return [copy.deepcopy(e["params"]) for e in self._successful("editMessageText", chat_id)]
 
     def message(self, chat_id: int, message_id: int) -> dict | None:
         """The current state of a stored message (edits applied), or None."""
@@ -2076,11 +2248,11 @@ class BotApiStandIn:
     def commands(self, scope: dict | None = None, language_code: str = "") -> list[dict]:
         """Commands the bot set with setMyCommands for a scope/language."""
         with self._lock:
-            return copy.deepcopy(self._commands.get(
-                self._commands_key({"scope": scope, "language_code": language_code}), []))
+            return copy.deepcopy(
+                self._commands.get(self._commands_key({"scope": scope, "language_code": language_code}), [])
+            )
 
-    def wait_for(self, predicate: Callable[[list[tuple[str, dict]]], Any],
-                 timeout: float = 10.0) -> Any:
+    def wait_for(self, predicate: Callable[[list[tuple[str, dict]]], Any], timeout: float = 10.0) -> Any:
         """Block until ``predicate(calls)`` is truthy; return its value.  Raises TimeoutError
         describing the calls seen so far.  Don't call this on an event loop the bot runs on:
         use ``wait_for_async`` there."""
@@ -2098,8 +2270,7 @@ class BotApiStandIn:
                 if self._version == version:
                     self._cond.wait(min(remaining, 0.25))
 
-    async def wait_for_async(self, predicate: Callable[[list[tuple[str, dict]]], Any],
-                             timeout: float = 10.0) -> Any:
+    async def wait_for_async(self, predicate: Callable[[list[tuple[str, dict]]], Any], timeout: float = 10.0) -> Any:
         """``wait_for`` for async tests: polls every 20 ms without blocking the event loop."""
         deadline = time.monotonic() + timeout
         while True:
@@ -2110,29 +2281,30 @@ class BotApiStandIn:
                 raise TimeoutError(self._timeout_message(timeout))
             await asyncio.sleep(0.02)
 
-    def wait_for_sent(self, count: int, chat_id: int | str | None = None,
-                      timeout: float = 10.0) -> list[dict]:
+    def wait_for_sent(self, count: int, chat_id: int | str | None = None, timeout: float = 10.0) -> list[dict]:
         """Block until at least ``count`` messages were sent (to ``chat_id``); return them."""
-        return self.wait_for(lambda _calls: (len(self.sent(chat_id)) >= count
-                                             and self.sent(chat_id)), timeout)
+        return self.wait_for(lambda _calls: len(self.sent(chat_id)) >= count and self.sent(chat_id), timeout)
 
-    async def wait_for_sent_async(self, count: int, chat_id: int | str | None = None,
-                                  timeout: float = 10.0) -> list[dict]:
+    async def wait_for_sent_async(
+        self, count: int, chat_id: int | str | None = None, timeout: float = 10.0
+    ) -> list[dict]:
         return await self.wait_for_async(
-            lambda _calls: len(self.sent(chat_id)) >= count and self.sent(chat_id), timeout)
+            lambda _calls: len(self.sent(chat_id)) >= count and self.sent(chat_id), timeout
+        )
 
     def _timeout_message(self, timeout: float) -> str:
         with self._lock:
             log = self._call_log[-15:]
             total = len(self._call_log)
             pending = len(self._updates)
-        lines = [f"condition not met within {timeout}s; {total} API calls so far, "
-                 f"{pending} updates pending (not confirmed); last calls:"]
+        lines = [
+            f"condition not met within {timeout}s; {total} API calls so far, "
+            f"{pending} updates pending (not confirmed); last calls:"
+        ]
         for e in log:
             params = {k: v for k, v in e["params"].items() if k != "results"}
             outcome = "ok" if e["ok"] else (e["error"] or {}).get("description", "in progress")
-            lines.append(f"  {e['method']}({json.dumps(params, ensure_ascii=False)[:300]})"
-                         f" -> {outcome}")
+            lines.append(f"  {e['method']}({json.dumps(params, ensure_ascii=False)[:300]}) -> {outcome}")
         return "\n".join(lines)
 
     def pending_updates(self) -> int:
@@ -2154,9 +2326,15 @@ class BotApiStandIn:
         with self._lock:
             self._member_status[(chat_id, user_id)] = status
 
-    def fail_next(self, method: str, error_code: int, description: str | None = None,
-                  retry_after: int | None = None, times: int = 1,
-                  chat_id: int | str | None = None) -> None:
+    def fail_next(
+        self,
+        method: str,
+        error_code: int,
+        description: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
         """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail with an
         error response.  429 without a description becomes "Too Many Requests: retry after N"
         with parameters.retry_after=N (default 1)."""
@@ -2168,14 +2346,18 @@ class BotApiStandIn:
             else:
                 description = _DEFAULT_DESCRIPTIONS.get(error_code, "Bad Request")
         with self._lock:
-            self._failures.append({
-                "method": method.lower(), "error_code": int(error_code),
-                "description": description, "retry_after": retry_after,
-                "remaining": int(times), "chat_id": chat_id,
-            })
+            self._failures.append(
+                {
+                    "method": method.lower(),
+                    "error_code": int(error_code),
+                    "description": description,
+                    "retry_after": retry_after,
+                    "remaining": int(times),
+                    "chat_id": chat_id,
+                }
+            )
 
-    def post_to_webhook(self, update: dict, secret: str | None, url: str | None = None,
-                        timeout: float = 5.0) -> int:
+    def post_to_webhook(self, update: dict, secret: str | None, url: str | None = None, timeout: float = 5.0) -> int:
         """POST ``update`` to the bot's webhook (or ``url``) with the given secret header
         (None = no header); return the HTTP status.  Does not queue the update."""
         with self._lock:

@@ -29,8 +29,9 @@ def content(tmp_path: Path) -> Path:
 
 async def test_stats_and_unanswered_for_an_admin(tmp_path: Path) -> None:
     log = QuestionLog(tmp_path / "log.sqlite3")
-    async with offline_bot(tmp_path, recorder=log, admin_ids=frozenset({ADMIN}),
-                           db_path=tmp_path / "log.sqlite3") as bot:
+    async with offline_bot(
+        tmp_path, recorder=log, admin_ids=frozenset({ADMIN}), db_path=tmp_path / "log.sqlite3"
+    ) as bot:
         await bot.feed(private_text("what causes it"), private_text("is a sauna good for me"))
         assert log.flush()
         await bot.feed(private_text("/stats", user_id=ADMIN), private_text("/unanswered", user_id=ADMIN))
@@ -110,8 +111,9 @@ async def test_recorder_never_receives_a_user_or_chat_id(tmp_path: Path) -> None
 
 async def test_admin_commands_in_a_group_only_say_ask_me_privately(tmp_path: Path) -> None:
     log = QuestionLog(tmp_path / "log.sqlite3")
-    async with offline_bot(tmp_path, recorder=log, admin_ids=frozenset({ADMIN}),
-                           db_path=tmp_path / "log.sqlite3") as bot:
+    async with offline_bot(
+        tmp_path, recorder=log, admin_ids=frozenset({ADMIN}), db_path=tmp_path / "log.sqlite3"
+    ) as bot:
         await bot.feed(private_text("is a sauna good for me"))
         assert log.flush()
         before = len(bot.sent())

@@ -66,7 +66,12 @@ def test_build_application_uses_defaults_rate_limiter_and_group_persistence(tmp_
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
     assert isinstance(app.persistence, GroupSettingsPersistence)
     store = app.persistence.store_data
-    assert (store.chat_data, store.user_data, store.bot_data, store.callback_data) == (True, False, True, False)  # bot_data: picture ids only
+    assert (store.chat_data, store.user_data, store.bot_data, store.callback_data) == (
+        True,
+        False,
+        True,
+        False,
+    )  # bot_data: picture ids only
     services = app.bot_data["services"]
     assert isinstance(services, handlers.Services)
     assert services.cooldown.per_minute == 6
@@ -81,14 +86,24 @@ def test_error_handler_is_registered(tmp_path: Path) -> None:
 
 
 async def test_post_init_sets_the_command_menu_and_logs_the_username(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="bot.app")
     async with offline_bot(tmp_path) as bot:
         assert not bot.request.calls_to("setMyCommands")  # only run_polling runs post_init
         await bot.post_init()
         [menu] = bot.request.calls_to("setMyCommands")
-        assert [c["command"] for c in menu["commands"]] == ["start", "help", "topics", "check", "urgent", "privacy",
-                                                          "settings", "tips", "tip"]
+        assert [c["command"] for c in menu["commands"]] == [
+            "start",
+            "help",
+            "topics",
+            "check",
+            "urgent",
+            "privacy",
+            "settings",
+            "tips",
+            "tip",
+        ]
         assert [(c["command"], c["description"]) for c in menu["commands"]] == list(COMMANDS)
         assert bot.app.bot_data["services"].engine.bot_username == "painbot"
     started = [r.getMessage() for r in caplog.records if r.name == "bot.app" and "started" in r.getMessage()]
@@ -154,9 +169,14 @@ async def test_private_chats_are_never_written_to_the_persistence_file(tmp_path:
     request = RecordingRequest({(GROUP_ID, ADMIN_ID): "administrator"})
     async with offline_bot(tmp_path, request=request) as bot:
         await bot.feed(callback_query("auto:on", ADMIN_ID, GROUP_ID))  # so that the file exists
-        await bot.feed(private_text("/start"), private_text(QUESTION), private_text("/settings"),
-                       private_text("/privacy", user_id=USER_ID + 1), callback_query("t:causes"),
-                       my_chat_member(USER_ID, "kicked", "member", by=USER_ID))
+        await bot.feed(
+            private_text("/start"),
+            private_text(QUESTION),
+            private_text("/settings"),
+            private_text("/privacy", user_id=USER_ID + 1),
+            callback_query("t:causes"),
+            my_chat_member(USER_ID, "kicked", "member", by=USER_ID),
+        )
         # even if a handler ever stored something about a person, it must not reach the file
         bot.app.chat_data[USER_ID]["something"] = "personal"
         await bot.app.update_persistence()
@@ -186,7 +206,8 @@ def _all_log_text(caplog: pytest.LogCaptureFixture) -> str:
 
 
 async def test_blocked_by_the_user_is_logged_at_info_without_the_text(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     async with offline_bot(tmp_path) as bot:
         bot.request.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
@@ -207,10 +228,12 @@ async def test_the_bot_carries_on_after_a_failed_update(tmp_path: Path) -> None:
         assert len(bot.sent()) == 2  # the second went through
 
 
-@pytest.mark.parametrize("code, description", [(400, "Bad Request: can't parse entities"),
-                                                (400, "Bad Request: message text is empty")])
+@pytest.mark.parametrize(
+    "code, description", [(400, "Bad Request: can't parse entities"), (400, "Bad Request: message text is empty")]
+)
 async def test_other_telegram_errors_are_logged_at_error_without_the_text(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture, code: int, description: str) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, code: int, description: str
+) -> None:
     caplog.set_level(logging.INFO)
     async with offline_bot(tmp_path) as bot:
         bot.request.fail("sendMessage", code, description)
@@ -223,7 +246,8 @@ async def test_other_telegram_errors_are_logged_at_error_without_the_text(
 
 
 async def test_a_crash_in_a_handler_is_logged_at_error_without_the_text(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(self: Engine, text: str, chat: str = "private", addressed: bool = False) -> None:
         raise RuntimeError("matcher exploded")
 
@@ -239,7 +263,8 @@ async def test_a_crash_in_a_handler_is_logged_at_error_without_the_text(
 
 
 async def test_a_reply_lost_to_the_network_is_one_warning_not_a_traceback(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     async with offline_bot(tmp_path) as bot:
         bot.request.raise_on("sendMessage", ConnectionResetError("connection reset"))

@@ -39,12 +39,14 @@ def run(*argv: str, stdin: str = "") -> tuple[int, str]:
 def broken(make_content: Path) -> Path:
     root = make_content
     (root / "intents" / "causes.yaml").write_text(
-        "id: causes\nresponse: causes\nexamples: [what causes it]\nexampels: [why]\n")
+        "id: causes\nresponse: causes\nexamples: [what causes it]\nexampels: [why]\n"
+    )
     (root / "responses" / "fixes.yaml").write_text("id: fixes\ntitle: Fixes\ntext: <p>Fix it</p>\n")
     return root
 
 
 # --- check ------------------------------------------------------------------------
+
 
 def test_check_clean_content(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "check")
@@ -77,6 +79,7 @@ def test_content_folder_can_come_from_the_environment(mini_dir: Path, monkeypatc
 
 
 # --- ask --------------------------------------------------------------------------
+
 
 def test_ask_prints_the_reply_and_the_intent(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "ask", "What causes it?")
@@ -116,6 +119,7 @@ def test_ask_uses_the_emergency_number_from_env_file(mini_dir: Path) -> None:
 
 
 # --- classify ---------------------------------------------------------------------
+
 
 def classify(mini_dir: Path, *lines: str) -> list[dict[str, object]]:
     code, out = run("--content", str(mini_dir), "classify", stdin="\n".join(lines) + "\n")
@@ -163,8 +167,17 @@ def test_classify_answers_blank_lines_so_output_lines_up(mini_dir: Path) -> None
 
 
 def test_classify_one_output_line_per_input_line_whatever_comes(mini_dir: Path) -> None:
-    lines = ["", '{"text": "what causes it"}', "not json", "[" * 1000 + "]" * 1000, '{"text": "x" * 5}',
-             '{"text": "\\ud800 lone surrogate"}', "\t", '{"text": "' + "a " * 3000 + '"}', '{"text": "hello"}']
+    lines = [
+        "",
+        '{"text": "what causes it"}',
+        "not json",
+        "[" * 1000 + "]" * 1000,
+        '{"text": "x" * 5}',
+        '{"text": "\\ud800 lone surrogate"}',
+        "\t",
+        '{"text": "' + "a " * 3000 + '"}',
+        '{"text": "hello"}',
+    ]
     results = classify(mini_dir, *lines)
     assert len(results) == len(lines)
     assert results[1]["intent"] == "causes" and results[-1]["intent"] == "greeting"
@@ -193,8 +206,9 @@ def test_classify_refuses_a_text_longer_than_telegram_allows(mini_dir: Path) -> 
 
 
 def test_classify_replaces_undecodable_bytes(mini_dir: Path) -> None:
-    raw = io.TextIOWrapper(io.BytesIO(b'\xff\xfe\n{"text": "what causes it \xff"}\n'), encoding="utf-8",
-                           errors="strict")
+    raw = io.TextIOWrapper(
+        io.BytesIO(b'\xff\xfe\n{"text": "what causes it \xff"}\n'), encoding="utf-8", errors="strict"
+    )
     out = io.StringIO()
     assert main(["--content", str(mini_dir), "classify"], stdin=raw, stdout=out) == 0
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
@@ -217,6 +231,7 @@ def test_classify_always_reports_the_runner_up(mini_dir: Path) -> None:
 
 # --- eval -------------------------------------------------------------------------
 
+
 def labelled(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "dev.yaml"
     path.write_text(text)
@@ -224,8 +239,11 @@ def labelled(tmp_path: Path, text: str) -> Path:
 
 
 def test_eval_prints_figures_and_passes(mini_dir: Path, tmp_path: Path) -> None:
-    path = labelled(tmp_path, "- text: what causes it\n  intent: causes\n- text: my groin is numb\n  intent: red_flags\n"
-                              "- text: my knee hurts\n")
+    path = labelled(
+        tmp_path,
+        "- text: what causes it\n  intent: causes\n- text: my groin is numb\n  intent: red_flags\n"
+        "- text: my knee hurts\n",
+    )
     code, out = run("--content", str(mini_dir), "eval", str(path))
     assert code == 0
     assert "in-scope accuracy" in out and "2/2" in out
@@ -253,28 +271,32 @@ def test_eval_bad_labelled_file_exits_1(mini_dir: Path, tmp_path: Path, capsys: 
     assert f"{path}:2: chat must be private or group" in capsys.readouterr().err
 
 
-def test_eval_unknown_label_is_a_path_line_error(mini_dir: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    path = labelled(tmp_path, "- text: my groin is numb\n  intent: red_flags\n"
-                              "- text: hello\n  intent: red_flag\n")
+def test_eval_unknown_label_is_a_path_line_error(
+    mini_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = labelled(tmp_path, "- text: my groin is numb\n  intent: red_flags\n- text: hello\n  intent: red_flag\n")
     code, out = run("--content", str(mini_dir), "eval", str(path))
     err = capsys.readouterr().err.splitlines()
     assert code == 1 and out == ""
-    assert err[0] == (f"{path}:4: intent: unknown label 'red_flag'; did you mean 'red_flags'? "
-                      "(an intent id, crisis or emergency, or null)")
+    assert err[0] == (
+        f"{path}:4: intent: unknown label 'red_flag'; did you mean 'red_flags'? "
+        "(an intent id, crisis or emergency, or null)"
+    )
     assert err[1] == f"painbot: {path} has 1 problem(s); nothing was measured"
 
 
 @pytest.mark.parametrize("label", ["[causes, nope]", "[]", "5", "true"])
-def test_eval_refuses_other_bad_labels(mini_dir: Path, tmp_path: Path, label: str,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_refuses_other_bad_labels(
+    mini_dir: Path, tmp_path: Path, label: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = labelled(tmp_path, f"- text: hello\n  intent: {label}\n")
     assert run("--content", str(mini_dir), "eval", str(path))[0] == 1
     assert capsys.readouterr().err.startswith(f"{path}:2: intent: ")
 
 
-def test_eval_accepts_safety_kinds_lists_and_null(mini_dir: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_accepts_safety_kinds_lists_and_null(
+    mini_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = labelled(tmp_path, "- text: what causes it\n  intent: [causes, fixes]\n- text: my knee\n  intent: null\n")
     assert run("--content", str(mini_dir), "eval", str(path))[0] == 0
     path = labelled(tmp_path, "- text: hello\n  intent: crisis\n- text: hi\n  intent: emergency\n")
@@ -288,8 +310,9 @@ def test_eval_refuses_a_file_with_nothing_to_measure(mini_dir: Path, tmp_path: P
     assert run("--content", str(mini_dir), "eval", str(labelled(tmp_path, text)))[0] == 1
 
 
-def test_eval_missing_or_undecodable_file_is_one_line(mini_dir: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_missing_or_undecodable_file_is_one_line(
+    mini_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run("--content", str(mini_dir), "eval", str(tmp_path / "none.yaml"))[0] == 1
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"- text: \xff\xfe\n")
@@ -321,6 +344,7 @@ def test_eval_needs_a_file_or_at_least_two_folds(mini_dir: Path, args: list[str]
 
 # --- chat and run -----------------------------------------------------------------
 
+
 def test_chat_holds_a_conversation(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "chat", stdin="what causes it\n/quit\n")
     assert code == 0
@@ -340,26 +364,30 @@ def test_run_without_token_opens_the_terminal_chat_for_a_person(mini_dir: Path, 
 
 @pytest.mark.parametrize("stdin", ["", "hello\n"])
 @pytest.mark.parametrize("webhook", [[], ["--webhook", "https://bot.example.org/painbot"]])
-def test_run_without_token_and_terminal_fails_in_one_line(mini_dir: Path, stdin: str, webhook: list[str],
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_without_token_and_terminal_fails_in_one_line(
+    mini_dir: Path, stdin: str, webhook: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = run("--content", str(mini_dir), "run", *webhook, stdin=stdin)
     err = capsys.readouterr().err
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in err and ".env" in err
 
 
-def test_webhook_without_token_fails_even_at_a_terminal(mini_dir: Path, typed: type[io.StringIO],
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_webhook_without_token_fails_even_at_a_terminal(
+    mini_dir: Path, typed: type[io.StringIO], capsys: pytest.CaptureFixture[str]
+) -> None:
     out = io.StringIO()
-    code = main(["--content", str(mini_dir), "run", "--webhook", "https://bot.example.org/p"], stdin=typed("hi\n"),
-                stdout=out)
+    code = main(
+        ["--content", str(mini_dir), "run", "--webhook", "https://bot.example.org/p"], stdin=typed("hi\n"), stdout=out
+    )
     assert code == 1 and out.getvalue() == ""
     assert "TELEGRAM_BOT_TOKEN is not set" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("verb", [["ask", "hello"], ["run"], ["chat"], ["classify"], ["eval", "x.yaml"]])
-def test_broken_content_stops_before_anything_starts(broken: Path, verb: list[str],
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_content_stops_before_anything_starts(
+    broken: Path, verb: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = run("--content", str(broken), *verb, stdin="hello\n")
     err = capsys.readouterr().err
     assert code == 1
@@ -369,8 +397,9 @@ def test_broken_content_stops_before_anything_starts(broken: Path, verb: list[st
     assert f"painbot: the content in {broken} has problems; nothing was started" in err
 
 
-def test_bad_setting_exits_2_naming_it(mini_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_setting_exits_2_naming_it(
+    mini_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PAINBOT_RETENTION_DAYS", "forever")
     assert run("--content", str(mini_dir), "ask", "hello")[0] == 2
     assert "PAINBOT_RETENTION_DAYS" in capsys.readouterr().err
@@ -385,8 +414,14 @@ def test_missing_verb_is_a_usage_error() -> None:
 def test_python_dash_m_bot_entry_point(mini_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAINBOT_", "TELEGRAM_"))}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run([sys.executable, "-m", "bot", "--content", str(mini_dir), "ask", "hello"],
-                          capture_output=True, text=True, env=env, timeout=30, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--content", str(mini_dir), "ask", "hello"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Greeting answer.")
     assert "[intent: greeting" in done.stdout
@@ -396,8 +431,14 @@ def _seed_log(db: Path) -> None:
     from bot.questionlog import QuestionLog
 
     with QuestionLog(db) as log:
-        log.record("how long will it take", chat_type="private", intent_id="recovery_time", score=80,
-                   outcome="answer", confident=True)
+        log.record(
+            "how long will it take",
+            chat_type="private",
+            intent_id="recovery_time",
+            score=80,
+            outcome="answer",
+            confident=True,
+        )
         for text in ("is a sauna good for it", "is the sauna ok for this", "what about saunas"):
             log.record(text, chat_type="group", intent_id=None, score=10, outcome="fallback", confident=False)
 
@@ -418,15 +459,17 @@ def test_report_on_an_empty_log_says_so(tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 0 and "no questions" in out.casefold()
 
 
-def test_report_refuses_a_since_below_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_refuses_a_since_below_one_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PAINBOT_DB", str(tmp_path / "none.sqlite3"))
     code, _ = run("report", "--since", "0")
     assert code == 2 and "--since" in capsys.readouterr().err
 
 
-def test_report_on_a_corrupt_log_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_on_a_corrupt_log_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "log.sqlite3"
     db.write_bytes(b"this is not a database" * 100)
     monkeypatch.setenv("PAINBOT_DB", str(db))
@@ -435,14 +478,19 @@ def test_report_on_a_corrupt_log_is_one_clear_line(tmp_path: Path, monkeypatch: 
 
 
 def test_classify_names_the_further_part_of_a_two_part_question() -> None:
-    code, out = run("--content", str(PROJECT_ROOT), "classify",
-                    stdin='{"text": "what causes this and how long until it settles"}\n{"text": "what causes it"}\n')
+    code, out = run(
+        "--content",
+        str(PROJECT_ROOT),
+        "classify",
+        stdin='{"text": "what causes this and how long until it settles"}\n{"text": "what causes it"}\n',
+    )
     two, one = [json.loads(line) for line in out.splitlines()]
     assert {two["intent"], *two["also"]} == {"causes", "recovery_time"}
     assert "also" not in one
 
 
 # --- options, help and exits ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("verb", [["check"], ["ask", "what causes it"], ["classify"], ["chat"]])
 def test_global_options_work_before_or_after_the_verb(mini_dir: Path, verb: list[str]) -> None:
@@ -454,8 +502,10 @@ def test_global_options_work_before_or_after_the_verb(mini_dir: Path, verb: list
 
 def test_verbose_works_before_or_after_eval(mini_dir: Path, tmp_path: Path) -> None:
     path = labelled(tmp_path, "- text: what causes it\n  intent: fixes\n")
-    for argv in (["-v", "--content", str(mini_dir), "eval", str(path)],
-                 ["--content", str(mini_dir), "eval", str(path), "-v"]):
+    for argv in (
+        ["-v", "--content", str(mini_dir), "eval", str(path)],
+        ["--content", str(mini_dir), "eval", str(path), "-v"],
+    ):
         assert "line 1: 'what causes it' expected fixes, got causes" in run(*argv)[1]
 
 
@@ -486,8 +536,10 @@ def test_every_verb_page_explains_itself(capsys: pytest.CaptureFixture[str], ver
         assert action.help, f"{verb.name}: {action.dest} is not explained"
 
 
-@pytest.mark.parametrize("argv", [["nosuchverb"], ["ask"], ["ask", "hi", "--chat", "channel"], ["report", "--since", "x"],
-                                  ["check", "--nope"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["nosuchverb"], ["ask"], ["ask", "hi", "--chat", "channel"], ["report", "--since", "x"], ["check", "--nope"]],
+)
 def test_wrong_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         run(*argv)
@@ -509,8 +561,9 @@ def test_a_closed_pipe_ends_quietly(mini_dir: Path, verb: list[str], capsys: pyt
     assert capsys.readouterr().err == ""
 
 
-def test_ctrl_c_is_one_line_and_exit_130(mini_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_ctrl_c_is_one_line_and_exit_130(
+    mini_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
@@ -519,14 +572,17 @@ def test_ctrl_c_is_one_line_and_exit_130(mini_dir: Path, monkeypatch: pytest.Mon
     assert capsys.readouterr().err == "painbot: stopped\n"
 
 
-def test_unexpected_error_is_one_line_unless_debugging(mini_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_unexpected_error_is_one_line_unless_debugging(
+    mini_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def broken(*args: object) -> None:
         raise ValueError("boom")
 
     monkeypatch.setattr(Engine, "decide", broken)
     assert run("--content", str(mini_dir), "ask", "hi")[0] == 1
-    assert capsys.readouterr().err == "painbot: unexpected error: ValueError: boom (PAINBOT_DEBUG=1 shows the details)\n"
+    assert (
+        capsys.readouterr().err == "painbot: unexpected error: ValueError: boom (PAINBOT_DEBUG=1 shows the details)\n"
+    )
     monkeypatch.setenv("PAINBOT_DEBUG", "1")
     assert run("--content", str(mini_dir), "ask", "hi")[0] == 1
     err = capsys.readouterr().err
@@ -538,6 +594,7 @@ def test_unexpected_error_is_one_line_unless_debugging(mini_dir: Path, monkeypat
 
 # --- as a real process: bytes, pipes and signals ------------------------------------
 
+
 def painbot(*argv: str, env: dict[str, str] | None = None, **kwargs: object) -> subprocess.Popen[bytes]:
     """Start `python -m bot` as a user's shell would, with no developer settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PAINBOT_", "TELEGRAM_"))}
@@ -547,8 +604,15 @@ def painbot(*argv: str, env: dict[str, str] | None = None, **kwargs: object) -> 
 
 @pytest.mark.parametrize("verb", ["classify", "chat"])
 def test_undecodable_stdin_under_a_strict_utf8_locale(mini_dir: Path, verb: str) -> None:
-    proc = painbot("--content", str(mini_dir), verb, env={"PYTHONIOENCODING": "utf-8:strict"},
-                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = painbot(
+        "--content",
+        str(mini_dir),
+        verb,
+        env={"PYTHONIOENCODING": "utf-8:strict"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out, err = proc.communicate(b'\xff\xfe\n{"text": "what causes it"}\n', timeout=30)
     assert proc.returncode == 0, err
     assert err == b""
@@ -559,8 +623,9 @@ def test_closed_pipe_as_a_real_process(mini_dir: Path, tmp_path: Path) -> None:
     questions = tmp_path / "questions.jsonl"
     questions.write_text('{"text": "hello"}\n' * 3000)  # far more output than a pipe holds
     with questions.open("rb") as source:
-        proc = painbot("--content", str(mini_dir), "classify", stdin=source, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
+        proc = painbot(
+            "--content", str(mini_dir), "classify", stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         assert proc.stdout is not None and proc.stderr is not None
         assert proc.stdout.readline().startswith(b'{"intent": "greeting"')
         proc.stdout.close()
@@ -569,8 +634,9 @@ def test_closed_pipe_as_a_real_process(mini_dir: Path, tmp_path: Path) -> None:
 
 
 def test_ctrl_c_as_a_real_process(mini_dir: Path) -> None:
-    proc = painbot("--content", str(mini_dir), "classify", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                   stderr=subprocess.PIPE)
+    proc = painbot(
+        "--content", str(mini_dir), "classify", stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     proc.stdin.write(b'{"text": "hi"}\n')
     proc.stdin.flush()
@@ -582,10 +648,12 @@ def test_ctrl_c_as_a_real_process(mini_dir: Path) -> None:
     proc.stdout.close()
 
 
-@pytest.mark.parametrize("make", [lambda p: p.mkdir(), lambda p: p.write_bytes(b"PAINBOT_DB=\xff\n")],
-                         ids=["folder", "not-utf8"])
-def test_an_unreadable_env_file_is_one_line(mini_dir: Path, make: Callable[[Path], object],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "make", [lambda p: p.mkdir(), lambda p: p.write_bytes(b"PAINBOT_DB=\xff\n")], ids=["folder", "not-utf8"]
+)
+def test_an_unreadable_env_file_is_one_line(
+    mini_dir: Path, make: Callable[[Path], object], capsys: pytest.CaptureFixture[str]
+) -> None:
     make(Path(".env"))
     assert run("--content", str(mini_dir), "ask", "hello")[0] == 1
     err = capsys.readouterr().err

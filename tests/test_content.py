@@ -49,6 +49,7 @@ def content(make_content: Path) -> Path:
 
 # --- the mini content ---------------------------------------------------------
 
+
 def test_mini_content_loads_every_core_intent(mini_dir: Path) -> None:
     loaded = load_content(mini_dir)
     assert set(loaded.intents) == set(CORE_INTENTS)
@@ -66,9 +67,13 @@ def test_mini_content_has_answers_and_system_responses(mini_dir: Path) -> None:
 
 def test_mini_content_snippets_synonyms_and_rules(mini_dir: Path) -> None:
     loaded = load_content(mini_dir)
-    assert loaded.snippets == {"contact": "Contact: physio@example.org", "disclaimer": "<i>Not a diagnosis.</i>",
-                               "safety_net": "<i>Urgent signs: /urgent.</i>", "none_apply": "None of these apply to me",
-                               "crisis_rest": "I'm safe"}
+    assert loaded.snippets == {
+        "contact": "Contact: physio@example.org",
+        "disclaimer": "<i>Not a diagnosis.</i>",
+        "safety_net": "<i>Urgent signs: /urgent.</i>",
+        "none_apply": "None of these apply to me",
+        "crisis_rest": "I'm safe",
+    }
     assert loaded.synonyms.fold("my butt") == "my bum"
     assert (loaded.rules.threshold, loaded.rules.group_threshold, loaded.rules.margin) == (60.0, 80.0, 3.0)
     assert loaded.rules.keyword_bonus == 10.0  # default kept for what the file leaves out
@@ -89,15 +94,18 @@ def test_intent_fields_and_source_line(mini_dir: Path) -> None:
 
 def test_old_trigger_lists_are_refused_with_a_pointer_to_the_safety_file(content: Path) -> None:
     write(content, "intents/red_flags.yaml", "id: red_flags\nresponse: red_flags\ntriggers:\n  - [[bladder]]\n")
-    assert problems(content) == ["intents/red_flags.yaml:3: 'triggers' are no longer read here: red flags are "
-                                 "safety rules in intents/_safety.yaml"]
+    assert problems(content) == [
+        "intents/red_flags.yaml:3: 'triggers' are no longer read here: red flags are "
+        "safety rules in intents/_safety.yaml"
+    ]
 
 
 @pytest.mark.parametrize("reserved", ["crisis", "emergency"])
 def test_safety_kinds_are_reserved_intent_ids(content: Path, reserved: str) -> None:
     write(content, f"intents/{reserved}.yaml", f"id: {reserved}\nresponse: causes\nexamples: [help me]\n")
-    assert problems(content) == [f"intents/{reserved}.yaml:1: the id '{reserved}' is reserved for the safety "
-                                 "layer's answers; choose another"]
+    assert problems(content) == [
+        f"intents/{reserved}.yaml:1: the id '{reserved}' is reserved for the safety layer's answers; choose another"
+    ]
 
 
 def test_the_urgent_intent_needs_no_examples_but_others_do(content: Path, mini_dir: Path) -> None:
@@ -117,6 +125,7 @@ def test_extra_intent_beyond_the_core_is_loaded(content: Path) -> None:
 
 
 # --- one problem each, at its exact line ---------------------------------------
+
 
 def test_unknown_key_is_reported_at_its_line(content: Path) -> None:
     write(content, "intents/causes.yaml", CAUSES_INTENT.replace("examples:", "exampels:"))
@@ -140,25 +149,28 @@ def test_empty_text_is_reported(content: Path) -> None:
 def test_response_that_does_not_exist_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", CAUSES_INTENT.replace("response: causes", "response: cause"))
     assert problems(content) == [
-        "intents/causes.yaml:3: intent 'causes': response 'cause' does not exist in responses/"]
+        "intents/causes.yaml:3: intent 'causes': response 'cause' does not exist in responses/"
+    ]
 
 
 def test_related_intent_that_does_not_exist_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", CAUSES_INTENT.replace("[fixes, see_someone]", "[fixes, see_somebody]"))
-    assert problems(content) == [
-        "intents/causes.yaml:4: intent 'causes': related intent 'see_somebody' does not exist"]
+    assert problems(content) == ["intents/causes.yaml:4: intent 'causes': related intent 'see_somebody' does not exist"]
 
 
 def test_an_intent_id_copied_into_another_file_is_reported_as_not_its_file_name(content: Path) -> None:
     write(content, "intents/more_causes.yaml", "\nid: causes\nresponse: causes\nexamples: [what brings it on]\n")
-    assert problems(content) == ["intents/more_causes.yaml:2: the id 'causes' does not match the file name: "
-                                 "write id: more_causes or rename the file"]
+    assert problems(content) == [
+        "intents/more_causes.yaml:2: the id 'causes' does not match the file name: "
+        "write id: more_causes or rename the file"
+    ]
 
 
 def test_duplicate_id_in_a_yml_twin_is_reported(content: Path) -> None:
     write(content, "responses/causes.yml", CAUSES_RESPONSE)
     assert problems(content) == [
-        "responses/causes.yml:1: duplicate response id 'causes' (also in responses/causes.yaml:1)"]
+        "responses/causes.yml:1: duplicate response id 'causes' (also in responses/causes.yaml:1)"
+    ]
 
 
 def test_missing_core_intent_is_reported(content: Path) -> None:
@@ -186,15 +198,24 @@ def test_emergency_number_placeholder_is_built_in(mini_dir: Path) -> None:
 
 
 def test_unknown_placeholder_in_a_snippet_is_reported(content: Path) -> None:
-    write(content, "responses/_snippets.yaml", 'contact: "Contact: physio@example.org"\n'
-          'disclaimer: "Not a diagnosis. Call {emergency_numbr} in an emergency."\n' + OTHER_SNIPPETS)
+    write(
+        content,
+        "responses/_snippets.yaml",
+        'contact: "Contact: physio@example.org"\n'
+        'disclaimer: "Not a diagnosis. Call {emergency_numbr} in an emergency."\n' + OTHER_SNIPPETS,
+    )
     assert problems(content) == [
-        "responses/_snippets.yaml:2: snippet 'disclaimer': unknown placeholder {emergency_numbr}"]
+        "responses/_snippets.yaml:2: snippet 'disclaimer': unknown placeholder {emergency_numbr}"
+    ]
 
 
 def test_snippet_may_use_the_emergency_number(content: Path) -> None:
-    write(content, "responses/_snippets.yaml", 'contact: "Contact: physio@example.org"\n'
-          'disclaimer: "Not a diagnosis. Call {emergency_number} in an emergency."\n' + OTHER_SNIPPETS)
+    write(
+        content,
+        "responses/_snippets.yaml",
+        'contact: "Contact: physio@example.org"\n'
+        'disclaimer: "Not a diagnosis. Call {emergency_number} in an emergency."\n' + OTHER_SNIPPETS,
+    )
     assert "{emergency_number}" in load_content(content).snippets["disclaimer"]
 
 
@@ -212,8 +233,11 @@ def test_html_in_short_is_checked(content: Path) -> None:
 
 
 def test_html_in_snippet_is_checked(content: Path) -> None:
-    write(content, "responses/_snippets.yaml", 'contact: "Tom & Jerry"\ndisclaimer: "<i>Not a diagnosis.</i>"\n'
-          + OTHER_SNIPPETS)
+    write(
+        content,
+        "responses/_snippets.yaml",
+        'contact: "Tom & Jerry"\ndisclaimer: "<i>Not a diagnosis.</i>"\n' + OTHER_SNIPPETS,
+    )
     assert problems(content) == ["responses/_snippets.yaml:1: contact: a bare '&' must be written as &amp;"]
 
 
@@ -225,8 +249,9 @@ def test_title_too_long_for_a_button_is_reported(content: Path) -> None:
 def test_long_answer_is_a_warning_not_an_error(content: Path) -> None:
     write(content, "responses/causes.yaml", f"id: causes\ntitle: Causes\ntext: {'a' * 990} {{contact}}\n")
     warnings = [str(w) for w in load_content(content).warnings]
-    assert warnings == ["responses/causes.yaml:3: warning: response 'causes' is 1000 characters; "
-                        "keep answers chat-sized"]
+    assert warnings == [
+        "responses/causes.yaml:3: warning: response 'causes' is 1000 characters; keep answers chat-sized"
+    ]
 
 
 def test_answer_too_long_for_telegram_is_an_error(content: Path) -> None:
@@ -238,12 +263,15 @@ def test_yaml_syntax_error_is_reported_with_its_line(content: Path) -> None:
     write(content, "responses/causes.yaml", "id: causes\ntitle: Causes: why\ntext: x\n")
     found = problems(content)
     # libyaml ends "...not allowed in this context", the pure-Python parser "...not allowed here".
-    assert found == ["responses/causes.yaml:2: put the text after 'title:' in quotes: a ': ' inside it reads as "
-                     "'name: value'"]
+    assert found == [
+        "responses/causes.yaml:2: put the text after 'title:' in quotes: a ': ' inside it reads as 'name: value'"
+    ]
 
 
 def test_non_utf8_content_file_is_reported(content: Path) -> None:
-    (content / "responses" / "causes.yaml").write_bytes(CAUSES_RESPONSE.replace("answer", "caf\u00e9").encode("latin-1"))
+    (content / "responses" / "causes.yaml").write_bytes(
+        CAUSES_RESPONSE.replace("answer", "caf\u00e9").encode("latin-1")
+    )
     assert any(p.startswith("responses/causes.yaml:1: not UTF-8 text") for p in problems(content))
 
 
@@ -267,14 +295,17 @@ def test_examples_not_a_list_is_reported(content: Path) -> None:
     assert "intents/causes.yaml:3: 'examples' must be a list" in problems(content)
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("threshold: high", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
-    ("threshold: 150", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
-    ("threshold: true", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
-    ("max_chars: 0", "intents/_matching.yaml:1: 'max_chars' must be a whole number above 0"),
-    ("max_related: 2.5", "intents/_matching.yaml:1: 'max_related' must be a whole number above 0"),
-    ("stopwords: the", "intents/_matching.yaml:1: 'stopwords' must be a list"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("threshold: high", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
+        ("threshold: 150", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
+        ("threshold: true", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
+        ("max_chars: 0", "intents/_matching.yaml:1: 'max_chars' must be a whole number above 0"),
+        ("max_related: 2.5", "intents/_matching.yaml:1: 'max_related' must be a whole number above 0"),
+        ("stopwords: the", "intents/_matching.yaml:1: 'stopwords' must be a list"),
+    ],
+)
 def test_bad_matching_value_is_reported(content: Path, line: str, expected: str) -> None:
     write(content, "intents/_matching.yaml", line + "\nmargin: 3\n")
     assert problems(content) == [expected]
@@ -305,7 +336,9 @@ def test_synonym_variants_that_clean_the_same_are_a_clash(content: Path) -> None
 @pytest.mark.parametrize("name", ["responses/_snippets.yaml", "intents/_matching.yaml", "intents/_synonyms.yaml"])
 def test_syntax_error_in_a_special_file_is_reported_with_its_line(content: Path, name: str) -> None:
     write(content, name, "contact: fine\nkey: value: other\n")
-    assert f"{name}:2: put the text after 'key:' in quotes: a ': ' inside it reads as 'name: value'" in problems(content)
+    assert f"{name}:2: put the text after 'key:' in quotes: a ': ' inside it reads as 'name: value'" in problems(
+        content
+    )
 
 
 @pytest.mark.parametrize("name", ["responses/_snippets.yaml", "intents/_matching.yaml", "intents/_synonyms.yaml"])
@@ -336,6 +369,7 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
 
 # --- many problems at once ------------------------------------------------------
 
+
 def test_problems_in_several_files_are_reported_together_in_order(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE.replace("{contact}", "{contcat}"))
     write(content, "intents/causes.yaml", CAUSES_INTENT.replace("[fixes, see_someone]", "[fixes, nope]"))
@@ -355,6 +389,7 @@ def test_problems_in_several_files_are_reported_together_in_order(content: Path)
 
 # --- near duplicates ------------------------------------------------------------
 
+
 def test_mini_content_has_no_near_duplicates(mini_dir: Path) -> None:
     assert near_duplicates(load_content(mini_dir)) == []
 
@@ -362,15 +397,22 @@ def test_mini_content_has_no_near_duplicates(mini_dir: Path) -> None:
 def test_example_shared_by_two_intents_is_warned_about(content: Path) -> None:
     write(content, "intents/fixes.yaml", "id: fixes\nresponse: fixes\nexamples:\n  - What causes it?\n")
     warnings = [str(w) for w in near_duplicates(load_content(content))]
-    assert warnings == ["intents/causes.yaml:6: warning: example 'what causes it' is nearly the same as "
-                        "'What causes it?' in intent 'fixes' (intents/fixes.yaml:4)"]
+    assert warnings == [
+        "intents/causes.yaml:6: warning: example 'what causes it' is nearly the same as "
+        "'What causes it?' in intent 'fixes' (intents/fixes.yaml:4)"
+    ]
 
 
-@pytest.mark.parametrize(("causes", "warning"), [
-    ("text: Causes answer.\n", "3: warning: response 'causes': a guidance answer needs {contact}"),
-    ("text: Causes answer. {contact}\nshort: Causes.\n",
-     "4: warning: response 'causes': its short form needs {contact_short} or {contact}"),
-])
+@pytest.mark.parametrize(
+    ("causes", "warning"),
+    [
+        ("text: Causes answer.\n", "3: warning: response 'causes': a guidance answer needs {contact}"),
+        (
+            "text: Causes answer. {contact}\nshort: Causes.\n",
+            "4: warning: response 'causes': its short form needs {contact_short} or {contact}",
+        ),
+    ],
+)
 def test_guidance_answer_without_the_contact_line_is_a_warning(content: Path, causes: str, warning: str) -> None:
     write(content, "responses/causes.yaml", f"id: causes\ntitle: Causes\n{causes}")
     assert [str(w) for w in load_content(content).warnings] == [f"responses/causes.yaml:{warning}"]
@@ -379,15 +421,21 @@ def test_guidance_answer_without_the_contact_line_is_a_warning(content: Path, ca
 def test_short_form_may_end_with_the_short_contact_line(content: Path) -> None:
     snippets = content / "responses" / "_snippets.yaml"
     write(content, "responses/_snippets.yaml", snippets.read_text() + 'contact_short: "Ask: x"\n')
-    write(content, "responses/causes.yaml", "id: causes\ntitle: Causes\ntext: Causes. {contact}\nshort: Causes. {contact_short}\n")
+    write(
+        content,
+        "responses/causes.yaml",
+        "id: causes\ntitle: Causes\ntext: Causes. {contact}\nshort: Causes. {contact_short}\n",
+    )
     assert load_content(content).warnings == ()
 
 
 def test_example_also_listed_as_off_topic_is_warned_about(content: Path) -> None:
     write(content, "intents/_off_topic.yaml", "examples:\n  - what causes it\n  - pub after parkrun\n")
     warnings = [str(w) for w in near_duplicates(load_content(content))]
-    assert warnings == ["intents/causes.yaml:6: warning: example 'what causes it' is nearly the same as "
-                        "'what causes it' in intent '_off_topic' (intents/_off_topic.yaml:2)"]
+    assert warnings == [
+        "intents/causes.yaml:6: warning: example 'what causes it' is nearly the same as "
+        "'what causes it' in intent '_off_topic' (intents/_off_topic.yaml:2)"
+    ]
 
 
 # --- pictures -------------------------------------------------------------------
@@ -402,18 +450,25 @@ def test_a_response_carries_its_picture_and_alt_text(content: Path) -> None:
     assert (response.image, response.image_alt) == ("images/sit-bone.png", "A diagram.")
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    (CAUSES_RESPONSE + "image: images/none.png\nimage_alt: A diagram.\n",
-     "responses/causes.yaml:6: image 'images/none.png' does not exist"),
-    (CAUSES_RESPONSE + "image: images/sit-bone.png\n",
-     "responses/causes.yaml:6: 'image' needs 'image_alt'"),
-    (CAUSES_RESPONSE + "image_alt: A diagram.\n",
-     "responses/causes.yaml:6: 'image_alt' without an 'image'"),
-    (CAUSES_RESPONSE + "image: ../../etc/passwd\nimage_alt: A diagram.\n",
-     "responses/causes.yaml:6: image '../../etc/passwd' lies outside the content folder"),
-    (CAUSES_RESPONSE + "image: intents/causes.yaml\nimage_alt: A diagram.\n",
-     "responses/causes.yaml:6: image 'intents/causes.yaml': not a PNG or JPEG file"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            CAUSES_RESPONSE + "image: images/none.png\nimage_alt: A diagram.\n",
+            "responses/causes.yaml:6: image 'images/none.png' does not exist",
+        ),
+        (CAUSES_RESPONSE + "image: images/sit-bone.png\n", "responses/causes.yaml:6: 'image' needs 'image_alt'"),
+        (CAUSES_RESPONSE + "image_alt: A diagram.\n", "responses/causes.yaml:6: 'image_alt' without an 'image'"),
+        (
+            CAUSES_RESPONSE + "image: ../../etc/passwd\nimage_alt: A diagram.\n",
+            "responses/causes.yaml:6: image '../../etc/passwd' lies outside the content folder",
+        ),
+        (
+            CAUSES_RESPONSE + "image: intents/causes.yaml\nimage_alt: A diagram.\n",
+            "responses/causes.yaml:6: image 'intents/causes.yaml': not a PNG or JPEG file",
+        ),
+    ],
+)
 def test_picture_problems_are_reported_at_their_line(content: Path, text: str, problem: str) -> None:
     write(content / "responses", "causes.yaml", text)
     assert [p for p in problems(content) if p.startswith(problem)], problems(content)

@@ -136,7 +136,7 @@ def test_group_budget_never_allows_more_than_the_limit_in_any_window() -> None:
     clock = FakeClock()
     budget = GroupBudget(20, 5, 60.0, clock)
     sent = []
-    for step in range(600):  # ten minutes, an urgent and an ordinary attempt every second
+    for _second in range(600):  # ten minutes, an urgent and an ordinary attempt every second
         for urgent in (True, False):
             if budget.take(GROUP_ID, urgent):
                 sent.append(clock.now)

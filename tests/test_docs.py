@@ -29,6 +29,10 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = ci.strip().splitlines()[-1]
     assert command in README
+    steps = [step.strip() for step in command.split("&&")]
+    pytest_step = steps.index(".venv/bin/python -m pytest -q")
+    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy bot/"):
+        assert steps.index(check) < pytest_step, f"{check} must run before the tests"
 
 
 def test_readme_run_command_starts_painbot_run() -> None:
@@ -45,6 +49,7 @@ def test_every_setting_is_in_env_example() -> None:
 
 
 # --- the README's example commands, run ----------------------------------------------
+
 
 def readme_commands() -> list[str]:
     """Every painbot command on its own line in the README's sh blocks (comments dropped)."""
@@ -66,8 +71,9 @@ def _load_once(content_dir: Path, *args: Any, **kwargs: Any) -> Engine:
 
 
 @pytest.fixture
-def readme_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 typed: type[io.StringIO]) -> Callable[[str], tuple[int, str]]:
+def readme_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: type[io.StringIO]
+) -> Callable[[str], tuple[int, str]]:
     """Run one README command in-process from the project folder, as a new user would (no token, an empty log)."""
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")  # outweighs a developer's .env: never start the real bot here
@@ -79,7 +85,7 @@ def readme_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         keys = "/quit\n"  # typed at a terminal, as `painbot run` and `painbot chat` expect
         if "|" in words:  # echo '...' | painbot VERB
             bar = words.index("|")
-            keys, words = " ".join(words[1:bar]) + "\n", words[bar + 1:]
+            keys, words = " ".join(words[1:bar]) + "\n", words[bar + 1 :]
         out = io.StringIO()
         code = main(words[1:], stdin=typed(keys), stdout=out)
         return code, out.getvalue()
@@ -104,7 +110,7 @@ def test_every_readme_example_runs(command: str, readme_shell: Callable[[str], t
 
 
 def test_readme_lists_the_exit_codes() -> None:
-    section = README[README.index("Exit codes:"):]
+    section = README[README.index("Exit codes:") :]
     for code, meaning in ((0, "done"), (1, "a problem you must fix"), (2, "wrong usage"), (130, "Ctrl-C")):
         assert re.search(rf"\| {code} \| [^\n]*{meaning}", section), code
 
@@ -115,3 +121,14 @@ def test_the_systemd_unit_gives_painbot_longer_than_its_stop_deadline() -> None:
     timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", README, re.M).group(1))  # type: ignore[union-attr]
     assert Settings().stop_deadline < timeout
     assert f"PAINBOT_STOP_DEADLINE={Settings().stop_deadline:g}" in (ROOT / ".env.example").read_text()
+
+
+def test_the_layout_and_architecture_name_every_bot_module() -> None:
+    layout = README[README.index("## Layout") :]
+    architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert "(ARCHITECTURE.md)" in layout
+    for path in sorted((ROOT / "bot").glob("*.py")):
+        if path.stem.startswith("__"):
+            continue
+        assert re.search(rf"\b{path.stem}\b", layout.split("```")[1]), f"bot/{path.name} is missing from the layout"
+        assert f"`bot/{path.name}`" in architecture, f"bot/{path.name} is missing from ARCHITECTURE.md"

@@ -45,8 +45,10 @@ from tests.telegram_standin import BotApiStandIn
 
 PRIVATE = 1001
 GROUP = -1001234567890
-PTB_SHUTDOWN_NOISE = ("Updater stopped unexpectedly. Pulled updates will be ignored",
-                      "Error while calling `get_updates` one more time to mark all fetched updates")
+PTB_SHUTDOWN_NOISE = (
+    "Updater stopped unexpectedly. Pulled updates will be ignored",
+    "Error while calling `get_updates` one more time to mark all fetched updates",
+)
 STARTED = re.compile(r"painbot started as @painbot, mode=(\w+), content loaded \((\d+) intents\)")
 
 
@@ -153,8 +155,9 @@ def test_a_pictured_answer_uploads_the_picture_once_then_reuses_its_file_id(stan
         standin.private_message(question)
         standin.wait_for(lambda _calls: len(standin.photos(PRIVATE)) >= 1, 10.0)
         standin.private_message(question)
-        first, second = standin.wait_for(lambda _calls: len(standin.photos(PRIVATE)) >= 2 and standin.photos(PRIVATE),
-                                         10.0)
+        first, second = standin.wait_for(
+            lambda _calls: len(standin.photos(PRIVATE)) >= 2 and standin.photos(PRIVATE), 10.0
+        )
     assert first["photo"]["content_type"] == "image/png" and first["photo"]["size"] > 1000
     assert second["photo"].startswith("AgACAgStandIn")  # the file id, not a second upload
     assert first["caption"] == second["caption"] == engine.reply(question).text
@@ -239,8 +242,11 @@ def test_restart_mid_burst_loses_nothing(workdir):
     assert all(replies[u] >= 1 for u in users), replies
     duplicates = {u: n for u, n in replies.items() if n > 1}
     if duplicates:
-        warnings.warn(f"restart mid-burst: duplicate replies {duplicates}; the first process answered "
-                      f"{len(by_first)} of {len(users)}", stacklevel=1)
+        warnings.warn(
+            f"restart mid-burst: duplicate replies {duplicates}; the first process answered "
+            f"{len(by_first)} of {len(users)}",
+            stacklevel=1,
+        )
 
 
 # ------------------------------------------------------------------------------------------ 6
@@ -248,15 +254,21 @@ def test_restart_mid_burst_loses_nothing(workdir):
 
 def _private_update(user_id: int, text: str, message_id: int = 1) -> dict:
     user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
-    return {"message": {"message_id": message_id, "from": user, "date": int(time.time()), "text": text,
-                        "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]}}}
+    return {
+        "message": {
+            "message_id": message_id,
+            "from": user,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]},
+        }
+    }
 
 
 def test_webhook_mode(standin, workdir):
     port, secret = free_port(), "s3cret-value"
     url = f"http://127.0.0.1:{port}/painbot-hook"
-    env = {"PAINBOT_WEBHOOK_LISTEN": "127.0.0.1", "PAINBOT_WEBHOOK_PORT": str(port),
-           "PAINBOT_WEBHOOK_SECRET": secret}
+    env = {"PAINBOT_WEBHOOK_LISTEN": "127.0.0.1", "PAINBOT_WEBHOOK_PORT": str(port), "PAINBOT_WEBHOOK_SECRET": secret}
     with running_bot(standin, workdir, args=("run", "--webhook", url), extra_env=env, webhook_port=port) as bot:
         hook = standin.webhook
         assert hook is not None and hook["url"] == url and hook["secret_token"] == secret
@@ -296,8 +308,9 @@ def test_token_never_logged_at_debug_with_retries_and_blocked_chat(standin, work
         standin.wait_for_sent(1, 5001, timeout=15)
         standin.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == 5002 for m, p in calls))
         time.sleep(0.3)  # let the handlers log what happened
-    outcomes_5001 = [e["ok"] for e in standin.call_log if e["method"] == "sendMessage"
-                     and e["params"].get("chat_id") == 5001]
+    outcomes_5001 = [
+        e["ok"] for e in standin.call_log if e["method"] == "sendMessage" and e["params"].get("chat_id") == 5001
+    ]
     assert outcomes_5001 == [False, True], "the 429 was not retried by the rate limiter"
     blocked = [e for e in standin.call_log if e["method"] == "sendMessage" and e["params"].get("chat_id") == 5002]
     assert blocked and blocked[-1]["error"]["error_code"] == 403
@@ -312,8 +325,9 @@ def test_generated_webhook_secret_and_token_never_logged(standin, workdir):
     port = free_port()
     url = f"http://127.0.0.1:{port}/painbot-hook"
     env = {"PAINBOT_WEBHOOK_LISTEN": "127.0.0.1", "PAINBOT_WEBHOOK_PORT": str(port)}
-    with running_bot(standin, workdir, args=("run", "--webhook", url), extra_env=env, webhook_port=port,
-                     log_level="DEBUG") as bot:
+    with running_bot(
+        standin, workdir, args=("run", "--webhook", url), extra_env=env, webhook_port=port, log_level="DEBUG"
+    ) as bot:
         secret = standin.webhook["secret_token"]
         assert secret and len(secret) >= 32  # random per run when PAINBOT_WEBHOOK_SECRET is empty
         standin.private_message("what causes it", user_id=5101)
@@ -327,10 +341,13 @@ def test_generated_webhook_secret_and_token_never_logged(standin, workdir):
 
 
 def test_user_texts_not_logged_at_info(workdir):
-    texts = ["how long will it take to heal zanzibar", "my aubergine question nobody can answer",
-             "@painbot what causes it marzipan", "chatter about quokkas in the group"]
-    with BotApiStandIn(TOKEN, privacy_mode=False) as standin, \
-            running_bot(standin, workdir, log_level="INFO") as bot:
+    texts = [
+        "how long will it take to heal zanzibar",
+        "my aubergine question nobody can answer",
+        "@painbot what causes it marzipan",
+        "chatter about quokkas in the group",
+    ]
+    with BotApiStandIn(TOKEN, privacy_mode=False) as standin, running_bot(standin, workdir, log_level="INFO") as bot:
         standin.private_message(texts[0], user_id=5201)
         standin.private_message(texts[1], user_id=5202)
         standin.group_message(texts[3], chat_id=GROUP)
@@ -352,8 +369,9 @@ def test_user_texts_not_logged_at_info(workdir):
 WRONG_TOKEN = "7712345678:AAWrongWrongWrongWrongWrongWrongWro"
 
 
-def _run_to_exit(standin: BotApiStandIn | None, workdir: Path, extra: dict, timeout: float = 15.0
-                 ) -> tuple[BotProcess, float]:
+def _run_to_exit(
+    standin: BotApiStandIn | None, workdir: Path, extra: dict, timeout: float = 15.0
+) -> tuple[BotProcess, float]:
     env = bot_env(standin, workdir / "data", extra={"PAINBOT_LOG_LEVEL": None, **extra})
     bot = start_process(["run"], env, workdir)
     t0 = time.monotonic()
@@ -369,16 +387,18 @@ def _run_to_exit(standin: BotApiStandIn | None, workdir: Path, extra: dict, time
 @pytest.fixture(scope="module")
 def wrong_token_run(tmp_path_factory):
     with BotApiStandIn(TOKEN) as standin:
-        bot, elapsed = _run_to_exit(standin, tmp_path_factory.mktemp("wrong-token"),
-                                    {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN})
+        bot, elapsed = _run_to_exit(
+            standin, tmp_path_factory.mktemp("wrong-token"), {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN}
+        )
     return bot, elapsed, standin.request_log
 
 
 @pytest.fixture(scope="module")
 def unreachable_run(tmp_path_factory):
     closed = f"http://127.0.0.1:{free_port()}/bot"
-    bot, elapsed = _run_to_exit(None, tmp_path_factory.mktemp("unreachable"),
-                                {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": closed})
+    bot, elapsed = _run_to_exit(
+        None, tmp_path_factory.mktemp("unreachable"), {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": closed}
+    )
     return bot, elapsed, closed
 
 
@@ -473,8 +493,9 @@ def test_group_auto_mode_and_intro_survive_a_restart(workdir, engine):
             assert intro["text"] == engine.renderer.text("group_intro")
             standin.set_member_status(group, admin, "administrator")
             standin.command("/settings", chat_id=group, chat_type="supergroup", user_id=admin)
-            settings_id = standin.wait_for(lambda _: len(standin.sent_messages(group)) >= 2
-                                           and standin.sent_messages(group)[1]["message_id"])
+            settings_id = standin.wait_for(
+                lambda _: len(standin.sent_messages(group)) >= 2 and standin.sent_messages(group)[1]["message_id"]
+            )
             standin.callback_query("auto:on", settings_id, group, user_id=admin)
             standin.wait_for(lambda _: standin.edits(group))
             assert "on" in standin.message(group, settings_id)["text"]
@@ -535,8 +556,11 @@ FLOOD = ("@painbot where does it hurt", "@painbot my groin is numb", "/help@pain
 
 def _sends(standin: BotApiStandIn, chat_id: int) -> list[float]:
     """When each message reached chat_id (stand-in clock, seconds)."""
-    return [e["time"] for e in standin.call_log
-            if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)]
+    return [
+        e["time"]
+        for e in standin.call_log
+        if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)
+    ]
 
 
 def _most_in_any_window(times: list[float], window: float) -> int:
@@ -570,8 +594,7 @@ def test_group_flood_stays_in_budget_and_a_private_chat_is_answered_meanwhile(st
         asked = time.time()
         standin.private_message("where does it hurt", user_id=PRIVATE)
         _flood(standin, 30, WINDOW / 60)
-        standin.wait_for(lambda _: sum(m["text"] == urgent_text for m in standin.sent(GROUP)) >= 15,
-                         timeout=4 * WINDOW)
+        standin.wait_for(lambda _: sum(m["text"] == urgent_text for m in standin.sent(GROUP)) >= 15, timeout=4 * WINDOW)
     assert_clean_run(bot)
     answered = _sends(standin, PRIVATE)
     assert answered and answered[0] - asked < 2.0, f"private answer took {answered[0] - asked:.2f}s"
@@ -616,9 +639,10 @@ def test_sigkill_mid_burst_loses_at_most_the_bound_and_a_restart_answers_the_res
         assert len(confirmed) <= bound
         standin.outage(False)
         with running_bot(standin, workdir, name="restarted", log_level="INFO") as second:
-            standin.wait_for(lambda _: standin.confirmed_offset > max(ids) and standin.pending_updates() == 0,
-                             timeout=30)
-            lost = [u for u, i in zip(users, ids) if i in confirmed]
+            standin.wait_for(
+                lambda _: standin.confirmed_offset > max(ids) and standin.pending_updates() == 0, timeout=30
+            )
+            lost = [u for u, i in zip(users, ids, strict=True) if i in confirmed]
             standin.wait_for(lambda _: all(standin.sent(u) for u in users if u not in lost), timeout=30)
         assert_clean_run(second)
     assert len(lost) <= bound
@@ -674,9 +698,11 @@ def _rss_kb(pid: int) -> int:
 def _post_big_body(port: int, path: str, size: int, secret: str | None) -> tuple[int | None, int]:
     """POST `size` bytes in chunks until the server answers or hangs up; (status or None, bytes sent)."""
     import socket
-    head = (f"POST /{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {size}\r\n" + (f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n" if secret else "")
-            + "\r\n").encode()
+
+    head = (
+        f"POST /{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {size}\r\n" + (f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n" if secret else "") + "\r\n"
+    ).encode()
     sent, chunk = 0, b"x" * 65536
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(head)
@@ -703,11 +729,20 @@ def _post_big_body(port: int, path: str, size: int, secret: str | None) -> tuple
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
 def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workdir, secret):
     port, path = free_port(), "hook"
-    env = {"PAINBOT_WEBHOOK_PORT": str(port), "PAINBOT_WEBHOOK_SECRET": "s3cret-" + "k" * 20,
-           "PAINBOT_LOG_LEVEL": "INFO"}
+    env = {
+        "PAINBOT_WEBHOOK_PORT": str(port),
+        "PAINBOT_WEBHOOK_SECRET": "s3cret-" + "k" * 20,
+        "PAINBOT_LOG_LEVEL": "INFO",
+    }
     standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
-    with running_bot(standin, workdir, args=("run", "--webhook", f"https://bot.example/{path}"),
-                     extra_env=env, log_level="INFO", webhook_port=port) as bot:
+    with running_bot(
+        standin,
+        workdir,
+        args=("run", "--webhook", f"https://bot.example/{path}"),
+        extra_env=env,
+        log_level="INFO",
+        webhook_port=port,
+    ) as bot:
         before = _rss_kb(bot.pid)
         status, sent = _post_big_body(port, path, 50 * 1024 * 1024, secret)
         after = _rss_kb(bot.pid)
@@ -724,14 +759,23 @@ def test_a_malformed_update_with_the_right_secret_is_refused_and_its_text_never_
     env = {"PAINBOT_WEBHOOK_PORT": str(port), "PAINBOT_WEBHOOK_SECRET": secret}
     standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
     marker = "zebra quokka marmalade"
-    with running_bot(standin, workdir, args=("run", "--webhook", f"https://bot.example/{path}"),
-                     extra_env=env, log_level="INFO", webhook_port=port) as bot:
+    with running_bot(
+        standin,
+        workdir,
+        args=("run", "--webhook", f"https://bot.example/{path}"),
+        extra_env=env,
+        log_level="INFO",
+        webhook_port=port,
+    ) as bot:
         bad = [json.dumps({"update_id": "x", "message": {"text": marker}}), f'{{"text": "{marker}"']
         statuses = []
         for body in bad:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", data=body.encode(), method="POST",
-                                             headers={"Content-Type": "application/json",
-                                                      "X-Telegram-Bot-Api-Secret-Token": secret})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/{path}",
+                data=body.encode(),
+                method="POST",
+                headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+            )
             try:
                 urllib.request.urlopen(request, timeout=5)
                 statuses.append(200)

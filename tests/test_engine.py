@@ -47,7 +47,10 @@ def test_with_username_keeps_content_and_emergency_number(mini_dir: Path) -> Non
 
 
 def test_reply_renders_for_the_chat(mini_engine: Engine) -> None:
-    assert mini_engine.reply("where does it hurt", chat="group", addressed=True).text == "Short symptoms Contact: physio@example.org"
+    assert (
+        mini_engine.reply("where does it hurt", chat="group", addressed=True).text
+        == "Short symptoms Contact: physio@example.org"
+    )
     assert mini_engine.reply("where does it hurt").text.startswith("<b>Symptoms</b>")
 
 
@@ -66,10 +69,15 @@ def test_safety_reads_the_whole_message_before_matching(mini_engine: Engine) -> 
     assert match.alert is not None and match.alert.rule == "saddle_numbness"
 
 
-@pytest.mark.parametrize(("text", "intent_id", "kind"), [
-    ("i want to die", "crisis", "crisis"), ("chest pain on my run", "emergency", "emergency"),
-    ("felt a pop in my hamstring", "red_flags", "urgent"), ("the pain wakes me", "red_flags", "urgent"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent_id", "kind"),
+    [
+        ("i want to die", "crisis", "crisis"),
+        ("chest pain on my run", "emergency", "emergency"),
+        ("felt a pop in my hamstring", "red_flags", "urgent"),
+        ("the pain wakes me", "red_flags", "urgent"),
+    ],
+)
 def test_each_safety_kind_replaces_the_answer(mini_engine: Engine, text: str, intent_id: str, kind: str) -> None:
     reply = mini_engine.reply(text)
     assert (reply.intent_id, reply.kind) == (intent_id, kind)

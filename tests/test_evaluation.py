@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
 from bot.content import load_content
+from bot.engine import Engine
 from bot.evaluation import (
     Labelled,
     Outcome,
@@ -59,6 +59,7 @@ def report(mini_engine: Engine, items: list[Labelled]) -> Report:
 
 # --- reading labelled files -------------------------------------------------------
 
+
 def test_labels_may_be_a_string_a_list_or_null(items: list[Labelled]) -> None:
     assert [i.expected for i in items] == [("causes",), ("red_flags", "symptoms"), (), (), ("fixes",), (), ("fixes",)]
 
@@ -108,8 +109,10 @@ def test_file_that_is_not_a_list_of_entries_is_reported(tmp_path: Path, text: st
 def test_unknown_label_is_reported_at_its_line_with_the_closest_name(tmp_path: Path) -> None:
     path = write(tmp_path, "- text: a\n  intent: causes\n- text: b\n  chat: group\n  intent: red_flag\n")
     [error] = refused(path, known={"causes", "red_flags"})
-    assert (error.line, error.message) == (5, "intent: unknown label 'red_flag'; did you mean 'red_flags'? "
-                                              "(an intent id, crisis or emergency, or null)")
+    assert (error.line, error.message) == (
+        5,
+        "intent: unknown label 'red_flag'; did you mean 'red_flags'? (an intent id, crisis or emergency, or null)",
+    )
 
 
 def test_every_label_of_a_list_is_checked(tmp_path: Path) -> None:
@@ -133,6 +136,7 @@ def test_syntax_error_in_labelled_file_is_reported(tmp_path: Path) -> None:
 
 
 # --- figures ----------------------------------------------------------------------
+
 
 def test_in_scope_accuracy(report: Report) -> None:
     assert report.in_scope == (3, 4)  # "what causes it?" labelled fixes is the miss
@@ -163,8 +167,9 @@ def test_per_intent_counts(report: Report) -> None:
 
 
 def test_missed_red_flag_lowers_recall(mini_engine: Engine, tmp_path: Path) -> None:
-    items = load_labelled(write(tmp_path, "- text: hello\n  intent: red_flags\n- text: my groin is numb\n"
-                                          "  intent: red_flags\n"))
+    items = load_labelled(
+        write(tmp_path, "- text: hello\n  intent: red_flags\n- text: my groin is numb\n  intent: red_flags\n")
+    )
     assert evaluate(mini_engine, items).red_flags == (1, 2)
 
 
@@ -174,6 +179,7 @@ def test_empty_report_counts_as_full_marks() -> None:
 
 
 # --- the printed report ------------------------------------------------------------
+
 
 def test_report_has_the_three_headline_lines(report: Report) -> None:
     lines = format_report(report).splitlines()
@@ -234,6 +240,7 @@ def test_a_second_answer_on_a_single_part_message_is_counted(tmp_path: Path) -> 
 
 # --- cross-validation ------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("size", "k"), [(0, 5), (3, 5), (10, 5), (11, 3), (150, 5)])
 def test_folds_are_balanced_and_cover_every_example(size: int, k: int) -> None:
     folds = folds_of(tuple(f"e{n}" for n in range(size)), k)
@@ -253,7 +260,7 @@ def test_a_fold_is_left_out_of_the_content_that_scores_it(mini_dir: Path) -> Non
     folds = {i: folds_of(x.examples, 2) for i, x in content.intents.items()}
     reduced = _without_fold(content, folds, [], 0)
     for intent_id, intent in content.intents.items():
-        held = {e for e, f in zip(intent.examples, folds[intent_id]) if f == 0}
+        held = {e for e, f in zip(intent.examples, folds[intent_id], strict=True) if f == 0}
         assert not held & set(reduced.intents[intent_id].examples)
         assert set(reduced.intents[intent_id].examples) == set(intent.examples) - held
 
@@ -267,15 +274,17 @@ def test_cross_validation_scores_every_example_once(mini_engine: Engine) -> None
 
 def test_off_topic_examples_are_held_out_as_must_not_answer(make_content: Path) -> None:
     (make_content / "intents" / "_off_topic.yaml").write_text(
-        "examples:\n  - new shoes for running\n  - pub after the run\n  - whos got a spare bib\n")
+        "examples:\n  - new shoes for running\n  - pub after the run\n  - whos got a spare bib\n"
+    )
     report = cross_validate(Engine.load(make_content), 3)
     assert report.nulls[1] == 3
 
 
 def test_cross_validation_is_the_same_on_every_run(mini_engine: Engine) -> None:
     first, second = cross_validate(mini_engine, 2), cross_validate(mini_engine, 2)
-    assert [(o.item.text, o.predicted, o.score) for o in first.outcomes] == \
-        [(o.item.text, o.predicted, o.score) for o in second.outcomes]
+    assert [(o.item.text, o.predicted, o.score) for o in first.outcomes] == [
+        (o.item.text, o.predicted, o.score) for o in second.outcomes
+    ]
 
 
 def test_cross_validation_needs_two_folds(mini_engine: Engine) -> None:

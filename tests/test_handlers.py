@@ -124,8 +124,9 @@ async def test_private_question_gets_the_full_html_answer_with_related_buttons(b
     assert quoted_id(sent) is None
 
 
-async def test_close_runner_up_in_private_is_answered_with_an_or_button(tmp_path: Path,
-                                                                       ambiguous_content: Path) -> None:
+async def test_close_runner_up_in_private_is_answered_with_an_or_button(
+    tmp_path: Path, ambiguous_content: Path
+) -> None:
     engine = Engine.load(ambiguous_content)
     match = engine.decide("how do I treat my hamstring")
     assert match.ambiguous and match.runner_up is not None
@@ -147,8 +148,9 @@ async def test_or_button_answers_the_runner_up_in_full(tmp_path: Path, ambiguous
 
 
 @GROUPS
-async def test_close_runner_up_in_a_group_asks_which_was_meant(tmp_path: Path, ambiguous_content: Path,
-                                                               group_id: int) -> None:
+async def test_close_runner_up_in_a_group_asks_which_was_meant(
+    tmp_path: Path, ambiguous_content: Path, group_id: int
+) -> None:
     engine = Engine.load(ambiguous_content)
     async with offline_bot(tmp_path, engine=engine) as bot:
         await bot.feed(group_text("@painbot how do I treat my hamstring", group_id))
@@ -158,10 +160,14 @@ async def test_close_runner_up_in_a_group_asks_which_was_meant(tmp_path: Path, a
 
 
 async def test_unsure_answer_offers_the_best_guesses_before_the_topic_list(
-        bot: OfflineBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     floor = RENDERER.content.rules.guess_floor
-    unsure = Match(None, floor + 5, (Candidate("rehab", floor + 5, "x"), Candidate("causes", floor + 2, "y"),
-                                     Candidate("fixes", floor - 1, "z")))
+    unsure = Match(
+        None,
+        floor + 5,
+        (Candidate("rehab", floor + 5, "x"), Candidate("causes", floor + 2, "y"), Candidate("fixes", floor - 1, "z")),
+    )
     monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False: unsure)
     await bot.feed(private_text("some half-understood question"))
     sent = only_sent(bot)
@@ -254,8 +260,9 @@ async def test_settings_in_private_says_they_are_for_groups(bot: OfflineBot) -> 
 
 @GROUPS
 async def test_unaddressed_group_text_makes_no_call(bot: OfflineBot, group_id: int) -> None:
-    await bot.feed(group_text(SYMPTOMS_Q, group_id), group_text("pub after?", group_id),
-                   group_text(RED_FLAG_Q, group_id))
+    await bot.feed(
+        group_text(SYMPTOMS_Q, group_id), group_text("pub after?", group_id), group_text(RED_FLAG_Q, group_id)
+    )
     assert bot.request.outgoing() == []
 
 
@@ -334,8 +341,9 @@ async def test_command_for_another_bot_is_ignored(bot: OfflineBot, group_id: int
 
 async def test_text_from_another_bot_is_ignored(bot: OfflineBot) -> None:
     await bot.feed(from_other_bot(f"@painbot {SYMPTOMS_Q}"))
-    bot_reply = group_text(CAUSES_Q, from_user={"id": 445, "is_bot": True, "first_name": "B"},
-                           reply_to=bot_message("Earlier answer"))
+    bot_reply = group_text(
+        CAUSES_Q, from_user={"id": 445, "is_bot": True, "first_name": "B"}, reply_to=bot_message("Earlier answer")
+    )
     await bot.feed(bot_reply)
     assert bot.request.outgoing() == []
 
@@ -525,10 +533,13 @@ async def test_inline_query_offers_html_answer_cards(bot: OfflineBot) -> None:
 
 
 async def test_inline_query_offers_at_most_three_cards(bot: OfflineBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    ranked = tuple(Candidate(i, s, "x") for i, s in
-                   [("causes", 95.0), ("symptoms", 90.0), ("fixes", 85.0), ("rehab", 80.0), ("what_is_it", 75.0)])
-    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False:
-                        Match("causes", 95.0, ranked))
+    ranked = tuple(
+        Candidate(i, s, "x")
+        for i, s in [("causes", 95.0), ("symptoms", 90.0), ("fixes", 85.0), ("rehab", 80.0), ("what_is_it", 75.0)]
+    )
+    monkeypatch.setattr(
+        Engine, "decide", lambda self, text, chat="private", addressed=False: Match("causes", 95.0, ranked)
+    )
     await bot.feed(inline_query("what about it"))
     assert [r["id"] for r in _results(bot)] == ["causes", "symptoms", "fixes"]
 
@@ -568,24 +579,32 @@ async def test_bot_id_comes_from_get_me(bot: OfflineBot) -> None:
 async def test_shared_inline_cards_are_not_answered_in_auto_mode(bot: OfflineBot) -> None:
     # Someone shares an answer card via @painbot: the bot must not answer its own card.
     await _auto_on(bot)
-    card = group_text(SYMPTOMS_Q, via_bot={"id": BOT_ID, "is_bot": True, "first_name": "Pain Bot",
-                                           "username": "painbot"})
+    card = group_text(
+        SYMPTOMS_Q, via_bot={"id": BOT_ID, "is_bot": True, "first_name": "Pain Bot", "username": "painbot"}
+    )
     await bot.feed(card)
     assert bot.request.outgoing() == []
 
 
 async def test_automatic_forwards_from_a_linked_channel_are_ignored(bot: OfflineBot) -> None:
     await _auto_on(bot)
-    await bot.feed(group_text(f"@painbot {SYMPTOMS_Q}", is_automatic_forward=True,
-                              sender_chat={"id": CHANNEL_ID, "type": "channel", "title": "News"}))
+    await bot.feed(
+        group_text(
+            f"@painbot {SYMPTOMS_Q}",
+            is_automatic_forward=True,
+            sender_chat={"id": CHANNEL_ID, "type": "channel", "title": "News"},
+        )
+    )
     assert bot.request.outgoing() == []
 
 
 async def test_auto_mode_follows_a_group_upgraded_to_a_supergroup(bot: OfflineBot) -> None:
     new_id = -1005550001111
     await _auto_on(bot, BASIC_GROUP_ID)
-    await bot.feed(update(message=message(None, BASIC_GROUP_ID, ADMIN_ID, migrate_to_chat_id=new_id)),
-                   update(message=message(None, new_id, ADMIN_ID, migrate_from_chat_id=BASIC_GROUP_ID)))
+    await bot.feed(
+        update(message=message(None, BASIC_GROUP_ID, ADMIN_ID, migrate_to_chat_id=new_id)),
+        update(message=message(None, new_id, ADMIN_ID, migrate_from_chat_id=BASIC_GROUP_ID)),
+    )
     bot.request.clear()
     await bot.feed(group_text(SYMPTOMS_Q, new_id))
     assert [c["chat_id"] for c in bot.sent()] == [new_id]
@@ -665,7 +684,8 @@ async def test_a_groups_short_answer_has_no_picture_but_more_on_this_does(bot: O
 
 
 async def test_an_answer_too_long_for_a_caption_sends_the_photo_first_then_the_text(
-        make_content: Path, tmp_path: Path) -> None:
+    make_content: Path, tmp_path: Path
+) -> None:
     path = make_content / "responses" / "running_technique.yaml"
     path.write_text(path.read_text().replace("answer.", "answer. " + "Long words here. " * 80))
     engine = Engine.load(make_content)
@@ -689,7 +709,7 @@ async def test_inline_mode_offers_the_cached_photo_once_telegram_has_it(bot: Off
     assert card["caption"] == RENDERER.answer("running_technique").text
 
 
-# ---------------------------------------------------------------------------------------------- floods and strays (issue 10)
+# ------------------------------------------------------------------------------------ floods and strays (issue 10)
 
 
 class ListRecorder:
@@ -748,9 +768,16 @@ async def test_an_inline_search_is_one_log_row_not_one_per_keystroke(tmp_path: P
             await bot.feed(inline_query(prefix))
         await asyncio.sleep(0.15)
         assert recorder.texts == [SYMPTOMS_Q]
-        await bot.feed(inline_query("what ca"), update(chosen_inline_result={
-            "result_id": "causes", "from": {"id": USER_ID, "is_bot": False, "first_name": "Ann"},
-            "query": CAUSES_Q}))
+        await bot.feed(
+            inline_query("what ca"),
+            update(
+                chosen_inline_result={
+                    "result_id": "causes",
+                    "from": {"id": USER_ID, "is_bot": False, "first_name": "Ann"},
+                    "query": CAUSES_Q,
+                }
+            ),
+        )
         await asyncio.sleep(0.1)
     assert recorder.texts == [SYMPTOMS_Q, CAUSES_Q]
 
@@ -771,7 +798,8 @@ async def test_a_two_part_question_gets_one_reply_answering_both(tmp_path: Path)
 
 
 async def test_a_two_part_question_in_a_group_gets_short_parts_and_their_full_answers_as_buttons(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     async with offline_bot(tmp_path, engine=Engine.load(PROJECT_ROOT)) as app:
         await app.feed(group_text(f"@painbot {TWO_PART_Q}"))
         sent = only_sent(app)

@@ -7,18 +7,21 @@ import pytest
 from bot.htmlcheck import html_problems, to_plain
 
 
-@pytest.mark.parametrize("text", [
-    "plain text",
-    "<b>bold</b> <i>italic</i> <u>u</u> <s>s</s> <code>x</code>",
-    "<strong>a</strong><em>b</em><ins>c</ins><del>d</del><strike>e</strike>",
-    '<a href="https://example.com">blog</a>',
-    "<pre><code class=\"language-python\">x = 1</code></pre>",
-    "<blockquote>quote</blockquote> <tg-spoiler>hidden</tg-spoiler>",
-    "<b>bold <i>and italic</i></b>",
-    "Tom &amp; Jerry &lt;3 &quot;hi&quot; &#39; &#x27;",
-    "line one\nline two",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain text",
+        "<b>bold</b> <i>italic</i> <u>u</u> <s>s</s> <code>x</code>",
+        "<strong>a</strong><em>b</em><ins>c</ins><del>d</del><strike>e</strike>",
+        '<a href="https://example.com">blog</a>',
+        '<pre><code class="language-python">x = 1</code></pre>',
+        "<blockquote>quote</blockquote> <tg-spoiler>hidden</tg-spoiler>",
+        "<b>bold <i>and italic</i></b>",
+        "Tom &amp; Jerry &lt;3 &quot;hi&quot; &#39; &#x27;",
+        "line one\nline two",
+        "",
+    ],
+)
 def test_telegram_html_passes(text: str) -> None:
     assert html_problems(text) == []
 

@@ -55,8 +55,7 @@ def test_token_in_the_message_is_redacted() -> None:
 
 def test_token_in_the_args_is_redacted() -> None:
     logger, out = _capture([TOKEN, WEBHOOK_SECRET])
-    logger.warning("url=%s params=%r secret=%s", f"https://x/bot{TOKEN}/sendMessage", {"token": TOKEN},
-                   WEBHOOK_SECRET)
+    logger.warning("url=%s params=%r secret=%s", f"https://x/bot{TOKEN}/sendMessage", {"token": TOKEN}, WEBHOOK_SECRET)
     text = out.getvalue()
     assert TOKEN not in text and WEBHOOK_SECRET not in text
     assert text.count(REDACTED) == 3
@@ -126,8 +125,9 @@ def test_configure_logging_installs_one_redacting_handler(level: str) -> None:
 
 
 @pytest.mark.usefixtures("restore_logging")
-@pytest.mark.parametrize("level, expected", [("DEBUG", logging.WARNING), ("INFO", logging.WARNING),
-                                             ("ERROR", logging.ERROR)])
+@pytest.mark.parametrize(
+    "level, expected", [("DEBUG", logging.WARNING), ("INFO", logging.WARNING), ("ERROR", logging.ERROR)]
+)
 def test_url_printing_libraries_are_quietened(level: str, expected: int) -> None:
     configure_logging(level, [TOKEN])
     for name in ("httpx", "httpcore"):
@@ -150,17 +150,20 @@ def test_configure_logging_writes_redacted_lines_to_stderr(capsys: pytest.Captur
 
 
 @pytest.mark.usefixtures("restore_logging")
-async def test_a_debug_run_of_the_app_never_prints_the_token(tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+async def test_a_debug_run_of_the_app_never_prints_the_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     configure_logging("DEBUG", [REAL_TOKEN, WEBHOOK_SECRET])  # as run_bot does, before building
     async with offline_bot(tmp_path, telegram_bot_token=REAL_TOKEN) as bot:
         await bot.post_init()
         logging.getLogger("bot.test").debug("application: %r, bot: %r", bot.app, bot.app.bot)
-        await bot.feed(private_text("/start"), private_text("where does it hurt"),
-                       group_text("@painbot what causes it"))
+        await bot.feed(
+            private_text("/start"), private_text("where does it hurt"), group_text("@painbot what causes it")
+        )
         # a transport error quoting the request URL, as HTTP libraries do
-        bot.request.raise_on("sendMessage", OSError(f"connect to https://api.telegram.org/bot{REAL_TOKEN}/"
-                                                    "sendMessage failed"))
+        bot.request.raise_on(
+            "sendMessage", OSError(f"connect to https://api.telegram.org/bot{REAL_TOKEN}/sendMessage failed")
+        )
         await bot.feed(private_text("/privacy"))
     err = capsys.readouterr().err
     assert "Set Bot API URL" in err  # PTB logged the URL holding the token...
@@ -187,7 +190,7 @@ async def test_a_debug_run_with_a_short_configured_token_never_prints_it(tmp_pat
             await bot.post_init()
             await bot.feed(private_text("/start"), private_text("what causes it"))
     finally:
-        for lg, (level, _) in zip(loggers, saved):
+        for lg, (level, _) in zip(loggers, saved, strict=True):
             lg.removeHandler(handler)
             lg.setLevel(level)
     text = buffer.getvalue()

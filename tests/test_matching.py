@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-
-from bot.engine import Engine
 from bot.content import OFF_TOPIC, load_content
+from bot.engine import Engine
 from bot.matching import MODEL_SHARE, Match, Matcher, fuse
 
 MINI_EXAMPLES = [
@@ -75,6 +74,7 @@ def test_synonyms_are_applied_before_matching(matcher: Matcher) -> None:
 
 # --- red flags belong to the safety layer ----------------------------------------
 
+
 @pytest.mark.parametrize("text", ["my groin is numb", "what are the red flags", "I can't control my bladder"])
 def test_the_matcher_never_picks_the_urgent_intent(matcher: Matcher, text: str) -> None:
     match = matcher.match(text)
@@ -87,6 +87,7 @@ def test_ordinary_answers_are_not_urgent(matcher: Matcher) -> None:
 
 
 # --- no intent ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", ["my knee hurts", "what causes my knee pain", "Knee!!"])
 def test_off_topic_word_without_domain_word_has_no_intent(matcher: Matcher, text: str) -> None:
@@ -101,8 +102,22 @@ def test_off_topic_plural_stops_an_exact_example_too(matcher: Matcher) -> None:
     assert matcher.match("what causes it, knees").intent_id is None
 
 
-@pytest.mark.parametrize("text", ["asdf qwer zxcv", "sdfkj", "¿Dónde me duele la pierna?", "这是什么", "Was ist das?",
-                                  "", "   ", "😀😀🔥", "x" * 10_000, "lorem ipsum " * 900, "\x00\x01\x02"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "asdf qwer zxcv",
+        "sdfkj",
+        "¿Dónde me duele la pierna?",
+        "这是什么",
+        "Was ist das?",
+        "",
+        "   ",
+        "😀😀🔥",
+        "x" * 10_000,
+        "lorem ipsum " * 900,
+        "\x00\x01\x02",
+    ],
+)
 def test_nonsense_foreign_empty_and_huge_messages_get_no_intent(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).intent_id is None
 
@@ -116,7 +131,8 @@ def test_huge_message_is_fast(matcher: Matcher) -> None:
 
 def write_rules(root: Path, text: str) -> None:
     (root / "intents" / "_matching.yaml").write_text(
-        "stopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\nofftopic_terms: [knee]\n" + text)
+        "stopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\nofftopic_terms: [knee]\n" + text
+    )
 
 
 def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Path) -> None:
@@ -137,6 +153,7 @@ def test_at_or_above_threshold_is_answered(make_content: Path) -> None:
 
 # --- ambiguity ------------------------------------------------------------------
 
+
 @pytest.fixture
 def ambiguous_engine(ambiguous_content: Path) -> Engine:
     return Engine.load(ambiguous_content)
@@ -156,6 +173,7 @@ def test_clear_winner_is_not_ambiguous(ambiguous_engine: Engine) -> None:
 
 # --- groups ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", ["hello", "good morning", "thanks", "help"])
 def test_unaddressed_social_message_in_group_has_no_intent(matcher: Matcher, text: str) -> None:
     assert matcher.match(text, chat="group", addressed=False).intent_id is None
@@ -169,7 +187,8 @@ def test_addressed_social_message_in_group_is_answered(matcher: Matcher, text: s
 def test_naming_the_bot_counts_as_addressing_it(make_content: Path) -> None:
     root = make_content
     (root / "intents" / "greeting.yaml").write_text(
-        "id: greeting\nresponse: greeting\nexamples: [hello, good morning, hello bot]\n")
+        "id: greeting\nresponse: greeting\nexamples: [hello, good morning, hello bot]\n"
+    )
     assert Matcher(load_content(root)).match("Hello BOT!", chat="group", addressed=False).intent_id == "greeting"
 
 
@@ -199,6 +218,7 @@ def test_exact_on_topic_example_is_answered_in_a_group(matcher: Matcher) -> None
 
 # --- determinism ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", ["what causes it", "how long till it heals", "asdf", "my groin is numb"])
 def test_same_input_gives_the_same_match(mini_dir: Path, matcher: Matcher, text: str) -> None:
     fresh = Matcher(load_content(mini_dir))
@@ -214,7 +234,8 @@ def test_keyword_adds_its_bonus(make_content: Path) -> None:
     text = "what causes sitting pain"
     without = Matcher(load_content(root)).match(text)
     (root / "intents" / "causes.yaml").write_text(
-        "id: causes\nresponse: causes\nkeywords: [sitting]\nexamples:\n  - what causes it\n  - why did i get this\n")
+        "id: causes\nresponse: causes\nkeywords: [sitting]\nexamples:\n  - what causes it\n  - why did i get this\n"
+    )
     content = load_content(root)
     with_keyword = Matcher(content).match(text)
     expected = min(100.0, causes_score(without) + content.rules.keyword_bonus)
@@ -241,8 +262,9 @@ def test_keyword_inside_a_longer_keyword_of_another_intent_still_counts(make_con
 
 def test_unknown_words_weigh_little_so_a_long_story_keeps_its_topic(matcher: Matcher) -> None:
     short = matcher.match("how long will it take to heal")
-    story = matcher.match("so my cousin's friend who plays netball on thursdays asked about my hamstring: "
-                          "how long will it take to heal")
+    story = matcher.match(
+        "so my cousin's friend who plays netball on thursdays asked about my hamstring: how long will it take to heal"
+    )
     assert story.intent_id == short.intent_id == "recovery_time"
 
 
@@ -257,7 +279,8 @@ def test_off_topic_examples_compete_and_silence_what_fits_them(make_content: Pat
     rules.write_text(rules.read_text().replace("threshold: 60", "threshold: 10") + "min_known_share: 0\n")
     before = Engine.load(make_content).decide(question)
     (make_content / "intents" / "_off_topic.yaml").write_text(
-        "examples:\n  - can i still run in my new shoes\n  - new shoes for running\n")
+        "examples:\n  - can i still run in my new shoes\n  - new shoes for running\n"
+    )
     after = Engine.load(make_content).decide(question)
     assert before.intent_id is not None
     assert after.intent_id is None
@@ -266,12 +289,14 @@ def test_off_topic_examples_compete_and_silence_what_fits_them(make_content: Pat
 
 # --- no letters, no intent ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", ["2", "10", "?!", "...", "🔥🔥🔥", "👍", "3/10 :(", "  "])
 def test_a_message_without_letters_has_no_intent(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).intent_id is None
 
 
 # --- the fusion rule ----------------------------------------------------------------
+
 
 def test_fused_score_is_the_written_mix_of_lexical_score_and_model_probability() -> None:
     assert fuse(0.0, 0.0) == 0.0
@@ -301,15 +326,24 @@ def test_the_off_topic_examples_are_one_more_class_of_the_model(make_content: Pa
 
 # --- determinism with the shipped content --------------------------------------------
 
+
 def test_the_shipped_content_gives_the_same_answers_on_every_build() -> None:
     content = load_content(Path(__file__).resolve().parent.parent)
     first, second = Matcher(content), Matcher(load_content(content.root))
-    texts = ["my bum hurts when i sit", "how long till i can race", "pub after parkrun?", "2", "hammy niggle",
-             "should i stretch it", "who do i see"]
+    texts = [
+        "my bum hurts when i sit",
+        "how long till i can race",
+        "pub after parkrun?",
+        "2",
+        "hammy niggle",
+        "should i stretch it",
+        "who do i see",
+    ]
     assert [first.match(t) for t in texts] == [second.match(t) for t in texts]
 
 
 # --- an exact example answers its own intent ---------------------------------------------
+
 
 def test_a_message_that_is_exactly_an_example_scores_100_for_its_intent(make_content: Path) -> None:
     path = make_content / "intents" / "help.yaml"
@@ -341,13 +375,23 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         "m = Engine.load(Path('.')).matcher\n"
         "for text in ['my bum hurts when i sit at work', 'how long till i can race again', 'pub after parkrun?',\n"
         "             'hammy niggle after hill reps, should i stretch it', 'who do i see', 'cheers mate']:\n"
-        "    words = [stem(w) for w in normalise(text, m.content.synonyms).split()]\n"
+        "    plain = normalise(text, m.content.synonyms).split()\n"
+        "    words = [stem(w) for w in plain]\n"
         "    query = {f: m._idf.get(f, m._unknown_weight) for f in _features(words, m._stopwords)}\n"
         "    total = sum(query.values())\n"
-        "    print(repr(m.match(text)), m._model.vector(text.split(), words).tolist(), total,\n"
+        "    print(repr(m.match(text)), m._model.vector(plain, words).tolist(), total,\n"
         "          m._evidence(query, total).tolist(), m._overlap_scores(query, total).max())\n"
     )
     root = Path(__file__).resolve().parent.parent
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
     assert runs[0] == runs[1] and runs[0]

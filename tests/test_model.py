@@ -10,9 +10,12 @@ from bot.normalise import stem
 
 STOPWORDS = frozenset({"i", "my", "it", "is", "the", "a", "do", "can"})
 EXAMPLES = [
-    ("stretch", "should i be stretching it"), ("stretch", "is stretching my hamstring ok"),
-    ("shoes", "which running shoes to buy"), ("shoes", "are my trainers worn out"),
-    ("time", "how long until it heals"), ("time", "when will it get better"),
+    ("stretch", "should i be stretching it"),
+    ("stretch", "is stretching my hamstring ok"),
+    ("shoes", "which running shoes to buy"),
+    ("shoes", "are my trainers worn out"),
+    ("time", "how long until it heals"),
+    ("time", "when will it get better"),
 ]
 
 

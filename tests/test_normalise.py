@@ -34,8 +34,10 @@ def test_email_address_is_not_treated_as_mention() -> None:
     assert "example" in clean("mail physio@example.org")
 
 
-@pytest.mark.parametrize("text", ["see https://example.com/a?b=1&c=2 for it", "see http://x.org/y for it",
-                                  "see www.blog.example.com/post for it"])
+@pytest.mark.parametrize(
+    "text",
+    ["see https://example.com/a?b=1&c=2 for it", "see http://x.org/y for it", "see www.blog.example.com/post for it"],
+)
 def test_urls_are_removed(text: str) -> None:
     assert clean(text) == "see for it"
 
@@ -45,8 +47,9 @@ def test_commands_lose_slash_and_bot_name(text: str) -> None:
     assert clean(text) == "help"
 
 
-@pytest.mark.parametrize(("text", "expected"), [("can't", "cant"), ("won’t run", "wont run"),
-                                                ("it`s", "its"), ("don‘t", "dont")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("can't", "cant"), ("won’t run", "wont run"), ("it`s", "its"), ("don‘t", "dont")]
+)
 def test_apostrophes_join_words(text: str, expected: str) -> None:
     assert clean(text) == expected
 
@@ -106,11 +109,13 @@ def test_long_run_of_one_character_is_cheap() -> None:
 
 # --- synonyms -------------------------------------------------------------
 
-SYNONYMS = Synonyms({
-    "bum": ["butt", "arse", "backside", "sit bone"],
-    "high hamstring tendinopathy": ["pht", "proximal hamstring tendinopathy", "high ham string tendinopathy"],
-    "hamstring": ["ham string", "hammy"],
-})
+SYNONYMS = Synonyms(
+    {
+        "bum": ["butt", "arse", "backside", "sit bone"],
+        "high hamstring tendinopathy": ["pht", "proximal hamstring tendinopathy", "high ham string tendinopathy"],
+        "hamstring": ["ham string", "hammy"],
+    }
+)
 
 
 def test_synonym_replaces_a_variant() -> None:
@@ -158,17 +163,38 @@ def test_emoji_only_synonym_variant_does_not_corrupt_messages() -> None:
 
 # --- stem -----------------------------------------------------------------
 
-@pytest.mark.parametrize(("word", "expected"), [
-    ("numbness", "numb"), ("running", "run"), ("runner", "run"), ("runners", "run"), ("runs", "run"),
-    ("stretching", "stretch"), ("stretched", "stretch"), ("stretches", "stretch"), ("injuries", "injury"),
-    ("popped", "pop"), ("illness", "ill"),
-])
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("numbness", "numb"),
+        ("running", "run"),
+        ("runner", "run"),
+        ("runners", "run"),
+        ("runs", "run"),
+        ("stretching", "stretch"),
+        ("stretched", "stretch"),
+        ("stretches", "stretch"),
+        ("injuries", "injury"),
+        ("popped", "pop"),
+        ("illness", "ill"),
+    ],
+)
 def test_stem_strips_common_endings(word: str, expected: str) -> None:
     assert stem(word) == expected
 
 
-@pytest.mark.parametrize(("a", "b"), [("exercises", "exercise"), ("hurts", "hurting"), ("glutes", "glute"),
-                                      ("sitting", "sit"), ("hamstrings", "hamstring"), ("stretch", "stretches")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("exercises", "exercise"),
+        ("hurts", "hurting"),
+        ("glutes", "glute"),
+        ("sitting", "sit"),
+        ("hamstrings", "hamstring"),
+        ("stretch", "stretches"),
+    ],
+)
 def test_word_forms_share_a_stem(a: str, b: str) -> None:
     assert stem(a) == stem(b)
 

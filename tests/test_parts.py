@@ -26,12 +26,15 @@ def parts(text: str, chat: str = "private") -> tuple[str, ...]:
     return ENGINE.answer_parts(ENGINE.decide(text, chat))
 
 
-@pytest.mark.parametrize(("text", "asked"), [
-    ("what causes this and how long until it settles", ("causes", "recovery_time")),
-    ("how long will it be sore, and can I still go cycling", ("recovery_time", "keep_running")),
-    ("what is PHT? also who should I see about it", ("what_is_it", "see_someone")),
-    ("which exercises should I be doing, plus how long until it settles", ("rehab", "recovery_time")),
-])
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("what causes this and how long until it settles", ("causes", "recovery_time")),
+        ("how long will it be sore, and can I still go cycling", ("recovery_time", "keep_running")),
+        ("what is PHT? also who should I see about it", ("what_is_it", "see_someone")),
+        ("which exercises should I be doing, plus how long until it settles", ("rehab", "recovery_time")),
+    ],
+)
 def test_a_message_asking_two_things_gets_both_in_the_order_asked(text: str, asked: tuple[str, ...]) -> None:
     match = ENGINE.decide(text)
     assert isinstance(match, PartsMatch) and not match.ambiguous
@@ -40,14 +43,17 @@ def test_a_message_asking_two_things_gets_both_in_the_order_asked(text: str, ask
     assert match.intent_id in asked and match.also == tuple(i for i in asked if i != match.intent_id)
 
 
-@pytest.mark.parametrize("text", [
-    "does it hurt when I sit and the day after a long run",  # "and" inside one question
-    "sore sit bone when sitting, is that PHT",  # a tag on the first question
-    "should I rest or keep running gently",  # "or" joins alternatives
-    "what causes it",  # no break at all
-    "what exercises help, and how often should I do them",  # one topic asked twice
-    "my sit bone pain keeps getting worse, how long does this take",  # a statement, then one question
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does it hurt when I sit and the day after a long run",  # "and" inside one question
+        "sore sit bone when sitting, is that PHT",  # a tag on the first question
+        "should I rest or keep running gently",  # "or" joins alternatives
+        "what causes it",  # no break at all
+        "what exercises help, and how often should I do them",  # one topic asked twice
+        "my sit bone pain keeps getting worse, how long does this take",  # a statement, then one question
+    ],
+)
 def test_a_single_topic_message_does_not_grow_a_second_answer(text: str) -> None:
     assert len(parts(text)) == 1, ENGINE.decide(text)
 
@@ -89,8 +95,11 @@ def test_groups_use_the_same_rule_when_addressed() -> None:
 
 def test_without_clause_breaks_there_are_no_two_part_answers(mini_engine: Engine) -> None:
     assert mini_engine.content.rules.clause_breaks == frozenset()
-    assert mini_engine.answer_parts(mini_engine.decide("what causes it and how do i fix it")) in ((), ("causes",),
-                                                                                                    ("fixes",))
+    assert mini_engine.answer_parts(mini_engine.decide("what causes it and how do i fix it")) in (
+        (),
+        ("causes",),
+        ("fixes",),
+    )
 
 
 def test_nothing_is_answered_for_no_match_or_a_choice() -> None:

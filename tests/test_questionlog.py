@@ -393,8 +393,7 @@ def test_the_database_file_is_created_owner_only(tmp_path: Path, make_log) -> No
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_every_lost_record_is_counted_even_while_the_warning_is_held_back(tmp_path: Path, make_log,
-                                                                         caplog) -> None:
+def test_every_lost_record_is_counted_even_while_the_warning_is_held_back(tmp_path: Path, make_log, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="bot.questionlog")
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")

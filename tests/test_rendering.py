@@ -14,8 +14,19 @@ from bot.parts import PartsMatch
 from bot.rendering import Button, Renderer, Reply
 from bot.safety import Alert
 
-TOPIC_LABELS = ["What is it", "Symptoms", "Other diagnoses", "Causes", "Running technique", "Fixes", "Rehab",
-                "Keep running", "Recovery time", "See someone", "Red flags"]
+TOPIC_LABELS = [
+    "What is it",
+    "Symptoms",
+    "Other diagnoses",
+    "Causes",
+    "Running technique",
+    "Fixes",
+    "Rehab",
+    "Keep running",
+    "Recovery time",
+    "See someone",
+    "Red flags",
+]
 
 
 @pytest.fixture
@@ -28,6 +39,7 @@ def labels(reply: Reply) -> list[str]:
 
 
 # --- placeholders ----------------------------------------------------------------
+
 
 def test_contact_snippet_is_filled(renderer: Renderer) -> None:
     assert renderer.answer("causes").text == "<b>Causes</b> answer.\nContact: physio@example.org"
@@ -75,14 +87,24 @@ def test_none_of_these_apply_answers_the_rest_of_the_message(renderer: Renderer)
 
 def test_crisis_and_emergency_have_their_own_answers(renderer: Renderer) -> None:
     crisis = renderer.render(Match("crisis", 100.0, urgent=True, alert=Alert("crisis", None, "c"), rest="fixes"))
-    assert (crisis.kind, crisis.text, crisis.buttons) == ("crisis", renderer.text("crisis"), (Button("I'm safe", "fixes"),))
+    assert (crisis.kind, crisis.text, crisis.buttons) == (
+        "crisis",
+        renderer.text("crisis"),
+        (Button("I'm safe", "fixes"),),
+    )
     emergency = renderer.render(Match("emergency", 100.0, urgent=True, alert=Alert("emergency", None, "e")))
     assert (emergency.kind, emergency.text) == ("emergency", renderer.text("emergency"))
 
 
 def test_urgent_wins_over_ambiguity(renderer: Renderer) -> None:
-    match = Match("red_flags", 70.0, (Candidate("causes", 70.0, "x"), Candidate("symptoms", 69.0, "y")),
-                  ambiguous=True, urgent=True, alert=NOW)
+    match = Match(
+        "red_flags",
+        70.0,
+        (Candidate("causes", 70.0, "x"), Candidate("symptoms", 69.0, "y")),
+        ambiguous=True,
+        urgent=True,
+        alert=NOW,
+    )
     assert renderer.render(match).kind == "urgent"
 
 
@@ -99,6 +121,7 @@ def test_the_red_flags_topic_and_urgent_command_list_the_signs_calmly(renderer: 
 
 
 # --- answers ---------------------------------------------------------------------
+
 
 def test_answer_offers_related_topics(renderer: Renderer) -> None:
     reply = renderer.render(Match("causes", 88.0))
@@ -139,8 +162,12 @@ def test_related_buttons_are_capped_by_max_related(make_content: Path) -> None:
 
 # --- did you mean ----------------------------------------------------------------
 
-CLOSE = Match("fixes", 91.5, (Candidate("fixes", 91.5, "a"), Candidate("rehab", 90.0, "b"),
-                              Candidate("causes", 50.0, "c")), ambiguous=True)
+CLOSE = Match(
+    "fixes",
+    91.5,
+    (Candidate("fixes", 91.5, "a"), Candidate("rehab", 90.0, "b"), Candidate("causes", 50.0, "c")),
+    ambiguous=True,
+)
 
 
 def test_close_runner_up_in_private_gets_the_answer_and_an_or_button_first(renderer: Renderer) -> None:
@@ -182,6 +209,7 @@ def test_did_you_mean_offers_at_most_three(renderer: Renderer) -> None:
 
 # --- fallback --------------------------------------------------------------------
 
+
 def test_no_intent_gets_the_fallback_with_every_topic(renderer: Renderer) -> None:
     reply = renderer.render(Match(None, 12.0))
     assert (reply.kind, reply.intent_id, reply.score) == ("fallback", None, 12.0)
@@ -190,9 +218,15 @@ def test_no_intent_gets_the_fallback_with_every_topic(renderer: Renderer) -> Non
 
 
 def test_fallback_offers_the_best_guesses_first_then_the_other_topics(renderer: Renderer) -> None:
-    guesses = (Candidate("rehab", 25.0, "a"), Candidate("greeting", 24.0, "b"), Candidate("red_flags", 23.0, "c"),
-               Candidate("fixes", 20.0, "d"), Candidate("causes", 16.0, "e"), Candidate("symptoms", 15.5, "f"),
-               Candidate("what_is_it", 3.0, "g"))
+    guesses = (
+        Candidate("rehab", 25.0, "a"),
+        Candidate("greeting", 24.0, "b"),
+        Candidate("red_flags", 23.0, "c"),
+        Candidate("fixes", 20.0, "d"),
+        Candidate("causes", 16.0, "e"),
+        Candidate("symptoms", 15.5, "f"),
+        Candidate("what_is_it", 3.0, "g"),
+    )
     reply = renderer.render(Match(None, 25.0, guesses))
     assert reply.kind == "fallback" and reply.text == renderer.text("fallback")
     # Social intents and the urgent answer are never guesses; at most three lead; each topic once.
@@ -219,6 +253,7 @@ def test_added_topics_come_after_the_core_ones(make_content: Path) -> None:
 
 # --- plain text ------------------------------------------------------------------
 
+
 def test_plain_numbers_the_buttons_and_drops_tags(renderer: Renderer) -> None:
     plain = renderer.answer("causes").plain()
     assert plain == "Causes answer.\nContact: physio@example.org\n  [1] Fixes\n  [2] See someone"
@@ -237,11 +272,14 @@ def test_plain_fallback_lists_every_topic(renderer: Renderer) -> None:
 
 # --- two-part replies ------------------------------------------------------------
 
+
 def test_two_part_reply_heads_each_part_with_its_title_and_says_the_contact_once(renderer: Renderer) -> None:
     reply = renderer.render(PartsMatch("fixes", 70.0, parts=("causes", "fixes")))
     # Only a line that is all bold is an answer's own heading, replaced by the title: these keep theirs.
-    assert reply.text == "<b>Causes</b>\n<b>Causes</b> answer.\n\n<b>Fixes</b>\n<b>Fixes</b> answer.\n" \
-                         "Contact: physio@example.org"
+    assert (
+        reply.text == "<b>Causes</b>\n<b>Causes</b> answer.\n\n<b>Fixes</b>\n<b>Fixes</b> answer.\n"
+        "Contact: physio@example.org"
+    )
     assert (reply.intent_id, reply.also, reply.kind) == ("causes", ("fixes",), "answer")
 
 
@@ -252,8 +290,10 @@ def test_two_part_follow_ups_leave_out_what_was_answered(renderer: Renderer) -> 
 
 def test_two_part_reply_in_a_group_uses_short_forms_with_each_full_answer_a_tap_away(renderer: Renderer) -> None:
     reply = renderer.render(PartsMatch("symptoms", 70.0, parts=("symptoms", "causes")), chat="group")
-    assert reply.text == "<b>Symptoms</b>\nShort symptoms Contact: physio@example.org\n\n<b>Causes</b>\n" \
-                         "<b>Causes</b> answer.\nContact: physio@example.org"
+    assert (
+        reply.text == "<b>Symptoms</b>\nShort symptoms Contact: physio@example.org\n\n<b>Causes</b>\n"
+        "<b>Causes</b> answer.\nContact: physio@example.org"
+    )
     assert reply.buttons[:2] == (Button("More: Symptoms", "symptoms"), Button("More: Causes", "causes"))
     assert "causes" not in [b.intent_id for b in reply.buttons[2:]]
     assert len(reply.buttons) <= renderer.content.rules.max_related + 1
@@ -266,18 +306,22 @@ def test_a_snippet_two_parts_share_is_said_once(tmp_path: Path, mini_dir: Path) 
     snippets.write_text(snippets.read_text().replace("physio@example.org", "x") + 'assess: "Get assessed."\n')
     for name in ("causes", "fixes"):
         (root / "responses" / f"{name}.yaml").write_text(
-            f"id: {name}\ntitle: {name.title()}\ntext: |\n  <b>{name}</b>\n  {name} body.\n  {{assess}}\n  {{contact}}\n")
+            f"id: {name}\ntitle: {name.title()}\ntext: |\n"
+            f"  <b>{name}</b>\n  {name} body.\n  {{assess}}\n  {{contact}}\n"
+        )
     reply = Renderer(load_content(root)).parts(("causes", "fixes"))
     assert reply.text == "<b>Causes</b>\ncauses body.\nGet assessed.\n\n<b>Fixes</b>\nfixes body.\nContact: x"
 
 
 def test_a_two_part_reply_too_long_for_telegram_is_the_first_answer_with_the_second_as_a_button(
-        tmp_path: Path, mini_dir: Path) -> None:
+    tmp_path: Path, mini_dir: Path
+) -> None:
     root = tmp_path / "content"
     shutil.copytree(mini_dir, root)
     for name in ("causes", "fixes"):
         (root / "responses" / f"{name}.yaml").write_text(
-            f"id: {name}\ntitle: {name.title()}\ntext: |\n  {'word ' * 700}\n  {{contact}}\n")
+            f"id: {name}\ntitle: {name.title()}\ntext: |\n  {'word ' * 700}\n  {{contact}}\n"
+        )
     renderer = Renderer(load_content(root))
     reply = renderer.parts(("causes", "fixes"))
     assert reply.text == renderer.answer("causes").text and reply.also == ()
@@ -288,8 +332,10 @@ def test_urgent_and_ambiguous_matches_never_render_two_parts(renderer: Renderer)
     alert = Alert("red_flags", "now", "x")
     urgent = PartsMatch("red_flags", 100.0, urgent=True, alert=alert, parts=("red_flags", "causes"))
     assert renderer.render(urgent).kind == "urgent"
-    assert renderer.render(PartsMatch("crisis", 100.0, alert=Alert("crisis", None, "x"), parts=("crisis", "causes"))
-                           ).kind == "crisis"
+    assert (
+        renderer.render(PartsMatch("crisis", 100.0, alert=Alert("crisis", None, "x"), parts=("crisis", "causes"))).kind
+        == "crisis"
+    )
     choice = PartsMatch("causes", 50.0, (Candidate("causes", 50.0, ""), Candidate("fixes", 49.0, "")), ambiguous=True)
     assert renderer.render(choice).also == ()
     assert renderer.render(choice, chat="group").kind == "ambiguous"

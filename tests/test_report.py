@@ -50,8 +50,9 @@ def seed(path: Path, entries: list[tuple[datetime, str, str | None, str, bool]])
     log = QuestionLog(path)
     for when, text, intent, outcome, confident in entries:
         score = 90 if confident else 40
-        log.record(text, chat_type="private", intent_id=intent, score=score, outcome=outcome,
-                   confident=confident, when=when)
+        log.record(
+            text, chat_type="private", intent_id=intent, score=score, outcome=outcome, confident=confident, when=when
+        )
     log.close()
     return path
 
@@ -122,8 +123,16 @@ def test_write_csv(db: Path, tmp_path: Path) -> None:
     write_csv(build_report(db, 30, now=NOW), out)
     with out.open(newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
-    assert list(table[0]) == ["week", "questions", "answered", "answered_share",
-                              "red_flags", "running", "sitting", NO_INTENT]
+    assert list(table[0]) == [
+        "week",
+        "questions",
+        "answered",
+        "answered_share",
+        "red_flags",
+        "running",
+        "sitting",
+        NO_INTENT,
+    ]
     w11 = table[-1]
     assert w11["week"] == "2025-W11"
     assert (w11["questions"], w11["answered"], w11["answered_share"]) == ("9", "3", "0.333")

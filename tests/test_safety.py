@@ -100,8 +100,7 @@ def load(tmp_path: Path, text: str) -> tuple[Screener | None, list[str]]:
     path.write_text(text, encoding="utf-8")
     bag = Problems(tmp_path)
     rules = load_safety(bag, path)
-    screener = Screener(rules, Synonyms({"numb": ["numbness"], "pee": ["wee"]}), known={"cellulite"}) if rules \
-        else None
+    screener = Screener(rules, Synonyms({"numb": ["numbness"], "pee": ["wee"]}), known={"cellulite"}) if rules else None
     if screener is not None:
         check_examples(bag, path, screener)
     return screener, [str(e) for e in bag.errors]
@@ -121,19 +120,23 @@ def rule_of(screener: Screener, text: str) -> str | None:
 
 # --- reading a message -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "rule"), [
-    ("My GROIN has gone numb!!", "saddle_numbness"),
-    ("numbness around the saddle", "saddle_numbness"),  # synonyms fold before concepts are found
-    ("my groin is numb, but it goes away when I stand", None),  # the veto
-    ("my groin is numb. I ran up the long hill twice and then, only then, it goes away", "saddle_numbness"),
-    ("no numbness in my groin", None),
-    ("I don't have any tingling in my groin", None),  # three words back: still negated
-    ("I can no longer feel... my groin is numb", "saddle_numbness"),  # "no longer" is not a negation
-    ("no pain at all but my groin is numb", "saddle_numbness"),  # a negation never crosses "but"
-    ("numb feet. I ran ten miles on the hills, then went home and sat on the sofa for hours with my groin", None),
-    ("a wee bit of trouble with my hamstring", None),  # the everyday phrase is rewritten first
-    ("trouble starting a wee", "toilet"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("My GROIN has gone numb!!", "saddle_numbness"),
+        ("numbness around the saddle", "saddle_numbness"),  # synonyms fold before concepts are found
+        ("my groin is numb, but it goes away when I stand", None),  # the veto
+        ("my groin is numb. I ran up the long hill twice and then, only then, it goes away", "saddle_numbness"),
+        ("no numbness in my groin", None),
+        ("I don't have any tingling in my groin", None),  # three words back: still negated
+        ("I can no longer feel... my groin is numb", "saddle_numbness"),  # "no longer" is not a negation
+        ("no pain at all but my groin is numb", "saddle_numbness"),  # a negation never crosses "but"
+        ("numb feet. I ran ten miles on the hills, then went home and sat on the sofa for hours with my groin", None),
+        ("a wee bit of trouble with my hamstring", None),  # the everyday phrase is rewritten first
+        ("trouble starting a wee", "toilet"),
+    ],
+)
 def test_concepts_negation_windows_and_rewrites(screener: Screener, text: str, rule: str | None) -> None:
     assert rule_of(screener, text) == rule
 
@@ -144,29 +147,42 @@ def test_the_whole_message_is_read_far_past_the_matchers_cut(screener: Screener)
     assert rule_of(screener, story) == "saddle_numbness"
 
 
-@pytest.mark.parametrize(("text", "rule"), [
-    ("temp is 38.5 degrees", "fever"), ("it was 101.2 F last night", "fever"),
-    ("lost 8kg", "weight"), ("lost 7 kilos since june", "weight"), ("lost 3 minutes on my pb", None),
-    ("my 14yo felt a pop", "child"), ("my son, aged 15, felt a pop", "child"), ("my 40 year old felt a pop", None),
-])
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("temp is 38.5 degrees", "fever"),
+        ("it was 101.2 F last night", "fever"),
+        ("lost 8kg", "weight"),
+        ("lost 7 kilos since june", "weight"),
+        ("lost 3 minutes on my pb", None),
+        ("my 14yo felt a pop", "child"),
+        ("my son, aged 15, felt a pop", "child"),
+        ("my 40 year old felt a pop", None),
+    ],
+)
 def test_numbers_with_units_are_understood(screener: Screener, text: str, rule: str | None) -> None:
     assert rule_of(screener, text) == rule
 
 
-@pytest.mark.parametrize(("text", "rule"), [
-    ("my groin is tinglng", "saddle_numbness"),  # one letter off a concept word
-    ("felt a pop in my hammstring", "pop"),
-    ("cellulite on my bum", None),  # a word the content knows is never "corrected"
-    ("my groin is nub", None),  # short words are never corrected
-])
-def test_typos_reach_concept_words_but_never_change_known_words(screener: Screener, text: str,
-                                                                rule: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("my groin is tinglng", "saddle_numbness"),  # one letter off a concept word
+        ("felt a pop in my hammstring", "pop"),
+        ("cellulite on my bum", None),  # a word the content knows is never "corrected"
+        ("my groin is nub", None),  # short words are never corrected
+    ],
+)
+def test_typos_reach_concept_words_but_never_change_known_words(
+    screener: Screener, text: str, rule: str | None
+) -> None:
     assert rule_of(screener, text) == rule
 
 
 def test_rules_are_tried_crisis_first_then_by_tier(screener: Screener) -> None:
-    assert screener.screen("felt a pop in my hamstring, I have a fever and my groin is numb") == \
-        Alert("red_flags", "now", "saddle_numbness")
+    assert screener.screen("felt a pop in my hamstring, I have a fever and my groin is numb") == Alert(
+        "red_flags", "now", "saddle_numbness"
+    )
     assert screener.screen("my groin is numb and I want to die") == Alert("crisis", None, "crisis")
 
 
@@ -183,29 +199,59 @@ def test_explain_shows_the_words_and_concepts_read(screener: Screener) -> None:
 
 # --- what an editor is told ---------------------------------------------------------------------------
 
+
 def line_of(text: str, fragment: str) -> int:
     return next(n for n, row in enumerate(text.splitlines(), 1) if fragment in row)
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ("    all: [numb, saddle]", "    all: [numb, groin]",
-     "rule 'saddle_numbness': unknown concept 'groin' in 'all' (name a concept from concepts:, not a word)"),
-    ("    all: [numb, saddle]", "    all: []",
-     "rule 'saddle_numbness': 'all' must list concepts, e.g. all: [altered_feeling, saddle_area]"),
-    ("    all: [numb, saddle]", "    all: [numb, []]", "rule 'saddle_numbness': 'all' item 2 is an empty group"),
-    ("    tier: now\n    all: [numb, saddle]", "    all: [numb, saddle]  # no tier",
-     "rule 'saddle_numbness': a red_flags rule needs a tier: now, today, soon"),
-    ("    kind: crisis", "    kind: danger", "rule 'crisis': kind must be one of crisis, emergency, red_flags, about"),
-    ("    kind: crisis", "    kind: crisis\n    tier: now", "rule 'crisis': only red_flags rules have a tier"),
-    ("    fires: [my groin is numb]", "    fires: [my groin is sore]",
-     "rule 'saddle_numbness' does not fire on its own example 'my groin is sore'"),
-    ("    stays_quiet: [no numbness in my groin]", "    stays_quiet: [numb groin]",
-     "rule 'saddle_numbness' fires on 'numb groin', listed under stays_quiet"),
-    ("  passes: [goes away]", "  passes: goes away", "concept 'passes' needs a list of words and phrases, one per line"),
-    ("    unless: [passes]", "    unless: [passes]\n    colour: red",
-     "rule 'saddle_numbness': unknown key 'colour' (expected one of: all, fires, kind, stays_quiet, tier, unless, "
-     "unless_window, window)"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    all: [numb, saddle]",
+            "    all: [numb, groin]",
+            "rule 'saddle_numbness': unknown concept 'groin' in 'all' (name a concept from concepts:, not a word)",
+        ),
+        (
+            "    all: [numb, saddle]",
+            "    all: []",
+            "rule 'saddle_numbness': 'all' must list concepts, e.g. all: [altered_feeling, saddle_area]",
+        ),
+        ("    all: [numb, saddle]", "    all: [numb, []]", "rule 'saddle_numbness': 'all' item 2 is an empty group"),
+        (
+            "    tier: now\n    all: [numb, saddle]",
+            "    all: [numb, saddle]  # no tier",
+            "rule 'saddle_numbness': a red_flags rule needs a tier: now, today, soon",
+        ),
+        (
+            "    kind: crisis",
+            "    kind: danger",
+            "rule 'crisis': kind must be one of crisis, emergency, red_flags, about",
+        ),
+        ("    kind: crisis", "    kind: crisis\n    tier: now", "rule 'crisis': only red_flags rules have a tier"),
+        (
+            "    fires: [my groin is numb]",
+            "    fires: [my groin is sore]",
+            "rule 'saddle_numbness' does not fire on its own example 'my groin is sore'",
+        ),
+        (
+            "    stays_quiet: [no numbness in my groin]",
+            "    stays_quiet: [numb groin]",
+            "rule 'saddle_numbness' fires on 'numb groin', listed under stays_quiet",
+        ),
+        (
+            "  passes: [goes away]",
+            "  passes: goes away",
+            "concept 'passes' needs a list of words and phrases, one per line",
+        ),
+        (
+            "    unless: [passes]",
+            "    unless: [passes]\n    colour: red",
+            "rule 'saddle_numbness': unknown key 'colour' "
+            "(expected one of: all, fires, kind, stays_quiet, tier, unless, unless_window, window)",
+        ),
+    ],
+)
 def test_a_broken_rule_is_one_plain_problem_at_its_line(tmp_path: Path, old: str, new: str, message: str) -> None:
     broken = RULES.replace(old, new, 1)
     assert broken != RULES
@@ -218,15 +264,18 @@ def test_the_old_trigger_style_bare_word_list_is_refused(tmp_path: Path) -> None
     broken = RULES.replace("    all: [pop, area]", "    all: [[pop, popped], [hamstring]]")
     _, errors = load(tmp_path, broken)
     at = f"intents/_safety.yaml:{line_of(broken, 'all: [[pop, popped]')}: rule 'pop': unknown concept"
-    assert errors == [f"{at} 'popped' in 'all' (name a concept from concepts:, not a word)",
-                      f"{at} 'hamstring' in 'all' (name a concept from concepts:, not a word)"]
+    assert errors == [
+        f"{at} 'popped' in 'all' (name a concept from concepts:, not a word)",
+        f"{at} 'hamstring' in 'all' (name a concept from concepts:, not a word)",
+    ]
 
 
 def test_a_missing_safety_file_is_an_error(tmp_path: Path) -> None:
     bag = Problems(tmp_path)
     assert load_safety(bag, tmp_path / "intents" / "_safety.yaml") is None
     assert [str(e) for e in bag.errors] == [
-        "intents/_safety.yaml:0: file is missing: it holds the safety rules (red flags, crisis, emergencies)"]
+        "intents/_safety.yaml:0: file is missing: it holds the safety rules (red flags, crisis, emergencies)"
+    ]
 
 
 # --- the shipped rules ----------------------------------------------------------------------------------
@@ -269,8 +318,17 @@ def test_look_alikes_and_plain_complaints_are_not_sent_to_urgent_care() -> None:
     assert [t for t in short if ENGINE.decide(t).urgent] == []
 
 
-@pytest.mark.parametrize("text", ["pain in the bum", "my bum hurts", "bum pain", "sore sit bone",
-                                  "hammy aching after my run", "urgent: is the session on tonight?"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pain in the bum",
+        "my bum hurts",
+        "bum pain",
+        "sore sit bone",
+        "hammy aching after my run",
+        "urgent: is the session on tonight?",
+    ],
+)
 def test_an_ordinary_sore_bum_never_gets_the_emergency_answer(text: str) -> None:
     assert ENGINE.reply(text).kind not in ("urgent", "crisis", "emergency")
 

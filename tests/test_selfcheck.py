@@ -11,15 +11,10 @@ import pytest
 
 from bot.content import REQUIRED_SNIPPETS, load_content
 from bot.engine import Engine
-from bot.selfcheck import (
-    EXTRA_KEY,
-    SelfCheck,
-    SelfCheckContent,
-    TerminalCheck,
-    load_selfcheck,
-    step_reply,
-)
 from bot.safety import TIERS, Alert
+from bot.selfcheck import SelfCheck
+from bot.selfcheck_content import EXTRA_KEY, SelfCheckContent, load_selfcheck
+from bot.selfcheck_terminal import TerminalCheck, step_reply
 from bot.yamlsource import ContentInvalid, Problems
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -131,8 +126,11 @@ def only(errors: list[str], at: int, message: str) -> None:
 
 
 def fill(text: str) -> str:
-    return text.replace("{contact}", "Contact: physio@example.org").replace(
-        "{disclaimer}", "<i>Not advice.</i>").replace("{emergency_number}", "000")
+    return (
+        text.replace("{contact}", "Contact: physio@example.org")
+        .replace("{disclaimer}", "<i>Not advice.</i>")
+        .replace("{emergency_number}", "000")
+    )
 
 
 @pytest.fixture
@@ -158,6 +156,7 @@ def run(flow: SelfCheck, *choices: str):  # noqa: ANN201 - a Step
 
 
 # --- the real file -------------------------------------------------------------------------------
+
 
 def test_the_projects_selfcheck_file_is_valid() -> None:
     bag = bag_for(PROJECT)
@@ -185,10 +184,12 @@ def test_load_content_reports_selfcheck_problems_with_the_rest(tmp_path: Path) -
     with pytest.raises(ContentInvalid) as caught:
         load_content(root, extra_loaders=(load_selfcheck,))
     assert [str(e) for e in caught.value.errors] == [
-        f"{SHOWN}:{line(broken, 'kind: maybe')}: question 7: kind 'maybe' must be one of: red_flag, sign, lookalike"]
+        f"{SHOWN}:{line(broken, 'kind: maybe')}: question 7: kind 'maybe' must be one of: red_flag, sign, lookalike"
+    ]
 
 
 # --- the loader's errors, each with its line --------------------------------------------------------
+
 
 def test_valid_copy_has_no_problems(tmp_path: Path) -> None:
     assert problems(tmp_path, VALID) == []
@@ -197,14 +198,19 @@ def test_valid_copy_has_no_problems(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     bag = bag_for(tmp_path)
     assert load_selfcheck(tmp_path, bag) is None
-    assert [str(e) for e in bag.errors] == [f"{SHOWN}:0: file is missing: it holds the self-check (/check) "
-                                            "questions and wording"]
+    assert [str(e) for e in bag.errors] == [
+        f"{SHOWN}:0: file is missing: it holds the self-check (/check) questions and wording"
+    ]
 
 
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     broken = VALID.replace("  sign: Signs\n", "  sign: [Signs\n")
     errors = problems(tmp_path, broken)
-    assert len(errors) == 1 and errors[0].startswith(f"{SHOWN}:") and "opens a '[' that is never closed with ']'" in errors[0]
+    assert (
+        len(errors) == 1
+        and errors[0].startswith(f"{SHOWN}:")
+        and "opens a '[' that is never closed with ']'" in errors[0]
+    )
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:
@@ -243,32 +249,79 @@ def test_yes_and_no_keys_stay_words(tmp_path: Path) -> None:
 # One broken line each: (text to replace, replacement, a marker on the reported line, the message).
 # A problem inside a block of text (|) is reported at its own line in the block.
 ONE_PROBLEM = [
-    pytest.param("    text: Red two?", '    text: ""', 'text: ""',
-                 "'text' must be non-empty text", id="empty_question_text"),
-    pytest.param("  cancelled: Stopped.", "  cancelled:", "  cancelled:",
-                 "'notes.cancelled' must be non-empty text", id="empty_note"),
-    pytest.param("  - id: rf2\n    kind: red_flag\n", "  - id: rf2\n", "id: rf2",
-                 "question 2: missing key 'kind'", id="missing_question_key"),
-    pytest.param("    text: Red one?", "    text: Red one?\n    urgency: high", "urgency:",
-                 "question 1: unknown key 'urgency'", id="unknown_question_key"),
-    pytest.param("  - id: rf2\n    kind: red_flag", "  - id: rf2\n    kind: urgent", "kind: urgent",
-                 "question 2: kind 'urgent' must be one of: red_flag, sign, lookalike", id="kind_must_be_one_of_three"),
-    pytest.param("    text: Sign three?", "    text: <div>Sign three?</div>", "<div>",
-                 "text: tag <div> is not allowed by Telegram", id="disallowed_html_tag"),
-    pytest.param("  heading: <b>Summary</b>", "  heading: <b>Summary", "heading:",
-                 "summary.heading: <b> is never closed", id="unclosed_tag_in_the_summary"),
-    pytest.param("    {disclaimer}", "    {disclaimer} {phone}", "{phone}",
-                 "summary.closing: unknown placeholder {phone}", id="unknown_placeholder"),
-    pytest.param("  others: Other things can cause it.", "  others: '{matched} other things.'", "others:",
-                 "summary.others: unknown placeholder {matched}", id="placeholders_belong_to_their_piece"),
-    pytest.param("    {disclaimer}\n", "", "closing:",
-                 "'summary.closing' must include {disclaimer}", id="closing_must_carry_contact_and_disclaimer"),
+    pytest.param(
+        "    text: Red two?", '    text: ""', 'text: ""', "'text' must be non-empty text", id="empty_question_text"
+    ),
+    pytest.param(
+        "  cancelled: Stopped.",
+        "  cancelled:",
+        "  cancelled:",
+        "'notes.cancelled' must be non-empty text",
+        id="empty_note",
+    ),
+    pytest.param(
+        "  - id: rf2\n    kind: red_flag\n",
+        "  - id: rf2\n",
+        "id: rf2",
+        "question 2: missing key 'kind'",
+        id="missing_question_key",
+    ),
+    pytest.param(
+        "    text: Red one?",
+        "    text: Red one?\n    urgency: high",
+        "urgency:",
+        "question 1: unknown key 'urgency'",
+        id="unknown_question_key",
+    ),
+    pytest.param(
+        "  - id: rf2\n    kind: red_flag",
+        "  - id: rf2\n    kind: urgent",
+        "kind: urgent",
+        "question 2: kind 'urgent' must be one of: red_flag, sign, lookalike",
+        id="kind_must_be_one_of_three",
+    ),
+    pytest.param(
+        "    text: Sign three?",
+        "    text: <div>Sign three?</div>",
+        "<div>",
+        "text: tag <div> is not allowed by Telegram",
+        id="disallowed_html_tag",
+    ),
+    pytest.param(
+        "  heading: <b>Summary</b>",
+        "  heading: <b>Summary",
+        "heading:",
+        "summary.heading: <b> is never closed",
+        id="unclosed_tag_in_the_summary",
+    ),
+    pytest.param(
+        "    {disclaimer}",
+        "    {disclaimer} {phone}",
+        "{phone}",
+        "summary.closing: unknown placeholder {phone}",
+        id="unknown_placeholder",
+    ),
+    pytest.param(
+        "  others: Other things can cause it.",
+        "  others: '{matched} other things.'",
+        "others:",
+        "summary.others: unknown placeholder {matched}",
+        id="placeholders_belong_to_their_piece",
+    ),
+    pytest.param(
+        "    {disclaimer}\n",
+        "",
+        "closing:",
+        "'summary.closing' must include {disclaimer}",
+        id="closing_must_carry_contact_and_disclaimer",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "marker", "message"), ONE_PROBLEM)
-def test_one_broken_piece_is_reported_at_its_line(tmp_path: Path, old: str, new: str, marker: str,
-                                                  message: str) -> None:
+def test_one_broken_piece_is_reported_at_its_line(
+    tmp_path: Path, old: str, new: str, marker: str, message: str
+) -> None:
     broken = VALID.replace(old, new)
     assert broken != VALID
     only(problems(tmp_path, broken), line(broken, marker), message)
@@ -276,14 +329,16 @@ def test_one_broken_piece_is_reported_at_its_line(tmp_path: Path, old: str, new:
 
 def test_duplicate_question_id(tmp_path: Path) -> None:
     broken = VALID.replace("  - id: s2\n", "  - id: s1\n")
-    only(problems(tmp_path, broken), line(broken, "id: s1", 2),
-         f"duplicate question id 's1' (first on line {line(broken, 'id: s1')})")
+    only(
+        problems(tmp_path, broken),
+        line(broken, "id: s1", 2),
+        f"duplicate question id 's1' (first on line {line(broken, 'id: s1')})",
+    )
 
 
 def test_no_red_flag_question(tmp_path: Path) -> None:
     broken = re.sub(r"  - id: rf1\n.*?(?=  - id: s1)", "", VALID, flags=re.DOTALL)
-    only(problems(tmp_path, broken), line(broken, "questions:"),
-         "the check needs at least one red_flag question")
+    only(problems(tmp_path, broken), line(broken, "questions:"), "the check needs at least one red_flag question")
 
 
 def test_no_sign_question(tmp_path: Path) -> None:
@@ -292,25 +347,33 @@ def test_no_sign_question(tmp_path: Path) -> None:
 
 
 def test_questions_must_keep_their_order(tmp_path: Path) -> None:
-    broken = VALID.replace("summary:\n  heading",
-                           "  - id: rf9\n    kind: red_flag\n    tier: now\n    text: Late?\nsummary:\n  heading")
-    only(problems(tmp_path, broken), line(broken, "kind: red_flag", 3),
-         "question 8: questions must go in order: red_flag, then sign, then lookalike")
+    broken = VALID.replace(
+        "summary:\n  heading", "  - id: rf9\n    kind: red_flag\n    tier: now\n    text: Late?\nsummary:\n  heading"
+    )
+    only(
+        problems(tmp_path, broken),
+        line(broken, "kind: red_flag", 3),
+        "question 8: questions must go in order: red_flag, then sign, then lookalike",
+    )
 
 
 def test_sign_needs_a_summary_and_red_flag_has_none(tmp_path: Path) -> None:
     broken = VALID.replace("    text: Sign two?\n    summary: sign two\n", "    text: Sign two?\n")
     broken = broken.replace("    text: Red one?", "    text: Red one?\n    summary: red")
-    assert problems(tmp_path, broken) == sorted([
-        f"{SHOWN}:{line(broken, 'id: s2')}: question 4: a sign question needs a 'summary' (how the summary names it)",
-        f"{SHOWN}:{line(broken, 'summary: red')}: question 1: a red-flag question ends the check at once, so "
-        "'summary' is not used",
-    ])
+    assert problems(tmp_path, broken) == sorted(
+        [
+            f"{SHOWN}:{line(broken, 'id: s2')}: question 4: "
+            "a sign question needs a 'summary' (how the summary names it)",
+            f"{SHOWN}:{line(broken, 'summary: red')}: question 1: a red-flag question ends the check at once, so "
+            "'summary' is not used",
+        ]
+    )
 
 
 def test_button_labels_are_plain_and_short(tmp_path: Path) -> None:
     broken = VALID.replace("  back: Back", "  back: <b>Back</b>").replace(
-        "  open_private: Open", "  open_private: Open the self-check in a private chat with me now")
+        "  open_private: Open", "  open_private: Open the self-check in a private chat with me now"
+    )
     assert problems(tmp_path, broken) == [
         f"{SHOWN}:{line(broken, 'back:')}: 'buttons.back' is shown as plain text: no HTML tags",
         f"{SHOWN}:{line(broken, 'open_private:')}: 'buttons.open_private' is 49 characters; keep it to 32",
@@ -323,16 +386,20 @@ def test_snippet_names_are_known_placeholders(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    broken = (VALID.replace("  - id: s2\n", "  - id: s1\n")
-              .replace("  - id: l1\n    kind: lookalike", "  - id: l1\n    kind: guess")
-              .replace("  heading: <b>Summary</b>", "  heading: <p>Summary</p>")
-              .replace("  stale: Use the latest.", "  stale: Use <b>the latest</b>."))
+    broken = (
+        VALID.replace("  - id: s2\n", "  - id: s1\n")
+        .replace("  - id: l1\n    kind: lookalike", "  - id: l1\n    kind: guess")
+        .replace("  heading: <b>Summary</b>", "  heading: <p>Summary</p>")
+        .replace("  stale: Use the latest.", "  stale: Use <b>the latest</b>.")
+    )
     errors = problems(tmp_path, broken)
-    assert [int(e.split(":")[1]) for e in errors] == sorted([
-        line(broken, "id: s1", 2), line(broken, "kind: guess"), line(broken, "<p>"), line(broken, "stale:")])
+    assert [int(e.split(":")[1]) for e in errors] == sorted(
+        [line(broken, "id: s1", 2), line(broken, "kind: guess"), line(broken, "<p>"), line(broken, "stale:")]
+    )
 
 
 # --- the flow --------------------------------------------------------------------------------------
+
 
 def test_start_shows_the_intro_and_the_first_red_flag(flow: SelfCheck) -> None:
     step = flow.start()
@@ -362,17 +429,22 @@ def test_each_red_flag_yes_ends_at_once_with_its_tiers_urgent_answer(flow: SelfC
 def test_all_no_gives_the_summary(flow: SelfCheck) -> None:
     step = run(flow, *NO_RED, "no", "no", "no", "no", "no")
     assert step.outcome == "summary" and step.intent_id == "selfcheck_summary"
-    assert step.text == ("<b>Summary</b>\nNone of the 3.\nOther things can cause it.\nThis is not a diagnosis.\n"
-                         "Contact: physio@example.org\n<i>Not advice.</i>")
+    assert step.text == (
+        "<b>Summary</b>\nNone of the 3.\nOther things can cause it.\nThis is not a diagnosis.\n"
+        "Contact: physio@example.org\n<i>Not advice.</i>"
+    )
     assert step.topics == ("topic-a", "topic-b") and step.choices == ()
 
 
-@pytest.mark.parametrize(("signs", "matched"), [
-    (("no", "no", "no"), []),
-    (("yes", "no", "no"), ["sign one"]),
-    (("no", "yes", "yes"), ["sign two", "sign three"]),
-    (("yes", "yes", "yes"), ["sign one", "sign two", "sign three"]),
-])
+@pytest.mark.parametrize(
+    ("signs", "matched"),
+    [
+        (("no", "no", "no"), []),
+        (("yes", "no", "no"), ["sign one"]),
+        (("no", "yes", "yes"), ["sign two", "sign three"]),
+        (("yes", "yes", "yes"), ["sign one", "sign two", "sign three"]),
+    ],
+)
 def test_summary_counts_the_matching_signs(flow: SelfCheck, signs: tuple[str, ...], matched: list[str]) -> None:
     text = run(flow, *NO_RED, *signs, "no", "no").text
     if matched:
@@ -389,9 +461,14 @@ def test_unsure_signs_are_listed_apart(flow: SelfCheck) -> None:
     assert "sign three" not in text
 
 
-@pytest.mark.parametrize(("looks", "named"), [
-    (("yes", "no"), ["look one"]), (("no", "yes"), ["look two"]), (("yes", "yes"), ["look one", "look two"]),
-])
+@pytest.mark.parametrize(
+    ("looks", "named"),
+    [
+        (("yes", "no"), ["look one"]),
+        (("no", "yes"), ["look two"]),
+        (("yes", "yes"), ["look one", "look two"]),
+    ],
+)
 def test_lookalike_yes_is_mentioned(flow: SelfCheck, looks: tuple[str, ...], named: list[str]) -> None:
     text = run(flow, *NO_RED, "yes", "yes", "yes", *looks).text
     assert "Also:\n" + "".join(f"• {n}\n" for n in named) + "Mention these.\nOther things can cause it." in text
@@ -466,14 +543,19 @@ def test_notes_and_labels_are_filled(flow: SelfCheck) -> None:
 
 # --- the real wording never diagnoses ----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def real_flow() -> SelfCheck:
     bag = bag_for(PROJECT)
     content = load_selfcheck(PROJECT, bag)
     assert content is not None, bag.errors
     engine = Engine(load_content(MINI, extra_loaders=()))
-    return SelfCheck(content, {t: engine.renderer.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
-                     engine.renderer.fill, engine.renderer.topics())
+    return SelfCheck(
+        content,
+        {t: engine.renderer.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
+        engine.renderer.fill,
+        engine.renderer.topics(),
+    )
 
 
 def test_real_summaries_never_diagnose(real_flow: SelfCheck) -> None:
@@ -491,7 +573,7 @@ def test_real_summaries_never_diagnose(real_flow: SelfCheck) -> None:
         assert "{" not in step.text and "Contact: physio@example.org" in step.text  # {contact} filled
         assert "an assessment" in text
         seen += 1
-    assert seen == 3 ** rest
+    assert seen == 3**rest
 
 
 def test_real_summary_example(real_flow: SelfCheck) -> None:
@@ -511,6 +593,7 @@ def test_real_red_flag_yes_gives_the_urgent_answer_of_its_tier(real_flow: SelfCh
 
 
 # --- engine and terminal ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:

@@ -17,9 +17,10 @@ from bot.app import add_handlers
 from bot.content import load_content
 from bot.cooldown import Cooldown
 from bot.engine import Engine
-from bot.selfcheck import SelfCheck, load_selfcheck
 from bot.safety import Alert
+from bot.selfcheck import SelfCheck
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
+from bot.selfcheck_content import load_selfcheck
 from bot.yamlsource import ContentInvalid
 from telegram_offline import (
     GROUP_ID,
@@ -163,8 +164,16 @@ async def test_each_red_flag_yes_ends_with_the_urgent_answer(chat: Chat, engine:
     assert len(chat.request.calls_to("editMessageText")) == index  # no question after the yes
     assert chat.last("editMessageReplyMarkup")["message_id"] == question  # old buttons taken off
     assert not chat.running
-    assert chat.recorder.rows == [{"text": None, "chat_type": "private", "intent_id": "selfcheck_urgent",
-                                   "score": 100.0, "outcome": "selfcheck", "confident": True}]
+    assert chat.recorder.rows == [
+        {
+            "text": None,
+            "chat_type": "private",
+            "intent_id": "selfcheck_urgent",
+            "score": 100.0,
+            "outcome": "selfcheck",
+            "confident": True,
+        }
+    ]
     await chat.tap("no", message_id=question)  # the conversation is over
     assert chat.toasts()[-1] == "This self-check has ended. Send /check to start again."
 
@@ -177,8 +186,10 @@ async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     edits = chat.request.calls_to("editMessageText")
     assert len(edits) == 10 and {e["message_id"] for e in edits} == {question}  # edited in place
     assert "Question 11 of 11" in edits[-1]["text"]
-    assert keyboard(edits[-1]) == [[("Yes", "sc:yes"), ("No", "sc:no"), ("Not sure", "sc:unsure")],
-                                   [("« Back", "sc:back"), ("Cancel", "sc:cancel")]]
+    assert keyboard(edits[-1]) == [
+        [("Yes", "sc:yes"), ("No", "sc:no"), ("Not sure", "sc:unsure")],
+        [("« Back", "sc:back"), ("Cancel", "sc:cancel")],
+    ]
     summary = chat.last()
     assert chat.request.sent_ids[-1] != question  # the result is a new message
     assert "You said yes to 2 of the 3 signs the blog describes:" in summary["text"]
@@ -189,8 +200,9 @@ async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     assert topics == [f"t:{b.intent_id}" for b in engine.renderer.topics()]
     assert chat.last("editMessageReplyMarkup")["message_id"] == question
     assert not chat.running
-    assert [(r["intent_id"], r["text"], r["outcome"]) for r in chat.recorder.rows] == \
-        [("selfcheck_summary", None, "selfcheck")]
+    assert [(r["intent_id"], r["text"], r["outcome"]) for r in chat.recorder.rows] == [
+        ("selfcheck_summary", None, "selfcheck")
+    ]
     assert len(chat.toasts()) == 11  # every tap answered
 
 
@@ -271,8 +283,9 @@ async def test_group_check_opens_a_private_chat(chat: Chat) -> None:
     assert chat.last()["text"].startswith("The self-check asks")
 
 
-async def test_deep_link_starts_the_check_and_plain_start_still_greets(chat: Chat, engine: Engine,
-                                                                       flow: SelfCheck) -> None:
+async def test_deep_link_starts_the_check_and_plain_start_still_greets(
+    chat: Chat, engine: Engine, flow: SelfCheck
+) -> None:
     await chat.say("/start")
     assert chat.last()["text"] == engine.renderer.text("greeting") and not chat.running
     await chat.say("/start check")

@@ -30,15 +30,17 @@ class FakeApi:
         return {"ok": True}
 
 
-async def send(guard: SendGuard, api: FakeApi, chat_id: int, kind: str | None = None,
-               endpoint: str = "sendMessage") -> Any:
+async def send(
+    guard: SendGuard, api: FakeApi, chat_id: int, kind: str | None = None, endpoint: str = "sendMessage"
+) -> Any:
     """One request through the gate, as ExtBot makes it."""
     data = {"chat_id": chat_id, "text": "x"}
     return await guard.process_request(api, (endpoint, data), {}, endpoint, data, kind)  # type: ignore[arg-type]
 
 
-def make_guard(limit: int = 4, reserve: int = 1, window: float = 60.0, interval: float = 0.0,
-               deadline: float = 5.0) -> SendGuard:
+def make_guard(
+    limit: int = 4, reserve: int = 1, window: float = 60.0, interval: float = 0.0, deadline: float = 5.0
+) -> SendGuard:
     return SendGuard(GroupBudget(limit, reserve, window), private_interval=interval, deadline=deadline)
 
 

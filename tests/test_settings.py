@@ -29,16 +29,18 @@ def test_defaults_when_nothing_is_set() -> None:
 
 
 def test_values_are_read_and_typed() -> None:
-    settings = Settings.from_env({
-        "TELEGRAM_BOT_TOKEN": "123:abc",
-        "PAINBOT_CONTENT": "/srv/content",
-        "PAINBOT_EMERGENCY_NUMBER": "112",
-        "PAINBOT_RETENTION_DAYS": "30",
-        "PAINBOT_KEEP_TEXT": "no",
-        "PAINBOT_ADMIN_IDS": "1, 22,333",
-        "PAINBOT_WEBHOOK_PORT": "9000",
-        "PAINBOT_LOG_LEVEL": "debug",
-    })
+    settings = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "PAINBOT_CONTENT": "/srv/content",
+            "PAINBOT_EMERGENCY_NUMBER": "112",
+            "PAINBOT_RETENTION_DAYS": "30",
+            "PAINBOT_KEEP_TEXT": "no",
+            "PAINBOT_ADMIN_IDS": "1, 22,333",
+            "PAINBOT_WEBHOOK_PORT": "9000",
+            "PAINBOT_LOG_LEVEL": "debug",
+        }
+    )
     assert settings.telegram_bot_token == "123:abc"
     assert settings.content_dir == Path("/srv/content")
     assert settings.emergency_number == "112"
@@ -79,7 +81,7 @@ def test_env_file_skips_comments_blank_lines_and_junk(tmp_path: Path) -> None:
 
 
 def test_env_file_strips_matching_quotes(tmp_path: Path) -> None:
-    path = env_file(tmp_path, "A=\"double\"\nB='single'\nC=\"has # hash\"\nD='mismatched\"\n")
+    path = env_file(tmp_path, 'A="double"\nB=\'single\'\nC="has # hash"\nD=\'mismatched"\n')
     assert read_env_file(path) == {"A": "double", "B": "single", "C": "has # hash", "D": "'mismatched\""}
 
 
@@ -102,21 +104,24 @@ def test_missing_env_file_is_empty(tmp_path: Path) -> None:
     assert Settings.from_env({}, env_file=tmp_path / "no.env") == Settings.from_env({})
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("PAINBOT_RETENTION_DAYS", "ninety"),
-    ("PAINBOT_RETENTION_DAYS", "0"),
-    ("PAINBOT_WEBHOOK_PORT", "8443.5"),
-    ("PAINBOT_WEBHOOK_PORT", "-1"),
-    ("PAINBOT_KEEP_TEXT", "maybe"),
-    ("PAINBOT_ADMIN_IDS", "12,alice"),
-    ("PAINBOT_TIME_ZONE", "Mars/Olympus"),
-    ("PAINBOT_TIME_ZONE", "../etc"),
-    ("PAINBOT_GROUP_WINDOW", "a minute"),
-    ("PAINBOT_GROUP_WINDOW", "nan"),
-    ("PAINBOT_STOP_DEADLINE", "0"),
-    ("PAINBOT_MAX_UNANSWERED", "0"),
-    ("PAINBOT_WEBHOOK_MAX_BODY", "10"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PAINBOT_RETENTION_DAYS", "ninety"),
+        ("PAINBOT_RETENTION_DAYS", "0"),
+        ("PAINBOT_WEBHOOK_PORT", "8443.5"),
+        ("PAINBOT_WEBHOOK_PORT", "-1"),
+        ("PAINBOT_KEEP_TEXT", "maybe"),
+        ("PAINBOT_ADMIN_IDS", "12,alice"),
+        ("PAINBOT_TIME_ZONE", "Mars/Olympus"),
+        ("PAINBOT_TIME_ZONE", "../etc"),
+        ("PAINBOT_GROUP_WINDOW", "a minute"),
+        ("PAINBOT_GROUP_WINDOW", "nan"),
+        ("PAINBOT_STOP_DEADLINE", "0"),
+        ("PAINBOT_MAX_UNANSWERED", "0"),
+        ("PAINBOT_WEBHOOK_MAX_BODY", "10"),
+    ],
+)
 def test_bad_value_raises_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
@@ -132,8 +137,19 @@ def test_bad_value_in_env_file_names_the_variable(tmp_path: Path) -> None:
         Settings.from_env({}, env_file=env_file(tmp_path, "PAINBOT_WEBHOOK_PORT=https\n"))
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("on", True),
-                                               ("0", False), ("False", False), ("no", False), ("off", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("TRUE", True),
+        ("yes", True),
+        ("on", True),
+        ("0", False),
+        ("False", False),
+        ("no", False),
+        ("off", False),
+    ],
+)
 def test_booleans_accept_common_spellings(raw: str, expected: bool) -> None:
     assert Settings.from_env({"PAINBOT_KEEP_TEXT": raw}).keep_text is expected
 
@@ -147,11 +163,19 @@ def test_secrets_never_show_in_repr() -> None:
 
 
 def test_reliability_settings_are_read_and_typed() -> None:
-    settings = Settings.from_env({"PAINBOT_GROUP_BUDGET": "18", "PAINBOT_GROUP_URGENT_RESERVE": "4",
-                                  "PAINBOT_GROUP_WINDOW": "6.5", "PAINBOT_PRIVATE_INTERVAL": "0.5",
-                                  "PAINBOT_SEND_DEADLINE": "30", "PAINBOT_MAX_UNANSWERED": "5",
-                                  "PAINBOT_STOP_DEADLINE": "12", "PAINBOT_WEBHOOK_MAX_BODY": "2000000",
-                                  "PAINBOT_INLINE_PAUSE": "2"})
+    settings = Settings.from_env(
+        {
+            "PAINBOT_GROUP_BUDGET": "18",
+            "PAINBOT_GROUP_URGENT_RESERVE": "4",
+            "PAINBOT_GROUP_WINDOW": "6.5",
+            "PAINBOT_PRIVATE_INTERVAL": "0.5",
+            "PAINBOT_SEND_DEADLINE": "30",
+            "PAINBOT_MAX_UNANSWERED": "5",
+            "PAINBOT_STOP_DEADLINE": "12",
+            "PAINBOT_WEBHOOK_MAX_BODY": "2000000",
+            "PAINBOT_INLINE_PAUSE": "2",
+        }
+    )
     assert (settings.group_budget, settings.group_urgent_reserve, settings.group_window) == (18, 4, 6.5)
     assert (settings.private_interval, settings.send_deadline, settings.max_unanswered) == (0.5, 30.0, 5)
     assert (settings.stop_deadline, settings.webhook_max_body, settings.inline_pause) == (12.0, 2_000_000, 2.0)

@@ -106,19 +106,25 @@ def _words(text: str) -> str:
 
 def _selfcheck_texts() -> list[str]:
     """Every sentence of the self-check, filled as it is shown."""
+
     def strings(node: object) -> list[str]:
         if isinstance(node, dict):
             return [s for value in node.values() for s in strings(value)]
         if isinstance(node, list):
             return [s for value in node for s in strings(value)]
         return [node] if isinstance(node, str) else []
+
     data = yaml.safe_load((PROJECT_ROOT / "responses" / "_selfcheck.yaml").read_text(encoding="utf-8"))
     return [ENGINE.renderer.fill(s) for s in strings(data)]
 
 
 ANSWER_TEXTS = {
     **{response_id: ENGINE.renderer.text(response_id) for response_id in CONTENT.responses},
-    **{f"{response_id} (short)": ENGINE.renderer.fill(r.short) for response_id, r in CONTENT.responses.items() if r.short},
+    **{
+        f"{response_id} (short)": ENGINE.renderer.fill(r.short)
+        for response_id, r in CONTENT.responses.items()
+        if r.short
+    },
     "_selfcheck": "\n | \n".join(_selfcheck_texts()),
 }
 
@@ -145,7 +151,7 @@ def test_the_safety_net_line_ends_the_everyday_answers(response_id: str) -> None
 def test_answers_do_not_copy_the_blogs_sentences(name: str) -> None:
     blog = _words(BLOG.read_text(encoding="utf-8"))
     words = _words(ANSWER_TEXTS[name]).split()
-    runs = {" ".join(words[i:i + COPY_RUN]) for i in range(len(words) - COPY_RUN + 1)}
+    runs = {" ".join(words[i : i + COPY_RUN]) for i in range(len(words) - COPY_RUN + 1)}
     assert sorted(run for run in runs if "|" not in run and run in blog) == []
 
 
@@ -153,13 +159,16 @@ def test_the_copy_rule_catches_a_copied_sentence() -> None:
     copied = "Lots of people live with buttock pain unnecessarily, it seems."
     blog = _words(BLOG.read_text(encoding="utf-8")) if BLOG.exists() else ""
     words = _words(copied).split()
-    assert not BLOG.exists() or any(" ".join(words[i:i + COPY_RUN]) in blog for i in range(len(words) - COPY_RUN + 1))
+    assert not BLOG.exists() or any(" ".join(words[i : i + COPY_RUN]) in blog for i in range(len(words) - COPY_RUN + 1))
 
 
-@pytest.mark.parametrize("text", [
-    "I've had this for over a year and nothing works, will it ever go",
-    "my sit bone pain keeps getting worse, how long does this take",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've had this for over a year and nothing works, will it ever go",
+        "my sit bone pain keeps getting worse, how long does this take",
+    ],
+)
 def test_long_standing_or_worsening_pain_is_pointed_to_an_assessment(text: str) -> None:
     reply = ENGINE.reply(text)
     assert reply.intent_id in ("recovery_time", "keep_running")
@@ -188,8 +197,10 @@ SIX_WORDS = 6  # no run this long copied from the blog: tips are in the project'
 
 def test_the_blogs_three_pictures_go_with_the_right_answers() -> None:
     assert {rid: r.image for rid, r in PICTURED.items()} == {
-        "symptoms": "images/sit-bone.png", "what_is_it": "images/sit-bone.png",
-        "running_technique": "images/over-striding.png", "rehab": "images/hip-extension.png",
+        "symptoms": "images/sit-bone.png",
+        "what_is_it": "images/sit-bone.png",
+        "running_technique": "images/over-striding.png",
+        "rehab": "images/hip-extension.png",
     }
 
 
@@ -228,5 +239,5 @@ def test_tips_do_not_copy_the_blog(tip: Tip) -> None:
 
     blog = " ".join(words(BLOG.read_text(encoding="utf-8")))
     mine = words(to_plain(tip.text.replace("{contact}", "")))
-    runs = {" ".join(mine[i:i + SIX_WORDS]) for i in range(len(mine) - SIX_WORDS + 1)}
+    runs = {" ".join(mine[i : i + SIX_WORDS]) for i in range(len(mine) - SIX_WORDS + 1)}
     assert [run for run in runs if f" {run} " in f" {blog} "] == []

@@ -19,81 +19,195 @@ SELFCHECK = "responses/_selfcheck.yaml"
 # (file, what was written, what the slip wrote instead, every line `painbot check` then prints)
 SLIPS = [
     # --- intents ---
-    (SYMPTOMS, "  - where does it hurt", "    - where does it hurt",
-     [f"{SYMPTOMS}:7: warning: line 7 is read as part of the item above it ('how do i know if i have it - where "
-      "does it hurt'): if it is a new item, start it with '- ' at the same indent as the others"]),
-    (SYMPTOMS, "  - where does it hurt", "  -where does it hurt",
-     [f"{SYMPTOMS}:7: put a space after '-' on line 7: each example starts with '- ' at the same indent"]),
-    (SYMPTOMS, "  - where does it hurt", "    - where: does it hurt",
-     [f"{SYMPTOMS}:7: line 7 is indented more than the one above: each example starts with '- ' at the same "
-      "indent"]),
-    (SYMPTOMS, "  - where does it hurt", " - where does it hurt",
-     [f"{SYMPTOMS}:7: line 7 is indented less than the one above: each example starts with '- ' at the same "
-      "indent"]),
-    (SYMPTOMS, "examples:", "  examples:",
-     [f"{SYMPTOMS}:5: line 5 is indented more than the one above: each key starts at the same indent as the keys "
-      "around it"]),
-    (SYMPTOMS, "  - where does it hurt", "  - where does it hurt: the sit bone",
-     [f"{SYMPTOMS}:7: put the example in quotes: the ': ' in 'where does it hurt: the sit bone' reads as "
-      "'name: value'"]),
-    (SYMPTOMS, "  - where does it hurt", "\t- where does it hurt",
-     [f"{SYMPTOMS}:7: line 7 is indented with a tab: use spaces"]),
-    (SYMPTOMS, "  - where does it hurt", '  - "where does it hurt',
-     [f"{SYMPTOMS}:7: line 7 opens a quote that is never closed: end the text with the same quote mark"]),
-    (SYMPTOMS, "  - where does it hurt", "  - 'it's where i sit'",
-     [f"{SYMPTOMS}:7: the text's closing quote comes before its end: put the whole text in double quotes "
-      "(\"it's sore\"), or write '' for an apostrophe inside single quotes"]),
-    (SYMPTOMS, "related: [fixes, see_someone]", "related: [fixes, see_someone",
-     [f"{SYMPTOMS}:4: line 4 opens a '[' that is never closed with ']'"]),
-    (SYMPTOMS, "response: symptoms", "response symptoms",
-     [f"{SYMPTOMS}:3: line 3 needs ': ' after its key (like 'response: causes')"]),
-    (SYMPTOMS, "id: symptoms", "id: symptom",
-     [f"{SYMPTOMS}:2: the id 'symptom' does not match the file name: write id: symptoms or rename the file"]),
-    (SYMPTOMS, "response: symptoms", "response: symptom",
-     [f"{SYMPTOMS}:3: intent 'symptoms': response 'symptom' does not exist in responses/"]),
-    (SYMPTOMS, "related: [fixes, see_someone]", "related: [fixes, see_somone]",
-     [f"{SYMPTOMS}:4: intent 'symptoms': related intent 'see_somone' does not exist"]),
-    (SYMPTOMS, "  - where does it hurt", "  - where does it hurt\nexamples:\n  - sore bum",
-     [f"{SYMPTOMS}:8: key \"examples\" is written twice (first on line 5)"]),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        "    - where does it hurt",
+        [
+            f"{SYMPTOMS}:7: warning: line 7 is read as part of the item above it ('how do i know if i have it - where "
+            "does it hurt'): if it is a new item, start it with '- ' at the same indent as the others"
+        ],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        "  -where does it hurt",
+        [f"{SYMPTOMS}:7: put a space after '-' on line 7: each example starts with '- ' at the same indent"],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        "    - where: does it hurt",
+        [f"{SYMPTOMS}:7: line 7 is indented more than the one above: each example starts with '- ' at the same indent"],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        " - where does it hurt",
+        [f"{SYMPTOMS}:7: line 7 is indented less than the one above: each example starts with '- ' at the same indent"],
+    ),
+    (
+        SYMPTOMS,
+        "examples:",
+        "  examples:",
+        [
+            f"{SYMPTOMS}:5: line 5 is indented more than the one above: each key starts at the same indent as the keys "
+            "around it"
+        ],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        "  - where does it hurt: the sit bone",
+        [
+            f"{SYMPTOMS}:7: put the example in quotes: the ': ' in 'where does it hurt: the sit bone' reads as "
+            "'name: value'"
+        ],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        "\t- where does it hurt",
+        [f"{SYMPTOMS}:7: line 7 is indented with a tab: use spaces"],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        '  - "where does it hurt',
+        [f"{SYMPTOMS}:7: line 7 opens a quote that is never closed: end the text with the same quote mark"],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        "  - 'it's where i sit'",
+        [
+            f"{SYMPTOMS}:7: the text's closing quote comes before its end: put the whole text in double quotes "
+            "(\"it's sore\"), or write '' for an apostrophe inside single quotes"
+        ],
+    ),
+    (
+        SYMPTOMS,
+        "related: [fixes, see_someone]",
+        "related: [fixes, see_someone",
+        [f"{SYMPTOMS}:4: line 4 opens a '[' that is never closed with ']'"],
+    ),
+    (
+        SYMPTOMS,
+        "response: symptoms",
+        "response symptoms",
+        [f"{SYMPTOMS}:3: line 3 needs ': ' after its key (like 'response: causes')"],
+    ),
+    (
+        SYMPTOMS,
+        "id: symptoms",
+        "id: symptom",
+        [f"{SYMPTOMS}:2: the id 'symptom' does not match the file name: write id: symptoms or rename the file"],
+    ),
+    (
+        SYMPTOMS,
+        "response: symptoms",
+        "response: symptom",
+        [f"{SYMPTOMS}:3: intent 'symptoms': response 'symptom' does not exist in responses/"],
+    ),
+    (
+        SYMPTOMS,
+        "related: [fixes, see_someone]",
+        "related: [fixes, see_somone]",
+        [f"{SYMPTOMS}:4: intent 'symptoms': related intent 'see_somone' does not exist"],
+    ),
+    (
+        SYMPTOMS,
+        "  - where does it hurt",
+        "  - where does it hurt\nexamples:\n  - sore bum",
+        [f'{SYMPTOMS}:8: key "examples" is written twice (first on line 5)'],
+    ),
     # --- responses ---
-    (CAUSES, "  {contact}", "  More & more.\n  {contact}",
-     [f"{CAUSES}:5: text: a bare '&' must be written as &amp;"]),
-    (CAUSES, "  {contact}", "  {contcat}",
-     [f"{CAUSES}:5: response 'causes': unknown placeholder {{contcat}}"]),
-    (CAUSES, "  <b>Causes</b> answer.", "  <b>Causes answer.",
-     [f"{CAUSES}:4: text: <b> is never closed"]),
-    (CAUSES, "id: causes", "id: cause",
-     [f"{CAUSES}:1: the id 'cause' does not match the file name: write id: causes or rename the file"]),
-    (CAUSES, "title: Causes", "title: Causes: why it starts",
-     [f"{CAUSES}:2: put the text after 'title:' in quotes: a ': ' inside it reads as 'name: value'"]),
-    (CAUSES, "  {contact}", "  See a physio.",
-     [f"{CAUSES}:3: warning: response 'causes': a guidance answer needs {{contact}}"]),
+    (CAUSES, "  {contact}", "  More & more.\n  {contact}", [f"{CAUSES}:5: text: a bare '&' must be written as &amp;"]),
+    (CAUSES, "  {contact}", "  {contcat}", [f"{CAUSES}:5: response 'causes': unknown placeholder {{contcat}}"]),
+    (CAUSES, "  <b>Causes</b> answer.", "  <b>Causes answer.", [f"{CAUSES}:4: text: <b> is never closed"]),
+    (
+        CAUSES,
+        "id: causes",
+        "id: cause",
+        [f"{CAUSES}:1: the id 'cause' does not match the file name: write id: causes or rename the file"],
+    ),
+    (
+        CAUSES,
+        "title: Causes",
+        "title: Causes: why it starts",
+        [f"{CAUSES}:2: put the text after 'title:' in quotes: a ': ' inside it reads as 'name: value'"],
+    ),
+    (
+        CAUSES,
+        "  {contact}",
+        "  See a physio.",
+        [f"{CAUSES}:3: warning: response 'causes': a guidance answer needs {{contact}}"],
+    ),
     # --- snippets ---
-    (SNIPPETS, 'contact: "Contact: physio@example.org"', "contact: Contact: physio@example.org",
-     [f"{SNIPPETS}:1: put the text after 'contact:' in quotes: a ': ' inside it reads as 'name: value'"]),
-    (SNIPPETS, 'disclaimer: "<i>Not a diagnosis.</i>"', 'disclaimer: "<i>Not a diagnosis."',
-     [f"{SNIPPETS}:2: disclaimer: <i> is never closed"]),
+    (
+        SNIPPETS,
+        'contact: "Contact: physio@example.org"',
+        "contact: Contact: physio@example.org",
+        [f"{SNIPPETS}:1: put the text after 'contact:' in quotes: a ': ' inside it reads as 'name: value'"],
+    ),
+    (
+        SNIPPETS,
+        'disclaimer: "<i>Not a diagnosis.</i>"',
+        'disclaimer: "<i>Not a diagnosis."',
+        [f"{SNIPPETS}:2: disclaimer: <i> is never closed"],
+    ),
     # --- safety rules ---
-    (SAFETY, "    fires: [my groin is numb]", "    fires: [my groin: numb]",
-     [f"{SAFETY}:27: rule 'saddle_numbness': 'fires' item 1 must be a message in words (put it in quotes if it "
-      "holds a colon)"]),
-    (SAFETY, "  pop: [pop, popped]", "\tpop: [pop, popped]",
-     [f"{SAFETY}:14: line 14 is indented with a tab: use spaces"]),
+    (
+        SAFETY,
+        "    fires: [my groin is numb]",
+        "    fires: [my groin: numb]",
+        [
+            f"{SAFETY}:27: rule 'saddle_numbness': 'fires' item 1 must be a message in words (put it in quotes if it "
+            "holds a colon)"
+        ],
+    ),
+    (
+        SAFETY,
+        "  pop: [pop, popped]",
+        "\tpop: [pop, popped]",
+        [f"{SAFETY}:14: line 14 is indented with a tab: use spaces"],
+    ),
     # --- matching ---
-    (MATCHING, "threshold: 60", "threshold: 60%",
-     [f"{MATCHING}:1: 'threshold' must be a number from 0 to 100"]),
-    (MATCHING, "margin: 3", "  margin: 3",
-     [f"{MATCHING}:3: line 3 is indented more than the one above: each key starts at the same indent as the keys "
-      "around it"]),
+    (MATCHING, "threshold: 60", "threshold: 60%", [f"{MATCHING}:1: 'threshold' must be a number from 0 to 100"]),
+    (
+        MATCHING,
+        "margin: 3",
+        "  margin: 3",
+        [
+            f"{MATCHING}:3: line 3 is indented more than the one above: each key starts at the same indent as the keys "
+            "around it"
+        ],
+    ),
     # --- self-check ---
-    (SELFCHECK, "  back: \"« Back\"", "  back: « Back: go back",
-     [f"{SELFCHECK}:18: put the text after 'back:' in quotes: a ': ' inside it reads as 'name: value'"]),
-    (SELFCHECK, "  A few quick questions, one tap each.", "  A few <b>quick questions, one tap each.",
-     [f"{SELFCHECK}:8: intro: <b> is never closed"]),
-    (SELFCHECK, "  A few quick questions, one tap each.", "  A few quick questions. {contcat}",
-     [f"{SELFCHECK}:8: intro: unknown placeholder {{contcat}}"]),
-    (SELFCHECK, "    kind: sign\n    text: Is the pain", "    kind: signs\n    text: Is the pain",
-     [f"{SELFCHECK}:41: question 5: kind 'signs' must be one of: red_flag, sign, lookalike"]),
+    (
+        SELFCHECK,
+        '  back: "« Back"',
+        "  back: « Back: go back",
+        [f"{SELFCHECK}:18: put the text after 'back:' in quotes: a ': ' inside it reads as 'name: value'"],
+    ),
+    (
+        SELFCHECK,
+        "  A few quick questions, one tap each.",
+        "  A few <b>quick questions, one tap each.",
+        [f"{SELFCHECK}:8: intro: <b> is never closed"],
+    ),
+    (
+        SELFCHECK,
+        "  A few quick questions, one tap each.",
+        "  A few quick questions. {contcat}",
+        [f"{SELFCHECK}:8: intro: unknown placeholder {{contcat}}"],
+    ),
+    (
+        SELFCHECK,
+        "    kind: sign\n    text: Is the pain",
+        "    kind: signs\n    text: Is the pain",
+        [f"{SELFCHECK}:41: question 5: kind 'signs' must be one of: red_flag, sign, lookalike"],
+    ),
 ]
 
 
@@ -107,8 +221,9 @@ def check(root: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("name", "old", "new", "expected"), SLIPS, ids=[f"{s[0]}:{s[2][:30]}" for s in SLIPS])
-def test_a_slip_is_one_plain_problem_at_its_line(make_content: Path, name: str, old: str, new: str,
-                                                  expected: list[str]) -> None:
+def test_a_slip_is_one_plain_problem_at_its_line(
+    make_content: Path, name: str, old: str, new: str, expected: list[str]
+) -> None:
     path = make_content / name
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, "the slip must change one place"

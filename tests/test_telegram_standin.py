@@ -100,11 +100,20 @@ async def test_long_poll_wakes_on_push_and_times_out_empty(bot, standin):
 async def test_send_message_html_inline_keyboard_and_reply(bot, standin):
     standin.private_message("how long to recover?")
     (update,) = await bot.get_updates()
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="more:1"),
-                                      InlineKeyboardButton("Blog", url="https://example.com")]])
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("More", callback_data="more:1"),
+                InlineKeyboardButton("Blog", url="https://example.com"),
+            ]
+        ]
+    )
     msg = await bot.send_message(
-        1001, "<b>Six</b> to 12 weeks &amp; more", parse_mode=ParseMode.HTML,
-        reply_markup=keyboard, reply_parameters=ReplyParameters(update.message.message_id),
+        1001,
+        "<b>Six</b> to 12 weeks &amp; more",
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+        reply_parameters=ReplyParameters(update.message.message_id),
     )
     assert msg.text == "Six to 12 weeks & more"
     assert msg.entities == (MessageEntity("bold", 0, 3),)
@@ -138,8 +147,9 @@ async def test_send_message_rejections(bot, standin):
     with pytest.raises(BadRequest, match="(?i)chat not found"):
         await bot.send_message(424242, "hello stranger")
     with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
-        await bot.send_message(1001, "x", reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton("b", callback_data="d" * 65)]]))
+        await bot.send_message(
+            1001, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="d" * 65)]])
+        )
     with pytest.raises(BadRequest, match="(?i)message to be replied not found"):
         await bot.send_message(1001, "x", reply_parameters=ReplyParameters(9999))
     assert len(standin.sent()) == 1
@@ -228,8 +238,7 @@ class _Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def close(self):
@@ -305,8 +314,7 @@ async def test_callback_edit_and_inline(bot, standin):
     with pytest.raises(BadRequest, match="(?i)query is too old"):
         await bot.answer_callback_query(query.id)
 
-    edited = await bot.edit_message_text("Long answer", chat_id=1001,
-                                         message_id=sent.message_id)
+    edited = await bot.edit_message_text("Long answer", chat_id=1001, message_id=sent.message_id)
     assert edited.text == "Long answer" and edited.reply_markup is None
     assert edited.edit_date is not None
     with pytest.raises(BadRequest, match="(?i)message is not modified"):
@@ -317,8 +325,7 @@ async def test_callback_edit_and_inline(bot, standin):
     update_id = standin.inline_query("sitting pain")
     (update,) = await bot.get_updates(offset=update_id)
     assert update.inline_query.query == "sitting pain"
-    result = InlineQueryResultArticle("1", "Sitting", InputTextMessageContent("<b>Sit</b>",
-                                                                             parse_mode="HTML"))
+    result = InlineQueryResultArticle("1", "Sitting", InputTextMessageContent("<b>Sit</b>", parse_mode="HTML"))
     assert await bot.answer_inline_query(update.inline_query.id, [result])
     answered = [p for m, p in standin.calls if m == "answerInlineQuery"][0]
     assert answered["results"][0]["input_message_content"]["message_text"] == "<b>Sit</b>"

@@ -136,6 +136,7 @@ def test_a_pictured_answer_shows_the_pictures_path_and_alt_text(mini_engine: Eng
 
 # --- the self-check in the terminal ---------------------------------------------------
 
+
 def test_text_during_check_gets_a_hint_and_the_same_question(mini_engine: Engine) -> None:
     turns = replies(chat(mini_engine, "/check", "what do you mean?", "/cancel"))
     assert turns[2].startswith(CHECK_HINT)
@@ -159,6 +160,7 @@ def test_red_flag_typed_during_check_ends_it_urgently(mini_engine: Engine) -> No
 
 
 # --- the terminal itself ---------------------------------------------------------------
+
 
 def test_replies_wrap_to_the_terminal_width_without_splitting_words(mini_engine: Engine) -> None:
     out = io.StringIO()
@@ -184,8 +186,9 @@ def test_width_follows_the_terminal(mini_engine: Engine, monkeypatch: pytest.Mon
     assert TerminalChat(mini_engine, typist(), io.StringIO()).width == MIN_WIDTH
 
 
-def test_a_real_terminal_reads_through_input_with_readline(monkeypatch: pytest.MonkeyPatch,
-                                                           typed: type[io.StringIO]) -> None:
+def test_a_real_terminal_reads_through_input_with_readline(
+    monkeypatch: pytest.MonkeyPatch, typed: type[io.StringIO]
+) -> None:
     monkeypatch.setattr(sys, "stdin", typed())
     monkeypatch.setattr(sys, "stdout", typed())
     prompts: list[str] = []

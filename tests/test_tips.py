@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.content import load_content
-from bot.tips import Schedule, Tip, load_tips, next_tip, parse_schedule, week_of
+from bot.tips import Schedule, Tip, next_tip, parse_schedule, week_of
 from bot.yamlsource import ContentInvalid
 
 DEFAULT = Schedule(0, dt.time(8, 0))
@@ -17,13 +16,16 @@ TIPS = (Tip("a", "A {contact}"), Tip("b", "B {contact}"), Tip("c", "C {contact}"
 MINI_TIPS = Path(__file__).parent / "data" / "mini" / "responses" / "_tips.yaml"
 
 
-@pytest.mark.parametrize(("words", "expected"), [
-    ([], DEFAULT),
-    (["friday"], Schedule(4, dt.time(8, 0))),
-    (["Fri", "07:30"], Schedule(4, dt.time(7, 30))),
-    (["18:05", "sun"], Schedule(6, dt.time(18, 5))),
-    (["7:00"], Schedule(0, dt.time(7, 0))),
-])
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ([], DEFAULT),
+        (["friday"], Schedule(4, dt.time(8, 0))),
+        (["Fri", "07:30"], Schedule(4, dt.time(7, 30))),
+        (["18:05", "sun"], Schedule(6, dt.time(18, 5))),
+        (["7:00"], Schedule(0, dt.time(7, 0))),
+    ],
+)
 def test_schedule_words(words: list[str], expected: Schedule) -> None:
     assert parse_schedule(words, DEFAULT) == expected
 
@@ -76,18 +78,25 @@ def errors(root: Path, text: str) -> list[str]:
     return [str(e) for e in caught.value.errors]
 
 
-@pytest.mark.parametrize(("change", "problem"), [
-    (("default_day: monday", "default_day: moonday"), "responses/_tips.yaml:2: 'default_day' must be one of"),
-    (('default_time: "08:00"', 'default_time: "8am"'), "responses/_tips.yaml:3: 'default_time' must be"),
-    (('text: "Second tip. {contact}"', 'text: "Second tip."'), "responses/_tips.yaml:17: tip 2: a tip must end with {contact}"),
-    (("id: third", "id: first"), "responses/_tips.yaml:18: tip 3: duplicate tip id 'first' (first on line 14)"),
-    (('"Third tip. {contact}"', '"Third <blink>tip</blink>. {contact}"'), "responses/_tips.yaml:19: tip 3: text:"),
-    (('"Tips off."', '"Tips off {whenever}."'), "responses/_tips.yaml:6: messages: stopped: unknown placeholder"),
-    (('  unavailable: "No tips."\n', ""), "responses/_tips.yaml:5: messages: missing key 'unavailable'"),
-    (("tips:", "tipps:"), "responses/_tips.yaml:13: unknown key 'tipps'"),
-])
-def test_problems_in_the_tips_file_are_reported_at_their_line(make_content: Path, change: tuple[str, str],
-                                                                problem: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("default_day: monday", "default_day: moonday"), "responses/_tips.yaml:2: 'default_day' must be one of"),
+        (('default_time: "08:00"', 'default_time: "8am"'), "responses/_tips.yaml:3: 'default_time' must be"),
+        (
+            ('text: "Second tip. {contact}"', 'text: "Second tip."'),
+            "responses/_tips.yaml:17: tip 2: a tip must end with {contact}",
+        ),
+        (("id: third", "id: first"), "responses/_tips.yaml:18: tip 3: duplicate tip id 'first' (first on line 14)"),
+        (('"Third tip. {contact}"', '"Third <blink>tip</blink>. {contact}"'), "responses/_tips.yaml:19: tip 3: text:"),
+        (('"Tips off."', '"Tips off {whenever}."'), "responses/_tips.yaml:6: messages: stopped: unknown placeholder"),
+        (('  unavailable: "No tips."\n', ""), "responses/_tips.yaml:5: messages: missing key 'unavailable'"),
+        (("tips:", "tipps:"), "responses/_tips.yaml:13: unknown key 'tipps'"),
+    ],
+)
+def test_problems_in_the_tips_file_are_reported_at_their_line(
+    make_content: Path, change: tuple[str, str], problem: str
+) -> None:
     text = MINI_TIPS.read_text(encoding="utf-8")
     assert change[0] in text
     found = errors(make_content, text.replace(*change))

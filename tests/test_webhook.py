@@ -20,8 +20,14 @@ async def post(port: int, body: bytes, secret: str | None = SECRET) -> int:
     """POST to the webhook and return the status."""
     headers = {"Content-Type": "application/json"} | ({SECRET_HEADER: secret} if secret else {})
     try:
-        response = await AsyncHTTPClient().fetch(f"http://127.0.0.1:{port}/hook", method="POST", body=body,
-                                                 headers=headers, raise_error=True, request_timeout=5)
+        response = await AsyncHTTPClient().fetch(
+            f"http://127.0.0.1:{port}/hook",
+            method="POST",
+            body=body,
+            headers=headers,
+            raise_error=True,
+            request_timeout=5,
+        )
         return response.code
     except HTTPClientError as exc:
         return exc.code

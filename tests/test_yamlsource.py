@@ -55,7 +55,10 @@ def test_syntax_error_names_path_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "id: a\ntitle: value: other\ntext: b\n")
     with pytest.raises(ContentInvalid) as caught:
         load_yaml(path, tmp_path)
-    assert str(caught.value) == "file.yaml:2: put the text after 'title:' in quotes: a ': ' inside it reads as 'name: value'"
+    assert (
+        str(caught.value)
+        == "file.yaml:2: put the text after 'title:' in quotes: a ': ' inside it reads as 'name: value'"
+    )
 
 
 def test_tab_indentation_is_a_syntax_error_on_its_line(tmp_path: Path) -> None:
@@ -100,7 +103,9 @@ def test_content_error_prints_as_path_line_message() -> None:
 
 
 def test_content_invalid_sorts_errors_by_path_then_line() -> None:
-    exc = ContentInvalid([ContentError("b.yaml", 1, "x"), ContentError("a.yaml", 9, "y"), ContentError("a.yaml", 2, "z")])
+    exc = ContentInvalid(
+        [ContentError("b.yaml", 1, "x"), ContentError("a.yaml", 9, "y"), ContentError("a.yaml", 2, "z")]
+    )
     assert [str(e) for e in exc.errors] == ["a.yaml:2: z", "a.yaml:9: y", "b.yaml:1: x"]
     assert str(exc) == "a.yaml:2: z\na.yaml:9: y\nb.yaml:1: x"
 

@@ -32,15 +32,21 @@ GOOD = (11, 122, 117)
 MUTED = (88, 100, 114)
 LABEL = 34  # label size in final pixels: about 11 pt when the picture fills a phone's width
 
-FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf", "/Library/Fonts/Arial{}.ttf",
-              "C:/Windows/Fonts/arial{}.ttf")
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf",
+    "/Library/Fonts/Arial{}.ttf",
+    "C:/Windows/Fonts/arial{}.ttf",
+)
 
 
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A sans-serif font at a final-image size, bold or regular; Pillow's own font when none is found."""
     for pattern in FONT_PATHS:
-        path = Path(pattern.format("-Bold" if bold else "") if "DejaVu" in pattern
-                    else pattern.format(" Bold" if bold and "Library" in pattern else ("bd" if bold else "")))
+        path = Path(
+            pattern.format("-Bold" if bold else "")
+            if "DejaVu" in pattern
+            else pattern.format(" Bold" if bold and "Library" in pattern else ("bd" if bold else ""))
+        )
         if path.exists():
             return ImageFont.truetype(str(path), size * SCALE)
     return ImageFont.load_default(size * SCALE)
@@ -56,47 +62,85 @@ class Canvas:
     def _p(self, points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
         return [(x * SCALE, y * SCALE) for x, y in points]
 
-    def polygon(self, points: Sequence[tuple[float, float]], fill: tuple[int, int, int],
-                outline: tuple[int, int, int] | None = None, width: int = 3) -> None:
+    def polygon(
+        self,
+        points: Sequence[tuple[float, float]],
+        fill: tuple[int, int, int],
+        outline: tuple[int, int, int] | None = None,
+        width: int = 3,
+    ) -> None:
         """A filled shape with an optional outline."""
         self.draw.polygon(self._p(points), fill=fill, outline=outline, width=width * SCALE)
 
-    def ellipse(self, cx: float, cy: float, rx: float, ry: float, fill: tuple[int, int, int] | None,
-                outline: tuple[int, int, int] | None = None, width: int = 3) -> None:
+    def ellipse(
+        self,
+        cx: float,
+        cy: float,
+        rx: float,
+        ry: float,
+        fill: tuple[int, int, int] | None,
+        outline: tuple[int, int, int] | None = None,
+        width: int = 3,
+    ) -> None:
         """An ellipse around a centre."""
         box = self._p([(cx - rx, cy - ry), (cx + rx, cy + ry)])
         self.draw.ellipse(box, fill=fill, outline=outline, width=width * SCALE)
 
-    def limb(self, a: tuple[float, float], b: tuple[float, float], thickness: float,
-             fill: tuple[int, int, int], outline: tuple[int, int, int] | None = INK) -> None:
+    def limb(
+        self,
+        a: tuple[float, float],
+        b: tuple[float, float],
+        thickness: float,
+        fill: tuple[int, int, int],
+        outline: tuple[int, int, int] | None = INK,
+    ) -> None:
         """A rounded bar from a to b: a body segment."""
         (x1, y1), (x2, y2) = a, b
         angle = math.atan2(y2 - y1, x2 - x1) + math.pi / 2
         dx, dy = math.cos(angle) * thickness / 2, math.sin(angle) * thickness / 2
         if outline is not None:
-            for (x, y) in (a, b):
+            for x, y in (a, b):
                 self.ellipse(x, y, thickness / 2 + 1.5, thickness / 2 + 1.5, outline)
             self.line([a, b], outline, int(thickness + 3))
         self.polygon([(x1 + dx, y1 + dy), (x2 + dx, y2 + dy), (x2 - dx, y2 - dy), (x1 - dx, y1 - dy)], fill)
-        for (x, y) in (a, b):
+        for x, y in (a, b):
             self.ellipse(x, y, thickness / 2, thickness / 2, fill)
 
     def line(self, points: Sequence[tuple[float, float]], colour: tuple[int, int, int], width: int = 4) -> None:
         """A polyline."""
         self.draw.line(self._p(points), fill=colour, width=width * SCALE, joint="curve")
 
-    def dashed(self, a: tuple[float, float], b: tuple[float, float], colour: tuple[int, int, int],
-               width: int = 4, dash: float = 18) -> None:
+    def dashed(
+        self,
+        a: tuple[float, float],
+        b: tuple[float, float],
+        colour: tuple[int, int, int],
+        width: int = 4,
+        dash: float = 18,
+    ) -> None:
         """A dashed straight line."""
         length = math.dist(a, b)
         steps = int(length // dash)
         for i in range(0, steps, 2):
             t1, t2 = i / steps, min((i + 1) / steps, 1)
-            self.line([(a[0] + (b[0] - a[0]) * t1, a[1] + (b[1] - a[1]) * t1),
-                       (a[0] + (b[0] - a[0]) * t2, a[1] + (b[1] - a[1]) * t2)], colour, width)
+            self.line(
+                [
+                    (a[0] + (b[0] - a[0]) * t1, a[1] + (b[1] - a[1]) * t1),
+                    (a[0] + (b[0] - a[0]) * t2, a[1] + (b[1] - a[1]) * t2),
+                ],
+                colour,
+                width,
+            )
 
-    def arrow(self, a: tuple[float, float], b: tuple[float, float], colour: tuple[int, int, int] = INK,
-              width: int = 4, head: float = 18, both: bool = False) -> None:
+    def arrow(
+        self,
+        a: tuple[float, float],
+        b: tuple[float, float],
+        colour: tuple[int, int, int] = INK,
+        width: int = 4,
+        head: float = 18,
+        both: bool = False,
+    ) -> None:
         """A straight arrow from a to b (and back, when both)."""
         self.line([a, b], colour, width)
         for tip, tail in ((b, a), (a, b)) if both else ((b, a),):
@@ -105,26 +149,53 @@ class Canvas:
             right = (tip[0] - head * math.cos(angle + 0.45), tip[1] - head * math.sin(angle + 0.45))
             self.polygon([tip, left, right], colour, colour, 1)
 
-    def arc_arrow(self, centre: tuple[float, float], radius: float, start: float, end: float,
-                  colour: tuple[int, int, int], width: int = 6) -> None:
+    def arc_arrow(
+        self,
+        centre: tuple[float, float],
+        radius: float,
+        start: float,
+        end: float,
+        colour: tuple[int, int, int],
+        width: int = 6,
+    ) -> None:
         """An arc (degrees, clockwise from east as Pillow draws) ending in an arrowhead."""
         cx, cy = centre
-        self.draw.arc(self._p([(cx - radius, cy - radius), (cx + radius, cy + radius)]), start, end,
-                      fill=colour, width=width * SCALE)
+        self.draw.arc(
+            self._p([(cx - radius, cy - radius), (cx + radius, cy + radius)]),
+            start,
+            end,
+            fill=colour,
+            width=width * SCALE,
+        )
         t = math.radians(end)
         tip = (cx + radius * math.cos(t), cy + radius * math.sin(t))
         back = math.radians(end - 6)
         tail = (cx + radius * math.cos(back), cy + radius * math.sin(back))
         self.arrow(tail, tip, colour, width, head=26)
 
-    def text(self, xy: tuple[float, float], words: str, size: int = 30, colour: tuple[int, int, int] = INK,
-             bold: bool = False, anchor: str = "la") -> None:
+    def text(
+        self,
+        xy: tuple[float, float],
+        words: str,
+        size: int = 30,
+        colour: tuple[int, int, int] = INK,
+        bold: bool = False,
+        anchor: str = "la",
+    ) -> None:
         """Text at a final-image position (multi-line with \\n)."""
-        self.draw.multiline_text(self._p([xy])[0], words, fill=colour, font=font(size, bold), anchor=anchor,
-                                 spacing=8 * SCALE)
+        self.draw.multiline_text(
+            self._p([xy])[0], words, fill=colour, font=font(size, bold), anchor=anchor, spacing=8 * SCALE
+        )
 
-    def label(self, xy: tuple[float, float], words: str, target: tuple[float, float],
-              colour: tuple[int, int, int] = INK, size: int = 30, bold: bool = True) -> None:
+    def label(
+        self,
+        xy: tuple[float, float],
+        words: str,
+        target: tuple[float, float],
+        colour: tuple[int, int, int] = INK,
+        size: int = 30,
+        bold: bool = True,
+    ) -> None:
         """A label with a leader line to the point it names (the line starts at the label's nearer side)."""
         lines = words.split("\n")
         measure = font(size, bold)
@@ -146,8 +217,7 @@ class Canvas:
         """Scale down, reduce to a small palette and write images/<name>."""
         small = self.image.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS)
         path = OUT / name
-        small.quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-            path, optimize=True)
+        small.quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
         return path
 
 
@@ -157,28 +227,56 @@ def sit_bone() -> Canvas:
     c.title("Where is the sitting bone?", "The bony point you sit on, low in each buttock")
     cx = 430  # the figure's middle; labels go to the right
     # The body's outline: hips and upper thighs from behind, for orientation.
-    c.polygon([(cx - 250, 190), (cx + 250, 190), (cx + 275, 420), (cx + 245, 800), (cx + 30, 800),
-               (cx, 520), (cx - 30, 800), (cx - 245, 800), (cx - 275, 420)], SKIN)
+    c.polygon(
+        [
+            (cx - 250, 190),
+            (cx + 250, 190),
+            (cx + 275, 420),
+            (cx + 245, 800),
+            (cx + 30, 800),
+            (cx, 520),
+            (cx - 30, 800),
+            (cx - 245, 800),
+            (cx - 275, 420),
+        ],
+        SKIN,
+    )
     c.line([(cx, 420), (cx, 520)], MUTED, 3)  # the cleft between the buttocks
     for side in (-1, 1):
         # Hip bone: the wide wing on top narrowing to the sitting bone at the bottom.
-        wing = [(cx + side * 40, 235), (cx + side * 120, 175), (cx + side * 215, 200), (cx + side * 235, 290),
-                (cx + side * 185, 360), (cx + side * 150, 420), (cx + side * 150, 480), (cx + side * 110, 520),
-                (cx + side * 70, 505), (cx + side * 55, 440), (cx + side * 40, 330)]
+        wing = [
+            (cx + side * 40, 235),
+            (cx + side * 120, 175),
+            (cx + side * 215, 200),
+            (cx + side * 235, 290),
+            (cx + side * 185, 360),
+            (cx + side * 150, 420),
+            (cx + side * 150, 480),
+            (cx + side * 110, 520),
+            (cx + side * 70, 505),
+            (cx + side * 55, 440),
+            (cx + side * 40, 330),
+        ]
         c.polygon(wing, BONE, BONE_EDGE, 4)
         c.ellipse(cx + side * 105, 455, 26, 36, SKIN, BONE_EDGE, 3)  # the hole in the hip bone
         # Thigh bone from the hip joint down and slightly in.
         c.ellipse(cx + side * 185, 395, 36, 36, BONE, BONE_EDGE, 4)
         c.limb((cx + side * 215, 425), (cx + side * 145, 790), 44, BONE, BONE_EDGE)
         # Hamstring: from the sitting bone down the back of the thigh.
-        c.polygon([(cx + side * 92, 505), (cx + side * 128, 505), (cx + side * 190, 790),
-                   (cx + side * 110, 790)], HAMSTRING)
+        c.polygon(
+            [(cx + side * 92, 505), (cx + side * 128, 505), (cx + side * 190, 790), (cx + side * 110, 790)], HAMSTRING
+        )
         # The sitting bone itself.
         c.ellipse(cx + side * 110, 510, 30, 24, HIGHLIGHT, INK, 3)
     c.polygon([(cx - 40, 235), (cx + 40, 235), (cx + 35, 380), (cx, 420), (cx - 35, 380)], BONE, BONE_EDGE, 4)
     c.label((730, 470), "Sitting bone\n(ischial tuberosity)", (cx + 140, 510), HIGHLIGHT, LABEL)
-    c.label((730, 620), "Hamstring tendons\nstart here and run\ndown the back of\nthe thigh", (cx + 140, 700),
-            HAMSTRING, LABEL)
+    c.label(
+        (730, 620),
+        "Hamstring tendons\nstart here and run\ndown the back of\nthe thigh",
+        (cx + 140, 700),
+        HAMSTRING,
+        LABEL,
+    )
     c.label((730, 215), "Pelvis, seen\nfrom behind", (cx + 200, 250), INK, LABEL)
     return c
 
@@ -214,8 +312,14 @@ def over_striding() -> Canvas:
         (800, 850, GOOD, "Foot under the body", "Foot lands below the hips"),
     ):
         runner(c, hip_x, foot_x, ground, colour)
-        c.text((WIDTH / 4 if hip_x < WIDTH / 2 else WIDTH * 3 / 4, ground + 18), heading, 36, colour, bold=True,
-               anchor="ma")
+        c.text(
+            (WIDTH / 4 if hip_x < WIDTH / 2 else WIDTH * 3 / 4, ground + 18),
+            heading,
+            36,
+            colour,
+            bold=True,
+            anchor="ma",
+        )
         c.dashed((hip_x, ground - 300), (hip_x, ground), MUTED, 4)
         c.text((WIDTH / 4 if hip_x < WIDTH / 2 else WIDTH * 3 / 4, ground + 66), note, LABEL, INK, anchor="ma")
         if foot_x - hip_x > 100:
@@ -245,10 +349,20 @@ def hip_extension() -> Canvas:
     c.limb((ankle[0] - 10, ankle[1]), (ankle[0] + 60, ankle[1] + 4), 26, SKIN)
     # Gluteus maximus: the big buttock muscle, from the back of the pelvis to the top of the thigh.
     along = ((knee[0] - hip[0]) / thigh, (knee[1] - hip[1]) / thigh)
-    c.polygon([(hip[0] - 20, hip[1] - 95), (hip[0] - 62, hip[1] - 60), (hip[0] - 78, hip[1]),
-               (hip[0] - 70, hip[1] + 45), (hip[0] + along[0] * 95 - 38, hip[1] + along[1] * 95 - 5),
-               (hip[0] + along[0] * 95 - 8, hip[1] + along[1] * 95 + 10), (hip[0] - 5, hip[1] - 20)],
-              GLUTE, INK, 3)
+    c.polygon(
+        [
+            (hip[0] - 20, hip[1] - 95),
+            (hip[0] - 62, hip[1] - 60),
+            (hip[0] - 78, hip[1]),
+            (hip[0] - 70, hip[1] + 45),
+            (hip[0] + along[0] * 95 - 38, hip[1] + along[1] * 95 - 5),
+            (hip[0] + along[0] * 95 - 8, hip[1] + along[1] * 95 + 10),
+            (hip[0] - 5, hip[1] - 20),
+        ],
+        GLUTE,
+        INK,
+        3,
+    )
     # Hamstrings: from the sitting bone down the back of the thigh to just below the knee.
     sit = (hip[0] - 35, hip[1] + 40)
     c.limb(sit, (knee[0] - 28, knee[1] + 30), 30, HAMSTRING)
@@ -263,7 +377,9 @@ def hip_extension() -> Canvas:
 
 
 PICTURES: dict[str, Callable[[], Canvas]] = {
-    "sit-bone.png": sit_bone, "over-striding.png": over_striding, "hip-extension.png": hip_extension,
+    "sit-bone.png": sit_bone,
+    "over-striding.png": over_striding,
+    "hip-extension.png": hip_extension,
 }
 
 
