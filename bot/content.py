@@ -227,7 +227,8 @@ def _load_safety(
     texts = [t for i in intents.values() for t in (*i.examples, *i.keywords)] + list(off_topic)
     known = {w for text in texts for w in clean(text).split()} | set(rules.stopwords)
     screener = Screener(safety_rules, synonyms, known)
-    check_examples(bag, path, screener)
+    if not any(bag.unreadable(path.parent / name) for name in ("_synonyms", "_matching")):
+        check_examples(bag, path, screener)  # without the words they fold, the rules' examples prove nothing
     return screener
 
 
@@ -530,6 +531,7 @@ def _load_snippets(bag: Problems, path: Path) -> dict[str, str] | None:
         return None
     data = bag.load(path)
     if data is FAILED:
+        bag.placeholders_unknown = True  # which {names} exist is unknown: none is reported
         return None
     if not isinstance(data, LineDict):
         bag.error(path, getattr(data, "line", 1), "expected a mapping: name -> text")

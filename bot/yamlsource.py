@@ -256,6 +256,7 @@ class Problems:
         self.failed: set[Path] = set()  # files that could not be read
         # Names answers may use as {placeholders}; the snippets' names are added once they are read.
         self.placeholders: frozenset[str] = BUILTIN_PLACEHOLDERS
+        self.placeholders_unknown = False  # True when the snippets file could not be read
 
     def error(self, path: Path | str, line: int, message: str) -> None:
         """Record a problem that stops the content loading."""
@@ -282,6 +283,8 @@ class Problems:
 
     def unknown_placeholders(self, text: str, also: frozenset[str] = frozenset()) -> list[str]:
         """The {names} in a text that nothing would fill, in order of first use."""
+        if self.placeholders_unknown:
+            return []
         known = self.placeholders | also
         return list(dict.fromkeys(name for name in PLACEHOLDER.findall(text) if name not in known))
 

@@ -234,3 +234,19 @@ def test_a_slip_is_one_plain_problem_at_its_line(
 def test_there_are_at_least_twenty_slips() -> None:
     assert len(SLIPS) >= 20
     assert {name for name, *_ in SLIPS} >= {SYMPTOMS, CAUSES, SNIPPETS, SAFETY, MATCHING, SELFCHECK}
+
+
+def test_nothing_is_reported_that_only_follows_from_an_unreadable_snippets_file(make_content: Path) -> None:
+    snippets = make_content / SNIPPETS
+    snippets.write_text("\t" + snippets.read_text(encoding="utf-8") + 'contact_short: "Ask: x"\n', encoding="utf-8")
+    causes = make_content / CAUSES
+    causes.write_text(causes.read_text(encoding="utf-8") + "short: Causes. {contact_short}\n", encoding="utf-8")
+    assert check(make_content) == [f"{SNIPPETS}:1: line 1 is indented with a tab: use spaces"]
+
+
+def test_nothing_is_reported_that_only_follows_from_an_unreadable_synonyms_file(make_content: Path) -> None:
+    safety = make_content / SAFETY
+    text = safety.read_text(encoding="utf-8")
+    safety.write_text(text.replace("fires: [felt a pop in my hamstring]", "fires: [felt a pop in my butt]"))
+    (make_content / "intents" / "_synonyms.yaml").write_text("bum: [butt, arse]\n\tthanks: [cheers]\n")
+    assert check(make_content) == ["intents/_synonyms.yaml:2: line 2 is indented with a tab: use spaces"]
