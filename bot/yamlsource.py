@@ -197,47 +197,66 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     lines = text.splitlines()
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
-    problem, context = exc.problem or "", exc.context or ""
     context_line = exc.context_mark.line + 1 if exc.context_mark else line
     for number, source in enumerate(lines[:line], 1):
         if "\t" in source[: len(source) - len(source.lstrip())]:
             return number, f"line {number} is indented with a tab: use spaces"
+    problem, context = exc.problem or "", exc.context or ""
     if problem.startswith("duplicate key"):
         return line, problem.replace("duplicate key", "key", 1).replace("(first", "is written twice (first")
+    unclosed = _unclosed(context, context_line)
+    if unclosed:
+        return context_line, unclosed
+    if "could not find expected ':'" in problem:
+        return context_line, _missing_colon(_source(lines, context_line), context_line)
+    return line, _misplaced(problem, context, lines, line)
+
+
+def _source(lines: list[str], line: int) -> str:
+    """The text of a 1-based source line, or '' past the end."""
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _unclosed(context: str, line: int) -> str | None:
+    """Say which quote or bracket opened on a line is never closed, if that is the error."""
     if "quoted scalar" in context:
-        return (
-            context_line,
-            f"line {context_line} opens a quote that is never closed: end the text with the same quote mark",
-        )
+        return f"line {line} opens a quote that is never closed: end the text with the same quote mark"
     for opener, closer, kind in (("[", "]", "sequence"), ("{", "}", "mapping")):
         if f"flow {kind}" in context:
-            return context_line, f"line {context_line} opens a '{opener}' that is never closed with '{closer}'"
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
+            return f"line {line} opens a '{opener}' that is never closed with '{closer}'"
+    return None
+
+
+def _missing_colon(source: str, line: int) -> str:
+    """A line that is neither 'key: value' nor '- item': a missing ': ' or a missing space after '-'."""
+    written = source.lstrip()
+    if written.startswith("-") and written[1:2] not in (" ", "-", ""):
+        return f"put a space after '-' on line {line}: {_LIST_HINT}"
+    return f"line {line} needs ': ' after its key (like 'response: causes')"
+
+
+def _misplaced(problem: str, context: str, lines: list[str], line: int) -> str:
+    """Explain a line the parser did not expect: over- or under-indented, a stray colon or quote."""
+    source = _source(lines, line)
     above = _line_above(lines, line - 1)
-    item = source.lstrip().startswith("- ")
+    hint = _LIST_HINT if source.lstrip().startswith("- ") else _KEY_HINT
+    shift = 0 if above is None else _indent(source) - _indent(above)
     if "mapping values are not allowed" in problem:
-        if above is not None and _indent(source) > _indent(above):
-            return line, f"line {line} is indented more than the one above: {_LIST_HINT if item else _KEY_HINT}"
+        if shift > 0:
+            return f"line {line} is indented more than the one above: {hint}"
         key = re.match(r"\s*(?:- )?([A-Za-z_]+):\s", source)
-        if key:
-            return line, f"put the text after '{key.group(1)}:' in quotes: a ': ' inside it reads as 'name: value'"
-        return line, "put the example in quotes: a ': ' inside it reads as 'name: value'"
+        what = f"the text after '{key.group(1)}:'" if key else "the example"
+        return f"put {what} in quotes: a ': ' inside it reads as 'name: value'"
     if "expected '-' indicator" in problem or (
-        "expected key" in problem and "while parsing a block" in context and source.lstrip()[:1] in "\"'"
+        "expected key" in problem and "while parsing a block" in context and source.lstrip()[:1] in ('"', "'")
     ):
-        return line, (
+        return (
             "the text's closing quote comes before its end: put the whole text in double quotes "
             "(\"it's sore\"), or write '' for an apostrophe inside single quotes"
         )
-    if "expected key" in problem and above is not None and _indent(source) != _indent(above):
-        how = "less" if _indent(source) < _indent(above) else "more"
-        return line, f"line {line} is indented {how} than the one above: {_LIST_HINT if item else _KEY_HINT}"
-    if "could not find expected ':'" in problem:
-        written = lines[context_line - 1].lstrip() if 0 < context_line <= len(lines) else ""
-        if written.startswith("-") and written[1:2] not in (" ", "-", ""):
-            return context_line, f"put a space after '-' on line {context_line}: {_LIST_HINT}"
-        return context_line, f"line {context_line} needs ': ' after its key (like 'response: causes')"
-    return line, f"line {line} cannot be read as YAML: check its indentation, quotes and colons"
+    if "expected key" in problem and shift:
+        return f"line {line} is indented {'less' if shift < 0 else 'more'} than the one above: {hint}"
+    return f"line {line} cannot be read as YAML: check its indentation, quotes and colons"
 
 
 FAILED = object()  # what Problems.load returns for a file whose problems are already reported
