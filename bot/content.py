@@ -288,7 +288,8 @@ def _lined_strings(bag: Problems, path: Path, data: LineDict, key: str) -> list[
     """Read a list of non-empty strings with the line of each, naming the line of any bad item."""
     value = data.get(key, [])
     if isinstance(value, str) and value.lstrip().startswith("-"):
-        bag.error(path, data.line_of(key) + 1, f"put a space after '-': each item of '{key}' starts with '- '")
+        line, noun = data.line_of(key) + 1, "example" if key == "examples" else "item"
+        bag.error(path, line, f"put a space after '-' on line {line}: each {noun} starts with '- ' at the same indent")
         return []
     if not isinstance(value, list):
         bag.error(path, data.line_of(key), f"'{key}' must be a list")

@@ -36,6 +36,12 @@ SLIPS = [
     ),
     (
         SYMPTOMS,
+        "  - how do i know if i have it\n  - where",
+        "  -how do i know if i have it\n  -where",
+        [f"{SYMPTOMS}:6: put a space after '-' on line 6: each example starts with '- ' at the same indent"],
+    ),
+    (
+        SYMPTOMS,
         "  - where does it hurt",
         "    - where: does it hurt",
         [f"{SYMPTOMS}:7: line 7 is indented more than the one above: each example starts with '- ' at the same indent"],
