@@ -333,7 +333,7 @@ def test_an_ordinary_sore_bum_never_gets_the_emergency_answer(text: str) -> None
     assert ENGINE.reply(text).kind not in ("urgent", "crisis", "emergency")
 
 
-@pytest.mark.parametrize("name", ["safety_holdout.yaml", "safety_holdout2.yaml"])
+@pytest.mark.parametrize("name", ["safety_holdout.yaml", "safety_holdout2.yaml", "safety_holdout3.yaml"])
 def test_other_authors_sets_stay_above_their_floor(name: str) -> None:
     """Sets written without sight of the rules (their first, unseen figures are in the closing note)."""
     report = evaluate(ENGINE, load_labelled(PROJECT_ROOT / "tests" / "data" / name))
