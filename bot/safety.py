@@ -175,23 +175,25 @@ class Screener:
         )
         self._negations = frozenset(self._words(n)[0] for n in rules.negations if self._words(n))
         self._not_negations = frozenset(self._words(n)[0] for n in rules.not_negations if self._words(n))
-        self._trie = _Node()
-        vocabulary: set[str] = set()
-        for concept, terms in rules.concepts.items():
-            for term in terms:
-                words = self._words(term)
-                if words:
-                    node = self._trie
-                    for word in words:
-                        node = node.next.setdefault(word, _Node())
-                    if concept not in node.concepts:
-                        node.concepts.append(concept)
-                    vocabulary.update(clean(term, NO_LIMIT).split())
+        self._trie, vocabulary = self._index_concepts(rules.concepts)
         known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term, NO_LIMIT).split()}
         self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} | {CLAUSE_MARK}
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._everyday = sorted(w for w in known - vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._typo = lru_cache(maxsize=8192)(self._correct)
+
+    def _index_concepts(self, concepts: dict[str, tuple[str, ...]]) -> tuple[_Node, set[str]]:
+        """Every concept's phrases as a trie of stemmed words, and the words they are written with."""
+        trie, vocabulary = _Node(), set()
+        for concept, terms in concepts.items():
+            for term in terms:
+                node = trie
+                for word in self._words(term):
+                    node = node.next.setdefault(word, _Node())
+                if node is not trie and concept not in node.concepts:
+                    node.concepts.append(concept)
+                    vocabulary.update(clean(term, NO_LIMIT).split())
+        return trie, vocabulary
 
     def screen(self, text: str) -> Alert | None:
         """The first rule that fires on the whole message, in priority order, or None."""
