@@ -118,7 +118,7 @@ async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYP
     """
     markup = keyboard(reply.buttons)
     if reply.image and context is not None:
-        if len(to_plain(reply.text)) <= CAPTION_LIMIT:
+        if fits_caption(reply.text):
             await send_photo(message, reply.image, context, reply.kind, caption=reply.text, reply_markup=markup)
             return
         await send_photo(message, reply.image, context, reply.kind)  # too long for a caption: photo, then text
@@ -234,10 +234,20 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(query.message, reply, context)
 
 
+def short_plain(engine: Engine, intent_id: str) -> str:
+    """An intent's short answer (or its full one when it has none), filled in, as plain text."""
+    response = engine.content.responses[engine.content.intents[intent_id].response]
+    return to_plain(engine.renderer.fill(response.short or response.text))
+
+
+def fits_caption(text: str) -> bool:
+    """Whether this Telegram-HTML text is short enough to go as a photo's caption."""
+    return len(to_plain(text)) <= CAPTION_LIMIT
+
+
 def button_alert(engine: Engine, intent_id: str) -> str:
     """The short answer as plain text, cut to what a callback alert can show."""
-    response = engine.content.responses[engine.content.intents[intent_id].response]
-    text = to_plain(engine.renderer.fill(response.short or response.text))
+    text = short_plain(engine, intent_id)
     return text if len(text) <= ALERT_CHARS else text[: ALERT_CHARS - 1].rstrip() + "…"
 
 
@@ -316,8 +326,8 @@ def _inline_result(
     """One shareable answer card: the picture with the answer as caption, once Telegram has the picture."""
     reply = engine.renderer.answer(intent_id, "private")
     response = engine.content.responses[engine.content.intents[intent_id].response]
-    description = to_plain(engine.renderer.fill(response.short or response.text))[:120]
-    if reply.image is not None and reply.image in photo_ids and len(to_plain(reply.text)) <= CAPTION_LIMIT:
+    description = short_plain(engine, intent_id)[:120]
+    if reply.image is not None and reply.image in photo_ids and fits_caption(reply.text):
         return InlineQueryResultCachedPhoto(
             id=intent_id,
             photo_file_id=photo_ids[reply.image],
