@@ -7,6 +7,13 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 
 
+def _recent(sent: deque[float], now: float, window: float) -> deque[float]:
+    """Drop the send times older than the window (in place) and return what is left."""
+    while sent and now - sent[0] >= window:
+        sent.popleft()
+    return sent
+
+
 class Cooldown:
     """A sliding window of ordinary replies per chat; memory only, ids only, no text."""
 
@@ -18,9 +25,8 @@ class Cooldown:
 
     def allow(self, chat_id: int) -> bool:
         """Count a reply to this chat if the window has room; False means stay quiet."""
-        now, window = self._clock(), self._sent[chat_id]
-        while window and now - window[0] >= self.window:
-            window.popleft()
+        now = self._clock()
+        window = _recent(self._sent[chat_id], now, self.window)
         if len(window) >= self.per_minute:
             return False
         window.append(now)
@@ -39,10 +45,7 @@ class GroupBudget:
 
     def _used(self, chat_id: int) -> deque[float]:
         """This chat's send times still inside the window."""
-        now, sent = self._clock(), self._sent[chat_id]
-        while sent and now - sent[0] >= self.window:
-            sent.popleft()
-        return sent
+        return _recent(self._sent[chat_id], self._clock(), self.window)
 
     def _cap(self, urgent: bool) -> int:
         """How many sends a message of this kind may find in the window and still go."""
