@@ -18,7 +18,7 @@ from telegram.ext import Application, ContextTypes, Job
 
 from bot.handlers import chat_data_of, group_has_room, is_group_admin, message_of, reply_to, services
 from bot.sending import BudgetSpent
-from bot.tips import EXTRA_KEY, Schedule, TipsContent, next_tip, parse_schedule, week_of
+from bot.tips import EXTRA_KEY, Schedule, TipsContent, next_tip, parse_schedule, parse_time, week_of
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +185,7 @@ def _remove_jobs(app: Application, chat_id: int) -> None:
 
 def _schedule(state: dict[str, Any]) -> Schedule:
     """The schedule kept in chat_data."""
-    hours, minutes = state["time"].split(":")
-    return Schedule(int(state["day"]), dt.time(int(hours), int(minutes)))
+    return Schedule(int(state["day"]), parse_time(state["time"]))
 
 
 def _scheduled_text(tips: TipsContent, schedule: Schedule, context: ContextTypes.DEFAULT_TYPE) -> str:
