@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e_support import TOKEN, running_bot  # noqa: E402
+from tests.e2e_support import TOKEN, most_in_any_window, running_bot, send_times  # noqa: E402
 from tests.telegram_standin import BotApiStandIn  # noqa: E402
 
 QUESTIONS = [
@@ -127,19 +127,6 @@ def settle_until(count, done: int, quiet: float, limit: float) -> None:
         time.sleep(0.05)
 
 
-def _group_sends(standin: BotApiStandIn, chat_id: int) -> list[float]:
-    return [
-        e["time"]
-        for e in standin.call_log
-        if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)
-    ]
-
-
-def most_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
-
-
 def flood(tmp: Path, window: float) -> str:
     """Private latency during a group flood, and the group's busiest window."""
     group, asked = -1009876543210, {}
@@ -171,11 +158,11 @@ def flood(tmp: Path, window: float) -> str:
         )
         time.sleep(min(window, 10))
         lat = [standin.replied[c] - t for c, t in asked.items() if c in standin.replied]
-        busiest = most_in_window(_group_sends(standin, group), window)
+        busiest = most_in_any_window(send_times(standin, group), window)
     return (
         describe(f"group flood (window {window:g}s): private push -> reply", lat)
         + f"; {len(asked) - len(lat)} of {len(asked)} never answered"
-        + f"\n  group: {len(_group_sends(standin, group))} bot messages, at most {busiest} in one window"
+        + f"\n  group: {len(send_times(standin, group))} bot messages, at most {busiest} in one window"
         f" (Telegram allows 20)"
     )
 
@@ -232,7 +219,7 @@ def sigterm(tmp: Path) -> str:
     ):
         for i in range(40):
             standin.group_message("@painbot numb around my privates since yesterday", chat_id=group, user_id=3000 + i)
-        wait(lambda: len(_group_sends(standin, group)) >= 15, 30, "the group's budget to fill")
+        wait(lambda: len(send_times(standin, group)) >= 15, 30, "the group's budget to fill")
         time.sleep(1)
         t0 = time.perf_counter()
         code = bot.terminate(60)

@@ -35,7 +35,9 @@ from tests.e2e_support import (
     bot_env,
     fetched_update,
     free_port,
+    most_in_any_window,
     running_bot,
+    send_times,
     sends_to,
     start_process,
     update_message,
@@ -554,21 +556,6 @@ FAST_GROUPS = {"PAINBOT_GROUP_WINDOW": str(WINDOW), "PAINBOT_LOG_LEVEL": "INFO"}
 FLOOD = ("@painbot where does it hurt", "@painbot my groin is numb", "/help@painbot", "button")
 
 
-def _sends(standin: BotApiStandIn, chat_id: int) -> list[float]:
-    """When each message reached chat_id (stand-in clock, seconds)."""
-    return [
-        e["time"]
-        for e in standin.call_log
-        if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)
-    ]
-
-
-def _most_in_any_window(times: list[float], window: float) -> int:
-    """The largest number of times falling inside one sliding window."""
-    times = sorted(times)
-    return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
-
-
 def _flood(standin: BotApiStandIn, count: int, pace: float, group: int = GROUP) -> list[int]:
     """Push `count` addressed group updates (questions, red flags, commands, button presses) at `pace` s."""
     ids = []
@@ -596,9 +583,9 @@ def test_group_flood_stays_in_budget_and_a_private_chat_is_answered_meanwhile(st
         _flood(standin, 30, WINDOW / 60)
         standin.wait_for(lambda _: sum(m["text"] == urgent_text for m in standin.sent(GROUP)) >= 15, timeout=4 * WINDOW)
     assert_clean_run(bot)
-    answered = _sends(standin, PRIVATE)
+    answered = send_times(standin, PRIVATE)
     assert answered and answered[0] - asked < 2.0, f"private answer took {answered[0] - asked:.2f}s"
-    most = _most_in_any_window(_sends(standin, GROUP), WINDOW)
+    most = most_in_any_window(send_times(standin, GROUP), WINDOW)
     assert most <= 20, f"{most} messages in one {WINDOW:g}s window"
     alerts = [e for e in standin.call_log if e["method"] == "answerCallbackQuery" and e["params"].get("show_alert")]
     assert alerts, "with the budget spent, 'More on this' should answer as an alert"
@@ -656,14 +643,14 @@ def test_sigterm_during_a_throttled_flood_exits_within_the_deadline(standin, wor
     with running_bot(standin, workdir, extra_env=env, log_level="INFO", stop_timeout=3 * deadline) as bot:
         for i in range(40):
             standin.group_message("@painbot my groin is numb", chat_id=GROUP, user_id=2000 + i)
-        standin.wait_for(lambda _: len(_sends(standin, GROUP)) >= 20, timeout=15)
+        standin.wait_for(lambda _: len(send_times(standin, GROUP)) >= 20, timeout=15)
         time.sleep(0.5)
         t0 = time.monotonic()
         code = bot.terminate(timeout=3 * deadline)
         elapsed = time.monotonic() - t0
     assert code == 0, bot.describe()
     assert elapsed < deadline, f"took {elapsed:.1f}s to stop; the deadline is {deadline:g}s"
-    assert len(_sends(standin, GROUP)) <= 20
+    assert len(send_times(standin, GROUP)) <= 20
 
 
 def test_admin_command_in_a_group_leaks_nothing(standin, workdir):
