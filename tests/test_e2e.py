@@ -713,6 +713,20 @@ def _post_big_body(port: int, path: str, size: int, secret: str | None) -> tuple
     return status, sent
 
 
+def _webhook_behind_a_proxy(standin: BotApiStandIn, workdir: Path, port: int, path: str, env: dict[str, str]):
+    """`painbot run --webhook https://bot.example/<path>` at INFO, the stand-in delivering its
+    updates to 127.0.0.1:<port>/<path> as a reverse proxy would."""
+    standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
+    return running_bot(
+        standin,
+        workdir,
+        args=("run", "--webhook", f"https://bot.example/{path}"),
+        extra_env=env,
+        log_level="INFO",
+        webhook_port=port,
+    )
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
 def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workdir, secret):
     port, path = free_port(), "hook"
@@ -721,15 +735,7 @@ def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workd
         "PAINBOT_WEBHOOK_SECRET": "s3cret-" + "k" * 20,
         "PAINBOT_LOG_LEVEL": "INFO",
     }
-    standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
-    with running_bot(
-        standin,
-        workdir,
-        args=("run", "--webhook", f"https://bot.example/{path}"),
-        extra_env=env,
-        log_level="INFO",
-        webhook_port=port,
-    ) as bot:
+    with _webhook_behind_a_proxy(standin, workdir, port, path, env) as bot:
         before = _rss_kb(bot.pid)
         status, sent = _post_big_body(port, path, 50 * 1024 * 1024, secret)
         after = _rss_kb(bot.pid)
@@ -744,16 +750,8 @@ def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workd
 def test_a_malformed_update_with_the_right_secret_is_refused_and_its_text_never_logged(standin, workdir):
     port, path, secret = free_port(), "hook", "s3cret-" + "k" * 20
     env = {"PAINBOT_WEBHOOK_PORT": str(port), "PAINBOT_WEBHOOK_SECRET": secret}
-    standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
     marker = "zebra quokka marmalade"
-    with running_bot(
-        standin,
-        workdir,
-        args=("run", "--webhook", f"https://bot.example/{path}"),
-        extra_env=env,
-        log_level="INFO",
-        webhook_port=port,
-    ) as bot:
+    with _webhook_behind_a_proxy(standin, workdir, port, path, env) as bot:
         bad = [json.dumps({"update_id": "x", "message": {"text": marker}}), f'{{"text": "{marker}"']
         statuses = []
         for body in bad:
