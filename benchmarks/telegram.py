@@ -63,12 +63,13 @@ QUESTIONS = [
 
 
 class TimedStandIn(BotApiStandIn):
-    """The stand-in, noting when each update leaves in getUpdates and when each reply arrives."""
+    """The stand-in, noting when each update leaves in getUpdates and when each reply arrives
+    (a sendMessage, or a sendPhoto for a pictured answer)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.handed_out: dict[int, float] = {}  # update_id -> first time it was handed out
-        self.replied: dict[int, float] = {}  # chat_id -> first sendMessage received
+        self.replied: dict[int, float] = {}  # chat_id -> first reply (sendMessage or sendPhoto) received
         self._times = threading.Lock()
 
     def _m_getUpdates(self, p: dict) -> list[dict]:  # noqa: N802
@@ -79,11 +80,18 @@ class TimedStandIn(BotApiStandIn):
                 self.handed_out.setdefault(update["update_id"], now)
         return result
 
-    def _m_sendMessage(self, p: dict) -> dict:  # noqa: N802
+    def _note_reply(self, p: dict) -> None:
         now = time.perf_counter()
         with self._times:
             self.replied.setdefault(int(p.get("chat_id", 0)), now)
+
+    def _m_sendMessage(self, p: dict) -> dict:  # noqa: N802
+        self._note_reply(p)
         return super()._m_sendMessage(p)
+
+    def _m_sendPhoto(self, p: dict) -> dict:  # noqa: N802
+        self._note_reply(p)  # a pictured answer is the reply itself
+        return super()._m_sendPhoto(p)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -268,12 +276,12 @@ def main() -> int:
         errors = [line for level, _, line in bot.log_records() if level in ("ERROR", "CRITICAL")]
 
     print(f"painbot run, shipped content, log level WARNING, stand-in on 127.0.0.1 (pid {bot.pid})")
-    print(describe("sequential, per update (hand-out -> sendMessage received)", latencies(standin, seq)))
+    print(describe("sequential, per update (hand-out -> reply received)", latencies(standin, seq)))
     print(
         f"burst: {args.messages} messages from {args.messages} users answered in {elapsed:.2f} s "
         f"= {args.messages / elapsed:.1f} messages/s (AIORateLimiter's overall limit: 30/s)"
     )
-    print(describe("burst, per update (hand-out -> sendMessage received, incl. queueing)", latencies(standin, burst)))
+    print(describe("burst, per update (hand-out -> reply received, incl. queueing)", latencies(standin, burst)))
     print(f"errors logged (ERROR/CRITICAL, start to exit): {len(errors)}; bot exit code: {bot.exit_code}")
     for line in errors:
         print("  " + line)
