@@ -1917,16 +1917,20 @@ class BotApiStandIn:
                 self._attach_reply(msg, chat["id"], reply_to_message_id)
             return self._push_message(msg)
 
+    def _earlier_bot_message(self, chat: dict, message_id: int) -> dict:
+        """A plausible bot message, a minute old, for a message id the stand-in never saw."""
+        return {
+            "message_id": message_id,
+            "from": self._bot_user(),
+            "chat": dict(chat),
+            "date": int(time.time()) - 60,
+            "text": "(earlier message)",
+        }
+
     def _attach_reply(self, msg: dict, chat_id: int, message_id: int) -> None:
         original = self._messages.get((chat_id, message_id))
         if original is None:  # synthesize a plausible bot message
-            original = {
-                "message_id": message_id,
-                "from": self._bot_user(),
-                "chat": dict(msg["chat"]),
-                "date": int(time.time()) - 60,
-                "text": "(earlier message)",
-            }
+            original = self._earlier_bot_message(msg["chat"], message_id)
             self._store_message(copy.deepcopy(original))
         reply = copy.deepcopy(original)
         reply.pop("reply_to_message", None)
@@ -1992,13 +1996,7 @@ class BotApiStandIn:
                 chat = self._private_chat(user) if chat_id > 0 else self._group_chat(chat_id)
             msg = self._messages.get((chat_id, message_id))
             if msg is None:
-                msg = {
-                    "message_id": message_id,
-                    "from": self._bot_user(),
-                    "chat": dict(chat),
-                    "date": int(time.time()) - 60,
-                    "text": "(earlier message)",
-                }
+                msg = self._earlier_bot_message(chat, message_id)
             self._query_counter += 1
             query = {
                 "id": str(4_000_000_000_000_000_000 + self._query_counter),
