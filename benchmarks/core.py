@@ -124,7 +124,7 @@ def safety_costs(engine: object, rounds: int = 200) -> tuple[float, list[float]]
         return statistics.median(times) * 1e3
 
     typical = statistics.mean(median_ms(t) for t in SAMPLES if len(t) <= 100)
-    return typical, [median_ms(LONG_MESSAGE[:n] if n < len(LONG_MESSAGE) else LONG_MESSAGE) for n in SAFETY_LENGTHS]
+    return typical, [median_ms(LONG_MESSAGE[:n]) for n in SAFETY_LENGTHS]
 
 
 def spread(values: list[float], fmt: str) -> str:

@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e_support import TOKEN, running_bot  # noqa: E402
+from tests.e2e_support import TOKEN, most_in_any_window, running_bot, send_times  # noqa: E402
 from tests.telegram_standin import BotApiStandIn  # noqa: E402
 
 QUESTIONS = [
@@ -63,12 +63,13 @@ QUESTIONS = [
 
 
 class TimedStandIn(BotApiStandIn):
-    """The stand-in, noting when each update leaves in getUpdates and when each reply arrives."""
+    """The stand-in, noting when each update leaves in getUpdates and when each reply arrives
+    (a sendMessage, or a sendPhoto for a pictured answer)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.handed_out: dict[int, float] = {}  # update_id -> first time it was handed out
-        self.replied: dict[int, float] = {}  # chat_id -> first sendMessage received
+        self.replied: dict[int, float] = {}  # chat_id -> first reply (sendMessage or sendPhoto) received
         self._times = threading.Lock()
 
     def _m_getUpdates(self, p: dict) -> list[dict]:  # noqa: N802
@@ -79,11 +80,18 @@ class TimedStandIn(BotApiStandIn):
                 self.handed_out.setdefault(update["update_id"], now)
         return result
 
-    def _m_sendMessage(self, p: dict) -> dict:  # noqa: N802
+    def _note_reply(self, p: dict) -> None:
         now = time.perf_counter()
         with self._times:
             self.replied.setdefault(int(p.get("chat_id", 0)), now)
+
+    def _m_sendMessage(self, p: dict) -> dict:  # noqa: N802
+        self._note_reply(p)
         return super()._m_sendMessage(p)
+
+    def _m_sendPhoto(self, p: dict) -> dict:  # noqa: N802
+        self._note_reply(p)  # a pictured answer is the reply itself
+        return super()._m_sendPhoto(p)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -127,19 +135,6 @@ def settle_until(count, done: int, quiet: float, limit: float) -> None:
         time.sleep(0.05)
 
 
-def _group_sends(standin: BotApiStandIn, chat_id: int) -> list[float]:
-    return [
-        e["time"]
-        for e in standin.call_log
-        if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)
-    ]
-
-
-def most_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
-
-
 def flood(tmp: Path, window: float) -> str:
     """Private latency during a group flood, and the group's busiest window."""
     group, asked = -1009876543210, {}
@@ -171,11 +166,11 @@ def flood(tmp: Path, window: float) -> str:
         )
         time.sleep(min(window, 10))
         lat = [standin.replied[c] - t for c, t in asked.items() if c in standin.replied]
-        busiest = most_in_window(_group_sends(standin, group), window)
+        busiest = most_in_any_window(send_times(standin, group), window)
     return (
         describe(f"group flood (window {window:g}s): private push -> reply", lat)
         + f"; {len(asked) - len(lat)} of {len(asked)} never answered"
-        + f"\n  group: {len(_group_sends(standin, group))} bot messages, at most {busiest} in one window"
+        + f"\n  group: {len(send_times(standin, group))} bot messages, at most {busiest} in one window"
         f" (Telegram allows 20)"
     )
 
@@ -232,7 +227,7 @@ def sigterm(tmp: Path) -> str:
     ):
         for i in range(40):
             standin.group_message("@painbot numb around my privates since yesterday", chat_id=group, user_id=3000 + i)
-        wait(lambda: len(_group_sends(standin, group)) >= 15, 30, "the group's budget to fill")
+        wait(lambda: len(send_times(standin, group)) >= 15, 30, "the group's budget to fill")
         time.sleep(1)
         t0 = time.perf_counter()
         code = bot.terminate(60)
@@ -281,12 +276,12 @@ def main() -> int:
         errors = [line for level, _, line in bot.log_records() if level in ("ERROR", "CRITICAL")]
 
     print(f"painbot run, shipped content, log level WARNING, stand-in on 127.0.0.1 (pid {bot.pid})")
-    print(describe("sequential, per update (hand-out -> sendMessage received)", latencies(standin, seq)))
+    print(describe("sequential, per update (hand-out -> reply received)", latencies(standin, seq)))
     print(
         f"burst: {args.messages} messages from {args.messages} users answered in {elapsed:.2f} s "
         f"= {args.messages / elapsed:.1f} messages/s (AIORateLimiter's overall limit: 30/s)"
     )
-    print(describe("burst, per update (hand-out -> sendMessage received, incl. queueing)", latencies(standin, burst)))
+    print(describe("burst, per update (hand-out -> reply received, incl. queueing)", latencies(standin, burst)))
     print(f"errors logged (ERROR/CRITICAL, start to exit): {len(errors)}; bot exit code: {bot.exit_code}")
     for line in errors:
         print("  " + line)

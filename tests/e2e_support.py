@@ -280,6 +280,21 @@ def sends_to(standin: BotApiStandIn, chat_id: int) -> list[tuple[str, dict]]:
     return [(m, p) for m, p in standin.calls if m == "sendMessage" and str(p.get("chat_id")) == str(chat_id)]
 
 
+def send_times(standin: BotApiStandIn, chat_id: int) -> list[float]:
+    """When each message reached chat_id (stand-in clock, seconds); successful sendMessage calls only."""
+    return [
+        e["time"]
+        for e in standin.call_log
+        if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)
+    ]
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    """The largest number of times falling inside one sliding window."""
+    times = sorted(times)
+    return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05, message: str = "condition") -> Any:
     """Poll ``predicate`` until truthy or raise TimeoutError."""
     deadline = time.monotonic() + timeout

@@ -1917,16 +1917,20 @@ class BotApiStandIn:
                 self._attach_reply(msg, chat["id"], reply_to_message_id)
             return self._push_message(msg)
 
+    def _earlier_bot_message(self, chat: dict, message_id: int) -> dict:
+        """A plausible bot message, a minute old, for a message id the stand-in never saw."""
+        return {
+            "message_id": message_id,
+            "from": self._bot_user(),
+            "chat": dict(chat),
+            "date": int(time.time()) - 60,
+            "text": "(earlier message)",
+        }
+
     def _attach_reply(self, msg: dict, chat_id: int, message_id: int) -> None:
         original = self._messages.get((chat_id, message_id))
         if original is None:  # synthesize a plausible bot message
-            original = {
-                "message_id": message_id,
-                "from": self._bot_user(),
-                "chat": dict(msg["chat"]),
-                "date": int(time.time()) - 60,
-                "text": "(earlier message)",
-            }
+            original = self._earlier_bot_message(msg["chat"], message_id)
             self._store_message(copy.deepcopy(original))
         reply = copy.deepcopy(original)
         reply.pop("reply_to_message", None)
@@ -1992,13 +1996,7 @@ class BotApiStandIn:
                 chat = self._private_chat(user) if chat_id > 0 else self._group_chat(chat_id)
             msg = self._messages.get((chat_id, message_id))
             if msg is None:
-                msg = {
-                    "message_id": message_id,
-                    "from": self._bot_user(),
-                    "chat": dict(chat),
-                    "date": int(time.time()) - 60,
-                    "text": "(earlier message)",
-                }
+                msg = self._earlier_bot_message(chat, message_id)
             self._query_counter += 1
             query = {
                 "id": str(4_000_000_000_000_000_000 + self._query_counter),
@@ -2107,17 +2105,7 @@ class BotApiStandIn:
             now = int(time.time())
             bot = self._bot_user()
             self._member_status[(chat_id, self.bot_id)] = "member"
-            self.push_update(
-                {
-                    "my_chat_member": {
-                        "chat": chat,
-                        "from": user,
-                        "date": now,
-                        "old_chat_member": {"user": bot, "status": "left"},
-                        "new_chat_member": {"user": bot, "status": "member"},
-                    }
-                }
-            )
+            self._push_my_chat_member(chat, user, "left", "member", now)
             msg = self._user_message(
                 chat,
                 user,
@@ -2131,23 +2119,30 @@ class BotApiStandIn:
             )
             return self._push_message(msg)
 
+    def _push_my_chat_member(self, chat: dict, user: dict, old: str, new: str, date: int) -> int:
+        """Push a my_chat_member update: the bot's status in chat went from old to new (by user)."""
+        bot = self._bot_user()
+        new_member: dict = {"user": bot, "status": new}
+        if new == "kicked":
+            new_member["until_date"] = 0
+        return self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user,
+                    "date": date,
+                    "old_chat_member": {"user": bot, "status": old},
+                    "new_chat_member": new_member,
+                }
+            }
+        )
+
     def bot_removed_from_group(self, chat_id: int, by_user_id: int) -> int:
         """Push the my_chat_member update for the bot being removed (member -> kicked)."""
         with self._cond:
             user = self._user(by_user_id)
             chat = self._chats.get(chat_id) or self._group_chat(chat_id)
-            bot = self._bot_user()
-            return self.push_update(
-                {
-                    "my_chat_member": {
-                        "chat": chat,
-                        "from": user,
-                        "date": int(time.time()),
-                        "old_chat_member": {"user": bot, "status": "member"},
-                        "new_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
-                    }
-                }
-            )
+            return self._push_my_chat_member(chat, user, "member", "kicked", int(time.time()))
 
     def user_blocks_bot(self, user_id: int = 1001) -> int:
         """Push the my_chat_member update Telegram sends when a user blocks the bot; from then
@@ -2155,18 +2150,7 @@ class BotApiStandIn:
         with self._cond:
             user = self._user(user_id)
             chat = self._private_chat(user)
-            bot = self._bot_user()
-            return self.push_update(
-                {
-                    "my_chat_member": {
-                        "chat": chat,
-                        "from": user,
-                        "date": int(time.time()),
-                        "old_chat_member": {"user": bot, "status": "member"},
-                        "new_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
-                    }
-                }
-            )
+            return self._push_my_chat_member(chat, user, "member", "kicked", int(time.time()))
 
     # -- inspection
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from bot import admin
 from bot.engine import Engine
 from bot.questionlog import QuestionLog
-from telegram_offline import GROUP_ID, MINI_CONTENT, USER_ID, group_text, offline_bot, private_text
+from telegram_offline import GROUP_ID, USER_ID, group_text, offline_bot, private_text
 
 ADMIN = 4242
 
@@ -21,10 +20,8 @@ def texts(bot) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def content(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(MINI_CONTENT, target)
-    return target
+def content(make_content: Path) -> Path:
+    return make_content
 
 
 async def test_stats_and_unanswered_for_an_admin(tmp_path: Path) -> None:

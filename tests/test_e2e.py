@@ -35,7 +35,9 @@ from tests.e2e_support import (
     bot_env,
     fetched_update,
     free_port,
+    most_in_any_window,
     running_bot,
+    send_times,
     sends_to,
     start_process,
     update_message,
@@ -554,21 +556,6 @@ FAST_GROUPS = {"PAINBOT_GROUP_WINDOW": str(WINDOW), "PAINBOT_LOG_LEVEL": "INFO"}
 FLOOD = ("@painbot where does it hurt", "@painbot my groin is numb", "/help@painbot", "button")
 
 
-def _sends(standin: BotApiStandIn, chat_id: int) -> list[float]:
-    """When each message reached chat_id (stand-in clock, seconds)."""
-    return [
-        e["time"]
-        for e in standin.call_log
-        if e["method"] == "sendMessage" and e["ok"] and str(e["params"].get("chat_id")) == str(chat_id)
-    ]
-
-
-def _most_in_any_window(times: list[float], window: float) -> int:
-    """The largest number of times falling inside one sliding window."""
-    times = sorted(times)
-    return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
-
-
 def _flood(standin: BotApiStandIn, count: int, pace: float, group: int = GROUP) -> list[int]:
     """Push `count` addressed group updates (questions, red flags, commands, button presses) at `pace` s."""
     ids = []
@@ -596,9 +583,9 @@ def test_group_flood_stays_in_budget_and_a_private_chat_is_answered_meanwhile(st
         _flood(standin, 30, WINDOW / 60)
         standin.wait_for(lambda _: sum(m["text"] == urgent_text for m in standin.sent(GROUP)) >= 15, timeout=4 * WINDOW)
     assert_clean_run(bot)
-    answered = _sends(standin, PRIVATE)
+    answered = send_times(standin, PRIVATE)
     assert answered and answered[0] - asked < 2.0, f"private answer took {answered[0] - asked:.2f}s"
-    most = _most_in_any_window(_sends(standin, GROUP), WINDOW)
+    most = most_in_any_window(send_times(standin, GROUP), WINDOW)
     assert most <= 20, f"{most} messages in one {WINDOW:g}s window"
     alerts = [e for e in standin.call_log if e["method"] == "answerCallbackQuery" and e["params"].get("show_alert")]
     assert alerts, "with the budget spent, 'More on this' should answer as an alert"
@@ -656,14 +643,14 @@ def test_sigterm_during_a_throttled_flood_exits_within_the_deadline(standin, wor
     with running_bot(standin, workdir, extra_env=env, log_level="INFO", stop_timeout=3 * deadline) as bot:
         for i in range(40):
             standin.group_message("@painbot my groin is numb", chat_id=GROUP, user_id=2000 + i)
-        standin.wait_for(lambda _: len(_sends(standin, GROUP)) >= 20, timeout=15)
+        standin.wait_for(lambda _: len(send_times(standin, GROUP)) >= 20, timeout=15)
         time.sleep(0.5)
         t0 = time.monotonic()
         code = bot.terminate(timeout=3 * deadline)
         elapsed = time.monotonic() - t0
     assert code == 0, bot.describe()
     assert elapsed < deadline, f"took {elapsed:.1f}s to stop; the deadline is {deadline:g}s"
-    assert len(_sends(standin, GROUP)) <= 20
+    assert len(send_times(standin, GROUP)) <= 20
 
 
 def test_admin_command_in_a_group_leaks_nothing(standin, workdir):
@@ -726,6 +713,20 @@ def _post_big_body(port: int, path: str, size: int, secret: str | None) -> tuple
     return status, sent
 
 
+def _webhook_behind_a_proxy(standin: BotApiStandIn, workdir: Path, port: int, path: str, env: dict[str, str]):
+    """`painbot run --webhook https://bot.example/<path>` at INFO, the stand-in delivering its
+    updates to 127.0.0.1:<port>/<path> as a reverse proxy would."""
+    standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
+    return running_bot(
+        standin,
+        workdir,
+        args=("run", "--webhook", f"https://bot.example/{path}"),
+        extra_env=env,
+        log_level="INFO",
+        webhook_port=port,
+    )
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
 def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workdir, secret):
     port, path = free_port(), "hook"
@@ -734,15 +735,7 @@ def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workd
         "PAINBOT_WEBHOOK_SECRET": "s3cret-" + "k" * 20,
         "PAINBOT_LOG_LEVEL": "INFO",
     }
-    standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
-    with running_bot(
-        standin,
-        workdir,
-        args=("run", "--webhook", f"https://bot.example/{path}"),
-        extra_env=env,
-        log_level="INFO",
-        webhook_port=port,
-    ) as bot:
+    with _webhook_behind_a_proxy(standin, workdir, port, path, env) as bot:
         before = _rss_kb(bot.pid)
         status, sent = _post_big_body(port, path, 50 * 1024 * 1024, secret)
         after = _rss_kb(bot.pid)
@@ -757,16 +750,8 @@ def test_a_50mb_webhook_body_without_the_secret_is_refused_unread(standin, workd
 def test_a_malformed_update_with_the_right_secret_is_refused_and_its_text_never_logged(standin, workdir):
     port, path, secret = free_port(), "hook", "s3cret-" + "k" * 20
     env = {"PAINBOT_WEBHOOK_PORT": str(port), "PAINBOT_WEBHOOK_SECRET": secret}
-    standin.webhook_target = f"http://127.0.0.1:{port}/{path}"
     marker = "zebra quokka marmalade"
-    with running_bot(
-        standin,
-        workdir,
-        args=("run", "--webhook", f"https://bot.example/{path}"),
-        extra_env=env,
-        log_level="INFO",
-        webhook_port=port,
-    ) as bot:
+    with _webhook_behind_a_proxy(standin, workdir, port, path, env) as bot:
         bad = [json.dumps({"update_id": "x", "message": {"text": marker}}), f'{{"text": "{marker}"']
         statuses = []
         for body in bad:

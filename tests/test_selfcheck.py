@@ -167,18 +167,16 @@ def test_the_projects_selfcheck_file_is_valid() -> None:
     assert kinds.count("red_flag") == 6 and kinds.count("sign") == 3 and kinds.count("lookalike") == 2
 
 
-def test_the_real_file_loads_through_load_content(tmp_path: Path) -> None:
-    root = tmp_path / "content"
-    shutil.copytree(MINI, root)
+def test_the_real_file_loads_through_load_content(make_content: Path) -> None:
+    root = make_content
     shutil.copy(REAL_FILE, root / "responses" / "_selfcheck.yaml")
     content = load_content(root, extra_loaders=(load_selfcheck,))
     assert isinstance(content.extras[EXTRA_KEY], SelfCheckContent)
     assert "_selfcheck" not in content.responses  # an _ file, not an answer
 
 
-def test_load_content_reports_selfcheck_problems_with_the_rest(tmp_path: Path) -> None:
-    root = tmp_path / "content"
-    shutil.copytree(MINI, root)
+def test_load_content_reports_selfcheck_problems_with_the_rest(make_content: Path) -> None:
+    root = make_content
     broken = VALID.replace("    kind: lookalike\n    text: Look two?", "    kind: maybe\n    text: Look two?")
     (root / "responses" / "_selfcheck.yaml").write_text(broken, encoding="utf-8")
     with pytest.raises(ContentInvalid) as caught:
