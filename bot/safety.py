@@ -35,7 +35,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.normalise import Synonyms, clean, stem
-from bot.yamlsource import FAILED, LineDict, LineList, Problems
+from bot.yamlsource import LineDict, LineList, Problems
 
 CRISIS, EMERGENCY, RED_FLAGS, ABOUT = "crisis", "emergency", "red_flags", "about"
 KINDS = (CRISIS, EMERGENCY, RED_FLAGS, ABOUT)  # also the order in which rules are tried
@@ -321,11 +321,8 @@ def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
     if not path.exists():
         bag.error(path, 0, "file is missing: it holds the safety rules (red flags, crisis, emergencies)")
         return None
-    data = bag.load(path)
-    if data is FAILED:
-        return None
-    if not isinstance(data, LineDict):
-        bag.error(path, getattr(data, "line", 1), "expected a mapping with concepts: and rules:")
+    data = bag.load_mapping(path, "a mapping with concepts: and rules:")
+    if data is None:
         return None
     for key in sorted(set(data) - TOP_KEYS):
         bag.error(path, data.line_of(key), f"unknown key '{key}' (expected one of: {', '.join(sorted(TOP_KEYS))})")
