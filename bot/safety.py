@@ -173,8 +173,8 @@ class Screener:
             if rules.clause_breaks
             else None
         )
-        self._negations = frozenset(self._words(n)[0] for n in rules.negations if self._words(n))
-        self._not_negations = frozenset(self._words(n)[0] for n in rules.not_negations if self._words(n))
+        self._negations = self._first_words(rules.negations)
+        self._not_negations = self._first_words(rules.not_negations)
         self._trie, vocabulary = self._index_concepts(rules.concepts)
         known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term, NO_LIMIT).split()}
         self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} | {CLAUSE_MARK}
@@ -263,6 +263,10 @@ class Screener:
     def _words(self, term: str) -> list[str]:
         """A term as the stemmed words it is compared by."""
         return [stem(w) for w in self._folded(term).split()]
+
+    def _first_words(self, terms: Iterable[str]) -> frozenset[str]:
+        """The first stemmed word of each term (each term read once)."""
+        return frozenset(words[0] for words in map(self._words, terms) if words)
 
     def _negated(self, words: list[str], clause_of: list[int], position: int) -> bool:
         """A negation stands just before this position, in the same clause."""
