@@ -284,8 +284,9 @@ def _strings(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, 
 def _lined_strings(bag: Problems, path: Path, data: LineDict, key: str) -> list[tuple[str, int]]:
     """Read a list of non-empty strings with the line of each, naming the line of any bad item."""
     value = data.get(key, [])
+    noun = "example" if key == "examples" else "item"
     if isinstance(value, str) and value.lstrip().startswith("-"):
-        line, noun = data.line_of(key) + 1, "example" if key == "examples" else "item"
+        line = data.line_of(key) + 1
         bag.error(path, line, f"put a space after '-' on line {line}: each {noun} starts with '- ' at the same indent")
         return []
     if not isinstance(value, list):
@@ -297,7 +298,6 @@ def _lined_strings(bag: Problems, path: Path, data: LineDict, key: str) -> list[
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             item = str(item)
         if isinstance(item, dict) and len(item) == 1:
-            noun = "example" if key == "examples" else "item"
             bag.error(path, line, f"put the {noun} in quotes: the ': ' in '{_rejoined(item)}' reads as 'name: value'")
             continue
         if not isinstance(item, str) or not item.strip():
