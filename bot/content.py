@@ -241,11 +241,8 @@ def _load_all(bag: Problems, folder: Path, parse: Callable[..., Any], kind: str)
     """Parse every file of one kind, reporting ids defined twice."""
     items: dict[str, Any] = {}
     for path in _files(folder):
-        data = bag.load(path)
-        if data is FAILED:
-            continue
-        if not isinstance(data, LineDict):
-            bag.error(path, getattr(data, "line", 1), f"expected a {kind} (a mapping with id: ...)")
+        data = bag.load_mapping(path, f"a {kind} (a mapping with id: ...)")
+        if data is None:
             continue
         item = parse(bag, path, data)
         if item is None:
@@ -287,8 +284,9 @@ def _strings(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, 
 def _lined_strings(bag: Problems, path: Path, data: LineDict, key: str) -> list[tuple[str, int]]:
     """Read a list of non-empty strings with the line of each, naming the line of any bad item."""
     value = data.get(key, [])
+    noun = "example" if key == "examples" else "item"
     if isinstance(value, str) and value.lstrip().startswith("-"):
-        line, noun = data.line_of(key) + 1, "example" if key == "examples" else "item"
+        line = data.line_of(key) + 1
         bag.error(path, line, f"put a space after '-' on line {line}: each {noun} starts with '- ' at the same indent")
         return []
     if not isinstance(value, list):
@@ -300,7 +298,6 @@ def _lined_strings(bag: Problems, path: Path, data: LineDict, key: str) -> list[
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             item = str(item)
         if isinstance(item, dict) and len(item) == 1:
-            noun = "example" if key == "examples" else "item"
             bag.error(path, line, f"put the {noun} in quotes: the ': ' in '{_rejoined(item)}' reads as 'name: value'")
             continue
         if not isinstance(item, str) or not item.strip():
@@ -435,11 +432,8 @@ def _image(bag: Problems, path: Path, data: LineDict) -> tuple[str | None, str |
 
 def _load_synonyms(bag: Problems, path: Path) -> Synonyms:
     """Read canonical word -> variants; a variant may belong to one word only."""
-    data = bag.load(path) if path.exists() else LineDict()
-    if data is FAILED:
-        return Synonyms({})
-    if not isinstance(data, LineDict):
-        bag.error(path, getattr(data, "line", 1), "expected a mapping: canonical word -> list of variants")
+    data = bag.load_mapping(path, "a mapping: canonical word -> list of variants") if path.exists() else LineDict()
+    if data is None:
         return Synonyms({})
     owner: dict[str, str] = {}
     groups: dict[str, tuple[str, ...]] = {}
@@ -459,11 +453,8 @@ def _load_synonyms(bag: Problems, path: Path) -> Synonyms:
 
 def _load_rules(bag: Problems, path: Path) -> MatchingRules:
     """Read the matcher's numbers and word lists, with defaults for anything left out."""
-    data = bag.load(path) if path.exists() else LineDict()
-    if data is FAILED:
-        return MatchingRules()
-    if not isinstance(data, LineDict):
-        bag.error(path, getattr(data, "line", 1), "expected a mapping of matching settings")
+    data = bag.load_mapping(path, "a mapping of matching settings") if path.exists() else LineDict()
+    if data is None:
         return MatchingRules()
     _check_keys(bag, path, data, MATCHING_KEYS, set())
     default = MatchingRules()
@@ -511,11 +502,8 @@ def _load_off_topic(bag: Problems, path: Path) -> tuple[tuple[str, ...], tuple[i
     """Read examples of messages the bot must leave alone (optional file), with their lines."""
     if not path.exists():
         return (), ()
-    data = bag.load(path)
-    if data is FAILED:
-        return (), ()
-    if not isinstance(data, LineDict):
-        bag.error(path, getattr(data, "line", 1), "expected a mapping with examples: [...]")
+    data = bag.load_mapping(path, "a mapping with examples: [...]")
+    if data is None:
         return (), ()
     _check_keys(bag, path, data, {"examples"}, {"examples"})
     examples = _lined_strings(bag, path, data, "examples")

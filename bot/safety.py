@@ -35,7 +35,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.normalise import Synonyms, clean, stem
-from bot.yamlsource import FAILED, LineDict, LineList, Problems
+from bot.yamlsource import LineDict, LineList, Problems
 
 CRISIS, EMERGENCY, RED_FLAGS, ABOUT = "crisis", "emergency", "red_flags", "about"
 KINDS = (CRISIS, EMERGENCY, RED_FLAGS, ABOUT)  # also the order in which rules are tried
@@ -173,8 +173,8 @@ class Screener:
             if rules.clause_breaks
             else None
         )
-        self._negations = frozenset(self._words(n)[0] for n in rules.negations if self._words(n))
-        self._not_negations = frozenset(self._words(n)[0] for n in rules.not_negations if self._words(n))
+        self._negations = self._first_words(rules.negations)
+        self._not_negations = self._first_words(rules.not_negations)
         self._trie, vocabulary = self._index_concepts(rules.concepts)
         known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term, NO_LIMIT).split()}
         self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} | {CLAUSE_MARK}
@@ -264,6 +264,10 @@ class Screener:
         """A term as the stemmed words it is compared by."""
         return [stem(w) for w in self._folded(term).split()]
 
+    def _first_words(self, terms: Iterable[str]) -> frozenset[str]:
+        """The first stemmed word of each term (each term read once)."""
+        return frozenset(words[0] for words in map(self._words, terms) if words)
+
     def _negated(self, words: list[str], clause_of: list[int], position: int) -> bool:
         """A negation stands just before this position, in the same clause."""
         for back in range(max(0, position - self.rules.negation_reach), position):
@@ -321,11 +325,8 @@ def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
     if not path.exists():
         bag.error(path, 0, "file is missing: it holds the safety rules (red flags, crisis, emergencies)")
         return None
-    data = bag.load(path)
-    if data is FAILED:
-        return None
-    if not isinstance(data, LineDict):
-        bag.error(path, getattr(data, "line", 1), "expected a mapping with concepts: and rules:")
+    data = bag.load_mapping(path, "a mapping with concepts: and rules:")
+    if data is None:
         return None
     for key in sorted(set(data) - TOP_KEYS):
         bag.error(path, data.line_of(key), f"unknown key '{key}' (expected one of: {', '.join(sorted(TOP_KEYS))})")

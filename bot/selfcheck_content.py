@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.htmlcheck import html_problem_lines
 from bot.safety import TIERS
-from bot.yamlsource import FAILED, LineDict, LineList, Problems
+from bot.yamlsource import LineDict, LineList, Problems
 
 FILE = Path("responses") / "_selfcheck.yaml"
 EXTRA_KEY = "load_selfcheck"  # where load_content keeps the result: content.extras[EXTRA_KEY]
@@ -156,13 +156,10 @@ def load_selfcheck(root: Path, bag: Problems) -> SelfCheckContent | None:
     if not path.exists():
         bag.error(path, 0, "file is missing: it holds the self-check (/check) questions and wording")
         return None
-    data = bag.load(path)
-    if data is FAILED:
-        return None  # its syntax error is reported already
-    check = _Checker(bag, path)
-    if not isinstance(data, LineDict):
-        check.error(getattr(data, "line", 1), "expected a mapping with intro, questions, buttons, summary and notes")
+    data = bag.load_mapping(path, "a mapping with intro, questions, buttons, summary and notes")
+    if data is None:
         return None
+    check = _Checker(bag, path)
     check.keys(data, TOP_KEYS, "")
     intro = check.text(data, "intro", "intro")
     progress = check.text(data, "progress", "progress")

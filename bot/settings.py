@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,53 +82,42 @@ class Settings:
             emergency_number=get("PAINBOT_EMERGENCY_NUMBER") or default.emergency_number,
             crisis_line=get("PAINBOT_CRISIS_LINE") or default.crisis_line,
             db_path=Path(get("PAINBOT_DB") or data_dir / "painbot.sqlite3"),
-            retention_days=_int(
-                "PAINBOT_RETENTION_DAYS", get("PAINBOT_RETENTION_DAYS"), default.retention_days, minimum=1
-            ),
-            keep_text=_bool("PAINBOT_KEEP_TEXT", get("PAINBOT_KEEP_TEXT"), default.keep_text),
-            admin_ids=_ids("PAINBOT_ADMIN_IDS", get("PAINBOT_ADMIN_IDS")),
+            retention_days=_int(get, "PAINBOT_RETENTION_DAYS", default.retention_days, minimum=1),
+            keep_text=_bool(get, "PAINBOT_KEEP_TEXT", default.keep_text),
+            admin_ids=_ids(get, "PAINBOT_ADMIN_IDS"),
             webhook_listen=get("PAINBOT_WEBHOOK_LISTEN") or default.webhook_listen,
-            webhook_port=_int("PAINBOT_WEBHOOK_PORT", get("PAINBOT_WEBHOOK_PORT"), default.webhook_port, minimum=1),
+            webhook_port=_int(get, "PAINBOT_WEBHOOK_PORT", default.webhook_port, minimum=1),
             webhook_secret=get("PAINBOT_WEBHOOK_SECRET"),
             persistence_path=Path(get("PAINBOT_STATE") or data_dir / "painbot-state.pickle"),
             log_level=(get("PAINBOT_LOG_LEVEL") or default.log_level).upper(),
             group_replies_per_minute=_int(
+                get,
                 "PAINBOT_GROUP_REPLIES_PER_MINUTE",
-                get("PAINBOT_GROUP_REPLIES_PER_MINUTE"),
                 default.group_replies_per_minute,
                 minimum=1,
             ),
-            group_budget=_int("PAINBOT_GROUP_BUDGET", get("PAINBOT_GROUP_BUDGET"), default.group_budget, minimum=1),
+            group_budget=_int(get, "PAINBOT_GROUP_BUDGET", default.group_budget, minimum=1),
             group_urgent_reserve=_int(
+                get,
                 "PAINBOT_GROUP_URGENT_RESERVE",
-                get("PAINBOT_GROUP_URGENT_RESERVE"),
                 default.group_urgent_reserve,
                 minimum=0,
             ),
-            group_window=_float("PAINBOT_GROUP_WINDOW", get("PAINBOT_GROUP_WINDOW"), default.group_window, minimum=0.1),
-            private_interval=_float(
-                "PAINBOT_PRIVATE_INTERVAL", get("PAINBOT_PRIVATE_INTERVAL"), default.private_interval, minimum=0.0
-            ),
-            send_deadline=_float(
-                "PAINBOT_SEND_DEADLINE", get("PAINBOT_SEND_DEADLINE"), default.send_deadline, minimum=0.0
-            ),
-            max_unanswered=_int(
-                "PAINBOT_MAX_UNANSWERED", get("PAINBOT_MAX_UNANSWERED"), default.max_unanswered, minimum=1
-            ),
-            stop_deadline=_float(
-                "PAINBOT_STOP_DEADLINE", get("PAINBOT_STOP_DEADLINE"), default.stop_deadline, minimum=1.0
-            ),
-            webhook_max_body=_int(
-                "PAINBOT_WEBHOOK_MAX_BODY", get("PAINBOT_WEBHOOK_MAX_BODY"), default.webhook_max_body, minimum=1024
-            ),
-            inline_pause=_float("PAINBOT_INLINE_PAUSE", get("PAINBOT_INLINE_PAUSE"), default.inline_pause, minimum=0.0),
-            poll_timeout=_int("PAINBOT_POLL_TIMEOUT", get("PAINBOT_POLL_TIMEOUT"), default.poll_timeout, minimum=0),
-            time_zone=_zone("PAINBOT_TIME_ZONE", get("PAINBOT_TIME_ZONE"), default.time_zone),
+            group_window=_float(get, "PAINBOT_GROUP_WINDOW", default.group_window, minimum=0.1),
+            private_interval=_float(get, "PAINBOT_PRIVATE_INTERVAL", default.private_interval, minimum=0.0),
+            send_deadline=_float(get, "PAINBOT_SEND_DEADLINE", default.send_deadline, minimum=0.0),
+            max_unanswered=_int(get, "PAINBOT_MAX_UNANSWERED", default.max_unanswered, minimum=1),
+            stop_deadline=_float(get, "PAINBOT_STOP_DEADLINE", default.stop_deadline, minimum=1.0),
+            webhook_max_body=_int(get, "PAINBOT_WEBHOOK_MAX_BODY", default.webhook_max_body, minimum=1024),
+            inline_pause=_float(get, "PAINBOT_INLINE_PAUSE", default.inline_pause, minimum=0.0),
+            poll_timeout=_int(get, "PAINBOT_POLL_TIMEOUT", default.poll_timeout, minimum=0),
+            time_zone=_zone(get, "PAINBOT_TIME_ZONE", default.time_zone),
         )
 
 
-def _int(name: str, raw: str | None, default: int, minimum: int) -> int:
+def _int(get: Callable[[str], str | None], name: str, default: int, minimum: int) -> int:
     """Read a whole number setting."""
+    raw = get(name)
     if raw is None:
         return default
     try:
@@ -140,8 +129,9 @@ def _int(name: str, raw: str | None, default: int, minimum: int) -> int:
     return value
 
 
-def _zone(name: str, raw: str | None, default: str) -> str:
+def _zone(get: Callable[[str], str | None], name: str, default: str) -> str:
     """Read an IANA time zone name such as Australia/Sydney."""
+    raw = get(name)
     if raw is None:
         return default
     try:
@@ -151,8 +141,9 @@ def _zone(name: str, raw: str | None, default: str) -> str:
     return raw
 
 
-def _float(name: str, raw: str | None, default: float, minimum: float) -> float:
+def _float(get: Callable[[str], str | None], name: str, default: float, minimum: float) -> float:
     """Read a number setting (seconds and the like)."""
+    raw = get(name)
     if raw is None:
         return default
     try:
@@ -164,8 +155,9 @@ def _float(name: str, raw: str | None, default: float, minimum: float) -> float:
     return value
 
 
-def _bool(name: str, raw: str | None, default: bool) -> bool:
+def _bool(get: Callable[[str], str | None], name: str, default: bool) -> bool:
     """Read a yes/no setting."""
+    raw = get(name)
     if raw is None:
         return default
     if raw.lower() in {"1", "true", "yes", "on"}:
@@ -175,8 +167,9 @@ def _bool(name: str, raw: str | None, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
-def _ids(name: str, raw: str | None) -> frozenset[int]:
+def _ids(get: Callable[[str], str | None], name: str) -> frozenset[int]:
     """Read a comma-separated list of Telegram user ids."""
+    raw = get(name)
     if raw is None:
         return frozenset()
     try:

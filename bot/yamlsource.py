@@ -296,6 +296,19 @@ class Problems:
         self.warnings.extend(warnings)
         return data
 
+    def load_mapping(self, path: Path, expected: str) -> LineDict | None:
+        """Load a file that must hold a mapping; None (its problem reported) when unreadable or not one.
+
+        `expected` finishes the sentence "expected ...", e.g. "a mapping of matching settings".
+        """
+        data = self.load(path)
+        if data is FAILED:
+            return None
+        if not isinstance(data, LineDict):
+            self.error(path, getattr(data, "line", 1), f"expected {expected}")
+            return None
+        return data
+
     def unreadable(self, path: Path) -> bool:
         """True when this file (.yaml or .yml) could not be read, so what follows from it is not reported."""
         return any(path.with_suffix(suffix).resolve() in self.failed for suffix in (".yaml", ".yml"))
