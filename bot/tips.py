@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.htmlcheck import html_problems, to_plain
-from bot.yamlsource import FAILED, LineDict, LineList, Problems
+from bot.yamlsource import LineDict, LineList, Problems
 
 FILE = Path("responses") / "_tips.yaml"
 EXTRA_KEY = "load_tips"  # where load_content keeps the result: content.extras[EXTRA_KEY]
@@ -106,11 +106,8 @@ def load_tips(root: Path, bag: Problems) -> TipsContent | None:
     path = root / FILE
     if not path.exists():
         return None
-    data = bag.load(path)
-    if data is FAILED:
-        return None
-    if not isinstance(data, LineDict):
-        bag.error(path, getattr(data, "line", 1), "expected a mapping with default_day, default_time, messages, tips")
+    data = bag.load_mapping(path, "a mapping with default_day, default_time, messages, tips")
+    if data is None:
         return None
     before = len(bag.errors)
     _keys(bag, path, data, TOP_KEYS, TOP_KEYS)
