@@ -286,6 +286,9 @@ class Named(Kind):
         record = Record(value, at.line, ok=True)
         nested = isinstance(self.value, (Shape, Records))
         for name, item in value.items():
+            if nested and not isinstance(item, (LineDict if isinstance(self.value, Shape) else list)):
+                at.error(f"{self.noun} '{name}' must be {self.value.describe}", value.line_of(name))
+                continue
             where = f"{at.where}{self.noun} '{name}': " if nested else at.where
             key = "" if nested else name
             place = Place(at.bag, at.path, f"{self.noun} '{name}'", value.line_of(name), where, value, key)

@@ -168,8 +168,8 @@ SLIPS = [
         "    fires: [my groin is numb]",
         "    fires: [my groin: numb]",
         [
-            f"{SAFETY}:27: rule 'saddle_numbness': 'fires' item 1 must be a message in words (put it in quotes if it "
-            "holds a colon)"
+            f"{SAFETY}:27: rule 'saddle_numbness': put the example in quotes: the ': ' in 'my groin: numb' reads as "
+            "'name: value'"
         ],
     ),
     (
