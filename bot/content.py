@@ -258,6 +258,15 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     )
 
 
+def load_rules(root: Path) -> MatchingRules:
+    """Read only intents/_matching.yaml, for tools that need its word lists rather than the whole content."""
+    bag = Problems(root)
+    rules = _load_rules(bag, root / "intents" / "_matching.yaml")
+    if rules is None:
+        raise ContentInvalid(bag.errors)
+    return rules
+
+
 def _load_safety(
     bag: Problems,
     path: Path,
