@@ -260,7 +260,8 @@ class Shape(Kind):
                     about = f" ({spec.about})" if spec.about else ""
                     at.error(f"'{spec.name}' is missing{about}")
                 continue
-            where = f"{at.where}{spec.name}: " if isinstance(spec.kind, Shape) else at.where
+            nested = isinstance(spec.kind, Shape) and isinstance(value[spec.name], LineDict)
+            where = f"{at.where}{spec.name}: " if nested else at.where
             place = Place(at.bag, at.path, f"'{spec.name}'", value.line_of(spec.name), where, value, spec.name)
             checked = spec.kind.read(place, value[spec.name])
             if checked is not INVALID:
