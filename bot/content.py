@@ -13,8 +13,10 @@ from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
 from bot.schema import INVALID, Field, Moved, Named, Number, Record, Shape, Text, Texts, read, read_file
-from bot.selfcheck_content import load_selfcheck
-from bot.tips import load_tips
+from bot.selfcheck_content import EXTRA_KEY as SELFCHECK_KEY
+from bot.selfcheck_content import SelfCheckContent, load_selfcheck
+from bot.tips import EXTRA_KEY as TIPS_KEY
+from bot.tips import TipsContent, load_tips
 from bot.yamlsource import (
     FAILED,
     ContentError,
@@ -219,6 +221,18 @@ class Content:
     off_topic: tuple[str, ...] = ()  # messages that are not for the bot, from intents/_off_topic.yaml
     safety: Screener | None = None  # the safety rules of intents/_safety.yaml, ready to screen messages
     off_topic_lines: tuple[int, ...] = ()  # the line of each off-topic example
+
+    @property
+    def selfcheck(self) -> SelfCheckContent | None:
+        """The self-check's wording (responses/_selfcheck.yaml), or None when it was not loaded."""
+        found = self.extras.get(SELFCHECK_KEY)
+        return found if isinstance(found, SelfCheckContent) else None
+
+    @property
+    def tips(self) -> TipsContent | None:
+        """The weekly tips (responses/_tips.yaml), or None when the content has none."""
+        found = self.extras.get(TIPS_KEY)
+        return found if isinstance(found, TipsContent) else None
 
 
 def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck, load_tips)) -> Content:

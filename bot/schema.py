@@ -158,7 +158,7 @@ class Number(Kind):
         accepted = int if self.whole else (int, float)
         if isinstance(value, bool) or not isinstance(value, accepted):
             return at.wrong(self)
-        if value < self.low or (self.high is not None and value > self.high):
+        if not self.low <= value <= (self.high if self.high is not None else value):
             return at.wrong(self)
         return value if self.whole else float(value)
 
@@ -179,7 +179,7 @@ class Choice(Kind):
         """Check that the value is one of the options."""
         word = value.casefold() if self.fold and isinstance(value, str) else value
         if word not in self.options:
-            at.error(f"{at.subject.strip(chr(39))} '{value}' must be {self.describe}")
+            at.error(f"{at.name} '{value}' must be {self.describe}")
             return INVALID
         return word
 
@@ -286,9 +286,9 @@ class Named(Kind):
             return at.wrong(self)
         before = len(at.bag.errors)
         record = Record(value, at.line, ok=True)
-        nested = isinstance(self.value, (Shape, Records))
+        nested = isinstance(self.value, Shape)
         for name, item in value.items():
-            if nested and not isinstance(item, (LineDict if isinstance(self.value, Shape) else list)):
+            if nested and not isinstance(item, LineDict):
                 at.error(f"{self.noun} '{name}' must be {self.value.describe}", value.line_of(name))
                 continue
             where = f"{at.where}{self.noun} '{name}': " if nested else at.where
@@ -333,10 +333,9 @@ class Records(Kind):
         return tuple(records)
 
 
-def read(bag: Problems, path: Path, data: Any, kind: Kind, line: int | None = None) -> Any:
-    """Check a loaded file (or part of one) against its kind; INVALID when it is not that kind at all."""
-    at_line = line if line is not None else getattr(data, "line", 1)
-    return kind.read(Place(bag, path, "the file", at_line), data)
+def read(bag: Problems, path: Path, data: Any, kind: Kind) -> Any:
+    """Check a loaded file against its kind; INVALID when it is not that kind at all."""
+    return kind.read(Place(bag, path, "the file", getattr(data, "line", 1)), data)
 
 
 def read_file(bag: Problems, path: Path, kind: Shape | Named) -> Record | None:
