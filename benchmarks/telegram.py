@@ -45,8 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e_support import TOKEN, most_in_any_window, running_bot, send_times  # noqa: E402
-from tests.telegram_standin import BotApiStandIn  # noqa: E402
+from testsupport.process import TOKEN, most_in_any_window, running_bot, send_times  # noqa: E402
+from testsupport.standin import BotApiStandIn  # noqa: E402
 
 QUESTIONS = [
     "why does my bum hurt when I sit at work",

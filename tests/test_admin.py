@@ -10,7 +10,7 @@ import pytest
 from bot import admin
 from bot.engine import Engine
 from bot.questionlog import QuestionLog
-from telegram_offline import GROUP_ID, USER_ID, group_text, offline_bot, private_text
+from testsupport.offline import GROUP_ID, USER_ID, group_text, offline_bot, private_text
 
 ADMIN = 4242
 

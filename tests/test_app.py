@@ -13,7 +13,7 @@ from telegram.ext import AIORateLimiter, Application, PicklePersistence
 from bot import handlers
 from bot.app import COMMANDS, GroupSettingsPersistence
 from bot.engine import Engine
-from telegram_offline import (
+from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
     GROUP_ID,
@@ -287,9 +287,10 @@ async def test_the_recording_request_answers_like_telegram(tmp_path: Path) -> No
         assert bot.updates_request.methods() == ["getUpdates"]  # the polling request is separate
         first = await tg.send_message(GROUP_ID, "<b>hi</b>")
         second = await tg.send_message(USER_ID, "again")
-        assert second.message_id == first.message_id + 1
+        third = await tg.send_message(GROUP_ID, "and again")
+        assert third.message_id == first.message_id + 1  # message ids count per chat
         assert (first.chat.type, second.chat.type) == ("supergroup", "private")
-        assert first.text == "<b>hi</b>" and first.from_user.id == 999
+        assert first.text == "hi" and first.from_user.id == 999  # the HTML parsed, as the user sees it
         edited = await tg.edit_message_text("new", chat_id=GROUP_ID, message_id=first.message_id)
         assert edited.text == "new" and edited.message_id == first.message_id
         for status in ("creator", "administrator", "member", "restricted", "left", "kicked"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.cooldown import Cooldown, GroupBudget
-from telegram_offline import BASIC_GROUP_ID, GROUP_ID, MEMBER_ID, USER_ID, group_text, offline_bot, private_text
+from testsupport.offline import BASIC_GROUP_ID, GROUP_ID, MEMBER_ID, USER_ID, group_text, offline_bot, private_text
 
 QUESTION = "where does it hurt"  # an exact example of the mini content
 

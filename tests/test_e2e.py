@@ -1,6 +1,6 @@
 """End to end: `painbot run` as a real subprocess against the Bot API stand-in on 127.0.0.1.
 
-Each test starts the real console script with a clean environment (see tests/e2e_support.py),
+Each test starts the real console script with a clean environment (see testsupport/process.py),
 drives it only through the stand-in (what Telegram would send) and checks what it called and
 logged.  Every wait is bounded; every process is stopped in a finally.  The content is the small
 deterministic tests/data/mini, so nothing here depends on the shipped content.
@@ -27,7 +27,7 @@ import pytest
 from bot.app import COMMANDS
 from bot.engine import Engine
 from bot.safety import Alert
-from tests.e2e_support import (
+from testsupport.process import (
     MINI,
     TOKEN,
     TOKEN_SECRET,
@@ -41,9 +41,9 @@ from tests.e2e_support import (
     sends_to,
     start_process,
     update_message,
-    wait_until,
 )
-from tests.telegram_standin import BotApiStandIn
+from testsupport.standin import BotApiStandIn
+from testsupport.waiting import wait_until
 
 PRIVATE = 1001
 GROUP = -1001234567890

@@ -12,7 +12,7 @@ import pytest
 from bot.engine import Engine
 from bot.matching import Candidate, Match
 from bot.settings import PROJECT_ROOT
-from telegram_offline import (
+from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
     BOT_ID,

@@ -22,7 +22,7 @@ from bot.selfcheck import SelfCheck
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
 from bot.selfcheck_content import load_selfcheck
 from bot.yamlsource import ContentInvalid
-from telegram_offline import (
+from testsupport.offline import (
     GROUP_ID,
     MEMBER_ID,
     MINI_CONTENT,

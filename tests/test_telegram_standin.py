@@ -26,7 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from tests.telegram_standin import BotApiStandIn
+from testsupport.standin import BotApiStandIn
 
 TOKEN = "123456:TEST-token"
 

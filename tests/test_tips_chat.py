@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.tips_chat import JOB_PREFIX, STATE
-from telegram_offline import (
+from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
     CHANNEL_ID,

@@ -9,7 +9,7 @@ from pathlib import Path
 from telegram import Update
 
 from bot.updates import ChatOrderedProcessor, InFlight, chat_key
-from telegram_offline import GROUP_ID, USER_ID, group_text, inline_query, offline_bot, private_text
+from testsupport.offline import GROUP_ID, USER_ID, group_text, inline_query, offline_bot, private_text
 
 BOT = None  # Update.de_json needs no bot for reading chat ids
 

@@ -11,7 +11,7 @@ from tornado.netutil import bind_sockets
 
 from bot.updates import InFlight
 from bot.webhook import SECRET_HEADER, build_server
-from telegram_offline import offline_bot, private_text
+from testsupport.offline import offline_bot, private_text
 
 SECRET = "s3cret-" + "k" * 20
 

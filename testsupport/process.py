@@ -13,13 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.telegram_standin import BotApiStandIn
+from testsupport.standin import BotApiStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "data" / "mini"
@@ -293,15 +292,3 @@ def most_in_any_window(times: list[float], window: float) -> int:
     """The largest number of times falling inside one sliding window."""
     times = sorted(times)
     return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05, message: str = "condition") -> Any:
-    """Poll ``predicate`` until truthy or raise TimeoutError."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{message} not met within {timeout}s")
-        time.sleep(interval)
