@@ -39,6 +39,7 @@ from testsupport.offline import (
     reply_to_bot,
     update,
 )
+from testsupport.waiting import until
 
 GROUPS = pytest.mark.parametrize("group_id", [GROUP_ID, BASIC_GROUP_ID], ids=["supergroup", "group"])
 RENDERER = mini_engine().renderer
@@ -766,7 +767,7 @@ async def test_an_inline_search_is_one_log_row_not_one_per_keystroke(tmp_path: P
     async with offline_bot(tmp_path, recorder=recorder, inline_pause=0.05) as bot:
         for prefix in ("w", "wh", "where does", SYMPTOMS_Q):
             await bot.feed(inline_query(prefix))
-        await asyncio.sleep(0.15)
+        await until(lambda: recorder.texts, message="the search settled")
         assert recorder.texts == [SYMPTOMS_Q]
         await bot.feed(
             inline_query("what ca"),
@@ -778,7 +779,7 @@ async def test_an_inline_search_is_one_log_row_not_one_per_keystroke(tmp_path: P
                 }
             ),
         )
-        await asyncio.sleep(0.1)
+        bot.app.bot_data["services"].inline_searches.flush()  # a query still waiting would be logged now
     assert recorder.texts == [SYMPTOMS_Q, CAUSES_Q]
 
 

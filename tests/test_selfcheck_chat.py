@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from testsupport.offline import (
     group_text,
     private_text,
 )
+from testsupport.waiting import until
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -242,8 +242,13 @@ async def test_timeout_sends_a_note(engine: Engine) -> None:
         await chat.say("/check")
         question = chat.question_id
         await chat.tap("no")
-        await asyncio.sleep(1.0)
-        assert chat.last()["text"] == "The self-check timed out; send /check to start again."
+        note = "The self-check timed out; send /check to start again."
+
+        def noted(c: Chat = chat, note: str = note) -> bool:
+            return c.last()["text"] == note and bool(c.request.calls_to("editMessageReplyMarkup"))
+
+        await until(noted, 5)
+        assert chat.last()["text"] == note
         assert chat.last("editMessageReplyMarkup")["message_id"] == question
         assert not chat.running and chat.recorder.rows == []
         await chat.say("/check")  # a fresh check starts

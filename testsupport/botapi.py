@@ -166,6 +166,7 @@ class BotApi:
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self.stopping = False  # set by the HTTP front: long polls return at once
+        self.polling = 0  # getUpdates calls waiting in a long poll now
         self._next_update_id = first_update_id
         self._updates: list[dict[str, Any]] = []
         self._confirmed_offset = 0
@@ -431,7 +432,11 @@ class BotApi:
                 remaining = deadline - time.monotonic()
                 if batch or remaining <= 0:
                     return batch
-                self._cond.wait(min(remaining, 1.0))
+                self.polling += 1
+                try:
+                    self._cond.wait(min(remaining, 1.0))
+                finally:
+                    self.polling -= 1
 
     def _deliverable(self, allowed: list[str] | None) -> list[dict[str, Any]]:
         """The queued updates of kinds the bot asked for; Telegram never creates the others."""
