@@ -15,7 +15,7 @@ from testsupport.offline import GROUP_ID, USER_ID, group_text, offline_bot, priv
 ADMIN = 4242
 
 
-def texts(bot) -> list[str]:  # type: ignore[no-untyped-def]
+def texts(bot) -> list[str]:
     return [call.params["text"] for call in bot.sent()]
 
 
@@ -84,7 +84,7 @@ async def test_messages_are_answered_while_a_reload_runs(tmp_path: Path, content
 def test_reload_engine_reports_problems_escaped_for_html(content: Path) -> None:
     services = type("S", (), {"engine": Engine.load(content)})()
     (content / "responses" / "fixes.yaml").write_text("id: fixes\ntitle: x\ntext: <p>bad</p>\n")
-    result = admin.reload_engine(services)  # type: ignore[arg-type]
+    result = admin.reload_engine(services)
     assert "&lt;p&gt;" in result and "<p>" not in result
 
 

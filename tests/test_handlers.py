@@ -130,7 +130,7 @@ async def test_close_runner_up_in_private_is_answered_with_an_or_button(
 ) -> None:
     engine = Engine.load(ambiguous_content)
     match = engine.decide("how do I treat my hamstring")
-    assert match.ambiguous and match.runner_up is not None
+    assert match.ambiguous and match.runner_up is not None and match.intent_id is not None
     async with offline_bot(tmp_path, engine=engine) as bot:
         await bot.feed(private_text("how do I treat my hamstring"))
         sent = only_sent(bot)

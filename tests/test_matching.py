@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.content import OFF_TOPIC, load_content
@@ -161,7 +162,7 @@ def ambiguous_engine(ambiguous_content: Path) -> Engine:
 
 def test_close_runner_up_makes_the_match_ambiguous(ambiguous_engine: Engine) -> None:
     match = ambiguous_engine.matcher.match("how do I treat my hamstring")
-    assert match.ambiguous
+    assert match.ambiguous and match.runner_up is not None
     assert {match.intent_id, match.runner_up.intent_id} == {"fixes", "rehab"}
     assert match.score - match.runner_up.score < ambiguous_engine.content.rules.margin
 
@@ -299,9 +300,9 @@ def test_a_message_without_letters_has_no_intent(matcher: Matcher, text: str) ->
 
 
 def test_fused_score_is_the_written_mix_of_lexical_score_and_model_probability() -> None:
-    assert fuse(0.0, 0.0) == 0.0
-    assert fuse(100.0, 1.0) == pytest.approx(100.0)
-    assert fuse(80.0, 0.5) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
+    assert fuse(np.array(0.0), np.array(0.0)) == 0.0
+    assert fuse(np.array(100.0), np.array(1.0)) == pytest.approx(100.0)
+    assert fuse(np.array(80.0), np.array(0.5)) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
 
 
 def test_every_candidate_score_follows_the_fusion_rule(matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:

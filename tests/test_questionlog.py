@@ -378,7 +378,7 @@ def test_close_is_bounded_while_locked(make_log) -> None:
 
 def test_record_never_raises_on_nonsense(make_log) -> None:
     log = make_log()
-    log.record("x", chat_type="channel", intent_id=None, score=None, outcome="fallback", confident=False)  # type: ignore[arg-type]
+    log.record("x", chat_type="channel", intent_id=None, score=None, outcome="fallback", confident=False)
     ask(log, "odd chat", chat_type="channel", score=250.4)
     assert log.flush()
     stored = rows(log.db_path)

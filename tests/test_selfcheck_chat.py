@@ -186,7 +186,7 @@ async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     edits = chat.request.calls_to("editMessageText")
     assert len(edits) == 10 and {e["message_id"] for e in edits} == {question}  # edited in place
     assert "Question 11 of 11" in edits[-1]["text"]
-    assert keyboard(edits[-1]) == [
+    assert keyboard(edits[-1].params) == [
         [("Yes", "sc:yes"), ("No", "sc:no"), ("Not sure", "sc:unsure")],
         [("« Back", "sc:back"), ("Cancel", "sc:cancel")],
     ]

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from telegram import (
@@ -218,7 +219,8 @@ class _Receiver:
     """A tiny webhook endpoint that records requests; answers 403 on a wrong secret."""
 
     def __init__(self, secret: str | None, fail_first: int = 0):
-        received = self.received = []
+        received: list[dict[str, Any]] = []
+        self.received = received
         state = {"fail": fail_first}
 
         class Handler(BaseHTTPRequestHandler):
@@ -365,6 +367,7 @@ async def test_stop_releases_a_pending_long_poll():
 
 async def test_application_echo_by_polling(standin):
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
         await update.message.reply_text(f"echo: {update.message.text}")
 
     app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).build()

@@ -110,8 +110,10 @@ def test_red_flag_is_answered_urgently(mini_engine: Engine) -> None:
 
 
 def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:
-    assert mini_engine.renderer.command("start").intent_id == "greeting"
-    assert mini_engine.renderer.command("topics").buttons == mini_engine.renderer.topics()
+    start, topics = mini_engine.renderer.command("start"), mini_engine.renderer.command("topics")
+    assert start is not None and topics is not None
+    assert start.intent_id == "greeting"
+    assert topics.buttons == mini_engine.renderer.topics()
     assert mini_engine.renderer.command("unknown") is None
 
 
@@ -192,7 +194,12 @@ def test_a_real_terminal_reads_through_input_with_readline(
     monkeypatch.setattr(sys, "stdin", typed())
     monkeypatch.setattr(sys, "stdout", typed())
     prompts: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "hello")
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return "hello"
+
+    monkeypatch.setattr("builtins.input", answer)
     read = reader_for(sys.stdin, sys.stdout)
     assert read() == "hello" and prompts == [PROMPT]
     if importlib.util.find_spec("readline"):

@@ -14,7 +14,7 @@ BOT = None  # Update.de_json needs no bot for reading chat ids
 
 
 def parsed(data: dict) -> Update:
-    return Update.de_json(data, BOT)  # type: ignore[arg-type]
+    return Update.de_json(data, BOT)
 
 
 def test_updates_are_keyed_by_chat_or_by_user_without_a_chat() -> None:

@@ -120,7 +120,13 @@ def member(status: str, user: dict[str, Any]) -> dict[str, Any]:
     if status == "creator":
         return {"status": status, "user": user, "is_anonymous": False}
     if status == "administrator":
-        rights = ("manage_chat", "delete_messages", "manage_video_chats", "restrict_members", "change_info")
+        rights: tuple[str, ...] = (
+            "manage_chat",
+            "delete_messages",
+            "manage_video_chats",
+            "restrict_members",
+            "change_info",
+        )
         rights += ("invite_users", "post_stories", "edit_stories", "delete_stories")
         flags = {f"can_{r}": True for r in rights}
         return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False, **flags} | {
@@ -514,7 +520,7 @@ class BotApi:
 
     def _editable(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = self._resolve_chat(p.get("chat_id"), for_sending=False)
-        key = (chat["id"], p.get("message_id"))
+        key = (int(chat["id"]), int(p.get("message_id") or 0))
         if key not in self._messages:
             if self.strict:
                 raise bad("message to edit not found")
@@ -743,7 +749,10 @@ class BotApi:
         with self._cond:
             self._query_counter += 1
             user = self._user(user_id)
-            sticker = {"file_id": f"CAACAgSticker{self._query_counter}", "file_unique_id": f"stk{self._query_counter}"}
+            sticker: dict[str, Any] = {
+                "file_id": f"CAACAgSticker{self._query_counter}",
+                "file_unique_id": f"stk{self._query_counter}",
+            }
             sticker |= {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}
             message = self._user_message(self._private_chat(user), user, None, sticker=sticker | {"emoji": "👍"})
             return self._push_message(message)

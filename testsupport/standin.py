@@ -100,7 +100,8 @@ def _params(handler: BaseHTTPRequestHandler, body: bytes) -> dict[str, Any]:
     raw = b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
     params: dict[str, Any] = {}
     for part in email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw).iter_parts():
-        name, payload = part.get_param("name", header="content-disposition"), part.get_payload(decode=True) or b""
+        name, payload = part.get_param("name", header="content-disposition"), part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         if part.get_filename() is None:
             params[str(name)] = _coerce(str(name), payload.decode("utf-8", "replace"))
         else:  # an upload: what it was, not its bytes
@@ -270,7 +271,7 @@ class BotApiStandIn(BotApi):
             with self._cond:
                 hook = self._webhook
                 pending = self._deliverable(hook["allowed_updates"]) if hook else []
-                if not pending:
+                if hook is None or not pending:
                     self._cond.wait(0.5)
                     continue
                 update, url, secret = pending[0], self.webhook_target or hook["url"], hook["secret_token"]
