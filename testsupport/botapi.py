@@ -810,12 +810,6 @@ class BotApi:
     # ------------------------------------------------------------------ what a test looks at
 
     @property
-    def log(self) -> list[ApiCall]:
-        """Every call so far, failed ones included, in order."""
-        with self._lock:
-            return list(self._log)
-
-    @property
     def calls(self) -> list[tuple[str, dict[str, Any]]]:
         """Every call as (method, params), in order."""
         with self._lock:

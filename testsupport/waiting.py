@@ -35,13 +35,3 @@ async def until(predicate: Callable[[], T], timeout: float = 5.0, message: str =
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{message} not met within {timeout}s")
         await asyncio.sleep(INTERVAL)  # the poll interval of a bounded wait
-
-
-def stays(predicate: Callable[[], object], seconds: float, interval: float = INTERVAL) -> bool:
-    """Whether ``predicate`` stays truthy for ``seconds``: the check that something does NOT happen."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not predicate():
-            return False
-        time.sleep(interval)  # watching for a change over a fixed span is the point here
-    return bool(predicate())
