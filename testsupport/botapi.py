@@ -96,6 +96,8 @@ class ApiCall:
 
 @dataclass
 class _Failure:
+    """An injected error answer, for every call to a method (and chat) or a number of them."""
+
     method: str
     error: ApiError
     remaining: int | None  # None: every call fails
@@ -218,15 +220,20 @@ class BotApi:
         except ApiError as exc:
             status, payload = exc.code, exc.payload()
             entry.ok, entry.error = False, payload
+        except Exception as exc:  # a bug in the fake, or a call it cannot read: a 500 that names it
+            status, payload = 500, ApiError(500, f"Internal Server Error: fake Bot API failed: {exc!r}").payload()
+            entry.ok, entry.error = False, payload
         with self._cond:
             self._bump()
         return status, payload
 
     def _bump(self) -> None:
+        """Note a change and wake whoever waits on one."""
         self._version += 1
         self._cond.notify_all()
 
     def _injected_failure(self, method: str, params: dict[str, Any]) -> None:
+        """Raise the injected error planned for this call, if any."""
         for rule in self._failures:
             if rule.method != method.lower():
                 continue
@@ -245,6 +252,7 @@ class BotApi:
         return {"id": self.bot_id, "is_bot": True, "first_name": self.first_name, "username": self.username}
 
     def _user(self, user_id: int, first_name: str | None = None, is_bot: bool = False) -> dict[str, Any]:
+        """A user, made up (or renamed) on first mention."""
         user = self._users.get(user_id)
         if user is None or user.get("is_bot") != is_bot or (first_name and user.get("first_name") != first_name):
             user = {
@@ -258,11 +266,13 @@ class BotApi:
         return dict(user)
 
     def _private_chat(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A user's private chat with the bot."""
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         self._chats[user["id"]] = chat
         return dict(chat)
 
     def _group_chat(self, chat_id: int, chat_type: str = "supergroup", title: str | None = None) -> dict[str, Any]:
+        """A group or supergroup, made up on first mention."""
         chat = self._chats.get(chat_id)
         if chat is None or chat["type"] != chat_type or (title and chat.get("title") != title):
             chat = {"id": chat_id, "type": chat_type, "title": title or "Test Group"}
@@ -270,11 +280,13 @@ class BotApi:
         return dict(chat)
 
     def _new_message_id(self, chat_id: int) -> int:
+        """The next message id in a chat (Telegram counts per chat)."""
         message_id = self._next_message_id.get(chat_id, 1)
         self._next_message_id[chat_id] = message_id + 1
         return message_id
 
     def _store(self, message: dict[str, Any]) -> None:
+        """Keep a message, so replies, edits and button presses can find it."""
         chat_id, message_id = message["chat"]["id"], message["message_id"]
         self._messages[(chat_id, message_id)] = copy.deepcopy(message)
         if self._next_message_id.get(chat_id, 1) <= message_id:
@@ -288,6 +300,7 @@ class BotApi:
                     self._register(kind, obj)
 
     def _register(self, kind: str, obj: dict[str, Any]) -> None:
+        """Learn what one part of an update (a message, query or membership change) shows."""
         sender = obj.get("from")
         if isinstance(sender, dict) and sender.get("id") not in (None, self.bot_id):
             self._users.setdefault(sender["id"], dict(sender))
@@ -309,6 +322,7 @@ class BotApi:
                     (self._blocked_by.add if status == "kicked" else self._blocked_by.discard)(chat["id"])
 
     def _resolve_chat(self, chat_id: Any, *, for_sending: bool = True) -> dict[str, Any]:
+        """The chat a call names; 400 for one never seen (strict), 403 where the bot may not write."""
         if isinstance(chat_id, str) and re.fullmatch(r"-?\d+", chat_id):
             chat_id = int(chat_id)
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
@@ -324,6 +338,7 @@ class BotApi:
         return dict(chat)
 
     def _check_may_send(self, chat: dict[str, Any]) -> None:
+        """Raise the 403 Telegram gives for a user who blocked the bot or a group it left."""
         if chat["type"] == "private":
             if chat["id"] in self._blocked_by:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -354,6 +369,7 @@ class BotApi:
         return {"inline_keyboard": copy.deepcopy(rows)}
 
     def _reply_target(self, chat: dict[str, Any], params: dict[str, Any]) -> dict[str, Any] | None:
+        """The message a reply quotes, or None; 400 when it does not exist (strict)."""
         target = params.get("reply_parameters")
         if target is None:
             return None
@@ -386,6 +402,7 @@ class BotApi:
         return plain, entities
 
     def _new_message(self, chat: dict[str, Any], params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        """A message from the bot, stored, with its quoted message and keyboard."""
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat["id"]),
             "from": self.bot_user(),
@@ -405,6 +422,7 @@ class BotApi:
     # ------------------------------------------------------------------ Bot API methods
 
     def _m_getMe(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        """The bot itself, as the token says."""
         return self.bot_user() | {
             "can_join_groups": True,
             "can_read_all_group_messages": not self.privacy_mode,
@@ -412,6 +430,7 @@ class BotApi:
         }
 
     def _m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+        """Confirm up to the offset, then hand out queued updates, long-polling up to the timeout."""
         offset, limit = int(p.get("offset") or 0), min(max(int(p.get("limit") or 100), 1), 100)
         timeout = min(max(0.0, float(p.get("timeout") or 0)), self.max_long_poll)
         with self._cond:
@@ -448,6 +467,7 @@ class BotApi:
         """The queued updates of kinds the bot asked for; Telegram never creates the others."""
 
         def wanted(update: dict[str, Any]) -> bool:
+            """Whether the bot asked for this kind of update."""
             kind = next(k for k in update if k != "update_id")
             return kind in allowed if allowed else kind not in DEFAULT_EXCLUDED_UPDATES
 
@@ -455,6 +475,7 @@ class BotApi:
         return copy.deepcopy(self._updates)
 
     def _m_setWebhook(self, p: dict[str, Any]) -> bool:  # noqa: N802
+        """Set (or, with no url, delete) the webhook; a running long poll ends with 409."""
         url = p.get("url") or ""
         if not url:
             return self._m_deleteWebhook(p)
@@ -470,6 +491,7 @@ class BotApi:
         return True
 
     def _m_deleteWebhook(self, p: dict[str, Any]) -> bool:  # noqa: N802
+        """Go back to getUpdates, dropping the queue if asked."""
         with self._cond:
             self._webhook = None
             if p.get("drop_pending_updates"):
@@ -477,6 +499,7 @@ class BotApi:
         return True
 
     def _m_setMyCommands(self, p: dict[str, Any]) -> bool:  # noqa: N802
+        """Set the command menu, with Telegram's rules for names and descriptions."""
         commands = p.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
             raise bad("can't parse commands JSON object")
@@ -490,6 +513,7 @@ class BotApi:
         return True
 
     def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        """Send a text message."""
         with self._lock:
             chat = self._resolve_chat(p.get("chat_id"))
             text, entities = self._formatted(p, "text", MAX_MESSAGE_LENGTH)
@@ -519,6 +543,7 @@ class BotApi:
             return self._new_message(chat, p, **content)
 
     def _editable(self, p: dict[str, Any]) -> dict[str, Any]:
+        """The bot message an edit names; 400 when it is missing (strict) or not the bot's."""
         chat = self._resolve_chat(p.get("chat_id"), for_sending=False)
         key = (int(chat["id"]), int(p.get("message_id") or 0))
         if key not in self._messages:
@@ -531,6 +556,7 @@ class BotApi:
         return message
 
     def _m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any] | bool:  # noqa: N802
+        """Edit a message's text (and keyboard)."""
         with self._lock:
             text, entities = self._formatted(p, "text", MAX_MESSAGE_LENGTH)
             markup = self._keyboard(p.get("reply_markup"))
@@ -551,6 +577,7 @@ class BotApi:
             return copy.deepcopy(message)
 
     def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> dict[str, Any] | bool:  # noqa: N802
+        """Edit (or remove) a message's keyboard."""
         with self._lock:
             markup = self._keyboard(p.get("reply_markup"))
             if p.get("inline_message_id"):
@@ -570,6 +597,7 @@ class BotApi:
         self._answered_queries.add(query_id)
 
     def _m_answerCallbackQuery(self, p: dict[str, Any]) -> bool:  # noqa: N802
+        """Answer a button press, once."""
         with self._lock:
             if len(str(p.get("text") or "")) > 200:
                 raise bad("MESSAGE_TOO_LONG")
@@ -577,6 +605,7 @@ class BotApi:
             return True
 
     def _m_answerInlineQuery(self, p: dict[str, Any]) -> bool:  # noqa: N802
+        """Answer an inline query, once, with results Telegram would accept."""
         with self._lock:
             results = p.get("results")
             if not isinstance(results, list) or len(results) > 50:
@@ -595,6 +624,7 @@ class BotApi:
             return True
 
     def _m_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        """A user's status in a chat ("member" unless set)."""
         with self._lock:
             chat = self._resolve_chat(p.get("chat_id"), for_sending=False)
             user_id = int(p.get("user_id") or 0)
@@ -634,6 +664,7 @@ class BotApi:
     def _user_message(
         self, chat: dict[str, Any], user: dict[str, Any], text: str | None, **extra: Any
     ) -> dict[str, Any]:
+        """A message from a user, with the entities Telegram attaches."""
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat["id"]),
             "from": user,
@@ -758,6 +789,7 @@ class BotApi:
             return self._push_message(message)
 
     def _my_chat_member(self, chat: dict[str, Any], user: dict[str, Any], old: str, new: str) -> int:
+        """Queue a change of the bot's own status in a chat."""
         bot = self.bot_user()
         change = {"chat": chat, "from": user, "date": int(time.time())}
         change |= {"old_chat_member": member(old, bot), "new_chat_member": member(new, bot)}
@@ -834,6 +866,7 @@ class BotApi:
             return copy.deepcopy(self._webhook)
 
     def _successful(self, method: str, chat_id: int | str | None) -> list[ApiCall]:
+        """The calls to a method (to one chat) that succeeded."""
         with self._lock:
             return [
                 e
@@ -922,6 +955,7 @@ class BotApi:
         )
 
     def _timeout_message(self, timeout: float) -> str:
+        """What a wait that timed out saw: the last calls and what is queued."""
         with self._lock:
             last, total, pending = self._log[-15:], len(self._log), len(self._updates)
         lines = [

@@ -86,6 +86,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _byte_offset(text: str, index: int) -> int:
+    """The UTF-8 byte offset of a character index, as Telegram's errors give it."""
     return len(text[:index].encode("utf-8"))
 
 

@@ -42,8 +42,6 @@ CHANNEL_ID = -1009876543210
 
 BOT_USER: dict[str, Any] = {"id": BOT_ID, "is_bot": True, "first_name": "Pain Bot", "username": BOT_USERNAME}
 
-__all__ = ["ApiCall", "BotApi"]  # re-exported: tests inspect calls and build models through this module
-
 
 @lru_cache(maxsize=1)
 def mini_engine() -> Engine:
@@ -66,6 +64,8 @@ class _Answered(Exception):
 
 @dataclass
 class _Raise:
+    """An exception the HTTP layer raises for a method (every time or a number of times)."""
+
     exception: BaseException
     times: int | None
 

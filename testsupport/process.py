@@ -101,12 +101,15 @@ class BotProcess:
 
     @property
     def pid(self) -> int:
+        """The process id."""
         return self.proc.pid
 
     def stdout(self) -> str:
+        """Everything written to stdout so far."""
         return self.stdout_path.read_text(encoding="utf-8", errors="replace")
 
     def stderr(self) -> str:
+        """Everything written to stderr so far."""
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
     def output(self) -> str:
@@ -114,6 +117,7 @@ class BotProcess:
         return self.stdout() + self.stderr()
 
     def alive(self) -> bool:
+        """Whether the process is still running."""
         return self.proc.poll() is None
 
     def wait(self, timeout: float) -> int:
@@ -206,6 +210,7 @@ def wait_ready(
     start = bot.calls_before
 
     def ready(_calls: list[tuple[str, dict]]) -> bool:
+        """Whether the bot polls (or listens for its webhook), or died trying."""
         if not bot.alive():
             return True  # reported below
         methods = [m for m, _ in standin.calls[start:]]

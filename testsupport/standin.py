@@ -36,6 +36,8 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class _Server(ThreadingHTTPServer):
+    """A threading HTTP server that knows its stand-in."""
+
     daemon_threads = True
     allow_reuse_address = True
     standin: BotApiStandIn
@@ -50,6 +52,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """One connection's requests, each handed to the stand-in."""
+
     protocol_version = "HTTP/1.1"
     timeout = 90  # idle keep-alive connections are dropped after this long
     server: _Server
@@ -209,12 +213,14 @@ class BotApiStandIn(BotApi):
         return f"http://127.0.0.1:{self.port}/bot"
 
     def _track(self, connection: socket.socket, add: bool) -> None:
+        """Add or forget an open connection."""
         with self._lock:
             (self._connections.add if add else self._connections.discard)(connection)
 
     # ------------------------------------------------------------------ HTTP in, BotApi.call, HTTP out
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one HTTP request: read it, drop it in an outage, else call the model and write the answer."""
         with self._cond:
             self._in_flight += 1
             self._request_log.append(handler.path)
@@ -238,6 +244,7 @@ class BotApiStandIn(BotApi):
                 self._cond.notify_all()
 
     def _dispatch(self, handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict[str, Any]]:
+        """Check the path and token, then call the model with the parameters."""
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z0-9_]*)/?", urllib.parse.urlsplit(handler.path).path)
         if not match:
             return 404, ApiError(404, "Not Found").payload()
@@ -250,6 +257,7 @@ class BotApiStandIn(BotApi):
         return self.call(match.group(2), params)
 
     def _is_down(self, path: str) -> bool:
+        """Whether an outage drops this request (and count it)."""
         method = path.rstrip("/").rsplit("/", 1)[-1].lower()
         with self._lock:
             if self._down is None or (self._down and method not in self._down):
