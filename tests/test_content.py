@@ -8,7 +8,7 @@ import pytest
 
 from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, load_content, near_duplicates
 from bot.yamlsource import ContentInvalid
-from tests.content_edit import set_rules
+from testsupport.content_edit import set_rules
 
 # The required snippets besides contact and disclaimer, for tests that rewrite _snippets.yaml.
 OTHER_SNIPPETS = 'safety_net: "/urgent"\nnone_apply: None apply\ncrisis_rest: Safe\n'

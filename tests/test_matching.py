@@ -14,7 +14,7 @@ import pytest
 from bot.content import OFF_TOPIC, load_content
 from bot.engine import Engine
 from bot.matching import MODEL_SHARE, Match, Matcher, fuse
-from tests.content_edit import set_rules
+from testsupport.content_edit import set_rules
 
 MINI_EXAMPLES = [
     (intent_id, example)
