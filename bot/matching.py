@@ -88,6 +88,17 @@ class Match:
     urgent: bool = False
     alert: Alert | None = None  # what the safety layer found, when it found something
     rest: str | None = None  # with an alert: the intent the matcher picked for the rest of the message
+    threshold: float = 0.0  # the score an intent needed to be answered in this chat (rule 5)
+
+    @property
+    def confident(self) -> bool:
+        """An intent the bot answers outright: it passed the threshold and no runner-up came close."""
+        return self.intent_id is not None and not self.ambiguous
+
+    @property
+    def answerable(self) -> tuple[str, ...]:
+        """Every intent that scored enough to be answered in this chat, best first."""
+        return tuple(c.intent_id for c in self.candidates if c.score >= self.threshold)
 
     @property
     def runner_up(self) -> Candidate | None:
@@ -235,7 +246,10 @@ class Matcher:
         self._known = frozenset(f for f in self._idf if "_" not in f) | {w for g in groups for w in g.words}
 
     def match(self, text: str, chat: str = "private", addressed: bool = True) -> Match:
-        """Decide the intent of a raw message as the bot would in this kind of chat."""
+        """Decide the intent of a raw message as the bot would in this kind of chat.
+
+        `addressed`: the message speaks to the bot, by name at least (bot/addressing.py decides).
+        """
         normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
         every_word = [w if w in self._stopwords else self._typo(w) for w in map(stem, normalised.split())]
         sequence = " " + " ".join(every_word) + " "
@@ -256,12 +270,12 @@ class Matcher:
         if not ranked or off_topic:
             return Match(None, ranked[0].score if ranked else 0.0, ranked)
         best = ranked[0]
-        named = any(word in self.rules.address_terms for word in normalised.split())
-        if best.score < self._threshold_for(best.intent_id, chat, addressed or named, has_domain):
-            return Match(None, best.score, ranked)
+        threshold = self._threshold_for(best.intent_id, chat, addressed, has_domain)
+        if best.score < threshold:
+            return Match(None, best.score, ranked, threshold=threshold)
         runner = ranked[1] if len(ranked) > 1 else None
         ambiguous = bool(runner and best.score - runner.score < self.rules.margin)
-        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous)
+        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous, threshold=threshold)
 
     def _mostly_unknown(self, words: list[str]) -> bool:
         """Most meaningful words are ones no example uses: another language, or another subject."""

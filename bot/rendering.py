@@ -110,7 +110,7 @@ class Renderer:
         response = self.content.responses[intent.response]
         related = tuple(self._button(r) for r in intent.related[: self.content.rules.max_related])
         if chat == "group" and response.short:
-            more = Button("More on this", intent_id)
+            more = Button(self.snippet("more_on_this"), intent_id)
             return Reply(self.fill(response.short), (more, *related), intent_id, score)
         return Reply(
             self.fill(response.text), related, intent_id, score, image=response.image, image_alt=response.image_alt
@@ -216,6 +216,10 @@ class Renderer:
     def text(self, response_id: str) -> str:
         """A response's full text with its placeholders filled."""
         return self.fill(self.content.responses[response_id].text)
+
+    def snippet(self, name: str) -> str:
+        """A named line of responses/_snippets.yaml, filled in."""
+        return self.fill(self.content.snippets[name])
 
     def fill(self, text: str) -> str:
         """Replace {contact}, {disclaimer}, {emergency_number}, {retention_days} and other snippets."""

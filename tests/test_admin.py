@@ -118,7 +118,7 @@ async def test_admin_commands_in_a_group_only_say_ask_me_privately(tmp_path: Pat
             await bot.feed(group_text(command, user_id=ADMIN))
         sent = bot.sent()[before:]
     log.close()
-    assert [c["text"] for c in sent] == [admin.PRIVATE_ONLY] * 3
+    assert [c["text"] for c in sent] == ["Ask me in a private chat."] * 3
     assert all(c["chat_id"] == GROUP_ID for c in sent)
 
 

@@ -104,7 +104,9 @@ async def test_post_init_sets_the_command_menu_and_logs_the_username(
             "tips",
             "tip",
         ]
-        assert [(c["command"], c["description"]) for c in menu["commands"]] == list(COMMANDS)
+        assert [c["command"] for c in menu["commands"]] == list(COMMANDS)
+        engine = bot.app.bot_data["services"].engine
+        assert [c["description"] for c in menu["commands"]] == [engine.snippet(f"menu_{c}") for c in COMMANDS]
         assert bot.app.bot_data["services"].engine.bot_username == "painbot"
     started = [r.getMessage() for r in caplog.records if r.name == "bot.app" and "started" in r.getMessage()]
     assert len(started) == 1

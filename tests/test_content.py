@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, load_content, near_duplicates
+from bot.content import CORE_INTENTS, REQUIRED_SNIPPETS, SYSTEM_RESPONSES, load_content, near_duplicates
 from bot.yamlsource import ContentInvalid
 
 # The required snippets besides contact and disclaimer, for tests that rewrite _snippets.yaml.
-OTHER_SNIPPETS = 'safety_net: "/urgent"\nnone_apply: None apply\ncrisis_rest: Safe\n'
+OTHER_SNIPPETS = "".join(f"{name}: Text\n" for name in sorted(REQUIRED_SNIPPETS - {"contact", "disclaimer"}))
 
 CAUSES_INTENT = """\
 # causes
@@ -67,13 +67,10 @@ def test_mini_content_has_answers_and_system_responses(mini_dir: Path) -> None:
 
 def test_mini_content_snippets_synonyms_and_rules(mini_dir: Path) -> None:
     loaded = load_content(mini_dir)
-    assert loaded.snippets == {
-        "contact": "Contact: physio@example.org",
-        "disclaimer": "<i>Not a diagnosis.</i>",
-        "safety_net": "<i>Urgent signs: /urgent.</i>",
-        "none_apply": "None of these apply to me",
-        "crisis_rest": "I'm safe",
-    }
+    assert set(loaded.snippets) == REQUIRED_SNIPPETS
+    assert loaded.snippets["contact"] == "Contact: physio@example.org"
+    assert loaded.snippets["disclaimer"] == "<i>Not a diagnosis.</i>"
+    assert loaded.snippets["none_apply"] == "None of these apply to me"
     assert loaded.synonyms.fold("my butt") == "my bum"
     assert (loaded.rules.threshold, loaded.rules.group_threshold, loaded.rules.margin) == (60.0, 80.0, 3.0)
     assert loaded.rules.keyword_bonus == 10.0  # default kept for what the file leaves out

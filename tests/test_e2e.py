@@ -173,11 +173,11 @@ def test_start_up_sets_commands_deletes_webhook_and_says_so(standin, workdir, en
         assert methods.index("deleteWebhook") < methods.index("getUpdates")
         commands = [c["command"] for c in standin.commands()]
         assert commands == ["start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip"]
-        assert commands == [name for name, _ in COMMANDS]
-        assert all(c["description"] for c in standin.commands())
+        assert commands == list(COMMANDS)
+        assert [c["description"] for c in standin.commands()] == [engine.snippet(f"menu_{c}") for c in COMMANDS]
         line = wait_until(lambda: STARTED.search(bot.stderr()), timeout=5, message="start-up log line")
         assert line.group(1) == "polling"
-        assert int(line.group(2)) == len(engine.content.intents)
+        assert int(line.group(2)) == len(engine.intent_ids())
     assert_clean_run(bot)
 
 

@@ -184,12 +184,14 @@ def test_addressed_social_message_in_group_is_answered(matcher: Matcher, text: s
     assert matcher.match(text, chat="group", addressed=True).intent_id is not None
 
 
-def test_naming_the_bot_counts_as_addressing_it(make_content: Path) -> None:
+def test_an_addressed_group_message_may_be_social(make_content: Path) -> None:
     root = make_content
     (root / "intents" / "greeting.yaml").write_text(
         "id: greeting\nresponse: greeting\nexamples: [hello, good morning, hello bot]\n"
     )
-    assert Matcher(load_content(root)).match("Hello BOT!", chat="group", addressed=False).intent_id == "greeting"
+    matcher = Matcher(load_content(root))
+    assert matcher.match("Hello BOT!", chat="group", addressed=True).intent_id == "greeting"
+    assert matcher.match("Hello BOT!", chat="group", addressed=False).intent_id is None
 
 
 @pytest.fixture
