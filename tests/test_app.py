@@ -12,6 +12,7 @@ from telegram.ext import AIORateLimiter, Application, PicklePersistence
 
 from bot import handlers
 from bot.app import COMMANDS, GroupSettingsPersistence
+from bot.content import REQUIRED_SNIPPETS
 from bot.engine import Engine
 from telegram_offline import (
     ADMIN_ID,
@@ -313,3 +314,7 @@ async def test_the_recording_request_can_fail_a_method(tmp_path: Path) -> None:
         bot.request.raise_on("answerCallbackQuery", OSError("down"))
         with pytest.raises(NetworkError):
             await bot.app.bot.answer_callback_query("1")
+
+
+def test_every_menu_command_has_a_required_description() -> None:
+    assert {f"menu_{name}" for name in COMMANDS} <= REQUIRED_SNIPPETS  # so `painbot check` reports one missing

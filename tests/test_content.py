@@ -359,6 +359,14 @@ def test_snippets_without_disclaimer_are_reported(content: Path) -> None:
     assert "responses/_snippets.yaml:1: missing key 'disclaimer'" in problems(content)
 
 
+@pytest.mark.parametrize("name", ["more_on_this", "menu_tips", "auto_on", "settings_saved", "terminal_goodbye"])
+def test_a_missing_line_of_the_bots_own_wording_is_reported(content: Path, name: str) -> None:
+    snippets = content / "responses" / "_snippets.yaml"
+    kept = [row for row in snippets.read_text().splitlines() if not row.startswith(f"{name}:")]
+    write(content, "responses/_snippets.yaml", "\n".join(kept) + "\n")
+    assert problems(content) == [f"responses/_snippets.yaml:1: missing key '{name}'"]
+
+
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
     (tmp_path / "responses").mkdir()
     assert problems(tmp_path) == ["intents:0: folder is missing"]
