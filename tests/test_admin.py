@@ -56,7 +56,7 @@ async def test_reload_swaps_in_valid_content(tmp_path: Path, content: Path) -> N
         assert texts(bot)[-1].startswith("Reloaded: 14 intents")
         assert bot.app.bot_data["services"].engine is not engine
         await bot.feed(private_text("what brought on my sauna pain"))
-        assert texts(bot)[-1] == engine.renderer.text("causes")
+        assert texts(bot)[-1] == engine.text("causes")
 
 
 async def test_reload_with_broken_content_keeps_serving_the_old(tmp_path: Path, content: Path) -> None:
@@ -69,7 +69,7 @@ async def test_reload_with_broken_content_keeps_serving_the_old(tmp_path: Path, 
         assert "intents/causes.yaml:3: unknown key 'exampels'" in reply
         assert bot.app.bot_data["services"].engine is engine
         await bot.feed(private_text("what causes it"))
-        assert texts(bot)[-1] == engine.renderer.text("causes")
+        assert texts(bot)[-1] == engine.text("causes")
 
 
 async def test_messages_are_answered_while_a_reload_runs(tmp_path: Path, content: Path) -> None:

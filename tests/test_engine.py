@@ -97,7 +97,7 @@ def test_each_safety_kind_replaces_the_answer(mini_engine: Engine, text: str, in
 def test_a_question_about_warning_signs_gets_the_list_not_an_alarm(mini_engine: Engine) -> None:
     reply = mini_engine.reply("what are the red flags?")
     assert (reply.intent_id, reply.kind, reply.tier) == ("red_flags", "answer", None)
-    assert reply.text == mini_engine.renderer.text("red_flags")
+    assert reply.text == mini_engine.text("red_flags")
 
 
 def test_unknown_message_gets_the_fallback(mini_engine: Engine) -> None:

@@ -110,9 +110,9 @@ def test_red_flag_is_answered_urgently(mini_engine: Engine) -> None:
 
 
 def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:
-    assert mini_engine.renderer.command("start").intent_id == "greeting"
-    assert mini_engine.renderer.command("topics").buttons == mini_engine.renderer.topics()
-    assert mini_engine.renderer.command("unknown") is None
+    assert mini_engine.command("start").intent_id == "greeting"
+    assert mini_engine.command("topics").buttons == mini_engine.topics()
+    assert mini_engine.command("unknown") is None
 
 
 def test_superscript_digit_does_not_crash(mini_engine: Engine) -> None:
