@@ -429,18 +429,21 @@ async def test_inline_query_offers_at_most_three_cards(bot: OfflineBot, monkeypa
         Candidate(i, s, "x")
         for i, s in [("causes", 95.0), ("symptoms", 90.0), ("fixes", 85.0), ("rehab", 80.0), ("what_is_it", 75.0)]
     )
+    answerable = tuple(c.intent_id for c in ranked)
     monkeypatch.setattr(
-        Engine, "decide", lambda self, text, chat="private", addressed=False: Match("causes", 95.0, ranked)
+        Engine,
+        "decide",
+        lambda self, text, chat="private", addressed=False: Match("causes", 95.0, ranked, answerable=answerable),
     )
     await bot.feed(inline_query("what about it"))
     assert [r["id"] for r in _results(bot)] == ["causes", "symptoms", "fixes"]
 
 
-async def test_inline_query_offers_only_cards_that_passed_the_matchers_threshold(
+async def test_inline_query_offers_only_the_intents_the_matcher_found_answerable(
     bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ranked = (Candidate("causes", 95.0, "x"), Candidate("symptoms", 70.0, "x"), Candidate("fixes", 65.0, "x"))
-    decided = Match("causes", 95.0, ranked, threshold=68.0)  # e.g. a message naming nothing of the topic
+    decided = Match("causes", 95.0, ranked, answerable=("causes", "symptoms"))  # as the matcher decided
     monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False: decided)
     await bot.feed(inline_query("what about it"))
     assert [r["id"] for r in _results(bot)] == ["causes", "symptoms"]

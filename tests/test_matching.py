@@ -12,7 +12,7 @@ import pytest
 
 from bot.content import OFF_TOPIC, load_content
 from bot.engine import Engine
-from bot.matching import MODEL_SHARE, Candidate, Match, Matcher, fuse
+from bot.matching import MODEL_SHARE, Match, Matcher, fuse
 
 MINI_EXAMPLES = [
     (intent_id, example)
@@ -209,10 +209,15 @@ def test_unaddressed_off_domain_group_message_needs_the_higher_threshold(strict_
     assert strict_group_matcher.match(text, chat="group", addressed=False).intent_id is None
 
 
-def test_the_match_carries_the_threshold_it_was_decided_with(strict_group_matcher: Matcher) -> None:
-    text = "what is the treatment plan"  # no domain word
-    assert strict_group_matcher.match(text).threshold == 5.0
-    assert strict_group_matcher.match(text, chat="group", addressed=False).threshold == 99.9
+def test_off_domain_runners_up_need_only_the_threshold_to_be_offered(make_content: Path) -> None:
+    root = make_content
+    write_rules(root, "threshold: 1\nthreshold_off_domain: 99\n")
+    match = Matcher(load_content(root)).match("what is the treatment plan")  # no domain word
+    assert match.intent_id is None and match.answerable == ()
+    write_rules(root, "threshold: 1\nthreshold_off_domain: 2\n")
+    match = Matcher(load_content(root)).match("what is the treatment plan")
+    runners = [c.intent_id for c in match.candidates[1:] if c.score >= 1]
+    assert match.answerable == ("fixes", *runners) and runners
 
 
 def test_a_confident_match_has_an_intent_and_no_close_runner_up() -> None:
@@ -221,9 +226,12 @@ def test_a_confident_match_has_an_intent_and_no_close_runner_up() -> None:
     assert not Match(None, 20.0).confident
 
 
-def test_answerable_intents_are_those_that_passed_the_threshold_best_first() -> None:
-    ranked = (Candidate("causes", 90.0, "a"), Candidate("fixes", 60.0, "b"), Candidate("rehab", 59.9, "c"))
-    assert Match("causes", 90.0, ranked, threshold=60.0).answerable == ("causes", "fixes")
+def test_answerable_intents_are_the_intent_then_runners_up_above_the_threshold(make_content: Path) -> None:
+    root = make_content
+    write_rules(root, "threshold: 20\n")
+    match = Matcher(load_content(root)).match("how do i fix it and what is the treatment")
+    assert match.answerable[0] == match.intent_id
+    assert match.answerable[1:] == tuple(c.intent_id for c in match.candidates[1:] if c.score >= 20)
 
 
 def test_unaddressed_on_topic_group_message_uses_the_group_threshold(strict_group_matcher: Matcher) -> None:
