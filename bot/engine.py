@@ -12,7 +12,9 @@ from bot.matching import Match, Matcher
 from bot.parts import PartFinder, PartsMatch
 from bot.rendering import Button, Renderer, Reply
 from bot.safety import Alert
+from bot.selfcheck_content import SelfCheckContent
 from bot.settings import Settings
+from bot.tips import TipsContent
 
 
 @dataclass(frozen=True)
@@ -174,9 +176,17 @@ class Engine:
         """Where an answer's picture lies (an answer names it relative to the content folder)."""
         return self.content.root / image
 
-    def extra(self, key: str) -> object:
-        """Content an optional loader added (the tips, the self-check), or None without it."""
-        return self.content.extras.get(key)
+    def stopwords(self) -> frozenset[str]:
+        """The words that say nothing of a topic (intents/_matching.yaml), as the matcher drops them."""
+        return self.content.rules.stopwords
+
+    def selfcheck(self) -> SelfCheckContent | None:
+        """The self-check's wording, or None when the content has none."""
+        return self.content.selfcheck
+
+    def tips(self) -> TipsContent | None:
+        """The weekly tips, or None when the content has none."""
+        return self.content.tips
 
     def explain(self, text: str) -> str | None:
         """What the safety layer read in a message, for `painbot ask --verbose`; None without safety rules."""

@@ -13,6 +13,7 @@ import pytest
 from bot.content import OFF_TOPIC, load_content
 from bot.engine import Engine
 from bot.matching import MODEL_SHARE, Match, Matcher, fuse
+from tests.content_edit import set_rules
 
 MINI_EXAMPLES = [
     (intent_id, example)
@@ -129,15 +130,14 @@ def test_huge_message_is_fast(matcher: Matcher) -> None:
     assert time.perf_counter() - start < 0.2
 
 
-def write_rules(root: Path, text: str) -> None:
-    (root / "intents" / "_matching.yaml").write_text(
-        "stopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\nofftopic_terms: [knee]\n" + text
-    )
+def write_rules(root: Path, **values: float) -> None:
+    """The mini rules with a group threshold of 75 and a margin of 4, and these changes."""
+    set_rules(root, **{"group_threshold": 75, "margin": 4, **values})
 
 
 def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Path) -> None:
     root = make_content
-    write_rules(root, "threshold: 100\n")
+    write_rules(root, threshold=100)
     match = Matcher(load_content(root)).match("what is hamstring tendinopathy")
     assert match.intent_id is None
     assert 0 < match.score < 100
@@ -147,7 +147,7 @@ def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Path) 
 
 def test_at_or_above_threshold_is_answered(make_content: Path) -> None:
     root = make_content
-    write_rules(root, "threshold: 1\n")
+    write_rules(root, threshold=1)
     assert Matcher(load_content(root)).match("what is hamstring tendinopathy").intent_id == "what_is_it"
 
 
@@ -198,7 +198,7 @@ def test_an_addressed_group_message_may_be_social(make_content: Path) -> None:
 def strict_group_matcher(make_content: Path) -> Matcher:
     """Easy to answer in private, hard in an unaddressed group unless the message is on our topic."""
     root = make_content
-    write_rules(root, "threshold: 5\ngroup_threshold: 6\ngroup_threshold_off_domain: 99.9\n")
+    write_rules(root, threshold=5, group_threshold=6, group_threshold_off_domain=99.9)
     return Matcher(load_content(root))
 
 
@@ -211,10 +211,10 @@ def test_unaddressed_off_domain_group_message_needs_the_higher_threshold(strict_
 
 def test_off_domain_runners_up_need_only_the_threshold_to_be_offered(make_content: Path) -> None:
     root = make_content
-    write_rules(root, "threshold: 1\nthreshold_off_domain: 99\n")
+    write_rules(root, threshold=1, threshold_off_domain=99)
     match = Matcher(load_content(root)).match("what is the treatment plan")  # no domain word
     assert match.intent_id is None and match.answerable == ()
-    write_rules(root, "threshold: 1\nthreshold_off_domain: 2\n")
+    write_rules(root, threshold=1, threshold_off_domain=2)
     match = Matcher(load_content(root)).match("what is the treatment plan")
     runners = [c.intent_id for c in match.candidates[1:] if c.score >= 1]
     assert match.answerable == ("fixes", *runners) and runners
@@ -228,7 +228,7 @@ def test_a_confident_match_has_an_intent_and_no_close_runner_up() -> None:
 
 def test_answerable_intents_are_the_intent_then_runners_up_above_the_threshold(make_content: Path) -> None:
     root = make_content
-    write_rules(root, "threshold: 20\n")
+    write_rules(root, threshold=20)
     match = Matcher(load_content(root)).match("how do i fix it and what is the treatment")
     assert match.answerable[0] == match.intent_id
     assert match.answerable[1:] == tuple(c.intent_id for c in match.candidates[1:] if c.score >= 20)
@@ -302,8 +302,7 @@ def test_a_message_mostly_of_unknown_words_has_no_intent_without_a_topic_word(ma
 
 def test_off_topic_examples_compete_and_silence_what_fits_them(make_content: Path) -> None:
     question = "can i still run in new shoes"
-    rules = make_content / "intents" / "_matching.yaml"
-    rules.write_text(rules.read_text().replace("threshold: 60", "threshold: 10") + "min_known_share: 0\n")
+    set_rules(make_content, threshold=10, min_known_share=0)
     before = Engine.load(make_content).decide(question)
     (make_content / "intents" / "_off_topic.yaml").write_text(
         "examples:\n  - can i still run in my new shoes\n  - new shoes for running\n"
