@@ -554,9 +554,9 @@ def real_flow() -> SelfCheck:
     engine = Engine(load_content(MINI, extra_loaders=()))
     return SelfCheck(
         content,
-        {t: engine.renderer.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
-        engine.renderer.fill,
-        engine.renderer.topics(),
+        {t: engine.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
+        engine.fill,
+        engine.topics(),
     )
 
 
@@ -613,8 +613,8 @@ def engine_without_check() -> Engine:
 def test_for_engine(engine: Engine, engine_without_check: Engine) -> None:
     flow = SelfCheck.for_engine(engine)
     assert flow is not None
-    assert flow.urgent_texts["soon"] == engine.renderer.urgent(Alert("red_flags", "soon", "x")).text
-    assert flow.topics == engine.renderer.topics()
+    assert flow.urgent_texts["soon"] == engine.urgent(Alert("red_flags", "soon", "x")).text
+    assert flow.topics == engine.topics()
     assert SelfCheck.for_engine(engine_without_check) is None  # content loaded without the self-check
 
 
@@ -626,7 +626,7 @@ def test_step_reply(engine: Engine) -> None:
     urgent = step_reply(flow.answer(flow.start().state, "yes"))
     assert urgent.kind == "urgent" and urgent.buttons == () and urgent.intent_id == "selfcheck_urgent"
     summary = step_reply(run(flow, *["no"] * 11))
-    assert summary.buttons == engine.renderer.topics() and summary.intent_id == "selfcheck_summary"
+    assert summary.buttons == engine.topics() and summary.intent_id == "selfcheck_summary"
 
 
 def test_terminal_check_runs_to_the_summary(engine: Engine) -> None:
@@ -640,7 +640,7 @@ def test_terminal_check_runs_to_the_summary(engine: Engine) -> None:
     for line_typed in ("1", "not sure", "yes", "yes", "no"):
         reply = check.respond(line_typed)
     assert not check.running and reply.intent_id == "selfcheck_summary"
-    assert "You said yes to 2 of the 3 signs" in reply.plain() and reply.buttons == engine.renderer.topics()
+    assert "You said yes to 2 of the 3 signs" in reply.plain() and reply.buttons == engine.topics()
 
 
 def test_terminal_check_red_flag_cancel_and_restart(engine: Engine) -> None:

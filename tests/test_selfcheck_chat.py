@@ -159,7 +159,7 @@ async def test_each_red_flag_yes_ends_with_the_urgent_answer(chat: Chat, engine:
         await chat.tap("no")
     assert "Question" in chat.last("editMessageText")["text"] if index else True
     await chat.tap("yes")
-    assert chat.last()["text"] == engine.renderer.urgent(Alert("red_flags", tier, "x")).text
+    assert chat.last()["text"] == engine.urgent(Alert("red_flags", tier, "x")).text
     assert keyboard(chat.last()) == []  # urgent stands alone
     assert len(chat.request.calls_to("editMessageText")) == index  # no question after the yes
     assert chat.last("editMessageReplyMarkup")["message_id"] == question  # old buttons taken off
@@ -195,9 +195,9 @@ async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     assert "You said yes to 2 of the 3 signs the blog describes:" in summary["text"]
     assert "You weren't sure about:" in summary["text"] and "back pain" in summary["text"]
     assert "not a diagnosis" in summary["text"]
-    assert engine.content.snippets["contact"] in summary["text"] and "{" not in summary["text"]
+    assert engine.snippet("contact") in summary["text"] and "{" not in summary["text"]
     topics = [data for row in keyboard(summary) for _, data in row]
-    assert topics == [f"t:{b.intent_id}" for b in engine.renderer.topics()]
+    assert topics == [f"t:{b.intent_id}" for b in engine.topics()]
     assert chat.last("editMessageReplyMarkup")["message_id"] == question
     assert not chat.running
     assert [(r["intent_id"], r["text"], r["outcome"]) for r in chat.recorder.rows] == [
@@ -292,7 +292,7 @@ async def test_deep_link_starts_the_check_and_plain_start_still_greets(
     chat: Chat, engine: Engine, flow: SelfCheck
 ) -> None:
     await chat.say("/start")
-    assert chat.last()["text"] == engine.renderer.text("greeting") and not chat.running
+    assert chat.last()["text"] == engine.text("greeting") and not chat.running
     await chat.say("/start check")
     assert chat.last()["text"] == flow.start().text and chat.running
 

@@ -183,7 +183,7 @@ async def test_a_channel_demoting_the_bot_stops_the_tips(bot: OfflineBot) -> Non
 async def test_tip_shows_one_now(bot: OfflineBot) -> None:
     await bot.feed(private_text("/tip"))
     [sent] = bot.sent()
-    assert sent["text"] in {bot.app.bot_data["services"].engine.renderer.fill(t.text) for t in TIPS.tips}
+    assert sent["text"] in {bot.app.bot_data["services"].engine.fill(t.text) for t in TIPS.tips}
 
 
 async def test_tips_follow_a_group_upgraded_to_a_supergroup(bot: OfflineBot) -> None:

@@ -401,6 +401,14 @@ class OfflineBot:
         return self.request.sent()
 
 
+async def turn_auto_mode_on(bot: OfflineBot, group_id: int = GROUP_ID) -> None:
+    """A group admin presses /settings' "Turn auto mode on"; the calls it made are then forgotten."""
+    bot.request.set_status(group_id, ADMIN_ID, "administrator")
+    await bot.feed(callback_query("auto:on", ADMIN_ID, group_id))
+    assert bot.app.chat_data[group_id]["auto"] is True
+    bot.request.clear()
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings for a test: a fake token and a persistence file in tmp_path."""
     values: dict[str, Any] = {
