@@ -46,7 +46,7 @@ class QuestionRecorder(Protocol):
     """Where answered and unanswered questions are counted (the anonymous log)."""
 
     def record(
-        self, text: str | None, *, chat_type: str, intent_id: str | None, score: float, outcome: str, confident: bool
+        self, text: str | None, *, chat_type: str, intent_id: str | None, score: float, outcome: str, answered: bool
     ) -> None:
         """Note one considered message; must never block or raise."""
 
@@ -182,7 +182,7 @@ def record(context: ContextTypes.DEFAULT_TYPE, chat: str, reply: Reply, text: st
             intent_id=reply.intent_id,
             score=reply.score,
             outcome=reply.kind,
-            confident=reply.confident,
+            answered=reply.answered,
         )
 
 

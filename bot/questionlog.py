@@ -1,8 +1,9 @@
 """The anonymous question log: what people asked and how the bot answered, in SQLite.
 
 Nothing that identifies a person is ever stored: no user id, username, name or
-chat id. Question text is kept only when the bot had no confident answer (that
-is what improves the content), masked and capped, and purged after retention.
+chat id. Question text is kept only when the reply did not answer it (the
+renderer decides that once: bot/rendering.py `answers`; that is what improves
+the content), masked and capped, and purged after retention.
 Writes happen on one background thread so logging never slows an answer.
 """
 
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 500
 CHAT_TYPES = frozenset({"private", "group", "inline"})
 TIME_FORMAT = "%Y-%m-%d %H:%M"  # UTC, minute precision is all the reports need
+# Before schema 3 a row stored the reply's `confident` and each report re-derived "answered" from it;
+# migration 3 stores this once, and a report over a file no bot has migrated yet reads it the same way.
+LEGACY_ANSWERED = "confident AND intent_id IS NOT NULL AND outcome NOT IN ('ambiguous', 'fallback')"
 
 # Each entry upgrades the schema by one version; append, never edit a shipped one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -48,8 +52,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX questions_asked_at ON questions (asked_at)",
         "CREATE INDEX questions_text_asked_at ON questions (asked_at) WHERE text IS NOT NULL",
     ),
+    (
+        f"UPDATE questions SET confident = ({LEGACY_ANSWERED})",
+        "ALTER TABLE questions RENAME COLUMN confident TO answered",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+ANSWERED_STORED = 3  # the schema version from which each row stores whether it was answered
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
@@ -147,7 +156,7 @@ class LoggedQuestion:
     asked_at: datetime
     intent_id: str | None
     outcome: str
-    confident: bool
+    answered: bool
     text: str | None
 
 
@@ -165,14 +174,16 @@ def read_questions(db_path: Path, since: datetime | None, until: datetime) -> li
     try:
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'questions'").fetchone() is None:
             return []
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        answered = "answered" if version >= ANSWERED_STORED else f"({LEGACY_ANSWERED})"
         cursor = conn.execute(
-            "SELECT asked_at, intent_id, outcome, confident, text FROM questions"
+            f"SELECT asked_at, intent_id, outcome, {answered}, text FROM questions"
             " WHERE asked_at >= ? AND asked_at <= ? ORDER BY asked_at, id",
             (format_time(since) if since else "", format_time(until)),
         )
         return [
-            LoggedQuestion(parse_time(at), intent, outcome, bool(confident), text)
-            for at, intent, outcome, confident, text in cursor
+            LoggedQuestion(parse_time(at), intent, outcome, bool(answered), text)
+            for at, intent, outcome, answered, text in cursor
         ]
     except (sqlite3.Error, ValueError) as exc:
         raise QuestionLogError(f"cannot read question log {db_path}: {exc}") from exc
@@ -189,7 +200,7 @@ class _Record:
     intent_id: str | None
     score: int
     outcome: str
-    confident: bool
+    answered: bool
     text: str | None
 
 
@@ -253,22 +264,22 @@ class QuestionLog:
         intent_id: str | None,
         score: float,
         outcome: str,
-        confident: bool,
+        answered: bool,
         when: datetime | None = None,
     ) -> None:
-        """Queue one considered message; text is kept only without a confident intent."""
+        """Queue one considered message; its text is kept only when the reply did not answer it."""
         try:
             if self._closed:
                 logger.debug("question log closed; record dropped")
                 return
-            keep = self.keep_text and (intent_id is None or not confident) and bool(text)
+            keep = self.keep_text and not answered and bool(text)
             item = _Record(
                 asked_at=format_time(when or datetime.now(UTC)),
                 chat_type=_chat_type(chat_type),
                 intent_id=None if intent_id is None else str(intent_id)[:100],
                 score=max(0, min(100, round(score))),
                 outcome=str(outcome)[:32],
-                confident=bool(confident),
+                answered=bool(answered),
                 text=text if keep else None,
             )
             self._queue.put_nowait(item)
@@ -376,7 +387,7 @@ class QuestionLog:
             rows = [self._row(record) for record in batch]
             with transaction(conn):
                 conn.executemany(
-                    "INSERT INTO questions (asked_at, chat_type, intent_id, score, outcome, confident, text)"
+                    "INSERT INTO questions (asked_at, chat_type, intent_id, score, outcome, answered, text)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
@@ -403,7 +414,7 @@ class QuestionLog:
             record.intent_id,
             record.score,
             record.outcome,
-            int(record.confident),
+            int(record.answered),
             text or None,
         )
 

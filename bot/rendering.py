@@ -18,6 +18,8 @@ REST_FALLBACK = "help"  # what "None of these apply" answers when the rest of th
 
 # At most this many best guesses lead the fallback's buttons.
 MAX_GUESSES = 3
+# Replies that ask which topic was meant or say the bot did not understand: never "answered".
+UNSURE_KINDS = frozenset({"ambiguous", "fallback"})
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,8 @@ class Reply:
     image: str | None = None  # a picture to send with it, relative to the content folder
     image_alt: str | None = None
     also: tuple[str, ...] = ()  # further intents a two-part reply answers after intent_id
-
-    @property
-    def confident(self) -> bool:
-        """The bot answered something, rather than asking which or saying it did not understand."""
-        return self.kind not in ("ambiguous", "fallback")
+    # What the question log counts as answered (and so keeps no text of): see `answers` below.
+    answered: bool = True
 
     def plain(self) -> str:
         """The reply for a terminal: no tags, buttons as numbered choices."""
@@ -54,6 +53,16 @@ class Reply:
             lines.append(f"[picture: {self.image}: {self.image_alt}]")
         lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
+
+
+def answers(match: Match, kind: str) -> bool:
+    """Whether a reply answered its message, the one meaning the question log stores.
+
+    Answered: a confident match (an intent with no close runner-up, or a safety alert) given as an
+    answer. A private answer with an "Or:" button was a guess, so it counts as unanswered and its
+    text is kept to improve the content, as are "did you mean" and the fallback.
+    """
+    return match.confident and kind not in UNSURE_KINDS
 
 
 # Lines that close an answer (contact, disclaimer, safety net): in a reply of several parts they are
@@ -86,6 +95,11 @@ class Renderer:
         with an "Or: <runner-up>" button first; in groups, where a wrong answer is read by many,
         the bot asks which was meant.
         """
+        reply = self._decided(match, chat)
+        return dataclasses.replace(reply, answered=answers(match, reply.kind))
+
+    def _decided(self, match: Match, chat: str) -> Reply:
+        """The reply for a match, before it is marked answered or not."""
         if match.alert is not None and match.alert.urgent:
             return self.urgent(match.alert, match.rest)
         if match.intent_id is None:
@@ -184,13 +198,13 @@ class Renderer:
         """Ask which of the closest intents was meant."""
         close = [c for c in match.candidates if match.score - c.score < self.content.rules.margin][:3]
         buttons = tuple(self._button(c.intent_id) for c in close)
-        return Reply(self.text("did_you_mean"), buttons, match.intent_id, match.score, "ambiguous")
+        return Reply(self.text("did_you_mean"), buttons, match.intent_id, match.score, "ambiguous", answered=False)
 
     def fallback(self, score: float = 0.0, guesses: tuple[str, ...] = ()) -> Reply:
         """Say what the bot can answer: its best guesses first, then every other topic, as buttons."""
         first = tuple(self._button(i) for i in guesses)
         rest = tuple(b for b in self.topics() if b.intent_id not in guesses)
-        return Reply(self.text("fallback"), (*first, *rest), None, score, "fallback")
+        return Reply(self.text("fallback"), (*first, *rest), None, score, "fallback", answered=False)
 
     def guesses(self, match: Match) -> tuple[str, ...]:
         """The topics that came closest to an unanswered message, best first (social intents left out)."""

@@ -117,11 +117,6 @@ def build_report(
     )
 
 
-def is_answered(intent_id: str | None, outcome: str, confident: bool) -> bool:
-    """A question counts as answered when an intent was answered confidently."""
-    return intent_id is not None and bool(confident) and outcome not in {"ambiguous", "fallback"}
-
-
 def group_questions(
     texts: list[str], stopwords: frozenset[str], threshold: float = GROUP_SIMILARITY
 ) -> tuple[QuestionGroup, ...]:
@@ -262,7 +257,7 @@ def _draw_share(axes: Any, report: Report) -> None:
 def _read_rows(db_path: Path, since: datetime | None, until: datetime) -> list[_Row]:
     """The logged questions of a period, oldest first, as the reports count them."""
     return [
-        _Row(q.asked_at, q.intent_id or NO_INTENT, is_answered(q.intent_id, q.outcome, q.confident), q.outcome, q.text)
+        _Row(q.asked_at, q.intent_id or NO_INTENT, q.answered, q.outcome, q.text)
         for q in read_questions(db_path, since, until)
     ]
 

@@ -437,10 +437,10 @@ def _seed_log(db: Path) -> None:
             intent_id="recovery_time",
             score=80,
             outcome="answer",
-            confident=True,
+            answered=True,
         )
         for text in ("is a sauna good for it", "is the sauna ok for this", "what about saunas"):
-            log.record(text, chat_type="group", intent_id=None, score=10, outcome="fallback", confident=False)
+            log.record(text, chat_type="group", intent_id=None, score=10, outcome="fallback", answered=False)
 
 
 def test_report_prints_topics_and_unanswered_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

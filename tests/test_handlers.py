@@ -495,7 +495,17 @@ async def test_answered_questions_are_counted_once_and_ignored_chatter_not_at_al
     assert call["chat_type"] == "private"
     assert call["intent_id"] == "symptoms"
     assert call["outcome"] == "answer"
-    assert call["confident"] is True
+    assert call["answered"] is True
+
+
+async def test_a_private_guess_with_an_or_button_is_logged_unanswered_with_its_text(
+    tmp_path: Path, ambiguous_content: Path
+) -> None:
+    recorder = FakeRecorder()
+    async with offline_bot(tmp_path, engine=Engine.load(ambiguous_content), recorder=recorder) as bot:
+        await bot.feed(private_text("how do I treat my hamstring"))
+    [call] = recorder.calls
+    assert (call["outcome"], call["answered"], call["text"]) == ("answer", False, "how do I treat my hamstring")
 
 
 # ---------------------------------------------------------------------------------------------- pictures

@@ -57,7 +57,7 @@ def ask(log: QuestionLog, text: str = "can I run?", **fields: object) -> None:
         "intent_id": None,
         "score": 40,
         "outcome": "fallback",
-        "confident": False,
+        "answered": False,
     }
     values.update(fields)
     log.record(text, **values)  # type: ignore[arg-type]
@@ -94,7 +94,7 @@ def test_first_start_creates_folder_schema_and_version(tmp_path: Path, make_log)
     conn = sqlite3.connect(path)
     columns = {row[1] for row in conn.execute("PRAGMA table_info(questions)")}
     conn.close()
-    assert columns == {"id", "asked_at", "chat_type", "intent_id", "score", "outcome", "confident", "text"}
+    assert columns == {"id", "asked_at", "chat_type", "intent_id", "score", "outcome", "answered", "text"}
 
 
 def test_migrates_a_version_1_file_keeping_its_rows(tmp_path: Path, make_log) -> None:
@@ -113,7 +113,7 @@ def test_migrates_a_version_1_file_keeping_its_rows(tmp_path: Path, make_log) ->
     ask(log, "new question")
     assert log.flush()
 
-    assert user_version(path) == SCHEMA_VERSION == 2
+    assert user_version(path) == SCHEMA_VERSION == 3
     assert [row["text"] for row in rows(path)] == ["old question", "new question"]
     conn = sqlite3.connect(path)
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
@@ -121,13 +121,53 @@ def test_migrates_a_version_1_file_keeping_its_rows(tmp_path: Path, make_log) ->
     assert {"questions_asked_at", "questions_text_asked_at"} <= indexes
 
 
+# Rows as a version 2 bot stored them: (intent, outcome, the reply's confident flag, text).
+V2_ROWS = [
+    ("running", "answer", 1, None),
+    ("running", "ambiguous", 1, "run or bike"),  # an odd old row: an ambiguous reply never counted
+    (None, "answer", 1, "privacy"),  # nor a reply with no intent
+    (None, "fallback", 0, "what shoes"),
+    ("greeting", "selfcheck", 1, None),
+]
+
+
+def version_2_file(path: Path) -> Path:
+    """A log as the version 2 schema left it, with V2_ROWS in it."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    questionlog.migrate(conn, questionlog.MIGRATIONS[:2])
+    conn.executemany(
+        "INSERT INTO questions (asked_at, chat_type, intent_id, score, outcome, confident, text)"
+        " VALUES ('2025-03-01 10:00', 'private', ?, 50, ?, ?, ?)",
+        V2_ROWS,
+    )
+    conn.close()
+    return path
+
+
+def test_version_3_stores_answered_once_as_the_reports_used_to_work_it_out(tmp_path: Path, make_log) -> None:
+    path = version_2_file(tmp_path / "old.sqlite3")
+    log = make_log(path)
+    ask(log, "new", intent_id="running", outcome="answer", answered=True)
+    assert log.flush()
+    assert user_version(path) == 3
+    assert [row["answered"] for row in rows(path)] == [1, 0, 0, 0, 1, 1]
+    assert "confident" not in rows(path)[0]
+
+
+def test_a_report_reads_a_file_no_bot_has_migrated_yet_the_same_way(tmp_path: Path) -> None:
+    path = version_2_file(tmp_path / "old.sqlite3")
+    read = questionlog.read_questions(path, None, NOW)
+    assert [q.answered for q in read] == [True, False, False, False, True]
+    assert user_version(path) == 2  # reading never migrates
+
+
 def test_migrations_apply_in_order_from_any_older_version(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
     assert questionlog.migrate(conn, questionlog.MIGRATIONS[:1]) == 1
     future = (*questionlog.MIGRATIONS, ("ALTER TABLE questions ADD COLUMN language TEXT",))
-    assert questionlog.migrate(conn, future) == 3
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert questionlog.migrate(conn, future) == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     assert "language" in {row[1] for row in conn.execute("PRAGMA table_info(questions)")}
     conn.close()
 
@@ -145,13 +185,13 @@ def test_a_newer_schema_is_left_alone_with_a_warning(tmp_path: Path, make_log, c
     assert user_version(path) == 99
 
 
-def test_text_is_kept_only_without_a_confident_intent(tmp_path: Path, make_log) -> None:
+def test_text_is_kept_only_when_the_reply_did_not_answer(tmp_path: Path, make_log) -> None:
     log = make_log()
-    ask(log, "does running hurt it", intent_id="running", score=91, outcome="answer", confident=True)
+    ask(log, "does running hurt it", intent_id="running", score=91, outcome="answer", answered=True)
     ask(log, "sitting on trains, mail me jo@example.com", intent_id="sitting", score=62, outcome="answer")
     ask(log, "what shoes? @coach_sam", intent_id=None, score=12, outcome="fallback")
     ask(log, "run or bike", chat_type="supergroup", intent_id="running", score=55, outcome="ambiguous")
-    ask(log, "hi", chat_type="inline", intent_id="greeting", score=100, outcome="selfcheck", confident=True)
+    ask(log, "hi", chat_type="inline", intent_id="greeting", score=100, outcome="selfcheck", answered=True)
     assert log.flush()
 
     stored = rows(log.db_path)
@@ -166,7 +206,7 @@ def test_text_is_kept_only_without_a_confident_intent(tmp_path: Path, make_log) 
     assert [row["intent_id"] for row in stored] == ["running", "sitting", None, "running", "greeting"]
     assert [row["score"] for row in stored] == [91, 62, 12, 55, 100]
     assert [row["outcome"] for row in stored] == ["answer", "answer", "fallback", "ambiguous", "selfcheck"]
-    assert [row["confident"] for row in stored] == [1, 0, 0, 0, 1]
+    assert [row["answered"] for row in stored] == [1, 0, 0, 0, 1]
 
 
 def test_time_is_stored_in_utc(make_log) -> None:
@@ -180,7 +220,7 @@ def test_time_is_stored_in_utc(make_log) -> None:
 def test_keep_text_false_keeps_counts_only(make_log) -> None:
     log = make_log(keep_text=False)
     ask(log, "a question nobody should read later", intent_id=None)
-    ask(log, "another one", intent_id="running", confident=False)
+    ask(log, "another one", intent_id="running", answered=False)
     assert log.flush()
     stored = rows(log.db_path)
     assert len(stored) == 2
@@ -219,7 +259,7 @@ def test_no_identity_ever_reaches_the_file(tmp_path: Path, make_log) -> None:
     log = make_log()
     ask(log, f"hi, I'm @{username}, text {user_id}", intent_id=None)
     ask(log, f"group {chat_id} asks about sitting", chat_type="group", intent_id="sitting")
-    ask(log, "running?", intent_id="running", confident=True, outcome="answer", score=95)
+    ask(log, "running?", intent_id="running", answered=True, outcome="answer", score=95)
     log.close()
 
     stored = rows(log.db_path)
@@ -233,7 +273,7 @@ def test_no_identity_ever_reaches_the_file(tmp_path: Path, make_log) -> None:
 def test_purge_clears_old_text_and_keeps_counts(make_log) -> None:
     log = make_log(retention_days=90)
     ask(log, "ancient question about squats", when=NOW - timedelta(days=120))
-    ask(log, "older but confident", intent_id="running", confident=True, when=NOW - timedelta(days=120))
+    ask(log, "older but confident", intent_id="running", answered=True, when=NOW - timedelta(days=120))
     ask(log, "recent question about cycling", when=NOW - timedelta(days=10))
     assert log.flush()
 
@@ -378,7 +418,7 @@ def test_close_is_bounded_while_locked(make_log) -> None:
 
 def test_record_never_raises_on_nonsense(make_log) -> None:
     log = make_log()
-    log.record("x", chat_type="channel", intent_id=None, score=None, outcome="fallback", confident=False)
+    log.record("x", chat_type="channel", intent_id=None, score=None, outcome="fallback", answered=False)
     ask(log, "odd chat", chat_type="channel", score=250.4)
     assert log.flush()
     stored = rows(log.db_path)
@@ -416,12 +456,12 @@ def test_every_lost_record_is_counted_even_while_the_warning_is_held_back(tmp_pa
 def test_read_questions_returns_a_period_oldest_first(tmp_path: Path, make_log) -> None:
     early, late = datetime(2025, 3, 1, 9, 0, tzinfo=UTC), datetime(2025, 3, 8, 9, 0, tzinfo=UTC)
     log = make_log()
-    ask(log, "later", when=late, intent_id=None, outcome="fallback", confident=False)
-    ask(log, "earlier", when=early, intent_id="running", outcome="answer", confident=True)
+    ask(log, "later", when=late, intent_id=None, outcome="fallback", answered=False)
+    ask(log, "earlier", when=early, intent_id="running", outcome="answer", answered=True)
     log.close()
     path = tmp_path / "data" / "log.sqlite3"
     read = questionlog.read_questions(path, None, late)
-    assert [(q.asked_at, q.intent_id, q.outcome, q.confident, q.text) for q in read] == [
+    assert [(q.asked_at, q.intent_id, q.outcome, q.answered, q.text) for q in read] == [
         (early, "running", "answer", True, None),
         (late, None, "fallback", False, "later"),
     ]

@@ -11,7 +11,7 @@ from bot.content import load_content
 from bot.engine import Engine
 from bot.matching import Candidate, Match
 from bot.parts import PartsMatch
-from bot.rendering import Button, Renderer, Reply
+from bot.rendering import Button, Renderer, Reply, answers
 from bot.safety import Alert
 from testsupport.content_edit import set_rules
 
@@ -174,7 +174,7 @@ def test_close_runner_up_in_private_gets_the_answer_and_an_or_button_first(rende
     reply = renderer.render(CLOSE, "private")
     assert (reply.kind, reply.intent_id, reply.text) == ("answer", "fixes", renderer.answer("fixes").text)
     assert reply.buttons[0] == Button("Or: Rehab", "rehab")
-    assert reply.confident
+    assert not reply.answered  # a guess with an alternative: the log keeps its text to improve the content
 
 
 def test_or_button_replaces_the_same_related_button(make_content: Path) -> None:
@@ -347,3 +347,26 @@ def test_a_full_answer_carries_its_picture_and_a_group_short_answer_does_not(ren
     assert full.plain().splitlines()[-1] == "[picture: images/sit-bone.png: Diagram: a test picture.]"
     short = renderer.answer("running_technique", "group")
     assert short.image is None and "[picture:" not in short.plain()
+
+
+# --- what the question log counts as answered -------------------------------------
+
+
+def test_a_reply_is_answered_only_for_a_confident_match_given_as_an_answer(renderer: Renderer) -> None:
+    clear = Match("fixes", 91.5, CLOSE.candidates, ambiguous=False)
+    assert renderer.render(clear, "private").answered
+    assert renderer.render(clear, "group").answered
+    assert renderer.render(PartsMatch("causes", 70.0, parts=("causes", "fixes"))).answered
+    assert renderer.render(Match("red_flags", 100.0, urgent=True, alert=NOW)).answered
+    assert not renderer.render(CLOSE, "private").answered  # answered with an "Or:" button: a guess
+    assert not renderer.render(CLOSE, "group").answered  # asked which was meant
+    assert not renderer.render(Match(None, 12.0)).answered  # the fallback
+    assert not renderer.fallback().answered and not renderer.did_you_mean(CLOSE).answered
+    assert renderer.answer("fixes").answered  # a topic the person chose (a button, an inline card)
+
+
+def test_answers_needs_a_confident_match_and_a_reply_that_answers() -> None:
+    assert answers(Match("fixes", 90.0), "answer")
+    assert not answers(Match("fixes", 90.0, ambiguous=True), "answer")
+    assert not answers(Match(None, 20.0), "fallback")
+    assert not answers(Match("fixes", 90.0), "ambiguous")

@@ -31,7 +31,7 @@ LAST_WEEK = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)  # 2025-W10
 THIS_WEEK = datetime(2025, 3, 11, 18, 0, tzinfo=UTC)  # 2025-W11
 LONG_AGO = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)  # 2025-W01
 
-# (when, text, intent, outcome, confident)
+# (when, text, intent, outcome, answered)
 SEED = [
     (LONG_AGO, "run?", "running", "answer", True),
     *[(LAST_WEEK, "can I run", "running", "answer", True)] * 3,
@@ -51,10 +51,10 @@ SEED = [
 def seed(path: Path, entries: list[tuple[datetime, str, str | None, str, bool]]) -> Path:
     """Write entries through the real question log."""
     log = QuestionLog(path)
-    for when, text, intent, outcome, confident in entries:
-        score = 90 if confident else 40
+    for when, text, intent, outcome, answered in entries:
+        score = 90 if answered else 40
         log.record(
-            text, chat_type="private", intent_id=intent, score=score, outcome=outcome, confident=confident, when=when
+            text, chat_type="private", intent_id=intent, score=score, outcome=outcome, answered=answered, when=when
         )
     log.close()
     return path

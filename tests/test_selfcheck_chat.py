@@ -171,7 +171,7 @@ async def test_each_red_flag_yes_ends_with_the_urgent_answer(chat: Chat, engine:
             "intent_id": "selfcheck_urgent",
             "score": 100.0,
             "outcome": "selfcheck",
-            "confident": True,
+            "answered": True,
         }
     ]
     await chat.tap("no", message_id=question)  # the conversation is over
