@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import admin, automode, handlers, tips_chat, webhook
+from bot import admin, automode_chat, handlers, tips_chat, webhook
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
@@ -191,7 +191,7 @@ def add_handlers(app: Application) -> None:
         build_selfcheck_handler(people=_FromPerson())
     )  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler(["start", "help", "topics", "privacy", "urgent"], handlers.command, filters=humans))
-    app.add_handler(CommandHandler("settings", automode.settings_command, filters=humans))
+    app.add_handler(CommandHandler("settings", automode_chat.settings_command, filters=humans))
     # Channels: only their admins can post, so a command posted there comes from an admin.
     app.add_handler(CommandHandler("tips", tips_chat.tips_command, filters=humans | filters.UpdateType.CHANNEL_POST))
     app.add_handler(CommandHandler("tip", tips_chat.tip_command, filters=humans | filters.UpdateType.CHANNEL_POST))
@@ -199,7 +199,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("unanswered", admin.unanswered, filters=humans))
     app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
     app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=f"^{handlers.TOPIC_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(automode.on_toggle, pattern=f"^{automode.PREFIX}"))
+    app.add_handler(CallbackQueryHandler(automode_chat.on_toggle, pattern=f"^{automode_chat.PREFIX}"))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))  # after every known button prefix
     app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(

@@ -59,7 +59,7 @@ SYSTEM_RESPONSES = (
 URGENT_INTENT = "red_flags"  # owned by the safety layer: its examples never take part in ordinary scoring
 RESERVED_IDS = (CRISIS, EMERGENCY)  # what the safety layer answers as; no content intent may take these ids
 # Snippets the answers and the bot's own wording need: menu_* describe the command menu (bot/app.py
-# COMMANDS), settings_* and auto_* are /settings (bot/automode.py), terminal_* are `painbot chat`.
+# COMMANDS), settings_* and auto_* are /settings (bot/automode_chat.py), terminal_* are `painbot chat`.
 REQUIRED_SNIPPETS = frozenset(
     {"contact", "disclaimer", "safety_net", "none_apply", "crisis_rest", "more_on_this", "or_prefix", "more_prefix"}
     | {f"menu_{c}" for c in ("start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip")}

@@ -23,7 +23,7 @@ class Engine:
 
     content: Content
     emergency_number: str = Settings.emergency_number
-    bot_username: str = "painbot"
+    bot_username: str = Settings.bot_username
     retention_days: int = Settings.retention_days
     crisis_line: str = Settings.crisis_line
     matcher: Matcher = field(init=False, repr=False)
@@ -44,7 +44,7 @@ class Engine:
         cls,
         content_dir: Path,
         emergency_number: str = Settings.emergency_number,
-        bot_username: str = "painbot",
+        bot_username: str = Settings.bot_username,
         retention_days: int = Settings.retention_days,
         crisis_line: str = Settings.crisis_line,
     ) -> Engine:

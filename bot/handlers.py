@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -23,6 +23,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes, ExtBot
 
+from bot import automode
 from bot.addressing import Address
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
@@ -34,7 +35,6 @@ from bot.sending import BudgetSpent, SendDropped, SendGuard, is_outage, is_urgen
 logger = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
-AUTO_MODE = "auto"  # chat_data key: this group answers confident unaddressed questions (bot/automode.py)
 INLINE_RESULTS = 3
 ALERT_CHARS = 200  # Telegram shows at most 200 characters in a callback alert
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
@@ -62,7 +62,7 @@ class Services:
     db_path: Path | None = None  # the question log, read by the admin commands
     budget: GroupBudget | None = None  # every message to a group counts here (bot/sending.py enforces it)
     inline_searches: InlineSearches[InlineSearch] | None = None  # None: log each inline query at once
-    time_zone: str = "Australia/Sydney"  # the weekly tips' clock
+    time_zone: str = field(kw_only=True)  # the weekly tips' clock (Settings.time_zone)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -207,7 +207,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = chat_kind(update.effective_chat)
     marked = chat == "group" and marked_for_bot(message, context.bot.id, context.bot.username)
     direct = svc.engine.address(message.text, chat, marked) is Address.DIRECT
-    if not direct and not chat_data_of(context).get(AUTO_MODE, False):
+    if not direct and not automode.is_on(chat_data_of(context)):
         return
     match = svc.engine.decide(message.text, chat, marked)
     if not direct and not match.confident:

@@ -58,6 +58,8 @@ class Settings:
     poll_timeout: int = 10
     # The clock weekly tips keep (an IANA name): the physio's clubs are in Sydney.
     time_zone: str = "Australia/Sydney"
+    # The name the bot answers to until Telegram reports its real @username (the CLI and terminal keep it).
+    bot_username: str = "painbot"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

@@ -10,7 +10,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import AIORateLimiter, Application, PicklePersistence
 
-from bot import handlers
+from bot import automode, handlers
 from bot.app import COMMANDS, GroupSettingsPersistence
 from bot.content import REQUIRED_SNIPPETS
 from bot.engine import Engine
@@ -128,11 +128,11 @@ async def test_auto_mode_survives_a_restart(tmp_path: Path) -> None:
     request = RecordingRequest({(GROUP_ID, ADMIN_ID): "administrator"})
     async with offline_bot(tmp_path, request=request) as first:
         await first.feed(callback_query("auto:on", ADMIN_ID, GROUP_ID))
-        assert first.app.chat_data[GROUP_ID]["auto"] is True
+        assert automode.is_on(first.app.chat_data[GROUP_ID])
     assert GROUP_ID in _stored_chat_ids(tmp_path / "state.pickle")
 
     async with offline_bot(tmp_path) as second:
-        assert second.app.chat_data[GROUP_ID]["auto"] is True
+        assert automode.is_on(second.app.chat_data[GROUP_ID])
         await second.feed(group_text(QUESTION))  # unaddressed, answered only in auto mode
         assert [c["text"] for c in second.sent()] == [RENDERER.answer("symptoms", "group").text]
 
@@ -145,7 +145,7 @@ async def test_auto_mode_off_also_survives_a_restart(tmp_path: Path) -> None:
     async with offline_bot(tmp_path, request=request) as second:
         await second.feed(callback_query("auto:off", ADMIN_ID, GROUP_ID))
     async with offline_bot(tmp_path) as third:
-        assert third.app.chat_data[GROUP_ID]["auto"] is False
+        assert not automode.is_on(third.app.chat_data[GROUP_ID])
         await third.feed(group_text(QUESTION))
         assert third.request.outgoing() == []
 

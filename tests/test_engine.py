@@ -9,6 +9,7 @@ import pytest
 from bot.addressing import Address
 from bot.engine import Engine
 from bot.rendering import Button
+from bot.settings import Settings
 from bot.yamlsource import ContentInvalid
 
 
@@ -49,6 +50,12 @@ def test_with_username_uses_the_real_bot_name(mini_engine: Engine) -> None:
     assert renamed.decide("@hamstring_help_bot hello", chat="group").intent_id == "greeting"
     assert renamed.decide("@painbot hello", chat="group").intent_id is None
     assert mini_engine.bot_username == "painbot"
+
+
+def test_until_telegram_reports_its_name_the_bot_answers_to_the_one_in_settings(mini_dir: Path) -> None:
+    engine = Engine.from_settings(Settings(), mini_dir)
+    assert engine.bot_username == Engine.load(mini_dir).bot_username == Settings().bot_username
+    assert engine.decide(f"@{Settings().bot_username} hello", chat="group").intent_id == "greeting"
 
 
 def test_with_username_keeps_content_and_emergency_number(mini_dir: Path) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from bot.cooldown import Cooldown
 from bot.engine import Engine
+from bot.handlers import Services
 from bot.matching import Candidate, Match
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -682,3 +684,9 @@ async def test_a_two_part_question_in_a_group_gets_short_parts_and_their_full_an
         app.request.clear()
         await app.feed(callback_query("t:recovery_time", chat_id=GROUP_ID))
         assert "<b>How long will it take?</b>" in app.sent()[0]["text"]
+
+
+def test_the_services_take_the_time_zone_from_settings_and_have_no_default_of_their_own() -> None:
+    with pytest.raises(TypeError, match="time_zone"):
+        Services(mini_engine(), Cooldown(6))  # type: ignore[call-arg]
+    assert Services(mini_engine(), Cooldown(6), time_zone=Settings().time_zone).time_zone == "Australia/Sydney"

@@ -20,6 +20,7 @@ from bot.safety import Alert
 from bot.selfcheck import SelfCheck
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
 from bot.selfcheck_content import load_selfcheck
+from bot.settings import Settings
 from bot.yamlsource import ContentInvalid
 from testsupport.offline import (
     GROUP_ID,
@@ -117,7 +118,7 @@ async def make_chat(engine: Engine, timeout: float = 600) -> AsyncIterator[Chat]
     app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(RecordingRequest()).build()
     app.add_handler(build_selfcheck_handler(conversation_timeout=timeout))
     add_handlers(app)  # the bot's own handlers after it, as app.py will have them
-    app.bot_data["services"] = handlers.Services(engine, Cooldown(6), recorder)
+    app.bot_data["services"] = handlers.Services(engine, Cooldown(6), recorder, time_zone=Settings().time_zone)
     async with app:
         await app.start()  # runs the JobQueue, which the conversation timeout needs
         try:

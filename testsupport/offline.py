@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot import automode
 from bot.app import build_application
 from bot.engine import Engine
 from bot.settings import Settings
@@ -429,7 +430,7 @@ async def turn_auto_mode_on(bot: OfflineBot, group_id: int = GROUP_ID) -> None:
     """A group admin presses /settings' "Turn auto mode on"; the calls it made are then forgotten."""
     bot.request.set_status(group_id, ADMIN_ID, "administrator")
     await bot.feed(callback_query("auto:on", ADMIN_ID, group_id))
-    assert bot.app.chat_data[group_id]["auto"] is True
+    assert automode.is_on(bot.app.chat_data[group_id])
     bot.request.clear()
 
 
