@@ -6,18 +6,24 @@ import asyncio
 import html
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import handlers
+from bot.engine import Engine
 from bot.questionlog import QuestionLog, QuestionLogError
-from bot.report import stats_text, unanswered_text
+from bot.report import count_period, most_unanswered, percent
 from bot.yamlsource import ContentInvalid
 
 logger = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 15  # a long list of content errors is cut; `painbot check` shows them all
+STATS_DAYS = (7, 30)  # the periods /stats sums up
+UNANSWERED_GROUPS = 5  # groups /unanswered lists
+EXAMPLE_CHARS = 200  # five groups of examples must fit one Telegram message
+EXAMPLE_INDENT = "    "  # a group's further wordings stand under its first
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -50,40 +56,79 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, build
     if await _refused(update, context):
         return
     svc = handlers.services(context)
+    engine = svc.engine
     if svc.db_path is None:
-        text = "No question log is set up."
+        text = engine.snippet("admin_no_log")
     else:
         try:
             text = await asyncio.to_thread(build, svc.db_path)
         except QuestionLogError as exc:
-            text = f"The question log cannot be read, so this report is unavailable: {html.escape(str(exc))}"
-    await handlers.message_of(update).reply_text(log_health(svc.recorder) + text)
+            text = engine.snippet("admin_log_unreadable", problem=html.escape(str(exc)))
+    await handlers.message_of(update).reply_text(log_health(engine, svc.recorder) + text)
 
 
-def log_health(recorder: object) -> str:
+def log_health(engine: Engine, recorder: object) -> str:
     """A first line when the question log is failing or has lost records; empty when all is well."""
     if not isinstance(recorder, QuestionLog):
         return ""
     lines = []
     if recorder.problem is not None:
-        lines.append(
-            f"⚠️ The question log cannot be written ({html.escape(recorder.problem)}); "
-            "new questions are not being saved."
-        )
+        lines.append(engine.snippet("admin_log_failing", problem=html.escape(recorder.problem)))
     if recorder.dropped:
-        lines.append(f"⚠️ {recorder.dropped} record(s) could not be saved since the bot started.")
+        lines.append(engine.snippet("admin_log_dropped", dropped=recorder.dropped))
     return "".join(line + "\n" for line in lines)
+
+
+def stats_text(engine: Engine, db_path: Path, now: datetime | None = None) -> str:
+    """The /stats reply: the last 7 and 30 days in a few lines, safe for HTML parse mode."""
+    periods = [count_period(db_path, days, now) for days in STATS_DAYS]
+    if not any(period.total for period in periods):
+        return engine.snippet("stats_none")
+    lines: list[str] = []
+    for period in periods:
+        if not period.total:
+            lines.append(engine.snippet("stats_period_empty", days=period.days))
+            continue
+        share = percent(period.answered_share)
+        lines.append(
+            engine.snippet(
+                "stats_period", days=period.days, questions=period.total, answered=period.answered, share=share
+            )
+        )
+        if period.top:
+            named = (engine.snippet("stats_topic", topic=html.escape(i), count=n) for i, n in period.top)
+            lines.append(engine.snippet("stats_top", topics=", ".join(named)))
+    return "\n".join(lines)
+
+
+def unanswered_text(engine: Engine, db_path: Path, now: datetime | None = None) -> str:
+    """The /unanswered reply: the most common unanswered questions, HTML-escaped for Telegram."""
+    groups = most_unanswered(db_path, engine.stopwords(), UNANSWERED_GROUPS, now)
+    if not groups:
+        return engine.snippet("unanswered_none")
+    lines = [engine.snippet("unanswered_heading")]
+    for number, group in enumerate(groups, start=1):
+        first, *more = [html.escape(_shorten(text, EXAMPLE_CHARS)) for text in group.examples]
+        lines.append(engine.snippet("unanswered_group", number=number, count=group.count, example=first))
+        lines += [EXAMPLE_INDENT + engine.snippet("unanswered_example", example=example) for example in more]
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Cut text to at most limit characters."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the last 7 and 30 days in a few lines."""
-    await _send_report(update, context, stats_text)
+    engine = handlers.services(context).engine
+    await _send_report(update, context, lambda db_path: stats_text(engine, db_path))
 
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the biggest groups of questions the bot could not answer."""
-    stopwords = handlers.services(context).engine.stopwords()
-    await _send_report(update, context, lambda db_path: unanswered_text(db_path, stopwords))
+    engine = handlers.services(context).engine
+    await _send_report(update, context, lambda db_path: unanswered_text(engine, db_path))
 
 
 def reload_engine(services: handlers.Services) -> str:
@@ -95,11 +140,12 @@ def reload_engine(services: handlers.Services) -> str:
         logger.warning("reload refused: %d content problem(s); still serving the old content", len(exc.errors))
         shown = "\n".join(html.escape(str(e), quote=False) for e in exc.errors[:MAX_PROBLEMS_SHOWN])
         more = len(exc.errors) - MAX_PROBLEMS_SHOWN
-        extra = f"\n... and {more} more (run painbot check)" if more > 0 else ""
-        return f"Not reloaded; still serving the old content. Problems:\n<code>{shown}</code>{extra}"
+        lines = [old.snippet("admin_reload_refused", problems=shown)]
+        lines += [old.snippet("admin_reload_more", more=more)] if more > 0 else []
+        return "\n".join(lines)
     services.engine = new  # one assignment: a message sees the old engine or the new, never a mix
     logger.info("content reloaded: %d intents", len(new.intent_ids()))
-    return f"Reloaded: {len(new.intent_ids())} intents, {len(new.response_ids())} responses."
+    return new.snippet("admin_reloaded", intents=len(new.intent_ids()), responses=len(new.response_ids()))
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -320,7 +320,7 @@ def _ask(args: argparse.Namespace, engine: Engine, settings: Settings, inp: Text
 
 def _chat(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
     """Hold a conversation in the terminal."""
-    print("painbot in the terminal: type a question, a number to press a button, /quit to leave.", file=out)
+    print(engine.snippet("terminal_intro"), file=out)
     TerminalChat(engine, reader_for(inp, out), out).run()
     return OK
 

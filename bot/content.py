@@ -65,8 +65,27 @@ REQUIRED_SNIPPETS = frozenset(
     | {f"menu_{c}" for c in ("start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip")}
     | {"settings_private", "settings_not_admin", "settings_toggle_not_admin", "settings_saved"}
     | {"auto_on", "auto_off", "auto_turn_on", "auto_turn_off", "private_only", "no_tips"}
-    | {"selfcheck_unavailable", "selfcheck_timed_out", "terminal_check_hint", "terminal_goodbye"}
+    | {"selfcheck_unavailable", "selfcheck_timed_out", "terminal_check_hint", "terminal_goodbye", "terminal_intro"}
+    | {"admin_no_log", "admin_log_unreadable", "admin_log_failing", "admin_log_dropped", "admin_reloaded"}
+    | {"admin_reload_refused", "admin_reload_more", "stats_none", "stats_period", "stats_period_empty"}
+    | {"stats_top", "stats_topic", "unanswered_none", "unanswered_heading", "unanswered_group", "unanswered_example"}
 )
+# The {values} the bot fills into its own snippets (numbers, a problem, an asked question): only
+# these snippets may use them, so a misspelt one is still reported.
+SNIPPET_VALUES = {
+    "admin_log_unreadable": frozenset({"problem"}),
+    "admin_log_failing": frozenset({"problem"}),
+    "admin_log_dropped": frozenset({"dropped"}),
+    "admin_reloaded": frozenset({"intents", "responses"}),
+    "admin_reload_refused": frozenset({"problems"}),
+    "admin_reload_more": frozenset({"more"}),
+    "stats_period": frozenset({"days", "questions", "answered", "share"}),
+    "stats_period_empty": frozenset({"days"}),
+    "stats_top": frozenset({"topics"}),
+    "stats_topic": frozenset({"topic", "count"}),
+    "unanswered_group": frozenset({"number", "count", "example"}),
+    "unanswered_example": frozenset({"example"}),
+}
 OFF_TOPIC = "_off_topic"  # the pseudo-intent of messages that are not for the bot
 TELEGRAM_LIMIT = 4096
 LONG_ANSWER = 900  # warn above this: answers should stay chat-sized
@@ -478,7 +497,7 @@ def _load_snippets(bag: Problems, path: Path) -> dict[str, str] | None:
         return None
     bag.placeholders |= frozenset(snippets)
     for name, snippet in snippets.items():
-        for unknown in bag.unknown_placeholders(snippet):
+        for unknown in bag.unknown_placeholders(snippet, SNIPPET_VALUES.get(name, frozenset())):
             bag.error(path, snippets.line_of(name), f"snippet '{name}': unknown placeholder {{{unknown}}}")
     return dict(snippets)
 

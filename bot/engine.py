@@ -147,9 +147,9 @@ class Engine:
         """Text with its {snippets} filled in."""
         return self.renderer.fill(text)
 
-    def snippet(self, name: str) -> str:
-        """A named line of responses/_snippets.yaml (a label, a short message), filled in."""
-        return self.renderer.snippet(name)
+    def snippet(self, name: str, **values: object) -> str:
+        """A named line of responses/_snippets.yaml (a label, a short message), filled in, with its {values}."""
+        return self.renderer.snippet(name, **values)
 
     def knows(self, intent_id: str) -> bool:
         """Whether the content (still) has this intent: buttons and cards may outlive a reload."""

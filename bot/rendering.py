@@ -229,9 +229,12 @@ class Renderer:
         """A response's full text with its placeholders filled."""
         return self.fill(self.content.responses[response_id].text)
 
-    def snippet(self, name: str) -> str:
-        """A named line of responses/_snippets.yaml, filled in."""
-        return self.fill(self.content.snippets[name])
+    def snippet(self, name: str, **values: object) -> str:
+        """A named line of responses/_snippets.yaml, filled in, then given its {values} (content.SNIPPET_VALUES)."""
+        text = self.fill(self.content.snippets[name])
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", str(value))
+        return text
 
     def fill(self, text: str) -> str:
         """Replace {contact}, {disclaimer}, {emergency_number}, {retention_days} and other snippets."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,8 +18,8 @@ NO_INTENT = "(no match)"
 GROUP_SIMILARITY = 70
 EXAMPLES_PER_GROUP = 3
 MAX_GROUPED = 5000  # most recent unanswered texts considered, keeps grouping quick
-TELEGRAM_EXAMPLE_CHARS = 200  # five groups of examples must fit one Telegram message
-NO_QUESTIONS = "No questions logged yet."
+NO_QUESTIONS = "No questions logged yet."  # the CLI's report and chart; Telegram's /stats says stats_none
+TOP_TOPICS = 3  # topics named per period in /stats
 MAX_WEEK_LABELS = 16
 
 
@@ -49,6 +48,21 @@ class QuestionGroup:
 
     count: int
     examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PeriodCount:
+    """The questions of the last few days, as /stats shows them."""
+
+    days: int
+    total: int
+    answered: int
+    top: tuple[tuple[str, int], ...]  # the most asked topics with their counts, most first
+
+    @property
+    def answered_share(self) -> float | None:
+        """Fraction answered, or None when nothing was asked."""
+        return self.answered / self.total if self.total else None
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,7 @@ def format_report(report: Report) -> str:
         return "\n".join([*lines, "", NO_QUESTIONS])
     lines += [
         "",
-        f"Questions: {report.total}, answered {report.answered} ({_percent(report.answered_share)}),"
+        f"Questions: {report.total}, answered {report.answered} ({percent(report.answered_share)}),"
         f" not answered {report.total - report.answered}",
         "Outcomes: " + ", ".join(f"{kind} {count}" for kind, count in report.by_outcome.items()),
         "",
@@ -154,7 +168,7 @@ def format_report(report: Report) -> str:
     width = max(len(intent) for intent in report.by_intent)
     lines += [f"  {intent:<{width}}  {count:>6}" for intent, count in report.by_intent.items()]
     lines += ["", "By week:", f"  {'week':<8}  {'questions':>9}  {'answered':>8}"]
-    lines += [f"  {w.week:<8}  {w.total:>9}  {_percent(w.answered_share):>8}" for w in report.weeks]
+    lines += [f"  {w.week:<8}  {w.total:>9}  {percent(w.answered_share):>8}" for w in report.weeks]
     lines += ["", "Unanswered questions, most common first:"]
     if not report.unanswered_groups:
         lines.append("  none with text kept")
@@ -175,36 +189,19 @@ def write_csv(report: Report, path: Path) -> None:
             writer.writerow([week.week, week.total, week.answered, share, *(week.by_intent.get(i, 0) for i in intents)])
 
 
-def stats_text(db_path: Path, now: datetime | None = None) -> str:
-    """A few lines for /stats: the last 7 and 30 days; safe for HTML parse mode."""
+def count_period(db_path: Path, days: int, now: datetime | None = None) -> PeriodCount:
+    """How many questions the last `days` days brought, how many were answered, and the top topics."""
     now = _utc(now)
-    lines: list[str] = []
-    for days in (7, 30):
-        rows = _read_rows(Path(db_path), now - timedelta(days=days), now)
-        if not rows:
-            lines.append(f"Last {days} days: no questions")
-            continue
-        answered = sum(row.answered for row in rows)
-        lines.append(f"Last {days} days: {len(rows)} questions, {answered} answered ({_percent(answered / len(rows))})")
-        top = Counter(row.intent for row in rows if row.intent != NO_INTENT).most_common(3)
-        if top:
-            lines.append("Top topics: " + ", ".join(f"{html.escape(i)} ({n})" for i, n in top))
-    if all(line.endswith("no questions") for line in lines):
-        return NO_QUESTIONS
-    return "\n".join(lines)
+    rows = _read_rows(Path(db_path), now - timedelta(days=days), now)
+    top = Counter(row.intent for row in rows if row.intent != NO_INTENT).most_common(TOP_TOPICS)
+    return PeriodCount(days, len(rows), sum(row.answered for row in rows), tuple(top))
 
 
-def unanswered_text(db_path: Path, stopwords: frozenset[str], limit: int = 5, now: datetime | None = None) -> str:
-    """The most common unanswered questions for /unanswered, HTML-escaped for Telegram."""
-    groups = build_report(db_path, None, stopwords, now).unanswered_groups[:limit]
-    if not groups:
-        return "No unanswered questions logged yet."
-    lines = ["<b>Unanswered questions</b>, most common first:"]
-    for number, group in enumerate(groups, start=1):
-        examples = [html.escape(_shorten(text, TELEGRAM_EXAMPLE_CHARS)) for text in group.examples]
-        lines.append(f"{number}. <b>{group.count}×</b> {examples[0]}")
-        lines += [f"    · {example}" for example in examples[1:]]
-    return "\n".join(lines)
+def most_unanswered(
+    db_path: Path, stopwords: frozenset[str], limit: int = 5, now: datetime | None = None
+) -> tuple[QuestionGroup, ...]:
+    """The biggest groups of unanswered questions of all time, biggest first."""
+    return build_report(db_path, None, stopwords, now).unanswered_groups[:limit]
 
 
 def draw_chart(report: Report, path: Path, top: int = 8) -> None:
@@ -311,14 +308,9 @@ def _period(report: Report) -> str:
     return f"last {days} days (since {report.since:%Y-%m-%d})"
 
 
-def _percent(share: float | None) -> str:
-    """Show a share as a whole percentage."""
+def percent(share: float | None) -> str:
+    """Show a share as a whole percentage ("-" for none)."""
     return "-" if share is None else f"{100 * share:.0f}%"
-
-
-def _shorten(text: str, limit: int) -> str:
-    """Cut text to at most limit characters."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _utc(now: datetime | None) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,88 @@ async def test_a_corrupted_question_log_gets_a_reply_saying_so(tmp_path: Path) -
     async with offline_bot(tmp_path, admin_ids=frozenset({ADMIN}), db_path=db_path) as bot:
         await bot.feed(private_text("/stats", user_id=ADMIN), private_text("/unanswered", user_id=ADMIN))
     assert all("cannot be read" in text for text in texts(bot)[-2:])
+
+
+# ---------------------------------------------------------------------------------------------- the wording, from YAML
+
+NOW = datetime(2025, 3, 12, 12, 0, tzinfo=UTC)
+
+
+def seeded(path: Path, entries: list[tuple[int, str, str | None, bool]]) -> Path:
+    """A question log holding (days ago, text, intent, answered) entries."""
+    with QuestionLog(path) as log:
+        for days_ago, text, intent, answered in entries:
+            outcome = "answer" if intent else "fallback"
+            when = NOW - timedelta(days=days_ago)
+            log.record(
+                text, chat_type="private", intent_id=intent, score=50, outcome=outcome, answered=answered, when=when
+            )
+    return path
+
+
+def test_stats_say_each_period_and_its_top_topics(tmp_path: Path, mini_engine: Engine) -> None:
+    db = seeded(
+        tmp_path / "log.sqlite3",
+        [(1, "a", "causes", True), (2, "b", "causes", True), (3, "<sauna>", None, False), (20, "c", "fixes", True)],
+    )
+    assert admin.stats_text(mini_engine, db, NOW).splitlines() == [
+        "Last 7 days: 3 questions, 2 answered (67%)",
+        "Top topics: causes (2)",
+        "Last 30 days: 4 questions, 3 answered (75%)",
+        "Top topics: causes (2), fixes (1)",
+    ]
+
+
+def test_stats_with_a_quiet_week_say_so_and_with_nothing_at_all_say_it_once(
+    tmp_path: Path, mini_engine: Engine
+) -> None:
+    db = seeded(tmp_path / "log.sqlite3", [(20, "c", "fixes", True)])
+    assert admin.stats_text(mini_engine, db, NOW).splitlines()[0] == "Last 7 days: no questions"
+    assert admin.stats_text(mini_engine, tmp_path / "none.sqlite3", NOW) == mini_engine.snippet("stats_none")
+
+
+def test_unanswered_lists_groups_escaped_with_their_other_wordings_indented(
+    tmp_path: Path, mini_engine: Engine
+) -> None:
+    db = seeded(
+        tmp_path / "log.sqlite3",
+        [(1, "is a sauna ok", None, False), (1, "is the sauna ok", None, False), (2, "5 < 10 & <b>?", None, False)],
+    )
+    lines = admin.unanswered_text(mini_engine, db, NOW).splitlines()
+    assert lines[0] == "<b>Unanswered questions</b>, most common first:"
+    assert lines[1].startswith("1. <b>2×</b> is ") and lines[2].startswith("    · is ")
+    assert lines[3] == "2. <b>1×</b> 5 &lt; 10 &amp; &lt;b&gt;?"
+    assert admin.unanswered_text(mini_engine, tmp_path / "none.sqlite3", NOW) == "No unanswered questions logged yet."
+
+
+def test_the_admin_wording_is_the_content_s(make_content: Path, tmp_path: Path) -> None:
+    snippets = make_content / "responses" / "_snippets.yaml"
+    text = snippets.read_text(encoding="utf-8")
+    text = text.replace("stats_none: No questions logged yet.", "stats_none: Nothing asked so far.")
+    text = text.replace(
+        'stats_period_empty: "Last {days} days: no questions"', 'stats_period_empty: "{days} quiet days"'
+    )
+    snippets.write_text(text, encoding="utf-8")
+    engine = Engine.load(make_content)
+    assert admin.stats_text(engine, tmp_path / "none.sqlite3", NOW) == "Nothing asked so far."
+    db = seeded(tmp_path / "log.sqlite3", [(20, "c", "fixes", True)])
+    assert admin.stats_text(engine, db, NOW).splitlines()[0] == "7 quiet days"
+
+
+def test_reload_says_what_was_loaded_in_the_new_content_s_words(content: Path) -> None:
+    services = type("S", (), {"engine": Engine.load(content)})()
+    snippets = content / "responses" / "_snippets.yaml"
+    text = snippets.read_text(encoding="utf-8").replace("Reloaded: {intents} intents", "Now {intents} topics")
+    snippets.write_text(text, encoding="utf-8")
+    old = services.engine
+    assert admin.reload_engine(services) == f"Now {len(old.intent_ids())} topics, {len(old.response_ids())} responses."
+
+
+def test_a_refused_reload_cuts_a_long_list_of_problems(content: Path) -> None:
+    services = type("S", (), {"engine": Engine.load(content)})()
+    for n in range(admin.MAX_PROBLEMS_SHOWN + 2):
+        (content / "intents" / f"broken_{n}.yaml").write_text(f"id: broken_{n}\nresponse: nowhere\n")
+    lines = admin.reload_engine(services).splitlines()
+    assert lines[0] == "Not reloaded; still serving the old content. Problems:"
+    assert lines[-1].startswith("... and ") and lines[-1].endswith(" more (run painbot check)")
+    assert lines[1].startswith("<code>") and lines[-2].endswith("</code>")

@@ -349,6 +349,7 @@ def test_chat_holds_a_conversation(mini_dir: Path) -> None:
     code, out = run("--content", str(mini_dir), "chat", stdin="what causes it\n/quit\n")
     assert code == 0
     assert "Greeting answer." in out and "Causes answer." in out
+    assert out.startswith(Engine.load(mini_dir).snippet("terminal_intro") + "\n")  # the intro is content's wording
     assert out.endswith("Bye - take care.\n")
 
 

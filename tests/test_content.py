@@ -389,6 +389,19 @@ def test_a_missing_line_of_the_bots_own_wording_is_reported(content: Path, name:
     assert problems(content) == [f"responses/_snippets.yaml:1: '{name}' is missing (the bot's own messages use it)"]
 
 
+def test_the_values_the_bot_fills_in_are_allowed_only_in_their_own_snippets(content: Path) -> None:
+    snippets = content / "responses" / "_snippets.yaml"
+    text = snippets.read_text(encoding="utf-8").replace("({share})", "({shares})")
+    write(
+        content, "responses/_snippets.yaml", text.replace("settings_saved: Saved.", "settings_saved: Saved for {days}.")
+    )
+    found = [p.split(": ", 1)[1] for p in problems(content)]
+    assert found == [
+        "snippet 'settings_saved': unknown placeholder {days}",
+        "snippet 'stats_period': unknown placeholder {shares}",
+    ]
+
+
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
     (tmp_path / "responses").mkdir()
     assert problems(tmp_path) == ["intents:0: folder is missing"]

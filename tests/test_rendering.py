@@ -370,3 +370,11 @@ def test_answers_needs_a_confident_match_and_a_reply_that_answers() -> None:
     assert not answers(Match("fixes", 90.0, ambiguous=True), "answer")
     assert not answers(Match(None, 20.0), "fallback")
     assert not answers(Match("fixes", 90.0), "ambiguous")
+
+
+def test_a_snippet_gets_the_shared_snippets_then_the_values_the_bot_knows(renderer: Renderer) -> None:
+    assert renderer.snippet("stats_period_empty", days=7) == "Last 7 days: no questions"
+    assert renderer.snippet("admin_log_dropped", dropped=3).endswith(
+        "3 record(s) could not be saved since the bot started."
+    )
+    assert renderer.snippet("stats_period_empty") == "Last {days} days: no questions"  # a value not given stays visible

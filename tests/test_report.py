@@ -1,4 +1,4 @@
-"""Reports over a seeded question log: counts, answered share, grouping, CSV, Telegram text."""
+"""Reports over a seeded question log: counts, answered share, grouping, CSV, the figures /stats shows."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from bot.report import (
     NO_INTENT,
     NO_QUESTIONS,
     ChartUnavailable,
+    PeriodCount,
     build_report,
+    count_period,
     draw_chart,
     format_report,
     group_questions,
-    stats_text,
-    unanswered_text,
+    most_unanswered,
+    percent,
     write_csv,
 )
 from bot.settings import PROJECT_ROOT
@@ -144,27 +146,22 @@ def test_write_csv(db: Path, tmp_path: Path) -> None:
     assert table[0]["answered_share"] == ""
 
 
-def test_stats_text(db: Path) -> None:
-    text = stats_text(db, now=NOW)
-    lines = text.splitlines()
-    assert lines[0] == "Last 7 days: 9 questions, 3 answered (33%)"
-    assert lines[1].startswith("Top topics: running (3)")
-    assert lines[2] == "Last 30 days: 14 questions, 7 answered (50%)"
-    assert lines[3].startswith("Top topics: running (6), sitting (2)")
-    assert NO_INTENT not in text
+def test_count_period_counts_the_last_days_and_names_the_top_topics(db: Path) -> None:
+    assert count_period(db, 7, now=NOW) == PeriodCount(7, 9, 3, (("running", 3), ("red_flags", 1), ("sitting", 1)))
+    month = count_period(db, 30, now=NOW)
+    assert (month.total, month.answered, month.top[:2]) == (14, 7, (("running", 6), ("sitting", 2)))
+    assert month.answered_share == 0.5 and NO_INTENT not in dict(month.top)
 
 
-def test_unanswered_text(db: Path) -> None:
-    text = unanswered_text(db, STOPWORDS, limit=2, now=NOW)
-    assert text.splitlines()[0] == "<b>Unanswered questions</b>, most common first:"
-    assert "1. <b>3×</b>" in text and "2. <b>1×</b>" in text and "3." not in text
-    assert "squats" in text
+def test_most_unanswered_is_the_biggest_groups_of_all_time(db: Path) -> None:
+    groups = most_unanswered(db, STOPWORDS, limit=2, now=NOW)
+    assert [g.count for g in groups] == [3, 1]
+    assert "can i do squats" in groups[0].examples
+    assert most_unanswered(db, STOPWORDS, limit=5, now=NOW) == build_report(db, None, STOPWORDS, NOW).unanswered_groups
 
 
-def test_unanswered_text_is_html_escaped(tmp_path: Path) -> None:
-    path = seed(tmp_path / "log.sqlite3", [(THIS_WEEK, "is 5 < 10 & <b>bad</b>?", None, "fallback", False)])
-    text = unanswered_text(path, STOPWORDS, now=NOW)
-    assert "is 5 &lt; 10 &amp; &lt;b&gt;bad&lt;/b&gt;?" in text
+def test_percent_is_a_whole_share_or_a_dash() -> None:
+    assert (percent(1 / 3), percent(0.5), percent(None)) == ("33%", "50%", "-")
 
 
 def test_missing_database_is_an_empty_report(tmp_path: Path) -> None:
@@ -172,8 +169,8 @@ def test_missing_database_is_an_empty_report(tmp_path: Path) -> None:
     report = build_report(path, 30, STOPWORDS, now=NOW)
     assert report.is_empty and report.answered_share is None and report.weeks == ()
     assert NO_QUESTIONS in format_report(report)
-    assert stats_text(path, now=NOW) == NO_QUESTIONS
-    assert unanswered_text(path, STOPWORDS) == "No unanswered questions logged yet."
+    assert count_period(path, 30, now=NOW) == PeriodCount(30, 0, 0, ())
+    assert most_unanswered(path, STOPWORDS) == ()
     assert not path.parent.exists()  # reading never creates anything
 
 
@@ -190,8 +187,8 @@ def test_corrupt_database_raises_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"definitely not sqlite " * 100)
     for read in (
         lambda: build_report(path, 30, STOPWORDS),
-        lambda: stats_text(path),
-        lambda: unanswered_text(path, STOPWORDS),
+        lambda: count_period(path, 7),
+        lambda: most_unanswered(path, STOPWORDS),
     ):
         with pytest.raises(QuestionLogError, match="cannot read question log"):
             read()
