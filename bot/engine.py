@@ -57,6 +57,7 @@ class Engine:
         return cls.load(
             content_dir or settings.content_dir,
             settings.emergency_number,
+            settings.bot_username,
             retention_days=settings.retention_days,
             crisis_line=settings.crisis_line,
         )
