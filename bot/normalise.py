@@ -15,11 +15,15 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _COMMAND = re.compile(r"(?<!\w)/([a-z_]+)(?:@\w+)?")
 _APOSTROPHES = frozenset("'’‘`´")
-_APOSTROPHE = re.compile(r"(?<=\w)['’‘`´](?=\w)")
+# An apostrophe between letters; the apostrophe comes first so the regex engine can skip to it
+# (a leading look-behind is tried at every position and costs four times as much).
+_APOSTROPHE = re.compile(r"['’‘`´](?<=\w.)(?=\w)")
 _NON_WORD = re.compile(r"[^\w]+")
 # The same for plain ASCII text as one C-speed table lookup per character (most messages).
 _ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
-_STRETCHED = re.compile(r"(\w)\1\1+")
+# A letter stretched over three times ("sooooo"). It runs once only letters, digits and
+# spaces are left, where [^ ] is \w and far cheaper to test.
+_STRETCHED = re.compile(r"([^ ])\1\1+")
 
 
 def clean(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
@@ -63,17 +67,23 @@ class Synonyms:
         if not self._by_first:
             return cleaned
         words = cleaned.split()
+        # Only a word some variant starts with needs a look; most messages have few or none.
+        starts = [n for n, word in enumerate(words) if word in self._by_first]
         out: list[str] = []
         position = 0
-        while position < len(words):
-            for phrase, target in self._by_first.get(words[position], ()):
-                if len(phrase) == 1 or tuple(words[position : position + len(phrase)]) == phrase:
+        for start in starts:
+            if start < position:
+                continue  # inside a variant already folded
+            out += words[position:start]
+            position = start + 1
+            for phrase, target in self._by_first[words[start]]:
+                if len(phrase) == 1 or tuple(words[start : start + len(phrase)]) == phrase:
                     out.append(target)
-                    position += len(phrase)
+                    position = start + len(phrase)
                     break
             else:
-                out.append(words[position])
-                position += 1
+                out.append(words[start])
+        out += words[position:]
         return " ".join(out)
 
 
