@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -101,16 +100,26 @@ class Match:
 
 
 class PhraseSet:
-    """Padded stemmed phrases searched as whole words with one compiled pattern."""
+    """Padded stemmed phrases searched as whole words, each looked up by its first word."""
 
     def __init__(self, phrases: tuple[str, ...]) -> None:
         self.phrases = phrases
-        self.pattern = "|".join(re.escape(p) for p in phrases) or "(?!)"
-        self._pattern = re.compile(self.pattern) if phrases else None
+        split = [tuple(p.split()) for p in phrases]
+        self._single = frozenset(words[0] for words in split if len(words) == 1)
+        self._longer: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for words in split:
+            if len(words) > 1:
+                self._longer[words[0]].append(words)
 
-    def found_in(self, sequence: str) -> bool:
-        """True when any phrase occurs in the padded word sequence."""
-        return self._pattern is not None and self._pattern.search(sequence) is not None
+    def found_in(self, words: list[str]) -> bool:
+        """True when any phrase occurs in the word sequence, as whole words."""
+        if not self._single.isdisjoint(words):
+            return True
+        return any(
+            tuple(words[n : n + len(phrase)]) == phrase
+            for n in [n for n, word in enumerate(words) if word in self._longer]
+            for phrase in self._longer[words[n]]
+        )
 
     @property
     def words(self) -> set[str]:
@@ -238,13 +247,12 @@ class Matcher:
         """Decide the intent of a raw message as the bot would in this kind of chat."""
         normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
         every_word = [w if w in self._stopwords else self._typo(w) for w in map(stem, normalised.split())]
-        sequence = " " + " ".join(every_word) + " "
-        has_domain = self._domain.found_in(sequence)
-        elsewhere = self._offtopic.found_in(sequence) or self._mostly_unknown(every_word)
+        has_domain = self._domain.found_in(every_word)
+        elsewhere = self._offtopic.found_in(every_word) or self._mostly_unknown(every_word)
         exact = self._exact.get(normalised)
         if not _has_letters(normalised) or (elsewhere and not has_domain and exact is None):
             return Match(None, 0.0)
-        keyworded = self._keyword_intents(sequence)
+        keyworded = self._keyword_intents(every_word)
         ranked = self.rank(normalised, every_word, keyworded)
         if exact is not None:  # rule 3: an editor's own phrasing is answered as written
             ranked = (Candidate(exact[0], 100.0, exact[1]), *(c for c in ranked if c.intent_id != exact[0]))
@@ -256,7 +264,7 @@ class Matcher:
         if not ranked or off_topic:
             return Match(None, ranked[0].score if ranked else 0.0, ranked)
         best = ranked[0]
-        named = any(word in self.rules.address_terms for word in normalised.split())
+        named = not self.rules.address_terms.isdisjoint(normalised.split())
         if best.score < self._threshold_for(best.intent_id, chat, addressed or named, has_domain):
             return Match(None, best.score, ranked)
         runner = ranked[1] if len(ranked) > 1 else None
@@ -289,7 +297,7 @@ class Matcher:
             fused += self._keyword_bonus(keyworded)
         # Ranked by the unrounded score, shown capped at 100: two intents both past 100 are not a
         # tie (an alphabetical tie-break would favour "_off_topic").
-        raw, shown = fused.tolist(), np.round(np.minimum(100.0, fused), 1).tolist()
+        raw, shown = fused.tolist(), np.minimum(100.0, fused).round(1).tolist()
         ids = self._intent_ids
         order = sorted(range(len(ids)), key=lambda n: (-raw[n], ids[n]))
         return tuple(Candidate(ids[n], shown[n], chosen[n]) for n in order if shown[n] > 0)
@@ -302,12 +310,11 @@ class Matcher:
                 bonus[self._intent_index[intent_id]] = self.rules.keyword_bonus
         return bonus
 
-    def _keyword_intents(self, sequence: str) -> set[str]:
-        """The intents one of whose keywords occurs in the padded word sequence."""
-        words = sequence.split()
+    def _keyword_intents(self, words: list[str]) -> set[str]:
+        """The intents one of whose keywords occurs in the word sequence."""
         found: set[str] = set()
-        for position, word in enumerate(words):
-            for phrase_words, phrase in self._keyword_first.get(word, ()):
+        for position in [n for n, word in enumerate(words) if word in self._keyword_first]:
+            for phrase_words, phrase in self._keyword_first[words[position]]:
                 if tuple(words[position : position + len(phrase_words)]) == phrase_words:
                     found |= self._keyword_owners[phrase]
                     break
@@ -329,7 +336,7 @@ class Matcher:
         best, chosen = np.zeros(len(self._intent_ids)), [""] * len(self._intent_ids)
         for n in contenders:
             start, end = self._segments[self._intent_ids[n]]
-            top = start + int(np.argmax(scores[start:end]))
+            top = start + int(scores[start:end].argmax())
             if scores[top] > 0:
                 best[n], chosen[n] = scores[top], self._examples[top].text
         return best, chosen

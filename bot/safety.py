@@ -79,6 +79,10 @@ _NUMBERS = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)|\s[-–—]+\s")
+# The same without the dash, for the many messages with none: a pattern that opens with one set of
+# characters lets the regex engine skip to them, several times faster over a long message.
+_CLAUSE_MARKS_NO_DASH = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)")
+_DASHES = frozenset("-–—")
 CLAUSE_MARK = "qqclauseqq"  # stands where a clause ends, so the whole text is cleaned in one pass
 CLAUSE_WORD = f" {CLAUSE_MARK} "
 
@@ -239,7 +243,8 @@ class Screener:
         """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
         if _DIGIT.search(text):  # every number pattern needs a digit; most messages have none
             text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
-        cleaned = self._rewrite(clean(_CLAUSE_MARKS.sub(CLAUSE_WORD, text), NO_LIMIT))
+        marks = _CLAUSE_MARKS if not _DASHES.isdisjoint(text) else _CLAUSE_MARKS_NO_DASH
+        cleaned = self._rewrite(clean(marks.sub(CLAUSE_WORD, text), NO_LIMIT))
         if self._breaks is not None:
             cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
         cleaned = " ".join(map(self._typo, cleaned.split()))
@@ -316,8 +321,12 @@ def _rewriter(rewrites: dict[str, str]) -> Any:
     if not rewrites:
         return lambda text: text
     table = {clean(k): clean(v) for k, v in rewrites.items()}
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)) + r")\b")
-    return lambda text: pattern.sub(lambda m: table[m.group(0)], text)
+    # The phrases fold like synonyms (a walk over the words, one lookup each), where one regex
+    # alternation of every phrase costs several times more.
+    plain_forms: dict[str, list[str]] = defaultdict(list)
+    for phrase, plain in table.items():
+        plain_forms[plain].append(phrase)
+    return Synonyms(plain_forms).fold
 
 
 def load_safety(bag: Problems, path: Path) -> SafetyRules | None:

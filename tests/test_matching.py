@@ -253,7 +253,7 @@ def test_keyword_inside_a_longer_keyword_of_another_intent_still_counts(make_con
     _add_keywords(make_content, "rehab", "[tendon]")
     _add_keywords(make_content, "fixes", "[tendon pain]")
     matcher = Engine.load(make_content).matcher
-    keyworded = matcher._keyword_intents(" tendon pain ")
+    keyworded = matcher._keyword_intents(["tendon", "pain"])
     assert keyworded == {"rehab", "fixes"}
     ranked = {c.intent_id: c.score for c in matcher.rank("tendon pain", ["tendon", "pain"], keyworded)}
     assert ranked["rehab"] >= matcher.rules.keyword_bonus
