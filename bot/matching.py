@@ -127,6 +127,14 @@ class PhraseSet:
         return {w for phrase in self.phrases for w in phrase.split()}
 
 
+class _Feature(NamedTuple):
+    """A known feature (a word or word pair): its weight, row of the association matrix and examples."""
+
+    weight: float
+    row: int
+    postings: np.ndarray
+
+
 @dataclass(frozen=True)
 class _Example:
     """An example prepared for scoring."""
@@ -210,6 +218,11 @@ class Matcher:
             for intent_id, share in shares.items():
                 self._association_matrix[self._feature_ids[feature], column[intent_id]] = share
         self._example_totals = np.array([e.total for e in self._examples], dtype=np.float64)
+        # All a message needs of one known feature, found with one lookup instead of three.
+        self._known_features = {
+            feature: _Feature(weight, self._feature_ids[feature], self._postings[feature])
+            for feature, weight in self._idf.items()
+        }
         self._segments: dict[str, tuple[int, int]] = {}
         for index, example in enumerate(self._examples):
             start, _ = self._segments.get(example.intent_id, (index, index))
@@ -246,7 +259,10 @@ class Matcher:
     def match(self, text: str, chat: str = "private", addressed: bool = True) -> Match:
         """Decide the intent of a raw message as the bot would in this kind of chat."""
         normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
-        every_word = [w if w in self._stopwords else self._typo(w) for w in map(stem, normalised.split())]
+        every_word = [
+            w if len(w) < TYPO_MIN_LENGTH or w in self._stopwords else self._typo(w)
+            for w in map(stem, normalised.split())
+        ]
         has_domain = self._domain.found_in(every_word)
         elsewhere = self._offtopic.found_in(every_word) or self._mostly_unknown(every_word)
         exact = self._exact.get(normalised)
@@ -279,13 +295,12 @@ class Matcher:
 
     def rank(self, normalised: str, words: list[str], keyworded: set[str]) -> tuple[Candidate, ...]:
         """Score every intent for a message's stemmed words (and keywords found) and return them best first."""
-        query = {w: self._idf.get(w, self._unknown_weight) for w in _features(words, self._stopwords)}
-        total = sum(query.values()) or 1.0
-        evidence = self._evidence(query, total)
+        known, total = self._query(words)
+        evidence = self._evidence(known, total)
         # Only the intents whose vocabulary fits best are scored by their best example: the rest
         # cannot catch up, and a stray example of theirs would only add noise.
         contenders = [n for n in np.argsort(-evidence, kind="stable")[:EXAMPLE_CONTENDERS].tolist() if evidence[n] > 0]
-        best, chosen = self._best_examples(self._overlap_scores(query, total), contenders)
+        best, chosen = self._best_examples(self._overlap_scores(known, total), contenders)
         if len(words) <= SHORT_MESSAGE_WORDS:
             for intent_id, (ratio, example) in self._spelt_like(normalised).items():
                 n = self._intent_index[intent_id]
@@ -320,13 +335,19 @@ class Matcher:
                     break
         return found
 
-    def _overlap_scores(self, query: dict[str, float], total: float) -> np.ndarray:
+    def _query(self, words: list[str]) -> tuple[list[_Feature], float]:
+        """A message's known features, in its order, and the total weight of all of them, unknown ones too."""
+        found = [*map(self._known_features.get, _features(words, self._stopwords))]
+        # Summed in the message's order, as every sum here, so every run gives the same scores.
+        total = sum(self._unknown_weight if f is None else f.weight for f in found) or 1.0
+        return [f for f in found if f is not None], total
+
+    def _overlap_scores(self, known: list[_Feature], total: float) -> np.ndarray:
         """Every example's weighted word overlap with the message (0-100): the F1 of the shared weight."""
-        found = [(self._postings[w], weight) for w, weight in query.items() if w in self._postings]
-        if not found:
+        if not known:
             return np.zeros(len(self._examples))
-        indices = np.concatenate([p for p, _ in found])
-        weights = np.repeat([weight for _, weight in found], [len(p) for p, _ in found])
+        indices = np.concatenate([f.postings for f in known])
+        weights = np.repeat([f.weight for f in known], [len(f.postings) for f in known])
         shared = np.bincount(indices, weights=weights, minlength=len(self._examples))
         # F1 of precision shared/total and recall shared/example total, in one expression.
         return 200 * shared / (total + self._example_totals)
@@ -360,13 +381,12 @@ class Matcher:
                 best[example.intent_id] = (ratio, example.text)
         return best
 
-    def _evidence(self, query: dict[str, float], total: float) -> np.ndarray:
+    def _evidence(self, known: list[_Feature], total: float) -> np.ndarray:
         """How much of the message (0-100) is made of words typical of each intent."""
-        known = [(self._feature_ids[w], weight) for w, weight in query.items() if w in self._feature_ids]
         if not known:
             return np.zeros(len(self._intent_ids))
-        rows = self._association_matrix[[n for n, _ in known]]
-        weights = np.array([weight for _, weight in known])
+        rows = self._association_matrix[[f.row for f in known]]
+        weights = np.array([f.weight for f in known])
         # An elementwise sum rather than a BLAS product: no threads, the same answer on every run.
         return (rows * weights[:, None]).sum(axis=0) * (100 / total)
 

@@ -247,7 +247,7 @@ class Screener:
         cleaned = self._rewrite(clean(marks.sub(CLAUSE_WORD, text), NO_LIMIT))
         if self._breaks is not None:
             cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
-        cleaned = " ".join(map(self._typo, cleaned.split()))
+        cleaned = " ".join(w if len(w) < TYPO_MIN_LENGTH else self._typo(w) for w in cleaned.split())
         folded = self._synonyms.fold(cleaned) if self._synonyms else cleaned
         words: list[str] = []
         clause_of: list[int] = []

@@ -370,17 +370,15 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
     code = (
         "from pathlib import Path\n"
         "from bot.engine import Engine\n"
-        "from bot.matching import _features\n"
         "from bot.normalise import normalise, stem\n"
         "m = Engine.load(Path('.')).matcher\n"
         "for text in ['my bum hurts when i sit at work', 'how long till i can race again', 'pub after parkrun?',\n"
         "             'hammy niggle after hill reps, should i stretch it', 'who do i see', 'cheers mate']:\n"
         "    plain = normalise(text, m.content.synonyms).split()\n"
         "    words = [stem(w) for w in plain]\n"
-        "    query = {f: m._idf.get(f, m._unknown_weight) for f in _features(words, m._stopwords)}\n"
-        "    total = sum(query.values())\n"
+        "    known, total = m._query(words)\n"
         "    print(repr(m.match(text)), m._model.vector(plain, words).tolist(), total,\n"
-        "          m._evidence(query, total).tolist(), m._overlap_scores(query, total).max())\n"
+        "          m._evidence(known, total).tolist(), m._overlap_scores(known, total).max())\n"
     )
     root = Path(__file__).resolve().parent.parent
     runs = [
