@@ -241,7 +241,7 @@ class Screener:
 
     def tokens(self, text: str) -> tuple[list[str], list[int]]:
         """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
-        if _DIGIT.search(text):  # every number pattern needs a digit; most messages have none
+        if _has_digit(text):  # every number pattern needs a digit; most messages have none
             text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
         marks = _CLAUSE_MARKS if not _DASHES.isdisjoint(text) else _CLAUSE_MARKS_NO_DASH
         cleaned = self._rewrite(clean(marks.sub(CLAUSE_WORD, text), NO_LIMIT))
@@ -307,6 +307,11 @@ class Screener:
         if found is None or _closest(word, self._everyday, 1) is not None:
             return word
         return found
+
+
+def _has_digit(text: str) -> bool:
+    """Any decimal digit; for ASCII text ten substring searches, far cheaper than a regex scan."""
+    return any(digit in text for digit in "0123456789") if text.isascii() else _DIGIT.search(text) is not None
 
 
 def _closest(word: str, words: list[str], edits: int) -> str | None:
