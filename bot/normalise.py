@@ -14,7 +14,7 @@ DEFAULT_MAX_CHARS = 600
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _COMMAND = re.compile(r"(?<!\w)/([a-z_]+)(?:@\w+)?")
-_APOSTROPHES = frozenset("'’‘`´")
+_APOSTROPHES = "'’‘`´"  # each found by a substring search: far cheaper than a set test per character
 # An apostrophe between letters; the apostrophe comes first so the regex engine can skip to it
 # (a leading look-behind is tried at every position and costs four times as much).
 _APOSTROPHE = re.compile(r"['’‘`´](?<=\w.)(?=\w)")
@@ -37,7 +37,7 @@ def clean(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
         text = _COMMAND.sub(r" \1 ", text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
-    if not _APOSTROPHES.isdisjoint(text):
+    if any(mark in text for mark in _APOSTROPHES):
         text = _APOSTROPHE.sub("", text)
     text = text.translate(_ASCII_NON_WORD) if text.isascii() else _NON_WORD.sub(" ", text)
     text = text.replace("_", " ")

@@ -82,7 +82,7 @@ _CLAUSE_MARKS = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)|\s[-–—]+\s")
 # The same without the dash, for the many messages with none: a pattern that opens with one set of
 # characters lets the regex engine skip to them, several times faster over a long message.
 _CLAUSE_MARKS_NO_DASH = re.compile(r"[.!?;:,\n(){}\[\]]+(?!\d)")
-_DASHES = frozenset("-–—")
+_DASHES = "-–—"
 CLAUSE_MARK = "qqclauseqq"  # stands where a clause ends, so the whole text is cleaned in one pass
 CLAUSE_WORD = f" {CLAUSE_MARK} "
 
@@ -243,7 +243,7 @@ class Screener:
         """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
         if _has_digit(text):  # every number pattern needs a digit; most messages have none
             text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
-        marks = _CLAUSE_MARKS if not _DASHES.isdisjoint(text) else _CLAUSE_MARKS_NO_DASH
+        marks = _CLAUSE_MARKS if any(dash in text for dash in _DASHES) else _CLAUSE_MARKS_NO_DASH
         cleaned = self._rewrite(clean(marks.sub(CLAUSE_WORD, text), NO_LIMIT))
         if self._breaks is not None:
             cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
