@@ -310,12 +310,11 @@ class Matcher:
         fused = fuse(lexical, self._model.vector(normalised.split(), words)[self._model_columns])
         if keyworded:
             fused += self._keyword_bonus(keyworded)
-        # Ranked by the unrounded score, shown capped at 100: two intents both past 100 are not a
+        # Ranked by the unrounded score (negated: best first), shown capped at 100: two intents both past 100 are not a
         # tie (an alphabetical tie-break would favour "_off_topic").
-        raw, shown = fused.tolist(), np.minimum(100.0, fused).round(1).tolist()
-        ids = self._intent_ids
-        order = sorted(range(len(ids)), key=lambda n: (-raw[n], ids[n]))
-        return tuple(Candidate(ids[n], shown[n], chosen[n]) for n in order if shown[n] > 0)
+        raw, shown = (-fused).tolist(), np.minimum(100.0, fused).round(1).tolist()
+        ranked = sorted(zip(raw, self._intent_ids, shown, chosen, strict=True))  # ids are unique: ties end there
+        return tuple(Candidate(intent_id, score, example) for _, intent_id, score, example in ranked if score > 0)
 
     def _keyword_bonus(self, keyworded: set[str]) -> np.ndarray:
         """The keyword bonus of each intent (0 for those none of whose keywords is present)."""
