@@ -83,7 +83,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the biggest groups of questions the bot could not answer."""
-    await _send_report(update, context, unanswered_text)
+    stopwords = handlers.services(context).engine.content.rules.stopwords
+    await _send_report(update, context, lambda db_path: unanswered_text(db_path, stopwords))
 
 
 def reload_engine(services: handlers.Services) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.content import load_content, near_duplicates
+from bot.content import load_content, load_rules, near_duplicates
 from bot.engine import Engine
 from bot.evaluation import cross_validate, evaluate, format_report, known_labels, load_labelled
 from bot.settings import Settings, SettingsError
@@ -252,7 +252,7 @@ def _dispatch(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
     if args.verb == "check":
         return _check(content_dir, out)
     if args.verb == "report":
-        return _report(args, settings, out)
+        return _report(args, settings, content_dir, out)
     try:
         engine = Engine.from_settings(settings, content_dir)
     except ContentInvalid as exc:
@@ -278,7 +278,7 @@ def _check(content_dir: Path, out: TextIO) -> int:
     return OK
 
 
-def _report(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+def _report(args: argparse.Namespace, settings: Settings, content_dir: Path, out: TextIO) -> int:
     """Print the question-log report, optionally as CSV and a chart too."""
     from bot import report  # the log's reader is only needed here
 
@@ -286,7 +286,12 @@ def _report(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         print("painbot: --since must be at least 1 day", file=sys.stderr)
         return USAGE
     try:
-        built = report.build_report(settings.db_path, args.since)
+        stopwords = load_rules(content_dir).stopwords  # questions are grouped without the matcher's stopwords
+    except ContentInvalid as exc:
+        print(exc, file=sys.stderr)
+        return PROBLEM
+    try:
+        built = report.build_report(settings.db_path, args.since, stopwords)
         print(report.format_report(built), file=out)
         if args.csv:
             report.write_csv(built, args.csv)

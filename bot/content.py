@@ -9,18 +9,19 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.htmlcheck import html_problem_lines
 from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
-from bot.selfcheck_content import load_selfcheck
-from bot.tips import load_tips
+from bot.schema import INVALID, Field, Moved, Named, Number, Record, Shape, Text, Texts, read, read_file
+from bot.selfcheck_content import EXTRA_KEY as SELFCHECK_KEY
+from bot.selfcheck_content import SelfCheckContent, load_selfcheck
+from bot.tips import EXTRA_KEY as TIPS_KEY
+from bot.tips import TipsContent, load_tips
 from bot.yamlsource import (
     FAILED,
     ContentError,
     ContentInvalid,
     LineDict,
-    LineList,
     Problems,
     display_path,
 )
@@ -65,29 +66,6 @@ URGENT_SCREEN = 1400  # the list of urgent signs must be complete more than shor
 TITLE_LIMIT = 28
 NEAR_DUPLICATE = 95  # rapidfuzz ratio at which two intents' examples count as the same phrasing
 
-INTENT_KEYS = {"id", "response", "examples", "keywords", "related"}
-MOVED_KEYS = {"triggers"}  # keys of older content that now live elsewhere: reported with a pointer instead
-RESPONSE_KEYS = {"id", "title", "text", "short", "image", "image_alt"}
-MATCHING_KEYS = {
-    "threshold",
-    "threshold_off_domain",
-    "group_threshold",
-    "group_threshold_off_domain",
-    "margin",
-    "min_known_share",
-    "keyword_bonus",
-    "max_chars",
-    "stopwords",
-    "domain_terms",
-    "offtopic_terms",
-    "address_terms",
-    "social_intents",
-    "max_related",
-    "guess_floor",
-    "clause_breaks",
-    "question_openers",
-    "clause_min_words",
-}
 # Guidance answers carry the physio's contact line: the full text {contact}, the group short form
 # {contact} or the shorter {contact_short}.
 CONTACT_SNIPPETS = ("{contact}", "{contact_short}")
@@ -114,6 +92,23 @@ class Intent:
         return f"{self.path}:{self.line}"
 
 
+INTENT = Shape(
+    "an intent: a mapping with id, response and examples",
+    (
+        Field("id", Text(), "the intent's name, the same as its file's"),
+        Field("response", Text(), "the id of its answer in responses/"),
+        Field("examples", Texts(noun="example", lined=True), "the ways people ask it", required=False),
+        Field("keywords", Texts(), "words that give this intent a bonus", required=False),
+        Field("related", Texts(lined=True), "intents offered as follow-up buttons", required=False),
+        Field(
+            "triggers",
+            Moved(f"are no longer read here: red flags are safety rules in intents/{SAFETY_FILE}"),
+            required=False,
+        ),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Response:
     """An answer as written by the physio, before placeholders are filled."""
@@ -135,28 +130,80 @@ class Response:
         return f"{self.path}:{self.line}"
 
 
+RESPONSE = Shape(
+    "an answer: a mapping with id, title and text",
+    (
+        Field("id", Text(), "the answer's name, the same as its file's"),
+        Field("title", Text(limit=TITLE_LIMIT), "the label of its button"),
+        Field("text", Text(html=True), "the full answer"),
+        Field("short", Text(html=True), "the short form for groups", required=False),
+        Field("image", Text(), "a picture sent with the full answer", required=False),
+        Field("image_alt", Text(), "what the picture shows", required=False),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class MatchingRules:
-    """The tunable numbers and word lists of the matcher (intents/_matching.yaml)."""
+    """The tunable numbers and word lists of the matcher; every value comes from intents/_matching.yaml."""
 
-    threshold: float = 60.0
-    threshold_off_domain: float = 0.0
-    group_threshold: float = 75.0
-    group_threshold_off_domain: float = 85.0
-    margin: float = 4.0
-    keyword_bonus: float = 10.0
-    guess_floor: float = 15.0
-    min_known_share: float = 0.5
-    max_chars: int = 600
-    max_related: int = 3
-    stopwords: frozenset[str] = frozenset()
-    domain_terms: frozenset[str] = frozenset()
-    offtopic_terms: frozenset[str] = frozenset()
-    address_terms: frozenset[str] = frozenset({"bot", "painbot"})
-    social_intents: frozenset[str] = frozenset({"greeting", "thanks", "help"})
-    clause_breaks: frozenset[str] = frozenset()  # none: two-part answers are off
-    question_openers: frozenset[str] = frozenset()
-    clause_min_words: int = 2
+    threshold: float
+    threshold_off_domain: float
+    group_threshold: float
+    group_threshold_off_domain: float
+    margin: float
+    keyword_bonus: float
+    guess_floor: float
+    min_known_share: float
+    max_chars: int
+    max_related: int
+    stopwords: frozenset[str]
+    domain_terms: frozenset[str]
+    offtopic_terms: frozenset[str]
+    address_terms: frozenset[str]
+    social_intents: frozenset[str]
+    clause_breaks: frozenset[str]
+    question_openers: frozenset[str]
+    clause_min_words: int
+
+
+SCORE, WHOLE, WORDS = Number(0, 100), Number(1, whole=True), Texts(fold=True)
+# Every key is required: the numbers live in the YAML only, so a key left out is an error, not a default.
+MATCHING = Shape(
+    "a mapping of matching settings",
+    (
+        Field("threshold", SCORE, "the best score below which the bot says it is not sure"),
+        Field("threshold_off_domain", SCORE, "the same, for a message that names nothing of the topic"),
+        Field("group_threshold", SCORE, "the score an unaddressed group message must reach"),
+        Field("group_threshold_off_domain", SCORE, "the same, for a group message off the topic"),
+        Field("margin", SCORE, "how close the runner-up must be to be offered"),
+        Field("keyword_bonus", SCORE, "added when one of an intent's keywords is in the message"),
+        Field("guess_floor", SCORE, "the score a best guess needs to lead the fallback's buttons"),
+        Field("min_known_share", Number(0, 1), "the share of known words a message without a topic word needs"),
+        Field("max_chars", WHOLE, "how much of a message is read"),
+        Field("max_related", WHOLE, "how many follow-up buttons an answer offers"),
+        Field("stopwords", WORDS, "words that carry no meaning for matching"),
+        Field("domain_terms", WORDS, "words that show a message is about the topic"),
+        Field("offtopic_terms", WORDS, "words that show a message is about something else"),
+        Field("address_terms", WORDS, "words that address the bot by name"),
+        Field("social_intents", WORDS, "intents answered in groups only when the bot is addressed"),
+        Field("clause_breaks", WORDS, "where a two-part question is cut"),
+        Field("question_openers", WORDS, "words a second question opens with"),
+        Field("clause_min_words", WHOLE, "the meaningful words each part of a two-part question needs"),
+    ),
+)
+OFF_TOPIC_SHAPE = Shape(
+    "a mapping with examples: [...]",
+    (Field("examples", Texts(noun="example", lined=True), "messages that are not for the bot"),),
+)
+SYNONYMS = Named(Texts(noun="variant", lined=True), "word", "a mapping: canonical word -> list of variants")
+SNIPPETS = Named(
+    Text(html=True),
+    "snippet",
+    "a mapping: name -> text",
+    required=tuple(sorted(REQUIRED_SNIPPETS)),
+    about="the bot's own messages use it",
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +222,18 @@ class Content:
     safety: Screener | None = None  # the safety rules of intents/_safety.yaml, ready to screen messages
     off_topic_lines: tuple[int, ...] = ()  # the line of each off-topic example
 
+    @property
+    def selfcheck(self) -> SelfCheckContent | None:
+        """The self-check's wording (responses/_selfcheck.yaml), or None when it was not loaded."""
+        found = self.extras.get(SELFCHECK_KEY)
+        return found if isinstance(found, SelfCheckContent) else None
+
+    @property
+    def tips(self) -> TipsContent | None:
+        """The weekly tips (responses/_tips.yaml), or None when the content has none."""
+        found = self.extras.get(TIPS_KEY)
+        return found if isinstance(found, TipsContent) else None
+
 
 def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck, load_tips)) -> Content:
     """Load and cross-check a folder holding intents/ and responses/; raise every problem at once."""
@@ -189,13 +248,14 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     rules = _load_rules(bag, intents_dir / "_matching.yaml")
     off_topic, off_topic_lines = _load_off_topic(bag, intents_dir / "_off_topic.yaml")
     snippets = _load_snippets(bag, responses_dir / "_snippets.yaml")
-    intents = _load_all(bag, intents_dir, _parse_intent, "intent")
-    responses = _load_all(bag, responses_dir, _parse_response, "response")
+    intents = _load_all(bag, intents_dir, INTENT, _parse_intent, "intent")
+    responses = _load_all(bag, responses_dir, RESPONSE, _parse_response, "response")
     _cross_check(bag, intents, responses)
-    _check_contact(bag, intents, responses, rules)
+    if rules is not None:
+        _check_contact(bag, intents, responses, rules)
     safety = _load_safety(bag, intents_dir / SAFETY_FILE, synonyms, intents, off_topic, rules)
     extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
-    if bag.errors:
+    if bag.errors or rules is None:
         raise ContentInvalid(bag.errors)
     return Content(
         root,
@@ -212,22 +272,31 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     )
 
 
+def load_rules(root: Path) -> MatchingRules:
+    """Read only intents/_matching.yaml, for tools that need its word lists rather than the whole content."""
+    bag = Problems(root)
+    rules = _load_rules(bag, root / "intents" / "_matching.yaml")
+    if rules is None:
+        raise ContentInvalid(bag.errors)
+    return rules
+
+
 def _load_safety(
     bag: Problems,
     path: Path,
     synonyms: Synonyms,
     intents: dict[str, Intent],
     off_topic: tuple[str, ...],
-    rules: MatchingRules,
+    rules: MatchingRules | None,
 ) -> Screener | None:
     """Read the safety rules and run each rule's own examples; every word the content uses is 'known'."""
     safety_rules = load_safety(bag, path)
     if safety_rules is None:
         return None
     texts = [t for i in intents.values() for t in (*i.examples, *i.keywords)] + list(off_topic)
-    known = {w for text in texts for w in clean(text).split()} | set(rules.stopwords)
+    known = {w for text in texts for w in clean(text).split()} | set(rules.stopwords if rules else ())
     screener = Screener(safety_rules, synonyms, known)
-    if not any(bag.unreadable(path.parent / name) for name in ("_synonyms", "_matching")):
+    if rules is not None and not bag.unreadable(path.parent / "_synonyms"):
         check_examples(bag, path, screener)  # without the words they fold, the rules' examples prove nothing
     return screener
 
@@ -237,166 +306,84 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if not p.name.startswith("_"))
 
 
-def _load_all(bag: Problems, folder: Path, parse: Callable[..., Any], kind: str) -> dict[str, Any]:
-    """Parse every file of one kind, reporting ids defined twice."""
+def _load_all(
+    bag: Problems, folder: Path, shape: Shape, parse: Callable[[Problems, Path, Record], Any], kind: str
+) -> dict[str, Any]:
+    """Check every file of one kind against its shape and build it, reporting ids defined twice."""
     items: dict[str, Any] = {}
     for path in _files(folder):
-        data = bag.load_mapping(path, f"a {kind} (a mapping with id: ...)")
-        if data is None:
-            continue
-        item = parse(bag, path, data)
-        if item is None:
+        record = read_file(bag, path, shape)
+        item = parse(bag, path, record) if record is not None else None
+        if item is None or record is None:
             continue
         if item.id in items:
-            bag.error(path, data.line_of("id"), f"duplicate {kind} id '{item.id}' (also in {items[item.id].source})")
+            bag.error(path, record.line_of("id"), f"duplicate {kind} id '{item.id}' (also in {items[item.id].source})")
             continue
         items[item.id] = item
     return items
 
 
-def _check_keys(bag: Problems, path: Path, data: LineDict, allowed: set[str], required: set[str]) -> bool:
-    """Report unknown and missing keys; True when the required ones are all there."""
-    for key in data:
-        if key not in allowed and key not in MOVED_KEYS:
-            bag.error(path, data.line_of(key), f"unknown key '{key}' (expected one of: {', '.join(sorted(allowed))})")
-    missing = sorted(required - set(data))
-    for key in missing:
-        bag.error(path, data.line, f"missing key '{key}'")
-    return not missing
-
-
-def _text(bag: Problems, path: Path, data: LineDict, key: str, optional: bool = False) -> str | None:
-    """Read a non-empty string value."""
-    value = data.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        bag.error(path, data.line_of(key), f"'{key}' must be non-empty text")
-        return None
-    return value.strip()
-
-
-def _strings(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, ...]:
-    """Read a list of non-empty strings, naming the line of any bad item."""
-    return tuple(text for text, _ in _lined_strings(bag, path, data, key))
-
-
-def _lined_strings(bag: Problems, path: Path, data: LineDict, key: str) -> list[tuple[str, int]]:
-    """Read a list of non-empty strings with the line of each, naming the line of any bad item."""
-    value = data.get(key, [])
-    noun = "example" if key == "examples" else "item"
-    if isinstance(value, str) and value.lstrip().startswith("-"):
-        line = data.line_of(key) + 1
-        bag.error(path, line, f"put a space after '-' on line {line}: each {noun} starts with '- ' at the same indent")
-        return []
-    if not isinstance(value, list):
-        bag.error(path, data.line_of(key), f"'{key}' must be a list")
-        return []
-    out = []
-    for index, item in enumerate(value):
-        line = value.line_of(index) if isinstance(value, LineList) else data.line_of(key)
-        if isinstance(item, (int, float)) and not isinstance(item, bool):
-            item = str(item)
-        if isinstance(item, dict) and len(item) == 1:
-            bag.error(path, line, f"put the {noun} in quotes: the ': ' in '{_rejoined(item)}' reads as 'name: value'")
-            continue
-        if not isinstance(item, str) or not item.strip():
-            bag.error(path, line, f"'{key}' item {index + 1} must be non-empty text")
-            continue
-        out.append((item.strip(), line))
-    return out
-
-
-def _rejoined(item: dict[Any, Any]) -> str:
-    """Show a one-pair mapping the way its line was written (name: value)."""
-    [(name, value)] = item.items()
-    return f"{name}: {value}" if value is not None else f"{name}:"
-
-
-def _parse_intent(bag: Problems, path: Path, data: LineDict) -> Intent | None:
-    """Build one intent from its file."""
-    if not _check_keys(bag, path, data, INTENT_KEYS, {"id", "response"}):
-        return None
-    intent_id, response = _text(bag, path, data, "id"), _text(bag, path, data, "response")
-    if "triggers" in data:
-        bag.error(
-            path,
-            data.line_of("triggers"),
-            f"'triggers' are no longer read here: red flags are safety rules in intents/{SAFETY_FILE}",
-        )
+def _parse_intent(bag: Problems, path: Path, record: Record) -> Intent | None:
+    """Build one intent from its checked file."""
+    intent_id = record.get("id")
     if intent_id in RESERVED_IDS:
         bag.error(
-            path, data.line_of("id"), f"the id '{intent_id}' is reserved for the safety layer's answers; choose another"
+            path,
+            record.line_of("id"),
+            f"the id '{intent_id}' is reserved for the safety layer's answers; choose another",
         )
-    intent_id = _matching_id(bag, path, data, intent_id)
-    examples = _lined_strings(bag, path, data, "examples")
-    if not examples and intent_id != URGENT_INTENT and data.get("examples") in (None, []):
-        bag.error(path, data.line_of("examples"), "an intent needs at least one example")
-    related = _lined_strings(bag, path, data, "related")
-    if intent_id is None or response is None:
+    intent_id = _matching_id(bag, path, record, intent_id)
+    examples, related = record.get("examples", ()), record.get("related", ())
+    if not examples and intent_id != URGENT_INTENT and record.data.get("examples") in (None, []):
+        bag.error(path, record.line_of("examples"), "an intent needs at least one example")
+    if intent_id is None or "response" not in record:
         return None
     return Intent(
         intent_id,
-        response,
+        record["response"],
         tuple(t for t, _ in examples),
-        _strings(bag, path, data, "keywords"),
+        record.get("keywords", ()),
         tuple(t for t, _ in related),
         display_path(path, bag.root),
-        data.line_of("id"),
-        data.line_of("response"),
+        record.line_of("id"),
+        record.line_of("response"),
         tuple(n for _, n in examples),
         tuple(n for _, n in related),
     )
 
 
-def _matching_id(bag: Problems, path: Path, data: LineDict, item_id: str | None) -> str | None:
+def _matching_id(bag: Problems, path: Path, record: Record, item_id: str | None) -> str | None:
     """Report an id that differs from its file's name; the file's name stands in, so nothing else follows."""
     if item_id is None or item_id == path.stem:
         return item_id
     bag.error(
         path,
-        data.line_of("id"),
+        record.line_of("id"),
         f"the id '{item_id}' does not match the file name: write id: {path.stem} or rename the file",
     )
     return path.stem
 
 
-def _parse_response(bag: Problems, path: Path, data: LineDict) -> Response | None:
-    """Build one answer from its file, checking its HTML and size."""
-    if not _check_keys(bag, path, data, RESPONSE_KEYS, {"id", "title", "text"}):
-        return None
-    response_id, title = _text(bag, path, data, "id"), _text(bag, path, data, "title")
-    response_id = _matching_id(bag, path, data, response_id)
-    text, short = _text(bag, path, data, "text"), _text(bag, path, data, "short", optional=True)
-    if title and len(title) > TITLE_LIMIT:
-        bag.error(path, data.line_of("title"), f"title is {len(title)} characters; buttons fit {TITLE_LIMIT}")
+def _parse_response(bag: Problems, path: Path, record: Record) -> Response | None:
+    """Build one answer from its checked file: placeholders known, picture usable."""
+    response_id = _matching_id(bag, path, record, record.get("id"))
     for key in ("text", "short"):
-        _html(bag, path, data, key)
-        _placeholders(bag, path, data, key, response_id)
-    image, image_alt = _image(bag, path, data)
-    if response_id is None or title is None or text is None:
+        _placeholders(bag, path, record.data, key, response_id)
+    image, image_alt = _image(bag, path, record)
+    if response_id is None or not {"title", "text"} <= set(record):
         return None
     return Response(
         response_id,
-        title,
-        text,
-        short,
+        record["title"],
+        record["text"],
+        record.get("short"),
         display_path(path, bag.root),
-        data.line_of("id"),
+        record.line_of("id"),
         image,
         image_alt,
-        data.line_of("text"),
-        data.line_of("short") if short is not None else 0,
+        record.line_of("text"),
+        record.line_of("short") if "short" in record else 0,
     )
-
-
-def _html(bag: Problems, path: Path, data: LineDict, key: str, name: str | None = None) -> None:
-    """Report what Telegram would refuse in a text, at the line inside the text where possible."""
-    value = data.get(key)
-    if not isinstance(value, str):
-        return
-    for text_line, problem in html_problem_lines(value):
-        bag.error(path, data.text_line(key, text_line), f"{name or key}: {problem}")
 
 
 def _placeholders(bag: Problems, path: Path, data: LineDict, key: str, response_id: str | None) -> None:
@@ -409,104 +396,60 @@ def _placeholders(bag: Problems, path: Path, data: LineDict, key: str, response_
         bag.error(path, line, f"response '{response_id}': unknown placeholder {{{name}}}")
 
 
-def _image(bag: Problems, path: Path, data: LineDict) -> tuple[str | None, str | None]:
-    """Read an answer's optional picture: a PNG or JPEG Telegram accepts, always with alt text."""
-    image, alt = _text(bag, path, data, "image", optional=True), _text(bag, path, data, "image_alt", optional=True)
+def _image(bag: Problems, path: Path, record: Record) -> tuple[str | None, str | None]:
+    """Check an answer's optional picture: a PNG or JPEG Telegram accepts, always with alt text."""
+    image, alt = record.get("image"), record.get("image_alt")
     if image is None:
         if alt is not None:
-            bag.error(path, data.line_of("image_alt"), "'image_alt' without an 'image'")
+            bag.error(path, record.line_of("image_alt"), "'image_alt' without an 'image'")
         return None, None
     if alt is None:
-        bag.error(path, data.line_of("image"), "'image' needs 'image_alt': a sentence saying what the picture shows")
+        bag.error(path, record.line_of("image"), "'image' needs 'image_alt': a sentence saying what the picture shows")
     file = (bag.root / image).resolve()
     if not file.is_relative_to(bag.root.resolve()):
-        bag.error(path, data.line_of("image"), f"image '{image}' lies outside the content folder")
+        bag.error(path, record.line_of("image"), f"image '{image}' lies outside the content folder")
         return None, None
     if not file.is_file():
-        bag.error(path, data.line_of("image"), f"image '{image}' does not exist (paths are relative to {bag.root})")
+        bag.error(path, record.line_of("image"), f"image '{image}' does not exist (paths are relative to {bag.root})")
         return None, None
     for problem in photo_problems(file):
-        bag.error(path, data.line_of("image"), f"image '{image}': {problem}")
+        bag.error(path, record.line_of("image"), f"image '{image}': {problem}")
     return image, alt
 
 
 def _load_synonyms(bag: Problems, path: Path) -> Synonyms:
-    """Read canonical word -> variants; a variant may belong to one word only."""
-    data = bag.load_mapping(path, "a mapping: canonical word -> list of variants") if path.exists() else LineDict()
-    if data is None:
+    """Read canonical word -> variants (optional file); a variant may belong to one word only."""
+    record = read_file(bag, path, SYNONYMS) if path.exists() else None
+    if record is None:
         return Synonyms({})
     owner: dict[str, str] = {}
-    groups: dict[str, tuple[str, ...]] = {}
-    for canonical in data:
-        variants = _strings(bag, path, data, canonical)
-        for variant in variants:
+    for canonical, variants in record.items():
+        for variant, line in variants:
             key = clean(variant)
             if not key:
-                bag.error(path, data.line_of(canonical), f"synonym '{variant}' has no letters or digits to match")
-                continue
-            if key in owner and owner[key] != canonical:
-                bag.error(path, data.line_of(canonical), f"'{variant}' is already a synonym of '{owner[key]}'")
+                bag.error(path, line, f"synonym '{variant}' has no letters or digits to match")
+            elif key in owner and owner[key] != canonical:
+                bag.error(path, line, f"'{variant}' is already a synonym of '{owner[key]}'")
             owner[key] = canonical
-        groups[canonical] = variants
-    return Synonyms(groups)
+    return Synonyms({canonical: tuple(v for v, _ in variants) for canonical, variants in record.items()})
 
 
-def _load_rules(bag: Problems, path: Path) -> MatchingRules:
-    """Read the matcher's numbers and word lists, with defaults for anything left out."""
-    data = bag.load_mapping(path, "a mapping of matching settings") if path.exists() else LineDict()
-    if data is None:
-        return MatchingRules()
-    _check_keys(bag, path, data, MATCHING_KEYS, set())
-    default = MatchingRules()
-    values: dict[str, Any] = {}
-    for key in (
-        "threshold",
-        "threshold_off_domain",
-        "group_threshold",
-        "group_threshold_off_domain",
-        "margin",
-        "keyword_bonus",
-        "guess_floor",
-    ):
-        value = data.get(key, getattr(default, key))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-            bag.error(path, data.line_of(key), f"'{key}' must be a number from 0 to 100")
-            continue
-        values[key] = float(value)
-    share = data.get("min_known_share", default.min_known_share)
-    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-        bag.error(path, data.line_of("min_known_share"), "'min_known_share' must be a number from 0 to 1")
-    else:
-        values["min_known_share"] = float(share)
-    for key in ("max_chars", "max_related", "clause_min_words"):
-        value = data.get(key, getattr(default, key))
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            bag.error(path, data.line_of(key), f"'{key}' must be a whole number above 0")
-            continue
-        values[key] = value
-    for key in (
-        "stopwords",
-        "domain_terms",
-        "offtopic_terms",
-        "address_terms",
-        "social_intents",
-        "clause_breaks",
-        "question_openers",
-    ):
-        if key in data:
-            values[key] = frozenset(s.casefold() for s in _strings(bag, path, data, key))
+def _load_rules(bag: Problems, path: Path) -> MatchingRules | None:
+    """Read the matcher's numbers and word lists: every key is required, none has a default."""
+    if not path.exists():
+        bag.error(path, 0, "file is missing: it holds the matcher's numbers and word lists")
+        return None
+    record = read_file(bag, path, MATCHING)
+    if record is None or not record.ok:
+        return None
+    values: dict[str, Any] = {k: frozenset(v) if isinstance(v, tuple) else v for k, v in record.items()}
     return MatchingRules(**values)
 
 
 def _load_off_topic(bag: Problems, path: Path) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Read examples of messages the bot must leave alone (optional file), with their lines."""
-    if not path.exists():
-        return (), ()
-    data = bag.load_mapping(path, "a mapping with examples: [...]")
-    if data is None:
-        return (), ()
-    _check_keys(bag, path, data, {"examples"}, {"examples"})
-    examples = _lined_strings(bag, path, data, "examples")
+    record = read_file(bag, path, OFF_TOPIC_SHAPE) if path.exists() else None
+    examples = record.get("examples", ()) if record is not None else ()
     return tuple(t for t, _ in examples), tuple(n for _, n in examples)
 
 
@@ -522,23 +465,14 @@ def _load_snippets(bag: Problems, path: Path) -> dict[str, str] | None:
     if data is FAILED:
         bag.placeholders_unknown = True  # which {names} exist is unknown: none is reported
         return None
-    if not isinstance(data, LineDict):
-        bag.error(path, getattr(data, "line", 1), "expected a mapping: name -> text")
+    snippets = read(bag, path, data, SNIPPETS)
+    if snippets is INVALID:
         return None
-    snippets = {}
-    for key in data:
-        value = _text(bag, path, data, key)
-        if value is not None:
-            _html(bag, path, data, key)
-            snippets[key] = value
-    for required in sorted(REQUIRED_SNIPPETS):
-        if required not in data:
-            bag.error(path, data.line, f"missing key '{required}'")
     bag.placeholders |= frozenset(snippets)
     for name, snippet in snippets.items():
         for unknown in bag.unknown_placeholders(snippet):
-            bag.error(path, data.line_of(name), f"snippet '{name}': unknown placeholder {{{unknown}}}")
-    return snippets
+            bag.error(path, snippets.line_of(name), f"snippet '{name}': unknown placeholder {{{unknown}}}")
+    return dict(snippets)
 
 
 def _cross_check(bag: Problems, intents: dict[str, Intent], responses: dict[str, Response]) -> None:

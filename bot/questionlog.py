@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +173,7 @@ class QuestionLog:
         db_path: Path,
         *,
         keep_text: bool = True,
-        retention_days: int = 90,
+        retention_days: int = Settings.retention_days,
         busy_timeout: float = 2.0,
         batch_size: int = 200,
         max_queued: int = 10_000,

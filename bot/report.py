@@ -24,15 +24,6 @@ TELEGRAM_EXAMPLE_CHARS = 200  # five groups of examples must fit one Telegram me
 NO_QUESTIONS = "No questions logged yet."
 MAX_WEEK_LABELS = 16
 
-# Words that say nothing about the topic; without dropping them "can I do squats"
-# and "can I do deadlifts" look alike.
-_STOP_WORDS = frozenset(
-    """a about an and any are am as at be been but by can could did do does doing for from
-    get got had has have how i i'm im if in is it it's its just me my of ok okay on or please
-    should so still that the there this to was were what when where which who why will with
-    would you your""".split()
-)
-
 
 class ChartUnavailable(QuestionLogError):
     """Drawing a chart needs the optional matplotlib dependency."""
@@ -101,8 +92,14 @@ class _Row:
     text: str | None
 
 
-def build_report(db_path: Path, since_days: int | None, now: datetime | None = None) -> Report:
-    """Summarise the log for the last since_days days (all of it when None)."""
+def build_report(
+    db_path: Path, since_days: int | None, stopwords: frozenset[str], now: datetime | None = None
+) -> Report:
+    """Summarise the log for the last since_days days (all of it when None).
+
+    `stopwords` are the matcher's (content.rules.stopwords): without dropping them "can I do squats"
+    and "can I do deadlifts" look alike.
+    """
     now = _utc(now)
     since = now - timedelta(days=since_days) if since_days is not None else None
     rows = _read_rows(Path(db_path), since, now)
@@ -116,7 +113,7 @@ def build_report(db_path: Path, since_days: int | None, now: datetime | None = N
         by_outcome=dict(Counter(row.outcome for row in rows).most_common()),
         weeks=_weeks(rows, since, now),
         unanswered_groups=group_questions(
-            [row.text for row in reversed(rows) if row.text and not row.answered][:MAX_GROUPED]
+            [row.text for row in reversed(rows) if row.text and not row.answered][:MAX_GROUPED], stopwords
         ),
     )
 
@@ -126,11 +123,13 @@ def is_answered(intent_id: str | None, outcome: str, confident: bool) -> bool:
     return intent_id is not None and bool(confident) and outcome not in {"ambiguous", "fallback"}
 
 
-def group_questions(texts: list[str], threshold: float = GROUP_SIMILARITY) -> tuple[QuestionGroup, ...]:
+def group_questions(
+    texts: list[str], stopwords: frozenset[str], threshold: float = GROUP_SIMILARITY
+) -> tuple[QuestionGroup, ...]:
     """Cluster similar questions around the most common ones, biggest group first."""
     forms: dict[str, list[str]] = {}
     for text in texts:
-        forms.setdefault(_normalise(text), []).append(text)
+        forms.setdefault(_normalise(text, stopwords), []).append(text)
     leaders: list[str] = []
     members: list[list[str]] = []
     # Most frequent wording first, so each group is led by its typical question.
@@ -201,9 +200,9 @@ def stats_text(db_path: Path, now: datetime | None = None) -> str:
     return "\n".join(lines)
 
 
-def unanswered_text(db_path: Path, limit: int = 5, now: datetime | None = None) -> str:
+def unanswered_text(db_path: Path, stopwords: frozenset[str], limit: int = 5, now: datetime | None = None) -> str:
     """The most common unanswered questions for /unanswered, HTML-escaped for Telegram."""
-    groups = build_report(db_path, None, now).unanswered_groups[:limit]
+    groups = build_report(db_path, None, stopwords, now).unanswered_groups[:limit]
     if not groups:
         return "No unanswered questions logged yet."
     lines = ["<b>Unanswered questions</b>, most common first:"]
@@ -316,10 +315,10 @@ def _iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _normalise(text: str) -> str:
+def _normalise(text: str, stopwords: frozenset[str]) -> str:
     """Words without filler, endings trimmed (the matcher's own cleaning), as similar questions compare."""
     words = clean(text).split()
-    return " ".join(stem(w) for w in [w for w in words if w not in _STOP_WORDS] or words)
+    return " ".join(stem(w) for w in [w for w in words if w not in stopwords] or words)
 
 
 def _examples(texts: list[str]) -> tuple[str, ...]:

@@ -35,25 +35,14 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.normalise import Synonyms, clean, stem
-from bot.yamlsource import LineDict, LineList, Problems
+from bot.schema import Anything, Choice, Field, Named, Number, Record, Shape, Text, Texts, read_file
+from bot.yamlsource import LineList, Problems
 
 CRISIS, EMERGENCY, RED_FLAGS, ABOUT = "crisis", "emergency", "red_flags", "about"
 KINDS = (CRISIS, EMERGENCY, RED_FLAGS, ABOUT)  # also the order in which rules are tried
 TIERS = ("now", "today", "soon")
 PRESSING_TIERS = frozenset({"now", "today"})  # answered in groups whatever the cooldown
 SAFETY_FILE = "_safety.yaml"
-TOP_KEYS = {
-    "window",
-    "negation_reach",
-    "negations",
-    "not_negations",
-    "clause_breaks",
-    "rewrites",
-    "everyday_words",
-    "concepts",
-    "rules",
-}
-RULE_KEYS = {"kind", "tier", "all", "unless", "window", "unless_window", "fires", "stays_quiet"}
 NO_LIMIT = 10**9  # clean() cuts at a length; the safety layer reads everything
 
 # By default an `unless` concept vetoes a rule this many windows away: the veto often ends the sentence.
@@ -95,9 +84,9 @@ class Rule:
     kind: str
     tier: str | None
     groups: tuple[tuple[str, ...], ...]
-    unless: tuple[str, ...] = ()
-    window: int = 12
-    unless_window: int = 24  # how far from the first group's mention an unless concept still stops the rule
+    unless: tuple[str, ...]
+    window: int  # from intents/_safety.yaml: the rule's own window, else the file's
+    unless_window: int  # how far from the first group's mention an unless concept still stops the rule
     fires: tuple[tuple[str, int], ...] = ()  # (example, line)
     stays_quiet: tuple[tuple[str, int], ...] = ()
     line: int = 0
@@ -149,12 +138,60 @@ class SafetyRules:
     concepts: dict[str, tuple[str, ...]]
     rules: tuple[Rule, ...]
     negations: tuple[str, ...]
+    negation_reach: int  # from intents/_safety.yaml only
     not_negations: tuple[str, ...] = ()
     clause_breaks: tuple[str, ...] = ()
     rewrites: dict[str, str] = field(default_factory=dict)
-    negation_reach: int = 3
     path: str = ""
     everyday_words: tuple[str, ...] = ()  # never read as a typo of a concept word
+
+
+EXAMPLES = Texts(noun="example", lined=True, at_least=1, describe="a list of example messages, one per line")
+WINDOW = Number(1, whole=True)
+RULE = Shape(
+    "a mapping with kind:, all:, fires: and stays_quiet:",
+    (
+        Field("kind", Choice(KINDS), "crisis, emergency, red_flags or about"),
+        Field("tier", Choice(TIERS), "how soon a red flag needs care", required=False),
+        Field("all", Anything(), "the concepts that must all be mentioned"),
+        Field("unless", Anything(), "concepts that, mentioned nearby, stop the rule", required=False),
+        Field("window", WINDOW, "how close, in words, this rule's concepts must be", required=False),
+        Field("unless_window", WINDOW, "how far an unless concept still stops the rule", required=False),
+        Field("fires", EXAMPLES, "messages the rule must catch"),
+        Field("stays_quiet", EXAMPLES, "messages the rule must leave alone"),
+    ),
+)
+SAFETY = Shape(
+    "a mapping with concepts: and rules:",
+    (
+        Field("window", WINDOW, "how close, in words, a rule's concepts must be"),
+        Field("negation_reach", Number(0, whole=True), "how many words before a mention a negation reaches"),
+        Field("negations", Texts(), "words that cancel the mention that follows them"),
+        Field("not_negations", Texts(), "words after which a negation is none", required=False),
+        Field("clause_breaks", Texts(), "words that start a new clause", required=False),
+        Field(
+            "rewrites",
+            Named(Text(), "rewrite", "a mapping of everyday phrases to plain words, e.g. wee bit: small bit"),
+            "everyday phrases and their plain words",
+            required=False,
+        ),
+        Field("everyday_words", Texts(), "words never read as a typo of a concept word", required=False),
+        Field(
+            "concepts",
+            Named(
+                Texts(lined=True, at_least=1, describe="a list of words and phrases, one per line"),
+                "concept",
+                "a mapping of concept names to lists of words and phrases",
+            ),
+            "the concepts rules name",
+        ),
+        Field(
+            "rules",
+            Named(RULE, "rule", "a mapping of rule names to their kind, tier, all: and examples"),
+            "the rules, each with its kind, concepts and examples",
+        ),
+    ),
+)
 
 
 class Screener:
@@ -335,41 +372,34 @@ def _rewriter(rewrites: dict[str, str]) -> Any:
 
 
 def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
-    """Read intents/_safety.yaml, reporting every problem with its line; None when unusable."""
+    """Read intents/_safety.yaml through its schema, reporting every problem with its line; None when unusable."""
     if not path.exists():
         bag.error(path, 0, "file is missing: it holds the safety rules (red flags, crisis, emergencies)")
         return None
-    data = bag.load_mapping(path, "a mapping with concepts: and rules:")
-    if data is None:
+    record = read_file(bag, path, SAFETY)
+    if record is None:
         return None
-    for key in sorted(set(data) - TOP_KEYS):
-        bag.error(path, data.line_of(key), f"unknown key '{key}' (expected one of: {', '.join(sorted(TOP_KEYS))})")
-    for key in sorted({"concepts", "rules", "negations"} - set(data)):
-        bag.error(path, data.line, f"'{key}' is missing")
-    window = _whole(bag, path, data, "window", 12)
-    reach = _whole(bag, path, data, "negation_reach", 3, minimum=0)
-    concepts = _concepts(bag, path, data.get("concepts"), data.line_of("concepts"))
-    rules = _rules(bag, path, data.get("rules"), data.line_of("rules"), concepts, window)
-    rewrites = data.get("rewrites", {})
-    if not isinstance(rewrites, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in rewrites.items()
-    ):
-        bag.error(
-            path,
-            data.line_of("rewrites"),
-            "'rewrites' must map everyday phrases to plain words, e.g. wee bit: small bit",
-        )
-        rewrites = {}
+    named = record.get("concepts")
+    concepts = _concepts(bag, path, named) if named is not None else {}
+    known = set(named.data) if named is not None else set()  # a broken concept is still a name rules may use
+    window = record.get("window", 0)
+    rules = tuple(
+        rule
+        for name, body in record.get("rules", {}).items()
+        if (rule := _rule(bag, path, name, body, known, window)) is not None
+    )
+    if not record.ok or "window" not in record or "negation_reach" not in record:
+        return None
     return SafetyRules(
         concepts,
         rules,
-        _word_list(bag, path, data, "negations"),
-        _word_list(bag, path, data, "not_negations"),
-        _word_list(bag, path, data, "clause_breaks"),
-        dict(rewrites),
-        reach,
+        record["negations"],
+        record["negation_reach"],
+        record.get("not_negations", ()),
+        record.get("clause_breaks", ()),
+        dict(record.get("rewrites", {})),
         str(path),
-        _word_list(bag, path, data, "everyday_words"),
+        record.get("everyday_words", ()),
     )
 
 
@@ -384,107 +414,46 @@ def check_examples(bag: Problems, path: Path, screener: Screener) -> None:
                 bag.error(path, line, f"rule '{rule.name}' fires on {text!r}, listed under stays_quiet")
 
 
-def _whole(bag: Problems, path: Path, data: LineDict, key: str, default: int, minimum: int = 1) -> int:
-    """A whole-number setting, reported when it is not one."""
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        bag.error(path, data.line_of(key), f"'{key}' must be a whole number of at least {minimum}")
-        return default
-    return value
-
-
-def _word_list(bag: Problems, path: Path, data: LineDict, key: str) -> tuple[str, ...]:
-    """A list of non-empty words or phrases."""
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        bag.error(path, data.line_of(key), f"'{key}' must be a list of words or phrases")
-        return ()
-    return tuple(v.strip() for v in value)
-
-
-def _concepts(bag: Problems, path: Path, value: Any, line: int) -> dict[str, tuple[str, ...]]:
-    """Concepts: each a name with a non-empty list of words and phrases."""
-    if not isinstance(value, LineDict):
-        if value is not None:
-            bag.error(path, line, "'concepts' must map each concept name to a list of words")
-        return {}
-    concepts: dict[str, tuple[str, ...]] = {}
-    for name, terms in value.items():
-        where = value.line_of(name)
-        if not isinstance(terms, list) or not terms:
-            bag.error(path, where, f"concept '{name}' needs a list of words and phrases, one per line")
-            concepts[str(name)] = ()  # still known, so rules naming it report nothing more
-            continue
-        bad = [i for i, t in enumerate(terms) if not isinstance(t, str) or not clean(t, NO_LIMIT)]
-        for index in bad:
-            bag.error(
-                path,
-                terms.line_of(index) if isinstance(terms, LineList) else where,
-                f"concept '{name}' item {index + 1} must be a word or phrase",
-            )
-        concepts[str(name)] = tuple(str(t) for i, t in enumerate(terms) if i not in bad)
+def _concepts(bag: Problems, path: Path, named: Record) -> dict[str, tuple[str, ...]]:
+    """Each concept's words and phrases; one with nothing the cleaning keeps can never match."""
+    concepts = {}
+    for name, terms in named.items():
+        for term, line in terms:
+            if not clean(term, NO_LIMIT):
+                bag.error(path, line, f"concept '{name}': '{term}' has no letters or digits to match")
+        concepts[str(name)] = tuple(term for term, _ in terms if clean(term, NO_LIMIT))
     return concepts
 
 
-def _rules(
-    bag: Problems, path: Path, value: Any, line: int, concepts: dict[str, tuple[str, ...]], window: int
-) -> tuple[Rule, ...]:
-    """Rules: each a mapping naming its kind, tier, concept groups and examples."""
-    if not isinstance(value, LineDict):
-        if value is not None:
-            bag.error(path, line, "'rules' must map each rule name to its kind, tier, all: and examples")
-        return ()
-    rules = []
-    for name, body in value.items():
-        rule = _rule(bag, path, str(name), body, value.line_of(name), concepts, window)
-        if rule is not None:
-            rules.append(rule)
-    return tuple(rules)
-
-
-def _rule(
-    bag: Problems, path: Path, name: str, body: Any, line: int, concepts: dict[str, tuple[str, ...]], window: int
-) -> Rule | None:
-    """One rule, with every problem in it reported."""
-    if not isinstance(body, LineDict):
-        bag.error(path, line, f"rule '{name}' must be a mapping with kind:, all:, fires: and stays_quiet:")
-        return None
+def _rule(bag: Problems, path: Path, name: str, body: Record, concepts: set[str], window: int) -> Rule | None:
+    """One rule from its checked mapping: its tier fits its kind, its groups name concepts."""
     before = len(bag.errors)
-    for key in sorted(set(body) - RULE_KEYS):
-        bag.error(
-            path,
-            body.line_of(key),
-            f"rule '{name}': unknown key '{key}' (expected one of: {', '.join(sorted(RULE_KEYS))})",
-        )
-    for key in sorted({"kind", "all", "fires", "stays_quiet"} - set(body)):
-        bag.error(path, line, f"rule '{name}': '{key}' is missing")
     kind, tier = body.get("kind"), body.get("tier")
-    if kind not in KINDS:
-        bag.error(path, body.line_of("kind"), f"rule '{name}': kind must be one of {', '.join(KINDS)}")
-    if kind == RED_FLAGS and tier not in TIERS:
-        bag.error(
-            path,
-            body.line_of("tier") if "tier" in body else body.line_of("kind"),
-            f"rule '{name}': a red_flags rule needs a tier: {', '.join(TIERS)}",
-        )
-    elif kind != RED_FLAGS and tier is not None:
+    if kind == RED_FLAGS and "tier" not in body.data:
+        bag.error(path, body.line_of("kind"), f"rule '{name}': a red_flags rule needs a tier: {', '.join(TIERS)}")
+    elif kind not in (None, RED_FLAGS) and "tier" in body.data:
         bag.error(path, body.line_of("tier"), f"rule '{name}': only red_flags rules have a tier")
     groups = _groups(bag, path, name, body, "all", concepts)
     unless = tuple(c for g in _groups(bag, path, name, body, "unless", concepts) for c in g)
-    rule_window = _whole(bag, path, body, "window", window) if "window" in body else window
-    veto_window = (
-        _whole(bag, path, body, "unless_window", rule_window * VETO_REACH)
-        if "unless_window" in body
-        else rule_window * VETO_REACH
-    )
-    fires, quiet = _examples(bag, path, name, body, "fires"), _examples(bag, path, name, body, "stays_quiet")
-    if len(bag.errors) > before:
+    rule_window = body.get("window", window)
+    if not body.ok or len(bag.errors) > before:
         return None
-    return Rule(name, str(kind), tier, groups, unless, rule_window, veto_window, fires, quiet, line)
+    return Rule(
+        name,
+        str(kind),
+        tier,
+        groups,
+        unless,
+        rule_window,
+        body.get("unless_window", rule_window * VETO_REACH),
+        body["fires"],
+        body["stays_quiet"],
+        body.line,
+    )
 
 
 def _groups(
-    bag: Problems, path: Path, name: str, body: LineDict, key: str, concepts: dict[str, tuple[str, ...]]
+    bag: Problems, path: Path, name: str, body: Record, key: str, concepts: set[str]
 ) -> tuple[tuple[str, ...], ...]:
     """`all:` or `unless:`: a list whose items are concept names or lists of concept names (any of)."""
     if key not in body:
@@ -510,26 +479,3 @@ def _groups(
             continue
         groups.append(tuple(names))
     return tuple(groups)
-
-
-def _examples(bag: Problems, path: Path, name: str, body: LineDict, key: str) -> tuple[tuple[str, int], ...]:
-    """A rule's example messages with their lines."""
-    value = body.get(key)
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not value:
-        bag.error(path, body.line_of(key), f"rule '{name}': '{key}' must list example messages, one per line")
-        return ()
-    out = []
-    for index, text in enumerate(value):
-        line = value.line_of(index) if isinstance(value, LineList) else body.line_of(key)
-        if not isinstance(text, str) or not text.strip():
-            bag.error(
-                path,
-                line,
-                f"rule '{name}': '{key}' item {index + 1} must be a message in words "
-                "(put it in quotes if it holds a colon)",
-            )
-            continue
-        out.append((text, line))
-    return tuple(out)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bot.engine import Engine
 from bot.rendering import Button
 from bot.safety import RED_FLAGS, TIERS, Alert
-from bot.selfcheck_content import EXTRA_KEY, Question, SelfCheckContent
+from bot.selfcheck_content import Question, SelfCheckContent
 
 YES, NO, UNSURE, BACK, CANCEL = "yes", "no", "unsure", "back", "cancel"
 URGENT, SUMMARY, CANCELLED = "urgent", "summary", "cancelled"
@@ -81,8 +81,8 @@ class SelfCheck:
     @classmethod
     def for_engine(cls, engine: Engine) -> SelfCheck | None:
         """The check over an engine's content, or None when the content has no self-check."""
-        content = engine.content.extras.get(EXTRA_KEY)
-        if not isinstance(content, SelfCheckContent):
+        content = engine.content.selfcheck
+        if content is None:
             return None
         renderer = engine.renderer
         urgent = {tier: renderer.urgent(Alert(RED_FLAGS, tier, "selfcheck")).text for tier in TIERS}

@@ -10,14 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.htmlcheck import html_problems, to_plain
-from bot.yamlsource import LineDict, LineList, Problems
+from bot.htmlcheck import to_plain
+from bot.schema import Choice, Field, Record, Records, Shape, Text, read_file
+from bot.yamlsource import Problems
 
 FILE = Path("responses") / "_tips.yaml"
 EXTRA_KEY = "load_tips"  # where load_content keeps the result: content.extras[EXTRA_KEY]
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-TOP_KEYS = ("default_day", "default_time", "messages", "tips")
-MESSAGE_KEYS = ("scheduled", "stopped", "already_off", "status_off", "not_admin", "private", "usage", "unavailable")
 # The schedule's own words, filled in by the bot; tips themselves use only the snippets.
 MESSAGE_PLACEHOLDERS = frozenset({"day", "time", "timezone"})
 TIP_LIMIT = 700  # plain characters: one short tip, a few sentences
@@ -51,6 +50,44 @@ class TipsContent:
     tips: tuple[Tip, ...]
     messages: dict[str, str]
     default: Schedule
+
+
+MESSAGE = Text(html=True, placeholders=MESSAGE_PLACEHOLDERS)
+TIP = Shape(
+    "a tip: a mapping with id and text",
+    (
+        Field("id", Text(plain=True), "the tip's name"),
+        Field("text", Text(html=True, placeholders=frozenset()), "the tip"),
+    ),
+)
+TIPS = Shape(
+    "a mapping with default_day, default_time, messages, tips",
+    (
+        Field("default_day", Choice(DAYS, fold=True), "the day `/tips on` uses when given none"),
+        Field("default_time", Text(), "the time `/tips on` uses when given none"),
+        Field(
+            "messages",
+            Shape(
+                "a mapping of name: text",
+                tuple(
+                    Field(key, MESSAGE)
+                    for key in (
+                        "scheduled",
+                        "stopped",
+                        "already_off",
+                        "status_off",
+                        "not_admin",
+                        "private",
+                        "usage",
+                        "unavailable",
+                    )
+                ),
+            ),
+            "what the bot says about tips",
+        ),
+        Field("tips", Records(TIP, "tip"), "the tips, in the order they are sent"),
+    ),
+)
 
 
 def parse_schedule(words: list[str], default: Schedule) -> Schedule:
@@ -106,96 +143,40 @@ def load_tips(root: Path, bag: Problems) -> TipsContent | None:
     path = root / FILE
     if not path.exists():
         return None
-    data = bag.load_mapping(path, "a mapping with default_day, default_time, messages, tips")
-    if data is None:
-        return None
     before = len(bag.errors)
-    _keys(bag, path, data, TOP_KEYS, TOP_KEYS)
-    default = _default_schedule(bag, path, data)
-    messages = _messages(bag, path, data)
-    tips = _tips(bag, path, data)
+    record = read_file(bag, path, TIPS)
+    if record is None:
+        return None
+    default = _default_schedule(bag, path, record)
+    tips = _tips(bag, path, record.get("tips", ()))
     if len(bag.errors) > before or default is None:
         return None
-    return TipsContent(tips, messages, default)
+    return TipsContent(tips, dict(record["messages"]), default)
 
 
-def _keys(
-    bag: Problems, path: Path, data: LineDict, allowed: tuple[str, ...], required: tuple[str, ...], where: str = ""
-) -> None:
-    """Report unknown and missing keys of one mapping."""
-    for key in data:
-        if key not in allowed:
-            bag.error(path, data.line_of(key), f"{where}unknown key '{key}' (expected one of: {', '.join(allowed)})")
-    for key in required:
-        if key not in data:
-            bag.error(path, data.line, f"{where}missing key '{key}'")
-
-
-def _default_schedule(bag: Problems, path: Path, data: LineDict) -> Schedule | None:
+def _default_schedule(bag: Problems, path: Path, record: Record) -> Schedule | None:
     """The day and time `/tips on` uses when given none."""
-    day, at = str(data.get("default_day", "")).casefold(), str(data.get("default_time", ""))
-    if day not in DAYS:
-        bag.error(path, data.line_of("default_day"), f"'default_day' must be one of: {', '.join(DAYS)}")
+    if "default_day" not in record or "default_time" not in record:
         return None
     try:
-        return Schedule(DAYS.index(day), parse_time(at))
+        return Schedule(DAYS.index(record["default_day"]), parse_time(record["default_time"]))
     except ValueError:
-        bag.error(path, data.line_of("default_time"), "'default_time' must be a 24-hour time in quotes, e.g. \"08:00\"")
+        message = "'default_time' must be a 24-hour time in quotes, e.g. \"08:00\""
+        bag.error(path, record.line_of("default_time"), message)
         return None
 
 
-def _text(
-    bag: Problems, path: Path, data: LineDict, key: str, where: str, also: frozenset[str] = frozenset()
-) -> str | None:
-    """A non-empty text with valid Telegram HTML and known placeholders."""
-    value, line = data.get(key), data.line_of(key)
-    if not isinstance(value, str) or not value.strip():
-        bag.error(path, line, f"{where}'{key}' must be non-empty text")
-        return None
-    for problem in html_problems(value):
-        bag.error(path, line, f"{where}{key}: {problem}")
-    for name in bag.unknown_placeholders(value, also):
-        bag.error(path, line, f"{where}{key}: unknown placeholder {{{name}}}")
-    return value.strip()
-
-
-def _messages(bag: Problems, path: Path, data: LineDict) -> dict[str, str]:
-    """What the bot says about tips: scheduled, stopped, refused and so on."""
-    block = data.get("messages")
-    if not isinstance(block, LineDict):
-        if "messages" in data:
-            bag.error(path, data.line_of("messages"), "'messages' must be a mapping of name: text")
-        return {}
-    _keys(bag, path, block, MESSAGE_KEYS, MESSAGE_KEYS, "messages: ")
-    texts = {
-        key: _text(bag, path, block, key, "messages: ", MESSAGE_PLACEHOLDERS) for key in MESSAGE_KEYS if key in block
-    }
-    return {key: text for key, text in texts.items() if text is not None}
-
-
-def _tips(bag: Problems, path: Path, data: LineDict) -> tuple[Tip, ...]:
+def _tips(bag: Problems, path: Path, items: tuple[Record, ...]) -> tuple[Tip, ...]:
     """The tips in order: unique ids, short, each ending with the contact line."""
-    items = data.get("tips")
-    if not isinstance(items, LineList) or not items:
-        if "tips" in data:
-            bag.error(path, data.line_of("tips"), "'tips' must be a list of tips (id, text)")
-        return ()
     tips: list[Tip] = []
     first_line: dict[str, int] = {}
     for index, item in enumerate(items):
-        where = f"tip {index + 1}: "
-        if not isinstance(item, LineDict):
-            bag.error(path, items.line_of(index), f"{where}expected a mapping with id and text")
-            continue
-        _keys(bag, path, item, ("id", "text"), ("id", "text"), where)
-        tip_id, text = item.get("id"), _text(bag, path, item, "text", where)
-        if not isinstance(tip_id, str) or not tip_id.strip():
-            bag.error(path, item.line_of("id"), f"{where}'id' must be non-empty text")
+        where, tip_id, text = f"tip {index + 1}: ", item.get("id"), item.get("text")
+        if tip_id is None:
             continue
         if tip_id in first_line:
-            bag.error(
-                path, item.line_of("id"), f"{where}duplicate tip id '{tip_id}' (first on line {first_line[tip_id]})"
-            )
+            message = f"duplicate tip id '{tip_id}' (first on line {first_line[tip_id]})"
+            bag.error(path, item.line_of("id"), f"{where}{message}")
             continue
         first_line[tip_id] = item.line_of("id")
         if text is None:
@@ -203,10 +184,7 @@ def _tips(bag: Problems, path: Path, data: LineDict) -> tuple[Tip, ...]:
         if not text.endswith(CONTACT):
             bag.error(path, item.line_of("text"), f"{where}a tip must end with {CONTACT}, the physio's contact line")
         if len(to_plain(text)) > TIP_LIMIT:
-            bag.error(
-                path,
-                item.line_of("text"),
-                f"{where}the tip is {len(to_plain(text))} characters; keep it to {TIP_LIMIT}",
-            )
-        tips.append(Tip(tip_id.strip(), text))
+            message = f"the tip is {len(to_plain(text))} characters; keep it to {TIP_LIMIT}"
+            bag.error(path, item.line_of("text"), f"{where}{message}")
+        tips.append(Tip(tip_id, text))
     return tuple(tips)

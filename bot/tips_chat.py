@@ -18,7 +18,7 @@ from telegram.ext import Application, ContextTypes, Job
 
 from bot.handlers import chat_data_of, group_has_room, is_group_admin, message_of, reply_to, services
 from bot.sending import BudgetSpent
-from bot.tips import EXTRA_KEY, Schedule, TipsContent, next_tip, parse_schedule, parse_time, week_of
+from bot.tips import Schedule, TipsContent, next_tip, parse_schedule, parse_time, week_of
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ NO_TIPS = "There are no tips to share at the moment."  # only when the content h
 
 def tips_of(context: ContextTypes.DEFAULT_TYPE) -> TipsContent | None:
     """The loaded tips, or None when the content has none."""
-    return cast(TipsContent | None, services(context).engine.content.extras.get(EXTRA_KEY))
+    return services(context).engine.content.tips
 
 
 def zone_of(context: ContextTypes.DEFAULT_TYPE) -> ZoneInfo:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
+from tests.content_edit import set_rules
 
 MINI = Path(__file__).parent / "data" / "mini"
 
@@ -69,7 +70,5 @@ def ambiguous_content(make_content: Path) -> Path:
     (make_content / "intents" / "rehab.yaml").write_text(
         "id: rehab\nresponse: rehab\nexamples:\n  - glute bridges and squats\n  - how do i treat my hamstring\n"
     )
-    (make_content / "intents" / "_matching.yaml").write_text(
-        "threshold: 10\nmargin: 3\nstopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\n"
-    )
+    set_rules(make_content, threshold=10, group_threshold=75, offtopic_terms=[])
     return make_content

@@ -8,6 +8,7 @@ import pytest
 
 from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, load_content, near_duplicates
 from bot.yamlsource import ContentInvalid
+from tests.content_edit import set_rules
 
 # The required snippets besides contact and disclaimer, for tests that rewrite _snippets.yaml.
 OTHER_SNIPPETS = 'safety_net: "/urgent"\nnone_apply: None apply\ncrisis_rest: Safe\n'
@@ -131,14 +132,16 @@ def test_unknown_key_is_reported_at_its_line(content: Path) -> None:
     write(content, "intents/causes.yaml", CAUSES_INTENT.replace("examples:", "exampels:"))
     found = problems(content)
     [unknown] = [p for p in found if "exampels" in p]
-    assert unknown.startswith("intents/causes.yaml:5: unknown key 'exampels' (expected one of: examples, id, ")
+    assert unknown == (
+        "intents/causes.yaml:5: unknown key 'exampels' (expected one of: id, response, examples, keywords, related)"
+    )
     assert "triggers" not in unknown
     assert "intents/causes.yaml:2: an intent needs at least one example" in found
 
 
 def test_missing_key_in_response_is_reported(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE.replace("title: Causes\n", ""))
-    assert "responses/causes.yaml:1: missing key 'title'" in problems(content)
+    assert "responses/causes.yaml:1: 'title' is missing (the label of its button)" in problems(content)
 
 
 def test_empty_text_is_reported(content: Path) -> None:
@@ -243,7 +246,7 @@ def test_html_in_snippet_is_checked(content: Path) -> None:
 
 def test_title_too_long_for_a_button_is_reported(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE.replace("title: Causes", "title: " + "x" * 29))
-    assert problems(content) == ["responses/causes.yaml:2: title is 29 characters; buttons fit 28"]
+    assert problems(content) == ["responses/causes.yaml:2: 'title' is 29 characters; keep it to 28"]
 
 
 def test_long_answer_is_a_warning_not_an_error(content: Path) -> None:
@@ -277,7 +280,7 @@ def test_non_utf8_content_file_is_reported(content: Path) -> None:
 
 def test_file_that_is_not_a_mapping_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", "- what causes it\n- why me\n")
-    assert "intents/causes.yaml:1: expected a intent (a mapping with id: ...)" in problems(content)
+    assert "intents/causes.yaml:1: expected an intent: a mapping with id, response and examples" in problems(content)
 
 
 def test_intent_without_examples_is_reported(content: Path) -> None:
@@ -295,32 +298,51 @@ def test_examples_not_a_list_is_reported(content: Path) -> None:
     assert "intents/causes.yaml:3: 'examples' must be a list" in problems(content)
 
 
+def line_of_key(root: Path, name: str, key: str) -> int:
+    """The line a key is written on in one content file."""
+    rows = (root / name).read_text(encoding="utf-8").splitlines()
+    return next(n for n, row in enumerate(rows, 1) if row.startswith(f"{key}:"))
+
+
 @pytest.mark.parametrize(
-    ("line", "expected"),
+    ("key", "value", "expected"),
     [
-        ("threshold: high", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
-        ("threshold: 150", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
-        ("threshold: true", "intents/_matching.yaml:1: 'threshold' must be a number from 0 to 100"),
-        ("max_chars: 0", "intents/_matching.yaml:1: 'max_chars' must be a whole number above 0"),
-        ("max_related: 2.5", "intents/_matching.yaml:1: 'max_related' must be a whole number above 0"),
-        ("stopwords: the", "intents/_matching.yaml:1: 'stopwords' must be a list"),
+        ("threshold", "high", "'threshold' must be a number from 0 to 100"),
+        ("threshold", 150, "'threshold' must be a number from 0 to 100"),
+        ("threshold", True, "'threshold' must be a number from 0 to 100"),
+        ("min_known_share", 2, "'min_known_share' must be a number from 0 to 1"),
+        ("max_chars", 0, "'max_chars' must be a whole number above 0"),
+        ("max_related", 2.5, "'max_related' must be a whole number above 0"),
+        ("stopwords", "the", "'stopwords' must be a list"),
     ],
 )
-def test_bad_matching_value_is_reported(content: Path, line: str, expected: str) -> None:
-    write(content, "intents/_matching.yaml", line + "\nmargin: 3\n")
-    assert problems(content) == [expected]
+def test_bad_matching_value_is_reported(content: Path, key: str, value: object, expected: str) -> None:
+    set_rules(content, **{key: value})
+    line = line_of_key(content, "intents/_matching.yaml", key)
+    assert problems(content) == [f"intents/_matching.yaml:{line}: {expected}"]
 
 
 def test_unknown_matching_key_is_reported(content: Path) -> None:
-    write(content, "intents/_matching.yaml", "margin: 3\ntreshold: 60\n")
+    path = content / "intents" / "_matching.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "treshold: 60\n", encoding="utf-8")
     [found] = problems(content)
-    assert found.startswith("intents/_matching.yaml:2: unknown key 'treshold' (expected one of: ")
-    assert "threshold" in found
+    line = line_of_key(content, "intents/_matching.yaml", "treshold")
+    assert found.startswith(f"intents/_matching.yaml:{line}: unknown key 'treshold' (expected one of: threshold, ")
 
 
-def test_matching_file_may_be_left_out(content: Path) -> None:
+def test_every_matching_key_is_required(content: Path) -> None:
+    path = content / "intents" / "_matching.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("margin: 3\n", ""), encoding="utf-8")
+    assert problems(content) == [
+        "intents/_matching.yaml:1: 'margin' is missing (how close the runner-up must be to be offered)"
+    ]
+
+
+def test_a_missing_matching_file_is_reported(content: Path) -> None:
     (content / "intents" / "_matching.yaml").unlink()
-    assert load_content(content).rules.threshold == 60.0
+    assert problems(content) == [
+        "intents/_matching.yaml:0: file is missing: it holds the matcher's numbers and word lists"
+    ]
 
 
 def test_synonym_variant_claimed_by_two_words_is_reported(content: Path) -> None:
@@ -359,7 +381,7 @@ def test_missing_snippets_file_is_reported(content: Path) -> None:
 
 def test_snippets_without_disclaimer_are_reported(content: Path) -> None:
     write(content, "responses/_snippets.yaml", 'contact: "Contact: physio@example.org"\n')
-    assert "responses/_snippets.yaml:1: missing key 'disclaimer'" in problems(content)
+    assert "responses/_snippets.yaml:1: 'disclaimer' is missing (the bot's own messages use it)" in problems(content)
 
 
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
@@ -373,13 +395,13 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
 def test_problems_in_several_files_are_reported_together_in_order(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE.replace("{contact}", "{contcat}"))
     write(content, "intents/causes.yaml", CAUSES_INTENT.replace("[fixes, see_someone]", "[fixes, nope]"))
-    write(content, "intents/_matching.yaml", "threshold: 60\nmargin: -1\n")
+    set_rules(content, margin=-1)
     write(content, "intents/fixes.yaml", "id: fixes\nresponse: fixes\nexamples: [how do i fix it]\nkeywrods: [fix]\n")
     with pytest.raises(ContentInvalid) as caught:
         load_content(content)
     found = [str(e) for e in caught.value.errors]
     assert [p.split(" (expected one of")[0] for p in found] == [
-        "intents/_matching.yaml:2: 'margin' must be a number from 0 to 100",
+        "intents/_matching.yaml:3: 'margin' must be a number from 0 to 100",
         "intents/causes.yaml:4: intent 'causes': related intent 'nope' does not exist",
         "intents/fixes.yaml:4: unknown key 'keywrods'",
         "responses/causes.yaml:5: response 'causes': unknown placeholder {contcat}",

@@ -13,6 +13,7 @@ import pytest
 from bot.content import OFF_TOPIC, load_content
 from bot.engine import Engine
 from bot.matching import MODEL_SHARE, Match, Matcher, fuse
+from tests.content_edit import set_rules
 
 MINI_EXAMPLES = [
     (intent_id, example)
@@ -129,15 +130,14 @@ def test_huge_message_is_fast(matcher: Matcher) -> None:
     assert time.perf_counter() - start < 0.2
 
 
-def write_rules(root: Path, text: str) -> None:
-    (root / "intents" / "_matching.yaml").write_text(
-        "stopwords: [i, it, the, a, is, my, do, can]\ndomain_terms: [bum, hamstring]\nofftopic_terms: [knee]\n" + text
-    )
+def write_rules(root: Path, **values: float) -> None:
+    """The mini rules with a group threshold of 75 and a margin of 4, and these changes."""
+    set_rules(root, **{"group_threshold": 75, "margin": 4, **values})
 
 
 def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Path) -> None:
     root = make_content
-    write_rules(root, "threshold: 100\n")
+    write_rules(root, threshold=100)
     match = Matcher(load_content(root)).match("what is hamstring tendinopathy")
     assert match.intent_id is None
     assert 0 < match.score < 100
@@ -147,7 +147,7 @@ def test_below_threshold_has_no_intent_but_keeps_candidates(make_content: Path) 
 
 def test_at_or_above_threshold_is_answered(make_content: Path) -> None:
     root = make_content
-    write_rules(root, "threshold: 1\n")
+    write_rules(root, threshold=1)
     assert Matcher(load_content(root)).match("what is hamstring tendinopathy").intent_id == "what_is_it"
 
 
@@ -196,7 +196,7 @@ def test_naming_the_bot_counts_as_addressing_it(make_content: Path) -> None:
 def strict_group_matcher(make_content: Path) -> Matcher:
     """Easy to answer in private, hard in an unaddressed group unless the message is on our topic."""
     root = make_content
-    write_rules(root, "threshold: 5\ngroup_threshold: 6\ngroup_threshold_off_domain: 99.9\n")
+    write_rules(root, threshold=5, group_threshold=6, group_threshold_off_domain=99.9)
     return Matcher(load_content(root))
 
 
@@ -275,8 +275,7 @@ def test_a_message_mostly_of_unknown_words_has_no_intent_without_a_topic_word(ma
 
 def test_off_topic_examples_compete_and_silence_what_fits_them(make_content: Path) -> None:
     question = "can i still run in new shoes"
-    rules = make_content / "intents" / "_matching.yaml"
-    rules.write_text(rules.read_text().replace("threshold: 60", "threshold: 10") + "min_known_share: 0\n")
+    set_rules(make_content, threshold=10, min_known_share=0)
     before = Engine.load(make_content).decide(question)
     (make_content / "intents" / "_off_topic.yaml").write_text(
         "examples:\n  - can i still run in my new shoes\n  - new shoes for running\n"

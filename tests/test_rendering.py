@@ -13,6 +13,7 @@ from bot.matching import Candidate, Match
 from bot.parts import PartsMatch
 from bot.rendering import Button, Renderer, Reply
 from bot.safety import Alert
+from tests.content_edit import set_rules
 
 TOPIC_LABELS = [
     "What is it",
@@ -155,8 +156,7 @@ def test_group_answer_without_short_uses_the_full_text(renderer: Renderer) -> No
 
 def test_related_buttons_are_capped_by_max_related(make_content: Path) -> None:
     root = make_content
-    with (root / "intents" / "_matching.yaml").open("a") as f:
-        f.write("max_related: 1\n")
+    set_rules(root, max_related=1)
     assert labels(Renderer(load_content(root)).answer("causes")) == ["Fixes"]
 
 

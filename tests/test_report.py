@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import load_rules
 from bot.questionlog import QuestionLog, QuestionLogError
 from bot.report import (
     NO_INTENT,
@@ -22,7 +23,9 @@ from bot.report import (
     unanswered_text,
     write_csv,
 )
+from bot.settings import PROJECT_ROOT
 
+STOPWORDS = load_rules(PROJECT_ROOT).stopwords  # the shipped intents/_matching.yaml list, as the bot uses it
 NOW = datetime(2025, 3, 12, 12, 0, tzinfo=UTC)  # a Wednesday in ISO week 2025-W11
 LAST_WEEK = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)  # 2025-W10
 THIS_WEEK = datetime(2025, 3, 11, 18, 0, tzinfo=UTC)  # 2025-W11
@@ -63,7 +66,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_report_counts_per_intent_and_answered_share(db: Path) -> None:
-    report = build_report(db, 30, now=NOW)
+    report = build_report(db, 30, STOPWORDS, now=NOW)
     assert (report.total, report.answered) == (14, 7)
     assert report.answered_share == 0.5
     assert report.by_intent == {"running": 6, NO_INTENT: 5, "sitting": 2, "red_flags": 1}
@@ -72,7 +75,7 @@ def test_report_counts_per_intent_and_answered_share(db: Path) -> None:
 
 
 def test_report_counts_per_iso_week_including_empty_weeks(db: Path) -> None:
-    weeks = build_report(db, 30, now=NOW).weeks
+    weeks = build_report(db, 30, STOPWORDS, now=NOW).weeks
     assert [w.week for w in weeks] == ["2025-W07", "2025-W08", "2025-W09", "2025-W10", "2025-W11"]
     w10, w11 = weeks[-2:]
     assert (w10.total, w10.answered, w10.by_intent) == (5, 4, {"running": 3, "sitting": 1, NO_INTENT: 1})
@@ -81,14 +84,14 @@ def test_report_counts_per_iso_week_including_empty_weeks(db: Path) -> None:
 
 
 def test_all_time_report_includes_old_questions(db: Path) -> None:
-    report = build_report(db, None, now=NOW)
+    report = build_report(db, None, STOPWORDS, now=NOW)
     assert report.total == len(SEED)
     assert report.weeks[0].week == "2025-W01" and report.weeks[0].total == 1
     assert len(report.weeks) == 11
 
 
 def test_unanswered_questions_are_grouped_biggest_first(db: Path) -> None:
-    groups = build_report(db, 30, now=NOW).unanswered_groups
+    groups = build_report(db, 30, STOPWORDS, now=NOW).unanswered_groups
     assert groups[0].count == 3
     assert set(groups[0].examples) == {"can i do squats", "Can I do squats?", "are squats ok with HHT"}
     assert [g.count for g in groups] == sorted((g.count for g in groups), reverse=True)
@@ -102,7 +105,8 @@ def test_unanswered_questions_are_grouped_biggest_first(db: Path) -> None:
 def test_grouping_tells_topics_apart() -> None:
     groups = group_questions(
         ["can I cycle", "is cycling ok?", "can I do deadlifts", "deadlifts ok?", "Can I do deadlifts"]
-        + ["how long to recover", "how long does recovery take", "what shoes"]
+        + ["how long to recover", "how long does recovery take", "what shoes"],
+        STOPWORDS,
     )
     as_sets = [set(g.examples) for g in groups]
     assert [g.count for g in groups] == [3, 2, 2, 1]
@@ -112,7 +116,7 @@ def test_grouping_tells_topics_apart() -> None:
 
 
 def test_format_report_for_the_terminal(db: Path) -> None:
-    text = format_report(build_report(db, 30, now=NOW))
+    text = format_report(build_report(db, 30, STOPWORDS, now=NOW))
     assert "Questions: 14, answered 7 (50%)" in text
     assert "2025-W10" in text and "running" in text
     assert "(3x)" in text
@@ -120,7 +124,7 @@ def test_format_report_for_the_terminal(db: Path) -> None:
 
 def test_write_csv(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.csv"
-    write_csv(build_report(db, 30, now=NOW), out)
+    write_csv(build_report(db, 30, STOPWORDS, now=NOW), out)
     with out.open(newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
     assert list(table[0]) == [
@@ -151,7 +155,7 @@ def test_stats_text(db: Path) -> None:
 
 
 def test_unanswered_text(db: Path) -> None:
-    text = unanswered_text(db, limit=2, now=NOW)
+    text = unanswered_text(db, STOPWORDS, limit=2, now=NOW)
     assert text.splitlines()[0] == "<b>Unanswered questions</b>, most common first:"
     assert "1. <b>3×</b>" in text and "2. <b>1×</b>" in text and "3." not in text
     assert "squats" in text
@@ -159,32 +163,36 @@ def test_unanswered_text(db: Path) -> None:
 
 def test_unanswered_text_is_html_escaped(tmp_path: Path) -> None:
     path = seed(tmp_path / "log.sqlite3", [(THIS_WEEK, "is 5 < 10 & <b>bad</b>?", None, "fallback", False)])
-    text = unanswered_text(path, now=NOW)
+    text = unanswered_text(path, STOPWORDS, now=NOW)
     assert "is 5 &lt; 10 &amp; &lt;b&gt;bad&lt;/b&gt;?" in text
 
 
 def test_missing_database_is_an_empty_report(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "log.sqlite3"
-    report = build_report(path, 30, now=NOW)
+    report = build_report(path, 30, STOPWORDS, now=NOW)
     assert report.is_empty and report.answered_share is None and report.weeks == ()
     assert NO_QUESTIONS in format_report(report)
     assert stats_text(path, now=NOW) == NO_QUESTIONS
-    assert unanswered_text(path) == "No unanswered questions logged yet."
+    assert unanswered_text(path, STOPWORDS) == "No unanswered questions logged yet."
     assert not path.parent.exists()  # reading never creates anything
 
 
 def test_empty_database_file_is_an_empty_report(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite3"
     path.touch()
-    assert build_report(path, None, now=NOW).is_empty
-    write_csv(build_report(path, None, now=NOW), tmp_path / "empty.csv")
+    assert build_report(path, None, STOPWORDS, now=NOW).is_empty
+    write_csv(build_report(path, None, STOPWORDS, now=NOW), tmp_path / "empty.csv")
     assert (tmp_path / "empty.csv").read_text().startswith("week,questions")
 
 
 def test_corrupt_database_raises_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite3"
     path.write_bytes(b"definitely not sqlite " * 100)
-    for read in (lambda: build_report(path, 30), lambda: stats_text(path), lambda: unanswered_text(path)):
+    for read in (
+        lambda: build_report(path, 30, STOPWORDS),
+        lambda: stats_text(path),
+        lambda: unanswered_text(path, STOPWORDS),
+    ):
         with pytest.raises(QuestionLogError, match="cannot read question log"):
             read()
 
@@ -193,15 +201,15 @@ def test_chart_without_matplotlib_says_how_to_install(db: Path, tmp_path: Path, 
     for module in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.ticker"):
         monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(ChartUnavailable, match=r"pip install 'painbot\[chart\]'"):
-        draw_chart(build_report(db, 30, now=NOW), tmp_path / "chart.png")
+        draw_chart(build_report(db, 30, STOPWORDS, now=NOW), tmp_path / "chart.png")
 
 
 def test_draw_chart(db: Path, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     for since, name in ((30, "chart.png"), (None, "all.png")):
         out = tmp_path / name
-        draw_chart(build_report(db, since, now=NOW), out)
+        draw_chart(build_report(db, since, STOPWORDS, now=NOW), out)
         assert out.read_bytes().startswith(b"\x89PNG")
     empty = tmp_path / "empty.png"
-    draw_chart(build_report(tmp_path / "missing.sqlite3", 30, now=NOW), empty)
+    draw_chart(build_report(tmp_path / "missing.sqlite3", 30, STOPWORDS, now=NOW), empty)
     assert empty.read_bytes().startswith(b"\x89PNG")

@@ -226,7 +226,7 @@ def line_of(text: str, fragment: str) -> int:
         (
             "    kind: crisis",
             "    kind: danger",
-            "rule 'crisis': kind must be one of crisis, emergency, red_flags, about",
+            "rule 'crisis': kind 'danger' must be one of: crisis, emergency, red_flags, about",
         ),
         ("    kind: crisis", "    kind: crisis\n    tier: now", "rule 'crisis': only red_flags rules have a tier"),
         (
@@ -242,13 +242,13 @@ def line_of(text: str, fragment: str) -> int:
         (
             "  passes: [goes away]",
             "  passes: goes away",
-            "concept 'passes' needs a list of words and phrases, one per line",
+            "concept 'passes' must be a list of words and phrases, one per line",
         ),
         (
             "    unless: [passes]",
             "    unless: [passes]\n    colour: red",
             "rule 'saddle_numbness': unknown key 'colour' "
-            "(expected one of: all, fires, kind, stays_quiet, tier, unless, unless_window, window)",
+            "(expected one of: kind, tier, all, unless, window, unless_window, fires, stays_quiet)",
         ),
     ],
 )

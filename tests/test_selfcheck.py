@@ -226,14 +226,14 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
 
 def test_missing_top_level_key(tmp_path: Path) -> None:
     broken = VALID.replace('progress: "Q {number}/{total}"\n', "")
-    only(problems(tmp_path, broken), 2, "missing key 'progress'")  # the mapping starts on line 2
+    only(problems(tmp_path, broken), 2, "'progress' is missing (the question counter)")  # the mapping starts on line 2
 
 
 def test_unknown_and_missing_keys_in_a_section(tmp_path: Path) -> None:
     broken = VALID.replace("  ended: Ended.\n", "  finished: Done.\n")
     errors = problems(tmp_path, broken)
     assert errors == [
-        f"{SHOWN}:{line(broken, '  cancelled:')}: notes: missing key 'ended'",
+        f"{SHOWN}:{line(broken, 'notes:')}: notes: 'ended' is missing",
         f"{SHOWN}:{line(broken, 'finished:')}: notes: unknown key 'finished' (expected one of: cancelled, "
         "timed_out, already_running, group_redirect, stale, ended)",
     ]
@@ -248,20 +248,24 @@ def test_yes_and_no_keys_stay_words(tmp_path: Path) -> None:
 # A problem inside a block of text (|) is reported at its own line in the block.
 ONE_PROBLEM = [
     pytest.param(
-        "    text: Red two?", '    text: ""', 'text: ""', "'text' must be non-empty text", id="empty_question_text"
+        "    text: Red two?",
+        '    text: ""',
+        'text: ""',
+        "question 2: 'text' must be non-empty text",
+        id="empty_question_text",
     ),
     pytest.param(
         "  cancelled: Stopped.",
         "  cancelled:",
         "  cancelled:",
-        "'notes.cancelled' must be non-empty text",
+        "notes: 'cancelled' must be non-empty text",
         id="empty_note",
     ),
     pytest.param(
         "  - id: rf2\n    kind: red_flag\n",
         "  - id: rf2\n",
         "id: rf2",
-        "question 2: missing key 'kind'",
+        "question 2: 'kind' is missing (red_flag, sign or lookalike)",
         id="missing_question_key",
     ),
     pytest.param(
@@ -282,35 +286,35 @@ ONE_PROBLEM = [
         "    text: Sign three?",
         "    text: <div>Sign three?</div>",
         "<div>",
-        "text: tag <div> is not allowed by Telegram",
+        "question 5: text: tag <div> is not allowed by Telegram",
         id="disallowed_html_tag",
     ),
     pytest.param(
         "  heading: <b>Summary</b>",
         "  heading: <b>Summary",
         "heading:",
-        "summary.heading: <b> is never closed",
+        "summary: heading: <b> is never closed",
         id="unclosed_tag_in_the_summary",
     ),
     pytest.param(
         "    {disclaimer}",
         "    {disclaimer} {phone}",
         "{phone}",
-        "summary.closing: unknown placeholder {phone}",
+        "summary: closing: unknown placeholder {phone}",
         id="unknown_placeholder",
     ),
     pytest.param(
         "  others: Other things can cause it.",
         "  others: '{matched} other things.'",
         "others:",
-        "summary.others: unknown placeholder {matched}",
+        "summary: others: unknown placeholder {matched}",
         id="placeholders_belong_to_their_piece",
     ),
     pytest.param(
         "    {disclaimer}\n",
         "",
         "closing:",
-        "'summary.closing' must include {disclaimer}",
+        "summary: 'closing' must include {disclaimer}",
         id="closing_must_carry_contact_and_disclaimer",
     ),
 ]
@@ -373,8 +377,8 @@ def test_button_labels_are_plain_and_short(tmp_path: Path) -> None:
         "  open_private: Open", "  open_private: Open the self-check in a private chat with me now"
     )
     assert problems(tmp_path, broken) == [
-        f"{SHOWN}:{line(broken, 'back:')}: 'buttons.back' is shown as plain text: no HTML tags",
-        f"{SHOWN}:{line(broken, 'open_private:')}: 'buttons.open_private' is 49 characters; keep it to 32",
+        f"{SHOWN}:{line(broken, 'back:')}: buttons: 'back' is shown as plain text: no HTML tags",
+        f"{SHOWN}:{line(broken, 'open_private:')}: buttons: 'open_private' is 49 characters; keep it to 32",
     ]
 
 

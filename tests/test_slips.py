@@ -15,6 +15,7 @@ SNIPPETS = "responses/_snippets.yaml"
 SAFETY = "intents/_safety.yaml"
 MATCHING = "intents/_matching.yaml"
 SELFCHECK = "responses/_selfcheck.yaml"
+TIPS = "responses/_tips.yaml"
 
 # (file, what was written, what the slip wrote instead, every line `painbot check` then prints)
 SLIPS = [
@@ -168,8 +169,8 @@ SLIPS = [
         "    fires: [my groin is numb]",
         "    fires: [my groin: numb]",
         [
-            f"{SAFETY}:27: rule 'saddle_numbness': 'fires' item 1 must be a message in words (put it in quotes if it "
-            "holds a colon)"
+            f"{SAFETY}:27: rule 'saddle_numbness': put the example in quotes: the ': ' in 'my groin: numb' reads as "
+            "'name: value'"
         ],
     ),
     (
@@ -188,6 +189,65 @@ SLIPS = [
             f"{MATCHING}:3: line 3 is indented more than the one above: each key starts at the same indent as the keys "
             "around it"
         ],
+    ),
+    (
+        MATCHING,
+        "margin: 3\n",
+        "",
+        [f"{MATCHING}:1: 'margin' is missing (how close the runner-up must be to be offered)"],
+    ),
+    (
+        MATCHING,
+        "max_related: 3",
+        "max_related: three",
+        [f"{MATCHING}:13: 'max_related' must be a whole number above 0"],
+    ),
+    # --- safety file shape ---
+    (
+        SAFETY,
+        "negation_reach: 3",
+        "negation_reach: 3\nnegation_words: [no]",
+        [
+            f"{SAFETY}:4: unknown key 'negation_words' (expected one of: window, negation_reach, negations, "
+            "not_negations, clause_breaks, rewrites, everyday_words, concepts, rules)"
+        ],
+    ),
+    (SAFETY, "window: 8", "window: eight", [f"{SAFETY}:2: 'window' must be a whole number above 0"]),
+    (
+        SAFETY,
+        "negation_reach: 3\n",
+        "",
+        [f"{SAFETY}:2: 'negation_reach' is missing (how many words before a mention a negation reaches)"],
+    ),
+    # --- tips ---
+    (
+        TIPS,
+        'default_time: "08:00"',
+        'default_time: "08:00"\ndefault_timezone: UTC',
+        [f"{TIPS}:4: unknown key 'default_timezone' (expected one of: default_day, default_time, messages, tips)"],
+    ),
+    (TIPS, '    text: "Second tip. {contact}"', "    text:", [f"{TIPS}:17: tip 2: 'text' must be non-empty text"]),
+    # --- self-check ---
+    (
+        SELFCHECK,
+        "  cancel: Cancel",
+        "  cancel: Cancel\n  skip: Skip",
+        [
+            f"{SELFCHECK}:20: buttons: unknown key 'skip' (expected one of: yes, no, unsure, back, cancel, restart, "
+            "carry_on, open_private)"
+        ],
+    ),
+    (
+        SELFCHECK,
+        'progress: "Question {number} of {total}"',
+        "progress: [Question]",
+        [f"{SELFCHECK}:9: 'progress' must be non-empty text"],
+    ),
+    (
+        SELFCHECK,
+        "    tier: now\n    text: Any <b>numbness",
+        "    tier: never\n    text: Any <b>numbness",
+        [f"{SELFCHECK}:26: question 1: tier 'never' must be one of: now, today, soon"],
     ),
     # --- self-check ---
     (
@@ -239,7 +299,7 @@ def test_a_slip_is_one_plain_problem_at_its_line(
 
 def test_there_are_at_least_twenty_slips() -> None:
     assert len(SLIPS) >= 20
-    assert {name for name, *_ in SLIPS} >= {SYMPTOMS, CAUSES, SNIPPETS, SAFETY, MATCHING, SELFCHECK}
+    assert {name for name, *_ in SLIPS} >= {SYMPTOMS, CAUSES, SNIPPETS, SAFETY, MATCHING, SELFCHECK, TIPS}
 
 
 def test_nothing_is_reported_that_only_follows_from_an_unreadable_snippets_file(make_content: Path) -> None:

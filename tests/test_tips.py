@@ -81,7 +81,10 @@ def errors(root: Path, text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (("default_day: monday", "default_day: moonday"), "responses/_tips.yaml:2: 'default_day' must be one of"),
+        (
+            ("default_day: monday", "default_day: moonday"),
+            "responses/_tips.yaml:2: default_day 'moonday' must be one of: monday, ",
+        ),
         (('default_time: "08:00"', 'default_time: "8am"'), "responses/_tips.yaml:3: 'default_time' must be"),
         (
             ('text: "Second tip. {contact}"', 'text: "Second tip."'),
@@ -90,7 +93,7 @@ def errors(root: Path, text: str) -> list[str]:
         (("id: third", "id: first"), "responses/_tips.yaml:18: tip 3: duplicate tip id 'first' (first on line 14)"),
         (('"Third tip. {contact}"', '"Third <blink>tip</blink>. {contact}"'), "responses/_tips.yaml:19: tip 3: text:"),
         (('"Tips off."', '"Tips off {whenever}."'), "responses/_tips.yaml:6: messages: stopped: unknown placeholder"),
-        (('  unavailable: "No tips."\n', ""), "responses/_tips.yaml:5: messages: missing key 'unavailable'"),
+        (('  unavailable: "No tips."\n', ""), "responses/_tips.yaml:4: messages: 'unavailable' is missing"),
         (("tips:", "tipps:"), "responses/_tips.yaml:13: unknown key 'tipps'"),
     ],
 )
