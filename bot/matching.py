@@ -133,6 +133,7 @@ class _Feature(NamedTuple):
     weight: float
     row: int
     postings: np.ndarray
+    posting_weights: np.ndarray  # the weight once per posting, ready to concatenate
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,12 @@ class Matcher:
         self._example_totals = np.array([e.total for e in self._examples], dtype=np.float64)
         # All a message needs of one known feature, found with one lookup instead of three.
         self._known_features = {
-            feature: _Feature(weight, self._feature_ids[feature], self._postings[feature])
+            feature: _Feature(
+                weight,
+                self._feature_ids[feature],
+                self._postings[feature],
+                np.full(len(self._postings[feature]), weight),
+            )
             for feature, weight in self._idf.items()
         }
         self._segments: dict[str, tuple[int, int]] = {}
@@ -314,7 +320,7 @@ class Matcher:
         # tie (an alphabetical tie-break would favour "_off_topic").
         raw, shown = (-fused).tolist(), np.minimum(100.0, fused).round(1).tolist()
         ranked = sorted(zip(raw, self._intent_ids, shown, chosen, strict=True))  # ids are unique: ties end there
-        return tuple(Candidate(intent_id, score, example) for _, intent_id, score, example in ranked if score > 0)
+        return tuple(map(Candidate._make, (row[1:] for row in ranked if row[2] > 0)))
 
     def _keyword_bonus(self, keyworded: set[str]) -> np.ndarray:
         """The keyword bonus of each intent (0 for those none of whose keywords is present)."""
@@ -346,7 +352,7 @@ class Matcher:
         if not known:
             return np.zeros(len(self._examples))
         indices = np.concatenate([f.postings for f in known])
-        weights = np.repeat([f.weight for f in known], [len(f.postings) for f in known])
+        weights = np.concatenate([f.posting_weights for f in known])
         shared = np.bincount(indices, weights=weights, minlength=len(self._examples))
         # F1 of precision shared/total and recall shared/example total, in one expression.
         return 200 * shared / (total + self._example_totals)

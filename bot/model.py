@@ -86,9 +86,12 @@ class Model:
                     for gram in _char_grams(word):
                         _add(self._vocabulary, gram, self._next_id)
         ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
-        for word, stem in zip(words, stems, strict=True):
-            if stem not in stop:
-                ids.extend(self._word_features(word, stem))
+        ids += [
+            i
+            for word, stem in zip(words, stems, strict=True)
+            if stem not in stop
+            for i in self._word_features(word, stem)
+        ]
         return dict(Counter(ids))
 
     def _next_id(self) -> int:
