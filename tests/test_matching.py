@@ -12,7 +12,7 @@ import pytest
 
 from bot.content import OFF_TOPIC, load_content
 from bot.engine import Engine
-from bot.matching import MODEL_SHARE, Match, Matcher, fuse
+from bot.matching import MODEL_SHARE, Match, Matcher, PhraseSet, fuse
 from tests.content_edit import set_rules
 
 MINI_EXAMPLES = [
@@ -392,3 +392,12 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         for seed in ("1", "2")
     ]
     assert runs[0] == runs[1] and runs[0]
+
+
+def test_phrases_are_found_as_whole_words_in_order() -> None:
+    phrases = PhraseSet((" knee ", " hip pain "))
+    assert phrases.found_in(["my", "knee", "hurts"])
+    assert phrases.found_in(["sore", "hip", "pain", "again"])
+    assert not phrases.found_in(["pain", "in", "my", "hip"])  # both words, not the phrase
+    assert not phrases.found_in(["kneel", "hip"])
+    assert not PhraseSet(()).found_in(["knee"])

@@ -137,6 +137,11 @@ def test_synonyms_match_whole_words_only(text: str) -> None:
     assert SYNONYMS.fold(text) == text
 
 
+def test_variants_side_by_side_and_at_the_end_each_fold() -> None:
+    assert SYNONYMS.fold("butt butt") == "bum bum"
+    assert SYNONYMS.fold("hammy ham string pht") == "hamstring hamstring high hamstring tendinopathy"
+
+
 def test_domain_word_does_not_fire_inside_longer_word() -> None:
     bum = Synonyms({"bum": ["butt"], "hurt": ["sore"]})
     assert bum.fold("bumpy road is sore") == "bumpy road is hurt"
