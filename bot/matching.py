@@ -211,13 +211,15 @@ class Matcher:
             for word in example.weights:
                 postings[word].append(index)
         self._postings = {word: np.array(indices, dtype=np.int64) for word, indices in postings.items()}
-        # The same association as a feature x intent matrix, so a message's evidence is one sum.
+        # The same association as a feature x intent matrix of weighted shares, so a message's evidence is one sum.
         self._feature_ids = {feature: n for n, feature in enumerate(self._association)}
         self._association_matrix = np.zeros((len(self._association), len(self._intent_ids)))
         column = {intent_id: n for n, intent_id in enumerate(self._intent_ids)}
         for feature, shares in self._association.items():
             for intent_id, share in shares.items():
                 self._association_matrix[self._feature_ids[feature], column[intent_id]] = share
+        # Each row times its feature's weight, as every message would multiply it.
+        self._association_matrix *= np.array([self._idf[feature] for feature in self._association])[:, None]
         self._example_totals = np.array([e.total for e in self._examples], dtype=np.float64)
         # All a message needs of one known feature, found with one lookup instead of three.
         self._known_features = {
@@ -390,10 +392,8 @@ class Matcher:
         """How much of the message (0-100) is made of words typical of each intent."""
         if not known:
             return np.zeros(len(self._intent_ids))
-        rows = self._association_matrix[[f.row for f in known]]
-        weights = np.array([f.weight for f in known])
         # An elementwise sum rather than a BLAS product: no threads, the same answer on every run.
-        return (rows * weights[:, None]).sum(axis=0) * (100 / total)
+        return self._association_matrix[[f.row for f in known]].sum(axis=0) * (100 / total)
 
     def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
         """The score needed to answer: unaddressed group chatter must be confident and on topic."""
