@@ -91,8 +91,12 @@ class PartFinder:
             first = text[: cut.start()].strip()
             if not self._long_enough(first):
                 continue
-            a, b = self.matcher.match(first, chat, addressed), self.matcher.match(second, chat, addressed)
-            if not (self._confident(a) and self._confident(b)) or a.intent_id == b.intent_id:
+            a = self.matcher.match(first, chat, addressed)
+            # The second clause is matched only when this cut can still count and beat the best so far.
+            if not self._confident(a) or (best is not None and a.score <= best[0]):
+                continue
+            b = self.matcher.match(second, chat, addressed)
+            if not self._confident(b) or a.intent_id == b.intent_id:
                 continue
             if not wanted & {a.intent_id, b.intent_id}:
                 continue
