@@ -92,7 +92,9 @@ class Model:
             if stem not in stop
             for i in self._word_features(word, stem)
         ]
-        return dict(Counter(ids))
+        counts = dict.fromkeys(ids, 1.0)
+        # Most texts use each feature once; counting the rest costs more than this check.
+        return counts if len(counts) == len(ids) else dict(Counter(ids))
 
     def _next_id(self) -> int:
         """The id a new feature gets: one numbering across words, pairs and character n-grams."""
