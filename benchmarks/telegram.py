@@ -45,8 +45,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e_support import TOKEN, most_in_any_window, running_bot, send_times  # noqa: E402
-from tests.telegram_standin import BotApiStandIn  # noqa: E402
+from testsupport.process import TOKEN, most_in_any_window, running_bot, send_times  # noqa: E402
+from testsupport.standin import BotApiStandIn  # noqa: E402
+from testsupport.waiting import wait_until  # noqa: E402
 
 QUESTIONS = [
     "why does my bum hurt when I sit at work",
@@ -101,11 +102,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"benchmark: {what} not done within {timeout:.0f}s")
-        time.sleep(0.01)
+    """Wait for a condition; a benchmark that cannot go on stops with one line."""
+    try:
+        wait_until(predicate, timeout, interval=0.01, message=what)
+    except TimeoutError as exc:
+        raise SystemExit(f"benchmark: {exc}") from None
 
 
 def latencies(standin: TimedStandIn, pushed: dict[int, int]) -> list[float]:

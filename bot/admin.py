@@ -18,7 +18,6 @@ from bot.yamlsource import ContentInvalid
 
 logger = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 15  # a long list of content errors is cut; `painbot check` shows them all
-PRIVATE_ONLY = "Ask me in a private chat."  # all an admin command says in a group, whoever sends it
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -29,7 +28,7 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 async def _not_for_you(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a non-admin exactly as any unknown message: the normal fallback, no data."""
-    reply = handlers.services(context).engine.renderer.fallback()
+    reply = handlers.services(context).engine.fallback()
     await handlers.send(handlers.message_of(update), reply)
 
 
@@ -38,7 +37,7 @@ async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if handlers.chat_kind(update.effective_chat) != "private":
         message = handlers.message_of(update)
         if handlers.group_has_room(context, message.chat_id):
-            await message.reply_text(PRIVATE_ONLY, do_quote=True)
+            await message.reply_text(handlers.services(context).engine.snippet("private_only"), do_quote=True)
         return True
     if not is_admin(update, context):
         await _not_for_you(update, context)
@@ -83,7 +82,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the biggest groups of questions the bot could not answer."""
-    stopwords = handlers.services(context).engine.content.rules.stopwords
+    stopwords = handlers.services(context).engine.stopwords()
     await _send_report(update, context, lambda db_path: unanswered_text(db_path, stopwords))
 
 
@@ -99,8 +98,8 @@ def reload_engine(services: handlers.Services) -> str:
         extra = f"\n... and {more} more (run painbot check)" if more > 0 else ""
         return f"Not reloaded; still serving the old content. Problems:\n<code>{shown}</code>{extra}"
     services.engine = new  # one assignment: a message sees the old engine or the new, never a mix
-    logger.info("content reloaded: %d intents", len(new.content.intents))
-    return f"Reloaded: {len(new.content.intents)} intents, {len(new.content.responses)} responses."
+    logger.info("content reloaded: %d intents", len(new.intent_ids()))
+    return f"Reloaded: {len(new.intent_ids())} intents, {len(new.response_ids())} responses."
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

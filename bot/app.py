@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import admin, handlers, tips_chat, webhook
+from bot import admin, automode, handlers, tips_chat, webhook
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
@@ -54,17 +54,8 @@ logger = logging.getLogger(__name__)
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 PURGE_AT = dt.time(3, 30, tzinfo=dt.UTC)  # the daily retention clean-up, at a quiet hour
-COMMANDS = (
-    ("start", "Welcome and topics"),
-    ("help", "What I can answer"),
-    ("topics", "All topics as buttons"),
-    ("check", "Guided self-check (private chat)"),
-    ("urgent", "Signs that need a doctor now"),
-    ("privacy", "What is kept and what never is"),
-    ("settings", "Group admins: auto mode"),
-    ("tips", "Group admins: a weekly tip"),
-    ("tip", "A prevention tip now"),
-)
+# The command menu, in order; each one's description is the snippet menu_<command>.
+COMMANDS = ("start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip")
 
 
 class BotData(dict[str, Any]):
@@ -200,7 +191,7 @@ def add_handlers(app: Application) -> None:
         build_selfcheck_handler(people=_FromPerson())
     )  # before /start, so t.me/<bot>?start=check reaches it
     app.add_handler(CommandHandler(["start", "help", "topics", "privacy", "urgent"], handlers.command, filters=humans))
-    app.add_handler(CommandHandler("settings", handlers.group_settings, filters=humans))
+    app.add_handler(CommandHandler("settings", automode.settings_command, filters=humans))
     # Channels: only their admins can post, so a command posted there comes from an admin.
     app.add_handler(CommandHandler("tips", tips_chat.tips_command, filters=humans | filters.UpdateType.CHANNEL_POST))
     app.add_handler(CommandHandler("tip", tips_chat.tip_command, filters=humans | filters.UpdateType.CHANNEL_POST))
@@ -208,7 +199,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("unanswered", admin.unanswered, filters=humans))
     app.add_handler(CommandHandler("reload", admin.reload, filters=humans))
     app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=f"^{handlers.TOPIC_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(handlers.on_settings_button, pattern=f"^{handlers.AUTO_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(automode.on_toggle, pattern=f"^{automode.PREFIX}"))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))  # after every known button prefix
     app.add_handler(MessageHandler(humans & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(
@@ -237,8 +228,8 @@ class _FromPerson(filters.MessageFilter):
 
 async def _post_init(app: Application) -> None:
     """Set the command menu and say, once, what started."""
-    await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     services: Services = app.bot_data["services"]
+    await app.bot.set_my_commands([BotCommand(name, services.engine.snippet(f"menu_{name}")) for name in COMMANDS])
     services.engine = services.engine.with_username(app.bot.username)
     if isinstance(services.recorder, QuestionLog) and app.job_queue is not None:
         app.job_queue.run_daily(_purge, PURGE_AT, name="purge-old-questions")
@@ -256,7 +247,7 @@ async def _post_init(app: Application) -> None:
         "painbot started as @%s, mode=%s, content loaded (%d intents)",
         app.bot.username,
         app.bot_data.get("mode", "polling"),
-        len(services.engine.content.intents),
+        len(services.engine.intent_ids()),
     )
 
 

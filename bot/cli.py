@@ -308,12 +308,13 @@ def _report(args: argparse.Namespace, settings: Settings, content_dir: Path, out
 def _ask(args: argparse.Namespace, engine: Engine, settings: Settings, inp: TextIO, out: TextIO) -> int:
     """Print one reply and the intent it answers."""
     match = engine.decide(args.text, args.chat)
-    reply = engine.renderer.render(match, args.chat)
+    reply = engine.render(match, args.chat)
     print(reply.plain(), file=out)
     print(f"\n[intent: {match.intent_id or 'none'}, score: {match.score:.0f}, reply: {reply.kind}]", file=out)
-    if getattr(args, "verbose", False) and engine.content.safety is not None:  # what the safety layer read
+    explained = engine.explain(args.text) if getattr(args, "verbose", False) else None
+    if explained is not None:  # what the safety layer read
         rule = f"rule {match.alert.rule}" if match.alert else "no rule fired"
-        print(f"[safety: {rule}]\n{engine.content.safety.explain(args.text)}", file=out)
+        print(f"[safety: {rule}]\n{explained}", file=out)
     return OK
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -55,13 +57,25 @@ class GroupBudget:
         """Whether a message of this kind could go now (counts nothing)."""
         return len(self._used(chat_id)) < self._cap(urgent)
 
-    def take(self, chat_id: int, urgent: bool = False) -> bool:
-        """Count one message if there is room for its kind; False means it must not go now."""
+    def take(self, chat_id: int, urgent: bool = False) -> float | None:
+        """Count one message if there is room for its kind: its slot's time, or None (it must not go now)."""
         sent = self._used(chat_id)
         if len(sent) >= self._cap(urgent):
-            return False
-        sent.append(self._clock())
-        return True
+            return None
+        slot = self._clock()
+        sent.append(slot)
+        return slot
+
+    def settle(self, chat_id: int, slot: float) -> None:
+        """Move a taken slot to now, when the message has reached Telegram.
+
+        Telegram counts a message when it arrives, somewhere between `take` and the end of the send;
+        counting it from the end keeps the window honest however long the send took.
+        """
+        sent = self._sent[chat_id]
+        with contextlib.suppress(ValueError):  # already out of the window: nothing to move
+            sent.remove(slot)
+            bisect.insort(sent, self._clock())
 
     def wait_time(self, chat_id: int, urgent: bool = False) -> float:
         """Seconds until a message of this kind would fit (0 when it fits now)."""

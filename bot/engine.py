@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.addressing import Address, Addressing
 from bot.content import Content, load_content
 from bot.matching import Match, Matcher
 from bot.parts import PartFinder, PartsMatch
-from bot.rendering import Renderer, Reply
+from bot.rendering import Button, Renderer, Reply
+from bot.safety import Alert
+from bot.selfcheck_content import SelfCheckContent
 from bot.settings import Settings
+from bot.tips import TipsContent
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Engine:
     matcher: Matcher = field(init=False, repr=False)
     renderer: Renderer = field(init=False, repr=False)
     parts: PartFinder = field(init=False, repr=False)
-    _mention: re.Pattern[str] = field(init=False, repr=False)
+    addressing: Addressing = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matcher", Matcher(self.content))
@@ -34,7 +37,7 @@ class Engine:
             self, "renderer", Renderer(self.content, self.emergency_number, self.retention_days, self.crisis_line)
         )
         object.__setattr__(self, "parts", PartFinder(self.matcher, self.content.rules))
-        object.__setattr__(self, "_mention", _mention_pattern(self.bot_username))
+        object.__setattr__(self, "addressing", self._addressing(self.bot_username))
 
     @classmethod
     def load(
@@ -66,17 +69,27 @@ class Engine:
         """The same engine, told the bot's real @username once Telegram reports it (nothing is rebuilt)."""
         twin = copy.copy(self)
         object.__setattr__(twin, "bot_username", username)
-        object.__setattr__(twin, "_mention", _mention_pattern(username))
+        object.__setattr__(twin, "addressing", self._addressing(username))
         return twin
 
-    def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
-        """Screen the whole message for safety first, then match it; an @mention in a group addresses the bot.
+    def _addressing(self, username: str) -> Addressing:
+        """The addressing rule for this username and the content's name words."""
+        rules = self.content.rules
+        return Addressing(username, rules.address_terms, self.content.synonyms, rules.max_chars)
 
+    def address(self, text: str, chat: str = "private", addressed: bool = False) -> Address:
+        """How a message addresses the bot (bot/addressing.py); `addressed`: Telegram marks it as meant for the bot."""
+        return self.addressing.of(text, chat, addressed)
+
+    def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
+        """Screen the whole message for safety first, then match it as the way it addresses the bot allows.
+
+        `addressed`: Telegram marks the message as meant for the bot (a reply to it, a mention).
         A safety alert comes first and alone. Otherwise a message asking about two topics gets a
         PartsMatch whose `also` names the second (bot/parts.py).
         """
         alert = self.content.safety.screen(text) if self.content.safety else None
-        addressed = addressed or chat != "group" or self._mention.search(text) is not None
+        addressed = self.address(text, chat, addressed).named
         ordinary = self.matcher.match(text, chat, addressed)
         if alert is None:
             return self.parts.split(text, ordinary, chat, addressed)
@@ -102,7 +115,79 @@ class Engine:
         """The reply the bot would send to a message."""
         return self.renderer.render(self.decide(text, chat, addressed), chat)
 
+    def render(self, match: Match, chat: str = "private") -> Reply:
+        """The reply to a decision already made (urgent, unsure, or the answer)."""
+        return self.renderer.render(match, chat)
 
-def _mention_pattern(username: str) -> re.Pattern[str]:
-    """An @mention of the bot, in any case."""
-    return re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE)
+    def answer(self, intent_id: str, chat: str = "private", score: float = 100.0) -> Reply:
+        """One topic's answer, as a topic button or a chosen card gives it."""
+        return self.renderer.answer(intent_id, chat, score)
+
+    def command(self, name: str) -> Reply | None:
+        """The reply to a text-only command (start, help, topics, privacy, urgent); None for others."""
+        return self.renderer.command(name)
+
+    def urgent(self, alert: Alert) -> Reply:
+        """The urgent-care reply to a safety alert."""
+        return self.renderer.urgent(alert)
+
+    def fallback(self) -> Reply:
+        """What the bot says to a message it cannot answer: every topic as a button."""
+        return self.renderer.fallback()
+
+    def topics(self) -> tuple[Button, ...]:
+        """Every topic as a button, in the menu's order."""
+        return self.renderer.topics()
+
+    def text(self, response_id: str) -> str:
+        """A response's full text (greeting, not_text, group_intro ...), filled in."""
+        return self.renderer.text(response_id)
+
+    def fill(self, text: str) -> str:
+        """Text with its {snippets} filled in."""
+        return self.renderer.fill(text)
+
+    def snippet(self, name: str) -> str:
+        """A named line of responses/_snippets.yaml (a label, a short message), filled in."""
+        return self.renderer.snippet(name)
+
+    def knows(self, intent_id: str) -> bool:
+        """Whether the content (still) has this intent: buttons and cards may outlive a reload."""
+        return intent_id in self.content.intents
+
+    def intent_ids(self) -> frozenset[str]:
+        """Every intent the content defines."""
+        return frozenset(self.content.intents)
+
+    def response_ids(self) -> frozenset[str]:
+        """Every response the content defines."""
+        return frozenset(self.content.responses)
+
+    def title(self, intent_id: str) -> str:
+        """The title of an intent's answer (its button label)."""
+        return self.content.responses[self.content.intents[intent_id].response].title
+
+    def short(self, intent_id: str) -> str:
+        """An intent's short answer (its full one when it has none), filled in, as Telegram HTML."""
+        response = self.content.responses[self.content.intents[intent_id].response]
+        return self.fill(response.short or response.text)
+
+    def picture(self, image: str) -> Path:
+        """Where an answer's picture lies (an answer names it relative to the content folder)."""
+        return self.content.root / image
+
+    def stopwords(self) -> frozenset[str]:
+        """The words that say nothing of a topic (intents/_matching.yaml), as the matcher drops them."""
+        return self.content.rules.stopwords
+
+    def selfcheck(self) -> SelfCheckContent | None:
+        """The self-check's wording, or None when the content has none."""
+        return self.content.selfcheck
+
+    def tips(self) -> TipsContent | None:
+        """The weekly tips, or None when the content has none."""
+        return self.content.tips
+
+    def explain(self, text: str) -> str | None:
+        """What the safety layer read in a message, for `painbot ask --verbose`; None without safety rules."""
+        return self.content.safety.explain(text) if self.content.safety else None

@@ -174,7 +174,7 @@ def load_labelled(path: Path, known: Collection[str] | None = None) -> list[Labe
 
 def known_labels(engine: Engine) -> frozenset[str]:
     """Every label an evaluation file may use: the content's intent ids and the safety kinds."""
-    return frozenset(engine.content.intents) | frozenset({CRISIS, EMERGENCY})
+    return engine.intent_ids() | frozenset({CRISIS, EMERGENCY})
 
 
 def label_problem(labels: tuple[object, ...], is_list: bool, known: Collection[str] | None) -> str | None:

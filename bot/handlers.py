@@ -23,6 +23,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes, ExtBot
 
+from bot.addressing import Address
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.htmlcheck import to_plain
@@ -33,7 +34,7 @@ from bot.sending import BudgetSpent, SendDropped, SendGuard, is_outage, is_urgen
 logger = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
-AUTO_PREFIX = "auto:"  # callback data of the /settings toggle: auto:on / auto:off
+AUTO_MODE = "auto"  # chat_data key: this group answers confident unaddressed questions (bot/automode.py)
 INLINE_RESULTS = 3
 ALERT_CHARS = 200  # Telegram shows at most 200 characters in a callback alert
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
@@ -98,8 +99,11 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([keys[i : i + width] for i in range(0, len(keys), width)])
 
 
-def is_addressed(message: Message, bot_id: int, username: str) -> bool:
-    """A group message speaks to the bot: a command, an @mention, or a reply to the bot."""
+def marked_for_bot(message: Message, bot_id: int, username: str) -> bool:
+    """Telegram marks the message as meant for the bot: a command for it, an @mention, or a reply to it.
+
+    What counts as addressing the bot is decided in bot/addressing.py; this only reads the marks.
+    """
     replied = message.reply_to_message
     if replied and replied.from_user and replied.from_user.id == bot_id:
         return True
@@ -162,7 +166,7 @@ async def send_photo(
         except BadRequest:  # an id from another bot (a new token): upload again
             logger.info("photo %s: stored file id refused, uploading again", image)
             del photo_ids[image]
-    sent = await bot.send_photo(message.chat_id, services(context).engine.content.root / image, **options)
+    sent = await bot.send_photo(message.chat_id, services(context).engine.picture(image), **options)
     if sent.photo:
         photo_ids[image] = sent.photo[-1].file_id
 
@@ -186,7 +190,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer /start, /help, /topics, /privacy and /urgent as the renderer words them."""
     message = message_of(update)
     name = (message.text or "/").split()[0][1:].split("@")[0].casefold()
-    reply = services(context).engine.renderer.command(name)
+    reply = services(context).engine.command(name)
     if reply is None:
         return
     if chat_kind(message.chat) == "group" and not group_has_room(context, message.chat_id):
@@ -201,17 +205,18 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message.text is None:  # filters.TEXT lets none through; this only tells the type checker
         return
     chat = chat_kind(update.effective_chat)
-    addressed = chat == "private" or is_addressed(message, context.bot.id, context.bot.username)
-    if not addressed and not chat_data_of(context).get("auto", False):
+    marked = chat == "group" and marked_for_bot(message, context.bot.id, context.bot.username)
+    direct = svc.engine.address(message.text, chat, marked) is Address.DIRECT
+    if not direct and not chat_data_of(context).get(AUTO_MODE, False):
         return
-    match = svc.engine.decide(message.text, chat, addressed)
-    if not addressed and (match.intent_id is None or match.ambiguous):
+    match = svc.engine.decide(message.text, chat, marked)
+    if not direct and not match.confident:
         return  # auto mode answers only when sure; chatter gets a deliberate silence
     pressing = match.alert is not None and match.alert.pressing  # crisis, emergency, now/today red flags
     if chat == "group" and not pressing and not group_has_room(context, message.chat_id):
         logger.info("group cooldown: skipped a reply")
         return
-    reply = svc.engine.renderer.render(match, chat)
+    reply = svc.engine.render(match, chat)
     record(context, chat, reply, message.text)
     await send(message, reply, context)
 
@@ -222,10 +227,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None  # a CallbackQueryHandler callback
     intent_id = (query.data or "").removeprefix(TOPIC_PREFIX)
     engine = services(context).engine
-    if intent_id not in engine.content.intents or not isinstance(query.message, Message):
+    if not engine.knows(intent_id) or not isinstance(query.message, Message):
         await query.answer()  # older content, or a message now inaccessible: stop the spinner, send nothing
         return
-    reply = engine.renderer.answer(intent_id, "private")
+    reply = engine.answer(intent_id, "private")
     chat = query.message.chat
     if chat_kind(chat) == "group" and not is_urgent(reply.kind) and not group_has_room(context, chat.id):
         await query.answer(button_alert(engine, intent_id), show_alert=True)  # the group's budget is spent
@@ -236,8 +241,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def short_plain(engine: Engine, intent_id: str) -> str:
     """An intent's short answer (or its full one when it has none), filled in, as plain text."""
-    response = engine.content.responses[engine.content.intents[intent_id].response]
-    return to_plain(engine.renderer.fill(response.short or response.text))
+    return to_plain(engine.short(intent_id))
 
 
 def fits_caption(text: str) -> bool:
@@ -259,7 +263,7 @@ async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice and files: say the bot reads text."""
-    await send(message_of(update), Reply(services(context).engine.renderer.text("not_text")))
+    await send(message_of(update), Reply(services(context).engine.text("not_text")))
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -269,19 +273,18 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     match = engine.decide(query.query, "private")
     results: list[InlineQueryResultArticle | InlineQueryResultCachedPhoto]
     if match.urgent:
-        results = [_urgent_article(engine.renderer.render(match))]
+        results = [_urgent_article(engine.render(match))]
     else:
         if match.intent_id is None:
-            ids = []
+            ids: tuple[str, ...] = ()
         elif match.alert is not None:  # a question about warning signs: the list of signs
-            ids = [match.intent_id]
+            ids = (match.intent_id,)
         else:
-            threshold = engine.content.rules.threshold
-            ids = [c.intent_id for c in match.candidates[:INLINE_RESULTS] if c.score >= threshold]
+            ids = match.answerable[:INLINE_RESULTS]
         photo_ids = context.bot_data.get(PHOTO_IDS, {})
         results = [_inline_result(engine, intent_id, photo_ids) for intent_id in ids]
     if query.query.strip():
-        search = InlineSearch(context, query.query, engine.renderer.render(match))
+        search = InlineSearch(context, query.query, engine.render(match))
         searches = services(context).inline_searches
         if searches is None:
             search.log()
@@ -309,10 +312,10 @@ async def on_chosen_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert chosen is not None  # a ChosenInlineResultHandler callback
     engine = svc.engine
     match = engine.decide(chosen.query, "private")
-    reply = engine.renderer.render(match)
-    if chosen.result_id in engine.content.intents and chosen.result_id != reply.intent_id:
+    reply = engine.render(match)
+    if engine.knows(chosen.result_id) and chosen.result_id != reply.intent_id:
         score = next((c.score for c in match.candidates if c.intent_id == chosen.result_id), reply.score)
-        reply = replace(engine.renderer.answer(chosen.result_id, "private"), score=score)
+        reply = replace(engine.answer(chosen.result_id, "private"), score=score)
     search = InlineSearch(context, chosen.query, reply)
     if svc.inline_searches is None:
         search.log()
@@ -324,20 +327,19 @@ def _inline_result(
     engine: Engine, intent_id: str, photo_ids: dict[str, str]
 ) -> InlineQueryResultArticle | InlineQueryResultCachedPhoto:
     """One shareable answer card: the picture with the answer as caption, once Telegram has the picture."""
-    reply = engine.renderer.answer(intent_id, "private")
-    response = engine.content.responses[engine.content.intents[intent_id].response]
+    reply, title = engine.answer(intent_id, "private"), engine.title(intent_id)
     description = short_plain(engine, intent_id)[:120]
     if reply.image is not None and reply.image in photo_ids and fits_caption(reply.text):
         return InlineQueryResultCachedPhoto(
             id=intent_id,
             photo_file_id=photo_ids[reply.image],
-            title=response.title,
+            title=title,
             description=description,
             caption=reply.text,
         )
     return InlineQueryResultArticle(
         id=intent_id,
-        title=response.title,
+        title=title,
         description=description,
         input_message_content=InputTextMessageContent(reply.text),
     )
@@ -366,7 +368,7 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not joined or not in_group or chat_data.get("introduced"):
         return
     chat_data["introduced"] = True
-    await context.bot.send_message(change.chat.id, services(context).engine.renderer.text("group_intro"))
+    await context.bot.send_message(change.chat.id, services(context).engine.text("group_intro"))
 
 
 async def is_group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -381,48 +383,6 @@ async def is_group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return False
     member = await context.bot.get_chat_member(chat.id, user.id)
     return member.status in ADMIN_STATUSES
-
-
-def _settings_markup(auto: bool) -> InlineKeyboardMarkup:
-    """The one toggle of /settings."""
-    label, data = ("Turn auto mode off", "off") if auto else ("Turn auto mode on", "on")
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=AUTO_PREFIX + data)]])
-
-
-def _settings_text(auto: bool) -> str:
-    """Describe the group's current mode."""
-    state = (
-        "<b>on</b>: I also answer unaddressed questions when I'm confident"
-        if auto
-        else "<b>off</b>: I answer only when mentioned, replied to or sent a command"
-    )
-    return f"Auto mode is {state}."
-
-
-async def group_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Show and toggle auto mode; group admins only."""
-    message = message_of(update)
-    if chat_kind(update.effective_chat) == "private":
-        await message.reply_text("Settings are for groups: add me to your club's chat and use /settings there.")
-        return
-    if not await is_group_admin(update, context):
-        await message.reply_text("Only the group's admins can change my settings.", do_quote=True)
-        return
-    auto = bool(chat_data_of(context).get("auto", False))
-    await message.reply_text(_settings_text(auto), reply_markup=_settings_markup(auto), do_quote=True)
-
-
-async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Apply the auto-mode toggle after checking again that the presser is an admin."""
-    query = update.callback_query
-    assert query is not None  # a CallbackQueryHandler callback
-    if not await is_group_admin(update, context):
-        await query.answer("Only the group's admins can change this.", show_alert=True)
-        return
-    auto = query.data == AUTO_PREFIX + "on"
-    chat_data_of(context)["auto"] = auto
-    await query.answer("Saved.")
-    await query.edit_message_text(_settings_text(auto), reply_markup=_settings_markup(auto))
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

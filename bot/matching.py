@@ -26,7 +26,11 @@ The rule, in order (numbers and word lists come from intents/_matching.yaml):
 4. If the off-topic class scores best (and no keyword of ours is present), no intent.
 5. Below the threshold (higher for unaddressed group messages) there is no intent.
 6. If the runner-up is within the margin the match is ambiguous: in private chats the bot answers
-   the leading intent with an "Or: <runner-up>" button; in groups it asks which was meant.
+   the leading intent with an "Or: <runner-up>" button; in groups it asks which was meant. A match
+   with an intent and no close runner-up is `confident`: auto mode answers only those.
+7. The intents a message could be answered with (inline mode offers them as cards) are the match's
+   intent, then every runner-up that reaches the threshold: the higher thresholds of rule 5 decide
+   whether to answer at all, not which alternatives are worth a tap.
 """
 
 from __future__ import annotations
@@ -87,6 +91,12 @@ class Match:
     urgent: bool = False
     alert: Alert | None = None  # what the safety layer found, when it found something
     rest: str | None = None  # with an alert: the intent the matcher picked for the rest of the message
+    answerable: tuple[str, ...] = ()  # rule 7: the intent, then the runners-up good enough to offer too
+
+    @property
+    def confident(self) -> bool:
+        """An intent the bot answers outright: it passed the threshold and no runner-up came close."""
+        return self.intent_id is not None and not self.ambiguous
 
     @property
     def runner_up(self) -> Candidate | None:
@@ -265,7 +275,10 @@ class Matcher:
         self._known = frozenset(f for f in self._idf if "_" not in f) | {w for g in groups for w in g.words}
 
     def match(self, text: str, chat: str = "private", addressed: bool = True) -> Match:
-        """Decide the intent of a raw message as the bot would in this kind of chat."""
+        """Decide the intent of a raw message as the bot would in this kind of chat.
+
+        `addressed`: the message speaks to the bot, by name at least (bot/addressing.py decides).
+        """
         normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
         every_word = [
             w if len(w) < TYPO_MIN_LENGTH or w in self._stopwords else self._typo(w)
@@ -288,12 +301,12 @@ class Matcher:
         if not ranked or off_topic:
             return Match(None, ranked[0].score if ranked else 0.0, ranked)
         best = ranked[0]
-        named = not self.rules.address_terms.isdisjoint(normalised.split())
-        if best.score < self._threshold_for(best.intent_id, chat, addressed or named, has_domain):
+        if best.score < self._threshold_for(best.intent_id, chat, addressed, has_domain):
             return Match(None, best.score, ranked)
         runner = ranked[1] if len(ranked) > 1 else None
         ambiguous = bool(runner and best.score - runner.score < self.rules.margin)
-        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous)
+        answerable = (best.intent_id, *(c.intent_id for c in ranked[1:] if c.score >= self.rules.threshold))
+        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous, answerable=answerable)
 
     def _mostly_unknown(self, words: list[str]) -> bool:
         """Most meaningful words are ones no example uses: another language, or another subject."""

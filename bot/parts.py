@@ -116,12 +116,7 @@ class PartFinder:
 
     def _confident(self, match: Match) -> bool:
         """A clause's match the bot would answer on its own, and not an urgent or social one."""
-        return (
-            match.intent_id is not None
-            and not match.ambiguous
-            and not match.urgent
-            and match.intent_id not in self.rules.social_intents
-        )
+        return match.confident and not match.urgent and match.intent_id not in self.rules.social_intents
 
     def _strip_leading(self, clause: str) -> str:
         """A clause without the break words it starts with ("and also what ..." -> "what ...")."""

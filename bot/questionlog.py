@@ -141,6 +141,46 @@ def purge_texts(conn: sqlite3.Connection, older_than_days: int, now: datetime | 
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """One row of the log as the reports read it."""
+
+    asked_at: datetime
+    intent_id: str | None
+    outcome: str
+    confident: bool
+    text: str | None
+
+
+def read_questions(db_path: Path, since: datetime | None, until: datetime) -> list[LoggedQuestion]:
+    """The questions logged between two moments, oldest first; a missing or never-written log has none.
+
+    Opens the file read-only, so a report never creates, migrates or locks the bot's log.
+    """
+    if not db_path.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        raise QuestionLogError(f"cannot open question log {db_path}: {exc}") from exc
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'questions'").fetchone() is None:
+            return []
+        cursor = conn.execute(
+            "SELECT asked_at, intent_id, outcome, confident, text FROM questions"
+            " WHERE asked_at >= ? AND asked_at <= ? ORDER BY asked_at, id",
+            (format_time(since) if since else "", format_time(until)),
+        )
+        return [
+            LoggedQuestion(parse_time(at), intent, outcome, bool(confident), text)
+            for at, intent, outcome, confident, text in cursor
+        ]
+    except (sqlite3.Error, ValueError) as exc:
+        raise QuestionLogError(f"cannot read question log {db_path}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True, slots=True)
 class _Record:
     """One considered message, as queued by record() and not yet masked."""
 

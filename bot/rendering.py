@@ -16,8 +16,6 @@ from bot.settings import Settings
 REST_FALLBACK = "help"  # what "None of these apply" answers when the rest of the message matched nothing
 
 
-# The label of the runner-up's button under an answer: "Or: Getting back to running".
-OR_PREFIX = "Or: "
 # At most this many best guesses lead the fallback's buttons.
 MAX_GUESSES = 3
 
@@ -99,7 +97,7 @@ class Renderer:
         reply = self.answer(match.intent_id, chat, match.score)
         runner = match.runner_up
         if match.ambiguous and runner is not None and runner.intent_id in self.content.intents:
-            other = Button(OR_PREFIX + self._button(runner.intent_id).label, runner.intent_id)
+            other = Button(self._labelled("or_prefix", runner.intent_id), runner.intent_id)
             rest = tuple(b for b in reply.buttons if b.intent_id != runner.intent_id)
             return dataclasses.replace(reply, buttons=(other, *rest))
         return reply
@@ -110,7 +108,7 @@ class Renderer:
         response = self.content.responses[intent.response]
         related = tuple(self._button(r) for r in intent.related[: self.content.rules.max_related])
         if chat == "group" and response.short:
-            more = Button("More on this", intent_id)
+            more = Button(self.snippet("more_on_this"), intent_id)
             return Reply(self.fill(response.short), (more, *related), intent_id, score)
         return Reply(
             self.fill(response.text), related, intent_id, score, image=response.image, image_alt=response.image_alt
@@ -148,7 +146,7 @@ class Renderer:
             said |= {line for line in lines if self._is_snippet(line)}
             bodies.append(f"<b>{html.escape(response.title)}</b>\n" + "\n".join(body))
         text = self.fill("\n\n".join(bodies) + "\n" + "\n".join(closing)).strip()
-        more = tuple(Button(f"More: {r.title}", i) for i, r in zip(intent_ids, responses, strict=True)) if group else ()
+        more = tuple(Button(self._labelled("more_prefix", i), i) for i in intent_ids) if group else ()
         # A group reply keeps the single answer's button count: its part buttons come first.
         room = self.content.rules.max_related + 1 - len(more) if group else self.content.rules.max_related
         follow = self._follow_ups(intent_ids)[: max(room, 0)]
@@ -217,11 +215,19 @@ class Renderer:
         """A response's full text with its placeholders filled."""
         return self.fill(self.content.responses[response_id].text)
 
+    def snippet(self, name: str) -> str:
+        """A named line of responses/_snippets.yaml, filled in."""
+        return self.fill(self.content.snippets[name])
+
     def fill(self, text: str) -> str:
         """Replace {contact}, {disclaimer}, {emergency_number}, {retention_days} and other snippets."""
         for name, value in self._values.items():
             text = text.replace("{" + name + "}", value)
         return text
+
+    def _labelled(self, prefix: str, intent_id: str) -> str:
+        """An intent's title after a snippet's prefix: "Or: Getting back to running"."""
+        return f"{self.snippet(prefix)} {self._button(intent_id).label}"
 
     def _button(self, intent_id: str) -> Button:
         """A button labelled with the intent's answer title."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import html
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.normalise import clean, stem
-from bot.questionlog import QuestionLogError, format_time, parse_time
+from bot.questionlog import QuestionLogError, format_time, read_questions
 
 NO_INTENT = "(no match)"
 GROUP_SIMILARITY = 70
@@ -261,29 +260,11 @@ def _draw_share(axes: Any, report: Report) -> None:
 
 
 def _read_rows(db_path: Path, since: datetime | None, until: datetime) -> list[_Row]:
-    """Read logged questions, oldest first; a missing or never-written log is empty."""
-    if not db_path.exists():
-        return []
-    try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
-    except sqlite3.Error as exc:
-        raise QuestionLogError(f"cannot open question log {db_path}: {exc}") from exc
-    try:
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'questions'").fetchone() is None:
-            return []
-        cursor = conn.execute(
-            "SELECT asked_at, intent_id, outcome, confident, text FROM questions"
-            " WHERE asked_at >= ? AND asked_at <= ? ORDER BY asked_at, id",
-            (format_time(since) if since else "", format_time(until)),
-        )
-        return [
-            _Row(parse_time(at), intent or NO_INTENT, is_answered(intent, outcome, confident), outcome, text)
-            for at, intent, outcome, confident, text in cursor
-        ]
-    except (sqlite3.Error, ValueError) as exc:
-        raise QuestionLogError(f"cannot read question log {db_path}: {exc}") from exc
-    finally:
-        conn.close()
+    """The logged questions of a period, oldest first, as the reports count them."""
+    return [
+        _Row(q.asked_at, q.intent_id or NO_INTENT, is_answered(q.intent_id, q.outcome, q.confident), q.outcome, q.text)
+        for q in read_questions(db_path, since, until)
+    ]
 
 
 def _weeks(rows: list[_Row], since: datetime | None, now: datetime) -> tuple[WeekCount, ...]:

@@ -81,12 +81,11 @@ class SelfCheck:
     @classmethod
     def for_engine(cls, engine: Engine) -> SelfCheck | None:
         """The check over an engine's content, or None when the content has no self-check."""
-        content = engine.content.selfcheck
+        content = engine.selfcheck()
         if content is None:
             return None
-        renderer = engine.renderer
-        urgent = {tier: renderer.urgent(Alert(RED_FLAGS, tier, "selfcheck")).text for tier in TIERS}
-        return cls(content, urgent, renderer.fill, renderer.topics())
+        urgent = {tier: engine.urgent(Alert(RED_FLAGS, tier, "selfcheck")).text for tier in TIERS}
+        return cls(content, urgent, engine.fill, engine.topics())
 
     @property
     def questions(self) -> tuple[Question, ...]:

@@ -46,8 +46,6 @@ PREFIX = "sc:"  # callback data of the check's buttons: sc:yes, sc:no, sc:unsure
 DEEP_LINK = "check"  # t.me/<bot>?start=check
 SESSION_KEY = "selfcheck"  # the running check in context.user_data
 OUTCOME = "selfcheck"  # the anonymous log's outcome for a finished check
-UNAVAILABLE = "The self-check isn't available right now."
-TIMED_OUT = "The self-check timed out; send /check to start again."
 END = ConversationHandler.END
 HTML = ParseMode.HTML
 
@@ -140,6 +138,11 @@ async def _strip(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: i
         logger.debug("selfcheck: could not remove old buttons: %s", exc)
 
 
+def _unavailable(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """What /check and its buttons say when the content has no self-check."""
+    return handlers.services(context).engine.snippet("selfcheck_unavailable")
+
+
 def _record(context: ContextTypes.DEFAULT_TYPE, step: Step) -> None:
     """Count the finished check in the anonymous log: its outcome only, no text, no answers."""
     handlers.record(context, "private", Reply("", (), step.intent_id, 100.0, OUTCOME), None)
@@ -149,7 +152,7 @@ async def on_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Start the check in a private chat; in a group, offer a button that opens it privately."""
     message, flow = handlers.message_of(update), _flow(context)
     if flow is None:
-        await message.reply_text(UNAVAILABLE)
+        await message.reply_text(_unavailable(context))
         return END
     if handlers.chat_kind(update.effective_chat) != "private":
         url = f"https://t.me/{context.bot.username}?start={DEEP_LINK}"
@@ -168,7 +171,7 @@ async def on_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     choice = (query.data or "").removeprefix(PREFIX)
     flow, session = _flow(context), _session(context)
     if flow is None or session is None or query.message is None:
-        await query.answer(UNAVAILABLE if flow is None else flow.note("ended"))
+        await query.answer(_unavailable(context) if flow is None else flow.note("ended"))
         _clear(context)
         return END
     chat_id, message_id = query.message.chat.id, query.message.message_id
@@ -208,7 +211,7 @@ async def on_restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     query, flow = update.callback_query, _flow(context)
     assert query is not None  # a CallbackQueryHandler callback
     if flow is None or query.message is None:
-        await query.answer(UNAVAILABLE)
+        await query.answer(_unavailable(context))
         return END
     await query.answer()
     return await _show(context, flow.start(), query.message.chat.id, query.message.message_id)
@@ -218,7 +221,7 @@ async def on_ended(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A button of a check that is over (finished, cancelled, timed out or from before a restart)."""
     query, flow = update.callback_query, _flow(context)
     assert query is not None  # a CallbackQueryHandler callback
-    await query.answer(UNAVAILABLE if flow is None else flow.note("ended"))
+    await query.answer(_unavailable(context) if flow is None else flow.note("ended"))
     if isinstance(query.message, Message) and query.message.reply_markup is not None:
         await _strip(context, query.message.chat.id, query.message.message_id)
     return END
@@ -267,7 +270,8 @@ async def on_timeout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     try:
         if session is not None:
             await _strip(context, chat.id, session.message_id)
-        await context.bot.send_message(chat.id, flow.note("timed_out") if flow else TIMED_OUT, parse_mode=HTML)
+        note = flow.note("timed_out") if flow else handlers.services(context).engine.snippet("selfcheck_timed_out")
+        await context.bot.send_message(chat.id, note, parse_mode=HTML)
     except TelegramError as exc:
         logger.info("selfcheck: could not send the timeout note: %s", exc)
     logger.info("selfcheck timed out")

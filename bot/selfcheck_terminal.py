@@ -51,7 +51,7 @@ class TerminalCheck:
         flow = SelfCheck.for_engine(self.engine)
         if flow is None:
             self.step = None
-            return Reply("The self-check isn't available right now.", (), None, 100.0, "selfcheck")
+            return Reply(self.engine.snippet("selfcheck_unavailable"), (), None, 100.0, "selfcheck")
         words = line.strip().casefold()
         if self._offer:
             offer, self._offer = self._offer, ()

@@ -166,15 +166,19 @@ class SendGuard(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Wait for the chat's turn, then send, retrying network failures until the deadline."""
         start, chat_id = self._clock(), _chat_id(data)
+        slot = None
         if endpoint in MESSAGE_METHODS and chat_id is not None:
             if chat_id < 0:
-                await self._group_turn(chat_id, is_urgent(rate_limit_args), start)
+                slot = await self._group_turn(chat_id, is_urgent(rate_limit_args), start)
             else:
                 await self._private_turn(chat_id)
         delay = FIRST_BACKOFF
         while True:
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, None)
+                result = await super().process_request(callback, args, kwargs, endpoint, data, None)
+                if slot is not None and chat_id is not None:
+                    self.budget.settle(chat_id, slot)
+                return result
             except BadRequest:
                 raise  # PTB files these under NetworkError; retrying cannot help
             except NetworkError as exc:
@@ -188,14 +192,15 @@ class SendGuard(AIORateLimiter):
                 await self._pause(wait)
                 delay = min(delay * 2, MAX_BACKOFF)
 
-    async def _group_turn(self, chat_id: int, urgent: bool, start: float) -> None:
-        """Count the message against the group's budget; urgent ones wait for room, others are refused."""
-        while not self.budget.take(chat_id, urgent):
+    async def _group_turn(self, chat_id: int, urgent: bool, start: float) -> float:
+        """Count the message against the group's budget (its slot); urgent ones wait for room, others are refused."""
+        while (slot := self.budget.take(chat_id, urgent)) is None:
             wait = self.budget.wait_time(chat_id, urgent)
             if not urgent or self._clock() + wait > self._end_by(start):
                 self.refused += 1
                 raise BudgetSpent(f"group budget spent ({self.budget.limit} per {self.budget.window:g}s)")
             await self._pause(wait + 0.01)
+        return slot
 
     async def _private_turn(self, chat_id: int) -> None:
         """About one message a second per private chat: later ones wait their turn (never dropped)."""

@@ -16,9 +16,7 @@ from bot.selfcheck_terminal import TerminalCheck, step_reply
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 PROMPT = "you> "
 SPEAKER = "painbot> "
-GOODBYE = "Bye - take care."
 # Shown above the question again when a line typed during /check answers none of its choices.
-CHECK_HINT = "(Type a number to answer, or /cancel to stop the check.)"
 MIN_WIDTH = 20  # narrower terminals still get whole words, one or two to a line
 
 
@@ -35,7 +33,7 @@ class TerminalChat:
 
     def run(self) -> None:
         """Chat until the user quits or input ends."""
-        self.show(self.engine.renderer.command("start"))
+        self.show(self.engine.command("start"))
         while True:
             try:
                 line = self.read().strip()
@@ -45,7 +43,7 @@ class TerminalChat:
                 break
             if line:
                 self.show(self.respond(line))
-        self.out.write(f"{GOODBYE}\n")
+        self.out.write(self.engine.snippet("terminal_goodbye") + "\n")
 
     def respond(self, line: str) -> Reply:
         """Reply to one line: the self-check's answer, a numbered choice, a command, or a question."""
@@ -54,18 +52,18 @@ class TerminalChat:
         if self.check.wants(line):
             return self.check.respond(line)
         if line.isdecimal() and 1 <= int(line) <= len(self.buttons):
-            return self.engine.renderer.answer(self.buttons[int(line) - 1].intent_id)
+            return self.engine.answer(self.buttons[int(line) - 1].intent_id)
         command = line.split()[0][1:].casefold() if line.startswith("/") else ""
-        return self.engine.renderer.command(command) or self.engine.reply(line)
+        return self.engine.command(command) or self.engine.reply(line)
 
     def aside(self, line: str) -> Reply:
         """Text during /check that answers nothing: a red flag ends the check urgently, anything else gets a hint."""
         match = self.engine.decide(line)
         if match.urgent:
             self.check.stop()
-            return self.engine.renderer.render(match)
+            return self.engine.render(match)
         question = step_reply(self.check.current())
-        return dataclasses.replace(question, text=f"{CHECK_HINT}\n\n{question.text}")
+        return dataclasses.replace(question, text=self.engine.snippet("terminal_check_hint") + "\n\n" + question.text)
 
     def show(self, reply: Reply | None) -> None:
         """Print a reply wrapped to the terminal and remember its buttons for the next numbered choice."""

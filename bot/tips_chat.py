@@ -26,12 +26,11 @@ STATE = "tips"  # chat_data key: {"day": 0-6 (Monday 0), "time": "HH:MM", "used"
 JOB_PREFIX = "tips:"
 BUDGET_RETRY = 60  # seconds: about the group budget's window (PAINBOT_GROUP_WINDOW), so it has room by then
 GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
-NO_TIPS = "There are no tips to share at the moment."  # only when the content has no responses/_tips.yaml
 
 
 def tips_of(context: ContextTypes.DEFAULT_TYPE) -> TipsContent | None:
     """The loaded tips, or None when the content has none."""
-    return services(context).engine.content.tips
+    return services(context).engine.tips()
 
 
 def zone_of(context: ContextTypes.DEFAULT_TYPE) -> ZoneInfo:
@@ -43,7 +42,7 @@ async def tips_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """`/tips`, `/tips on [day] [HH:MM]`, `/tips off`: the chat's admins switch the weekly tip."""
     message, tips = message_of(update), tips_of(context)
     if tips is None:
-        await message.reply_text(NO_TIPS)
+        await message.reply_text(services(context).engine.snippet("no_tips"))
         return
     if message.chat.type == ChatType.PRIVATE:
         await message.reply_text(tips.messages["private"])
@@ -77,13 +76,13 @@ async def tip_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """`/tip`: this week's tip now (in groups, within the group's message budget)."""
     message, tips = message_of(update), tips_of(context)
     if tips is None or not tips.tips:
-        await message.reply_text(tips.messages["unavailable"] if tips else NO_TIPS)
+        await message.reply_text(tips.messages["unavailable"] if tips else services(context).engine.snippet("no_tips"))
         return
     if message.chat.type != ChatType.PRIVATE and not group_has_room(context, message.chat_id):
         return
     week = dt.datetime.now(zone_of(context)).isocalendar().week
     tip = tips.tips[week % len(tips.tips)]  # the same tip all week, for anyone who asks
-    await reply_to(message, services(context).engine.renderer.fill(tip.text), None, "answer")
+    await reply_to(message, services(context).engine.fill(tip.text), None, "answer")
 
 
 def start(app: Application, chat_id: int, schedule: Schedule, zone: ZoneInfo) -> None:
@@ -130,7 +129,7 @@ async def post_tip(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     tip, used = next_tip(tips.tips, state.get("used", []))
     try:
-        await context.bot.send_message(chat_id, services(context).engine.renderer.fill(tip.text))
+        await context.bot.send_message(chat_id, services(context).engine.fill(tip.text))
     except BudgetSpent:  # the group's budget filled up since the check: try again when it has room
         _retry_later(app, chat_id)
         return

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from tests.content_edit import set_rules
+from testsupport.content_edit import set_rules
 
 MINI = Path(__file__).parent / "data" / "mini"
 

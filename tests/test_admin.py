@@ -10,12 +10,12 @@ import pytest
 from bot import admin
 from bot.engine import Engine
 from bot.questionlog import QuestionLog
-from telegram_offline import GROUP_ID, USER_ID, group_text, offline_bot, private_text
+from testsupport.offline import GROUP_ID, USER_ID, group_text, offline_bot, private_text
 
 ADMIN = 4242
 
 
-def texts(bot) -> list[str]:  # type: ignore[no-untyped-def]
+def texts(bot) -> list[str]:
     return [call.params["text"] for call in bot.sent()]
 
 
@@ -56,7 +56,7 @@ async def test_reload_swaps_in_valid_content(tmp_path: Path, content: Path) -> N
         assert texts(bot)[-1].startswith("Reloaded: 14 intents")
         assert bot.app.bot_data["services"].engine is not engine
         await bot.feed(private_text("what brought on my sauna pain"))
-        assert texts(bot)[-1] == engine.renderer.text("causes")
+        assert texts(bot)[-1] == engine.text("causes")
 
 
 async def test_reload_with_broken_content_keeps_serving_the_old(tmp_path: Path, content: Path) -> None:
@@ -69,7 +69,7 @@ async def test_reload_with_broken_content_keeps_serving_the_old(tmp_path: Path, 
         assert "intents/causes.yaml:3: unknown key 'exampels'" in reply
         assert bot.app.bot_data["services"].engine is engine
         await bot.feed(private_text("what causes it"))
-        assert texts(bot)[-1] == engine.renderer.text("causes")
+        assert texts(bot)[-1] == engine.text("causes")
 
 
 async def test_messages_are_answered_while_a_reload_runs(tmp_path: Path, content: Path) -> None:
@@ -84,7 +84,7 @@ async def test_messages_are_answered_while_a_reload_runs(tmp_path: Path, content
 def test_reload_engine_reports_problems_escaped_for_html(content: Path) -> None:
     services = type("S", (), {"engine": Engine.load(content)})()
     (content / "responses" / "fixes.yaml").write_text("id: fixes\ntitle: x\ntext: <p>bad</p>\n")
-    result = admin.reload_engine(services)  # type: ignore[arg-type]
+    result = admin.reload_engine(services)
     assert "&lt;p&gt;" in result and "<p>" not in result
 
 
@@ -118,7 +118,7 @@ async def test_admin_commands_in_a_group_only_say_ask_me_privately(tmp_path: Pat
             await bot.feed(group_text(command, user_id=ADMIN))
         sent = bot.sent()[before:]
     log.close()
-    assert [c["text"] for c in sent] == [admin.PRIVATE_ONLY] * 3
+    assert [c["text"] for c in sent] == ["Ask me in a private chat."] * 3
     assert all(c["chat_id"] == GROUP_ID for c in sent)
 
 

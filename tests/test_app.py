@@ -12,8 +12,9 @@ from telegram.ext import AIORateLimiter, Application, PicklePersistence
 
 from bot import handlers
 from bot.app import COMMANDS, GroupSettingsPersistence
+from bot.content import REQUIRED_SNIPPETS
 from bot.engine import Engine
-from telegram_offline import (
+from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
     GROUP_ID,
@@ -104,7 +105,9 @@ async def test_post_init_sets_the_command_menu_and_logs_the_username(
             "tips",
             "tip",
         ]
-        assert [(c["command"], c["description"]) for c in menu["commands"]] == list(COMMANDS)
+        assert [c["command"] for c in menu["commands"]] == list(COMMANDS)
+        engine = bot.app.bot_data["services"].engine
+        assert [c["description"] for c in menu["commands"]] == [engine.snippet(f"menu_{c}") for c in COMMANDS]
         assert bot.app.bot_data["services"].engine.bot_username == "painbot"
     started = [r.getMessage() for r in caplog.records if r.name == "bot.app" and "started" in r.getMessage()]
     assert len(started) == 1
@@ -287,9 +290,10 @@ async def test_the_recording_request_answers_like_telegram(tmp_path: Path) -> No
         assert bot.updates_request.methods() == ["getUpdates"]  # the polling request is separate
         first = await tg.send_message(GROUP_ID, "<b>hi</b>")
         second = await tg.send_message(USER_ID, "again")
-        assert second.message_id == first.message_id + 1
+        third = await tg.send_message(GROUP_ID, "and again")
+        assert third.message_id == first.message_id + 1  # message ids count per chat
         assert (first.chat.type, second.chat.type) == ("supergroup", "private")
-        assert first.text == "<b>hi</b>" and first.from_user.id == 999
+        assert first.text == "hi" and first.from_user.id == 999  # the HTML parsed, as the user sees it
         edited = await tg.edit_message_text("new", chat_id=GROUP_ID, message_id=first.message_id)
         assert edited.text == "new" and edited.message_id == first.message_id
         for status in ("creator", "administrator", "member", "restricted", "left", "kicked"):
@@ -311,3 +315,7 @@ async def test_the_recording_request_can_fail_a_method(tmp_path: Path) -> None:
         bot.request.raise_on("answerCallbackQuery", OSError("down"))
         with pytest.raises(NetworkError):
             await bot.app.bot.answer_callback_query("1")
+
+
+def test_every_menu_command_has_a_required_description() -> None:
+    assert {f"menu_{name}" for name in COMMANDS} <= REQUIRED_SNIPPETS  # so `painbot check` reports one missing

@@ -355,11 +355,11 @@ def test_chat_holds_a_conversation(mini_dir: Path) -> None:
 def test_run_without_token_opens_the_terminal_chat_for_a_person(mini_dir: Path, typed: type[io.StringIO]) -> None:
     out = io.StringIO()
     code = main(["--content", str(mini_dir), "run"], stdin=typed("hello\n"), stdout=out)
-    out = out.getvalue()
+    said = out.getvalue()
     assert code == 0
-    assert out.startswith("No TELEGRAM_BOT_TOKEN is set, so painbot opens as a chat here in the terminal.")
-    assert "Greeting answer." in out
-    assert out.endswith("Bye - take care.\n")
+    assert said.startswith("No TELEGRAM_BOT_TOKEN is set, so painbot opens as a chat here in the terminal.")
+    assert "Greeting answer." in said
+    assert said.endswith("Bye - take care.\n")
 
 
 @pytest.mark.parametrize("stdin", ["", "hello\n"])
@@ -532,7 +532,7 @@ def test_every_verb_page_explains_itself(capsys: pytest.CaptureFixture[str], ver
     assert f"example:\n  {verb.example}\n" in page
     assert "reads: " + ", ".join(verb.settings) in page
     assert "--content DIR" in page
-    for action in _parser()._subparsers._group_actions[0].choices[verb.name]._actions:  # type: ignore[union-attr]
+    for action in _parser()._subparsers._group_actions[0].choices[verb.name]._actions:  # type: ignore[union-attr,index]
         assert action.help, f"{verb.name}: {action.dest} is not explained"
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, load_content, near_duplicates
+from bot.content import CORE_INTENTS, REQUIRED_SNIPPETS, SYSTEM_RESPONSES, load_content, near_duplicates
 from bot.yamlsource import ContentInvalid
-from tests.content_edit import set_rules
+from testsupport.content_edit import set_rules
 
 # The required snippets besides contact and disclaimer, for tests that rewrite _snippets.yaml.
-OTHER_SNIPPETS = 'safety_net: "/urgent"\nnone_apply: None apply\ncrisis_rest: Safe\n'
+OTHER_SNIPPETS = "".join(f"{name}: Text\n" for name in sorted(REQUIRED_SNIPPETS - {"contact", "disclaimer"}))
 
 CAUSES_INTENT = """\
 # causes
@@ -68,13 +68,10 @@ def test_mini_content_has_answers_and_system_responses(mini_dir: Path) -> None:
 
 def test_mini_content_snippets_synonyms_and_rules(mini_dir: Path) -> None:
     loaded = load_content(mini_dir)
-    assert loaded.snippets == {
-        "contact": "Contact: physio@example.org",
-        "disclaimer": "<i>Not a diagnosis.</i>",
-        "safety_net": "<i>Urgent signs: /urgent.</i>",
-        "none_apply": "None of these apply to me",
-        "crisis_rest": "I'm safe",
-    }
+    assert set(loaded.snippets) == REQUIRED_SNIPPETS
+    assert loaded.snippets["contact"] == "Contact: physio@example.org"
+    assert loaded.snippets["disclaimer"] == "<i>Not a diagnosis.</i>"
+    assert loaded.snippets["none_apply"] == "None of these apply to me"
     assert loaded.synonyms.fold("my butt") == "my bum"
     assert (loaded.rules.threshold, loaded.rules.group_threshold, loaded.rules.margin) == (60.0, 80.0, 3.0)
     assert loaded.rules.keyword_bonus == 10.0  # default kept for what the file leaves out
@@ -382,6 +379,14 @@ def test_missing_snippets_file_is_reported(content: Path) -> None:
 def test_snippets_without_disclaimer_are_reported(content: Path) -> None:
     write(content, "responses/_snippets.yaml", 'contact: "Contact: physio@example.org"\n')
     assert "responses/_snippets.yaml:1: 'disclaimer' is missing (the bot's own messages use it)" in problems(content)
+
+
+@pytest.mark.parametrize("name", ["more_on_this", "menu_tips", "auto_on", "settings_saved", "terminal_goodbye"])
+def test_a_missing_line_of_the_bots_own_wording_is_reported(content: Path, name: str) -> None:
+    snippets = content / "responses" / "_snippets.yaml"
+    kept = [row for row in snippets.read_text().splitlines() if not row.startswith(f"{name}:")]
+    write(content, "responses/_snippets.yaml", "\n".join(kept) + "\n")
+    assert problems(content) == [f"responses/_snippets.yaml:1: '{name}' is missing (the bot's own messages use it)"]
 
 
 def test_missing_folder_is_reported(tmp_path: Path) -> None:

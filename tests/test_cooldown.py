@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.cooldown import Cooldown, GroupBudget
-from telegram_offline import BASIC_GROUP_ID, GROUP_ID, MEMBER_ID, USER_ID, group_text, offline_bot, private_text
+from testsupport.offline import BASIC_GROUP_ID, GROUP_ID, MEMBER_ID, USER_ID, group_text, offline_bot, private_text
 
 QUESTION = "where does it hurt"  # an exact example of the mini content
 
@@ -125,11 +125,11 @@ async def test_a_soon_red_flag_waits_for_the_group_budget(tmp_path: Path) -> Non
 def test_group_budget_keeps_room_for_urgent_messages() -> None:
     clock = FakeClock()
     budget = GroupBudget(20, 5, 60.0, clock)
-    assert sum(budget.take(GROUP_ID) for _ in range(30)) == 15  # ordinary ones stop at 20 - 5
+    assert sum(budget.take(GROUP_ID) is not None for _ in range(30)) == 15  # ordinary ones stop at 20 - 5
     assert not budget.has_room(GROUP_ID) and budget.has_room(GROUP_ID, urgent=True)
-    assert sum(budget.take(GROUP_ID, urgent=True) for _ in range(10)) == 5  # urgent ones use the reserve
+    assert sum(budget.take(GROUP_ID, urgent=True) is not None for _ in range(10)) == 5  # urgent ones use the reserve
     assert not budget.has_room(GROUP_ID, urgent=True)
-    assert budget.take(BASIC_GROUP_ID)  # each group has its own budget
+    assert budget.take(BASIC_GROUP_ID) is not None  # each group has its own budget
 
 
 def test_group_budget_never_allows_more_than_the_limit_in_any_window() -> None:
@@ -138,7 +138,7 @@ def test_group_budget_never_allows_more_than_the_limit_in_any_window() -> None:
     sent = []
     for _second in range(600):  # ten minutes, an urgent and an ordinary attempt every second
         for urgent in (True, False):
-            if budget.take(GROUP_ID, urgent):
+            if budget.take(GROUP_ID, urgent) is not None:
                 sent.append(clock.now)
         clock.advance(1)
     assert max(sum(1 for t in sent if start <= t < start + 60) for start in sent) == 20
@@ -156,4 +156,29 @@ def test_group_budget_says_how_long_until_room() -> None:
     budget.take(GROUP_ID, urgent=True)
     assert budget.wait_time(GROUP_ID, urgent=True) == 6.0
     clock.advance(6)
-    assert budget.take(GROUP_ID, urgent=True)
+    assert budget.take(GROUP_ID, urgent=True) is not None
+
+
+def test_a_settled_slot_counts_from_when_the_message_arrived() -> None:
+    """A send that took 2 s holds its slot until 2 s + the window: Telegram counted it on arrival."""
+    clock = FakeClock()
+    budget = GroupBudget(2, 0, 10.0, clock)
+    slow = budget.take(GROUP_ID)
+    assert slow is not None and budget.take(GROUP_ID) is not None
+    clock.advance(2)
+    budget.settle(GROUP_ID, slow)  # the first send reached Telegram only now
+    clock.advance(8.5)  # 10.5 s after the take, 8.5 s after the arrival
+    assert budget.take(GROUP_ID) is not None  # the second, never settled, has left
+    assert budget.take(GROUP_ID) is None  # the slow one still counts
+    assert budget.wait_time(GROUP_ID) == 1.5
+
+
+def test_settling_a_slot_that_left_the_window_changes_nothing() -> None:
+    clock = FakeClock()
+    budget = GroupBudget(1, 0, 10.0, clock)
+    slot = budget.take(GROUP_ID)
+    assert slot is not None
+    clock.advance(11)
+    assert budget.take(GROUP_ID) is not None  # the old slot left the window (and the deque)
+    budget.settle(GROUP_ID, slot)
+    assert budget.take(GROUP_ID) is None  # still one in the window, not two

@@ -17,7 +17,7 @@ from bot.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-VERBS = sorted(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+VERBS = sorted(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr,arg-type]
 
 
 @pytest.mark.parametrize("verb", VERBS)
@@ -31,7 +31,11 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
     assert command in README
     steps = [step.strip() for step in command.split("&&")]
     pytest_step = steps.index(".venv/bin/python -m pytest -q")
-    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy bot/"):
+    for check in (
+        ".venv/bin/ruff check .",
+        ".venv/bin/ruff format --check .",
+        ".venv/bin/mypy bot/ tests/ testsupport/",
+    ):
         assert steps.index(check) < pytest_step, f"{check} must run before the tests"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.addressing import Address
 from bot.engine import Engine
 from bot.rendering import Button
 from bot.yamlsource import ContentInvalid
@@ -30,6 +31,16 @@ def test_mention_of_a_longer_username_does_not_count(mini_engine: Engine) -> Non
 
 def test_reply_to_the_bot_counts_as_addressed(mini_engine: Engine) -> None:
     assert mini_engine.decide("hello", chat="group", addressed=True).intent_id == "greeting"
+
+
+def test_naming_the_bot_in_a_group_lets_it_answer_a_social_message(mini_engine: Engine) -> None:
+    assert mini_engine.address("hello bot", chat="group") is Address.NAMED
+    assert mini_engine.decide("hello bot", chat="group").intent_id == "greeting"
+
+
+def test_a_group_message_marked_by_telegram_is_direct(mini_engine: Engine) -> None:
+    assert mini_engine.address("hello", chat="group") is Address.NONE
+    assert mini_engine.address("hello", chat="group", addressed=True) is Address.DIRECT
 
 
 def test_with_username_uses_the_real_bot_name(mini_engine: Engine) -> None:
@@ -86,7 +97,7 @@ def test_each_safety_kind_replaces_the_answer(mini_engine: Engine, text: str, in
 def test_a_question_about_warning_signs_gets_the_list_not_an_alarm(mini_engine: Engine) -> None:
     reply = mini_engine.reply("what are the red flags?")
     assert (reply.intent_id, reply.kind, reply.tier) == ("red_flags", "answer", None)
-    assert reply.text == mini_engine.renderer.text("red_flags")
+    assert reply.text == mini_engine.text("red_flags")
 
 
 def test_unknown_message_gets_the_fallback(mini_engine: Engine) -> None:
@@ -115,3 +126,22 @@ def test_load_refuses_broken_content(make_content: Path) -> None:
     (root / "responses" / "fallback.yaml").unlink()
     with pytest.raises(ContentInvalid, match="response 'fallback' is missing"):
         Engine.load(root)
+
+
+def test_the_engine_answers_what_its_callers_ask(mini_engine: Engine) -> None:
+    assert mini_engine.knows("causes") and not mini_engine.knows("no_such_topic")
+    assert "causes" in mini_engine.intent_ids() and "fallback" in mini_engine.response_ids()
+    assert mini_engine.title("causes") == "Causes"
+    assert mini_engine.short("symptoms") == "Short symptoms Contact: physio@example.org"
+    assert mini_engine.short("causes") == mini_engine.answer("causes").text  # no short form: the full answer
+    assert mini_engine.command("start") is not None and mini_engine.command("nonsense") is None
+    assert mini_engine.topics() == mini_engine.command("topics").buttons  # type: ignore[union-attr]
+    assert mini_engine.fallback().kind == "fallback"
+    assert mini_engine.snippet("more_on_this") == "More on this"
+    assert mini_engine.fill("{contact}") == "Contact: physio@example.org"
+    assert mini_engine.picture("images/x.png") == mini_engine.content.root / "images/x.png"
+
+
+def test_explain_shows_what_the_safety_layer_read(mini_engine: Engine) -> None:
+    explained = mini_engine.explain("my groin is numb")
+    assert explained is not None and explained.startswith("words: ")

@@ -127,7 +127,7 @@ def test_labels_must_be_names(tmp_path: Path, label: str) -> None:
 
 
 def test_known_labels_are_the_intents_and_the_safety_kinds(mini_engine: Engine) -> None:
-    assert known_labels(mini_engine) == set(mini_engine.content.intents) | {"crisis", "emergency"}
+    assert known_labels(mini_engine) == set(mini_engine.intent_ids()) | {"crisis", "emergency"}
 
 
 def test_syntax_error_in_labelled_file_is_reported(tmp_path: Path) -> None:

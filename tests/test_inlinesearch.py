@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.inlinesearch import InlineSearches
+from testsupport.waiting import until
 
 
 async def test_keystrokes_settle_into_the_last_query_after_a_pause() -> None:
     logged: list[str] = []
     searches = InlineSearches(0.05, logged.append)
-    for prefix in ("s", "si", "sit", "sitting", "sitting pain"):
+    for prefix in ("s", "si", "sit", "sitting", "sitting pain"):  # typed faster than the pause
         searches.typed(1, prefix)
-        await asyncio.sleep(0.01)
     searches.typed(2, "hamstring")
-    await asyncio.sleep(0.15)
+    await until(lambda: len(logged) >= 2, message="both searches settled")
     assert sorted(logged) == ["hamstring", "sitting pain"]
 
 
@@ -23,7 +21,8 @@ async def test_a_chosen_result_is_logged_at_once_and_replaces_the_waiting_query(
     searches = InlineSearches(0.05, logged.append)
     searches.typed(1, "sitting pa")
     searches.chosen(1, "sitting pain (chosen)")
-    await asyncio.sleep(0.1)
+    assert logged == ["sitting pain (chosen)"]
+    searches.flush()  # a query still waiting would be logged now
     assert logged == ["sitting pain (chosen)"]
 
 

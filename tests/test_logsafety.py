@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.logsafety import NOISY_LOGGERS, REDACTED, RedactingFormatter, configure_logging, redact
-from telegram_offline import TOKEN, group_text, offline_bot, private_text
+from testsupport.offline import TOKEN, group_text, offline_bot, private_text
 
 REAL_TOKEN = "7654321098:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw8"  # token-shaped, not a real one
 OTHER_TOKEN = "1122334455:BBGfakefakefakefakefakefakefake12345"  # token-shaped, never configured

@@ -8,12 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.content import OFF_TOPIC, load_content
 from bot.engine import Engine
 from bot.matching import MODEL_SHARE, Match, Matcher, PhraseSet, fuse
-from tests.content_edit import set_rules
+from testsupport.content_edit import set_rules
 
 MINI_EXAMPLES = [
     (intent_id, example)
@@ -161,7 +162,7 @@ def ambiguous_engine(ambiguous_content: Path) -> Engine:
 
 def test_close_runner_up_makes_the_match_ambiguous(ambiguous_engine: Engine) -> None:
     match = ambiguous_engine.matcher.match("how do I treat my hamstring")
-    assert match.ambiguous
+    assert match.ambiguous and match.runner_up is not None
     assert {match.intent_id, match.runner_up.intent_id} == {"fixes", "rehab"}
     assert match.score - match.runner_up.score < ambiguous_engine.content.rules.margin
 
@@ -184,12 +185,14 @@ def test_addressed_social_message_in_group_is_answered(matcher: Matcher, text: s
     assert matcher.match(text, chat="group", addressed=True).intent_id is not None
 
 
-def test_naming_the_bot_counts_as_addressing_it(make_content: Path) -> None:
+def test_an_addressed_group_message_may_be_social(make_content: Path) -> None:
     root = make_content
     (root / "intents" / "greeting.yaml").write_text(
         "id: greeting\nresponse: greeting\nexamples: [hello, good morning, hello bot]\n"
     )
-    assert Matcher(load_content(root)).match("Hello BOT!", chat="group", addressed=False).intent_id == "greeting"
+    matcher = Matcher(load_content(root))
+    assert matcher.match("Hello BOT!", chat="group", addressed=True).intent_id == "greeting"
+    assert matcher.match("Hello BOT!", chat="group", addressed=False).intent_id is None
 
 
 @pytest.fixture
@@ -205,6 +208,31 @@ def test_unaddressed_off_domain_group_message_needs_the_higher_threshold(strict_
     assert strict_group_matcher.match(text).intent_id == "fixes"
     assert strict_group_matcher.match(text, chat="group", addressed=True).intent_id == "fixes"
     assert strict_group_matcher.match(text, chat="group", addressed=False).intent_id is None
+
+
+def test_off_domain_runners_up_need_only_the_threshold_to_be_offered(make_content: Path) -> None:
+    root = make_content
+    write_rules(root, threshold=1, threshold_off_domain=99)
+    match = Matcher(load_content(root)).match("what is the treatment plan")  # no domain word
+    assert match.intent_id is None and match.answerable == ()
+    write_rules(root, threshold=1, threshold_off_domain=2)
+    match = Matcher(load_content(root)).match("what is the treatment plan")
+    runners = [c.intent_id for c in match.candidates[1:] if c.score >= 1]
+    assert match.answerable == ("fixes", *runners) and runners
+
+
+def test_a_confident_match_has_an_intent_and_no_close_runner_up() -> None:
+    assert Match("causes", 70.0).confident
+    assert not Match("causes", 70.0, ambiguous=True).confident
+    assert not Match(None, 20.0).confident
+
+
+def test_answerable_intents_are_the_intent_then_runners_up_above_the_threshold(make_content: Path) -> None:
+    root = make_content
+    write_rules(root, threshold=20)
+    match = Matcher(load_content(root)).match("how do i fix it and what is the treatment")
+    assert match.answerable[0] == match.intent_id
+    assert match.answerable[1:] == tuple(c.intent_id for c in match.candidates[1:] if c.score >= 20)
 
 
 def test_unaddressed_on_topic_group_message_uses_the_group_threshold(strict_group_matcher: Matcher) -> None:
@@ -298,9 +326,9 @@ def test_a_message_without_letters_has_no_intent(matcher: Matcher, text: str) ->
 
 
 def test_fused_score_is_the_written_mix_of_lexical_score_and_model_probability() -> None:
-    assert fuse(0.0, 0.0) == 0.0
-    assert fuse(100.0, 1.0) == pytest.approx(100.0)
-    assert fuse(80.0, 0.5) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
+    assert fuse(np.array(0.0), np.array(0.0)) == 0.0
+    assert fuse(np.array(100.0), np.array(1.0)) == pytest.approx(100.0)
+    assert fuse(np.array(80.0), np.array(0.5)) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
 
 
 def test_every_candidate_score_follows_the_fusion_rule(matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:

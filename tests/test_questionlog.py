@@ -378,7 +378,7 @@ def test_close_is_bounded_while_locked(make_log) -> None:
 
 def test_record_never_raises_on_nonsense(make_log) -> None:
     log = make_log()
-    log.record("x", chat_type="channel", intent_id=None, score=None, outcome="fallback", confident=False)  # type: ignore[arg-type]
+    log.record("x", chat_type="channel", intent_id=None, score=None, outcome="fallback", confident=False)
     ask(log, "odd chat", chat_type="channel", score=250.4)
     assert log.flush()
     stored = rows(log.db_path)
@@ -408,3 +408,34 @@ def test_every_lost_record_is_counted_even_while_the_warning_is_held_back(tmp_pa
     assert log.flush() and log.problem is None
     told = [int(n) for m in warnings(caplog) for n in re.findall(r"(\d+) (?:more )?record\(s\)", m)]
     assert sum(told) == 12, warnings(caplog)
+
+
+# --- reading it back (the reports' one way in) ---------------------------------------
+
+
+def test_read_questions_returns_a_period_oldest_first(tmp_path: Path, make_log) -> None:
+    early, late = datetime(2025, 3, 1, 9, 0, tzinfo=UTC), datetime(2025, 3, 8, 9, 0, tzinfo=UTC)
+    log = make_log()
+    ask(log, "later", when=late, intent_id=None, outcome="fallback", confident=False)
+    ask(log, "earlier", when=early, intent_id="running", outcome="answer", confident=True)
+    log.close()
+    path = tmp_path / "data" / "log.sqlite3"
+    read = questionlog.read_questions(path, None, late)
+    assert [(q.asked_at, q.intent_id, q.outcome, q.confident, q.text) for q in read] == [
+        (early, "running", "answer", True, None),
+        (late, None, "fallback", False, "later"),
+    ]
+    assert [q.asked_at for q in questionlog.read_questions(path, late, late)] == [late]
+
+
+def test_reading_a_missing_log_finds_nothing_and_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere" / "log.sqlite3"
+    assert questionlog.read_questions(path, None, datetime.now(UTC)) == []
+    assert not path.parent.exists()
+
+
+def test_reading_a_corrupt_log_raises_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    path.write_bytes(b"definitely not sqlite " * 100)
+    with pytest.raises(questionlog.QuestionLogError, match="cannot read question log"):
+        questionlog.read_questions(path, None, datetime.now(UTC))

@@ -13,7 +13,7 @@ from bot.matching import Candidate, Match
 from bot.parts import PartsMatch
 from bot.rendering import Button, Renderer, Reply
 from bot.safety import Alert
-from tests.content_edit import set_rules
+from testsupport.content_edit import set_rules
 
 TOPIC_LABELS = [
     "What is it",

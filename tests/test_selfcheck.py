@@ -144,7 +144,7 @@ def content(tmp_path: Path) -> SelfCheckContent:
 
 @pytest.fixture
 def flow(content: SelfCheckContent) -> SelfCheck:
-    return SelfCheck(content, {tier: fill(f"{tier.upper()} " + URGENT) for tier in TIERS}, fill, ("topic-a", "topic-b"))
+    return SelfCheck(content, {tier: fill(f"{tier.upper()} " + URGENT) for tier in TIERS}, fill, ("topic-a", "topic-b"))  # type: ignore[arg-type]  # ids for buttons
 
 
 def run(flow: SelfCheck, *choices: str):  # noqa: ANN201 - a Step
@@ -554,9 +554,9 @@ def real_flow() -> SelfCheck:
     engine = Engine(load_content(MINI, extra_loaders=()))
     return SelfCheck(
         content,
-        {t: engine.renderer.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
-        engine.renderer.fill,
-        engine.renderer.topics(),
+        {t: engine.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
+        engine.fill,
+        engine.topics(),
     )
 
 
@@ -590,7 +590,7 @@ def test_real_red_flag_yes_gives_the_urgent_answer_of_its_tier(real_flow: SelfCh
     assert {q.tier for q in reds} == set(TIERS)
     for index, question in enumerate(reds):
         step = run(real_flow, *(["no"] * index), "yes")
-        assert step.outcome == "urgent" and step.tier == question.tier
+        assert step.outcome == "urgent" and step.tier == question.tier and question.tier is not None
         assert step.text == real_flow.urgent_texts[question.tier]
 
 
@@ -613,8 +613,8 @@ def engine_without_check() -> Engine:
 def test_for_engine(engine: Engine, engine_without_check: Engine) -> None:
     flow = SelfCheck.for_engine(engine)
     assert flow is not None
-    assert flow.urgent_texts["soon"] == engine.renderer.urgent(Alert("red_flags", "soon", "x")).text
-    assert flow.topics == engine.renderer.topics()
+    assert flow.urgent_texts["soon"] == engine.urgent(Alert("red_flags", "soon", "x")).text
+    assert flow.topics == engine.topics()
     assert SelfCheck.for_engine(engine_without_check) is None  # content loaded without the self-check
 
 
@@ -626,7 +626,7 @@ def test_step_reply(engine: Engine) -> None:
     urgent = step_reply(flow.answer(flow.start().state, "yes"))
     assert urgent.kind == "urgent" and urgent.buttons == () and urgent.intent_id == "selfcheck_urgent"
     summary = step_reply(run(flow, *["no"] * 11))
-    assert summary.buttons == engine.renderer.topics() and summary.intent_id == "selfcheck_summary"
+    assert summary.buttons == engine.topics() and summary.intent_id == "selfcheck_summary"
 
 
 def test_terminal_check_runs_to_the_summary(engine: Engine) -> None:
@@ -640,7 +640,7 @@ def test_terminal_check_runs_to_the_summary(engine: Engine) -> None:
     for line_typed in ("1", "not sure", "yes", "yes", "no"):
         reply = check.respond(line_typed)
     assert not check.running and reply.intent_id == "selfcheck_summary"
-    assert "You said yes to 2 of the 3 signs" in reply.plain() and reply.buttons == engine.renderer.topics()
+    assert "You said yes to 2 of the 3 signs" in reply.plain() and reply.buttons == engine.topics()
 
 
 def test_terminal_check_red_flag_cancel_and_restart(engine: Engine) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from bot.selfcheck import SelfCheck
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
 from bot.selfcheck_content import load_selfcheck
 from bot.yamlsource import ContentInvalid
-from telegram_offline import (
+from testsupport.offline import (
     GROUP_ID,
     MEMBER_ID,
     MINI_CONTENT,
@@ -33,6 +32,7 @@ from telegram_offline import (
     group_text,
     private_text,
 )
+from testsupport.waiting import until
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -159,7 +159,7 @@ async def test_each_red_flag_yes_ends_with_the_urgent_answer(chat: Chat, engine:
         await chat.tap("no")
     assert "Question" in chat.last("editMessageText")["text"] if index else True
     await chat.tap("yes")
-    assert chat.last()["text"] == engine.renderer.urgent(Alert("red_flags", tier, "x")).text
+    assert chat.last()["text"] == engine.urgent(Alert("red_flags", tier, "x")).text
     assert keyboard(chat.last()) == []  # urgent stands alone
     assert len(chat.request.calls_to("editMessageText")) == index  # no question after the yes
     assert chat.last("editMessageReplyMarkup")["message_id"] == question  # old buttons taken off
@@ -186,7 +186,7 @@ async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     edits = chat.request.calls_to("editMessageText")
     assert len(edits) == 10 and {e["message_id"] for e in edits} == {question}  # edited in place
     assert "Question 11 of 11" in edits[-1]["text"]
-    assert keyboard(edits[-1]) == [
+    assert keyboard(edits[-1].params) == [
         [("Yes", "sc:yes"), ("No", "sc:no"), ("Not sure", "sc:unsure")],
         [("« Back", "sc:back"), ("Cancel", "sc:cancel")],
     ]
@@ -195,9 +195,9 @@ async def test_full_run_to_the_summary(chat: Chat, engine: Engine) -> None:
     assert "You said yes to 2 of the 3 signs the blog describes:" in summary["text"]
     assert "You weren't sure about:" in summary["text"] and "back pain" in summary["text"]
     assert "not a diagnosis" in summary["text"]
-    assert engine.content.snippets["contact"] in summary["text"] and "{" not in summary["text"]
+    assert engine.snippet("contact") in summary["text"] and "{" not in summary["text"]
     topics = [data for row in keyboard(summary) for _, data in row]
-    assert topics == [f"t:{b.intent_id}" for b in engine.renderer.topics()]
+    assert topics == [f"t:{b.intent_id}" for b in engine.topics()]
     assert chat.last("editMessageReplyMarkup")["message_id"] == question
     assert not chat.running
     assert [(r["intent_id"], r["text"], r["outcome"]) for r in chat.recorder.rows] == [
@@ -242,8 +242,13 @@ async def test_timeout_sends_a_note(engine: Engine) -> None:
         await chat.say("/check")
         question = chat.question_id
         await chat.tap("no")
-        await asyncio.sleep(1.0)
-        assert chat.last()["text"] == "The self-check timed out; send /check to start again."
+        note = "The self-check timed out; send /check to start again."
+
+        def noted(c: Chat = chat, note: str = note) -> bool:
+            return c.last()["text"] == note and bool(c.request.calls_to("editMessageReplyMarkup"))
+
+        await until(noted, 5)
+        assert chat.last()["text"] == note
         assert chat.last("editMessageReplyMarkup")["message_id"] == question
         assert not chat.running and chat.recorder.rows == []
         await chat.say("/check")  # a fresh check starts
@@ -287,7 +292,7 @@ async def test_deep_link_starts_the_check_and_plain_start_still_greets(
     chat: Chat, engine: Engine, flow: SelfCheck
 ) -> None:
     await chat.say("/start")
-    assert chat.last()["text"] == engine.renderer.text("greeting") and not chat.running
+    assert chat.last()["text"] == engine.text("greeting") and not chat.running
     await chat.say("/start check")
     assert chat.last()["text"] == flow.start().text and chat.running
 

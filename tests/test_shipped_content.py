@@ -10,6 +10,7 @@ import yaml
 
 from bot.content import CORE_INTENTS, SYSTEM_RESPONSES, TELEGRAM_LIMIT, URGENT_SCREEN, load_content
 from bot.engine import Engine
+from bot.evaluation import known_labels, load_labelled
 from bot.htmlcheck import html_problems, to_plain
 from bot.imagecheck import image_size, photo_problems
 from bot.safety import Alert
@@ -29,6 +30,21 @@ COPY_RUN = 6
 # The blog's own names for things, which the answers may use as they are (besides the contact line).
 BLOG_TERMS = ("hamstring origin tendon pain", "proximal hamstring tendinopathy", "high hamstring tendinopathy")
 GUIDANCE = sorted(set(CONTENT.intents) - NO_CONTACT - set(CONTENT.rules.social_intents))
+# Phrasings held out from the content (issue 9): measured with `painbot eval`, never tuned on.
+MATCHING_HOLDOUT = Path(__file__).parent / "data" / "matching_holdout.yaml"
+# Errands and quizzes for a general assistant, none of them in intents/ or the held-out file: the bot
+# must leave them alone however "book" or a country's name reads (issue 9).
+ERRANDS_AND_TRIVIA = [
+    "reserve me a seat on the 8am ferry",
+    "what's the tallest building in Dubai",
+    "how many teaspoons in a tablespoon",
+    "translate see you tomorrow into Dutch",
+    "order a large pepperoni for delivery",
+    "book a table at the thai place for friday",
+    "what is the capital of Kenya",
+    "what's 9 times 12",
+    "can you book tickets to the footy",
+]
 
 
 def test_shipped_content_loads_without_problems() -> None:
@@ -43,6 +59,18 @@ def test_shipped_content_loads_without_problems() -> None:
 def test_every_example_matches_its_own_intent(intent_id: str, example: str) -> None:
     match = ENGINE.decide(example, "private")
     assert match.intent_id == intent_id, f"{example!r} -> {match.intent_id} ({match.score})"
+
+
+def test_the_held_out_phrasings_carry_known_labels_and_raise_no_alarm() -> None:
+    items = load_labelled(MATCHING_HOLDOUT, known_labels(ENGINE))
+    assert len(items) >= 150
+    assert [i.text for i in items if ENGINE.decide(i.text, i.chat).urgent] == []
+
+
+@pytest.mark.parametrize("text", ERRANDS_AND_TRIVIA)
+def test_errands_and_trivia_are_left_alone(text: str) -> None:
+    match = ENGINE.decide(text, "private")
+    assert match.intent_id is None, f"{text!r} -> {match.intent_id} ({match.score})"
 
 
 @pytest.mark.parametrize("response_id", sorted(CONTENT.responses))

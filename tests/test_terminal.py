@@ -11,7 +11,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT
-from bot.terminal import CHECK_HINT, MIN_WIDTH, PROMPT, TerminalChat, reader_for, wrap
+from bot.terminal import MIN_WIDTH, PROMPT, TerminalChat, reader_for, wrap
 
 
 def typist(*lines: str) -> Callable[[], str]:
@@ -110,9 +110,11 @@ def test_red_flag_is_answered_urgently(mini_engine: Engine) -> None:
 
 
 def test_commands_match_the_telegram_handlers(mini_engine: Engine) -> None:
-    assert mini_engine.renderer.command("start").intent_id == "greeting"
-    assert mini_engine.renderer.command("topics").buttons == mini_engine.renderer.topics()
-    assert mini_engine.renderer.command("unknown") is None
+    start, topics = mini_engine.command("start"), mini_engine.command("topics")
+    assert start is not None and topics is not None
+    assert start.intent_id == "greeting"
+    assert topics.buttons == mini_engine.topics()
+    assert mini_engine.command("unknown") is None
 
 
 def test_superscript_digit_does_not_crash(mini_engine: Engine) -> None:
@@ -138,24 +140,26 @@ def test_a_pictured_answer_shows_the_pictures_path_and_alt_text(mini_engine: Eng
 
 
 def test_text_during_check_gets_a_hint_and_the_same_question(mini_engine: Engine) -> None:
+    hint = mini_engine.snippet("terminal_check_hint")
     turns = replies(chat(mini_engine, "/check", "what do you mean?", "/cancel"))
-    assert turns[2].startswith(CHECK_HINT)
-    assert turns[2] == f"{CHECK_HINT}\n\n{turns[1]}"  # the hint, then the same question and its choices
+    assert turns[2].startswith(hint)
+    assert turns[2] == f"{hint}\n\n{turns[1]}"  # the hint, then the same question and its choices
 
 
 def test_the_hint_names_a_number_and_cancel(mini_engine: Engine) -> None:
-    assert "number" in CHECK_HINT and "/cancel" in CHECK_HINT
+    hint = mini_engine.snippet("terminal_check_hint")
+    assert "number" in hint and "/cancel" in hint
 
 
 def test_answers_during_check_get_no_hint(mini_engine: Engine) -> None:
     turns = replies(chat(mini_engine, "/check", "2", "no", "/cancel"))
-    assert not any(CHECK_HINT in turn for turn in turns)
+    assert not any(mini_engine.snippet("terminal_check_hint") in turn for turn in turns)
     assert "Question 3 of 9" in turns[3]
 
 
 def test_red_flag_typed_during_check_ends_it_urgently(mini_engine: Engine) -> None:
     turns = replies(chat(mini_engine, "/check", "no", "my groin is numb", "1"))
-    assert turns[3].startswith("Call 000 now.") and CHECK_HINT not in turns[3]
+    assert turns[3].startswith("Call 000 now.") and mini_engine.snippet("terminal_check_hint") not in turns[3]
     assert "Question" not in turns[4] and "[1] Yes" not in turns[4]  # the check is over: 1 is no longer "Yes"
 
 
@@ -192,7 +196,12 @@ def test_a_real_terminal_reads_through_input_with_readline(
     monkeypatch.setattr(sys, "stdin", typed())
     monkeypatch.setattr(sys, "stdout", typed())
     prompts: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "hello")
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return "hello"
+
+    monkeypatch.setattr("builtins.input", answer)
     read = reader_for(sys.stdin, sys.stdout)
     assert read() == "hello" and prompts == [PROMPT]
     if importlib.util.find_spec("readline"):

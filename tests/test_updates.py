@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from telegram import Update
 
 from bot.updates import ChatOrderedProcessor, InFlight, chat_key
-from telegram_offline import GROUP_ID, USER_ID, group_text, inline_query, offline_bot, private_text
+from testsupport.offline import GROUP_ID, USER_ID, group_text, inline_query, offline_bot, private_text
 
 BOT = None  # Update.de_json needs no bot for reading chat ids
 
 
 def parsed(data: dict) -> Update:
-    return Update.de_json(data, BOT)  # type: ignore[arg-type]
+    return Update.de_json(data, BOT)
 
 
 def test_updates_are_keyed_by_chat_or_by_user_without_a_chat() -> None:
@@ -26,22 +25,22 @@ def test_updates_are_keyed_by_chat_or_by_user_without_a_chat() -> None:
 
 
 async def test_one_chat_in_order_while_a_slow_chat_delays_no_other() -> None:
-    processor, done = ChatOrderedProcessor(), []
+    processor, done, private_done = ChatOrderedProcessor(), [], asyncio.Event()
 
-    async def handle(name: str, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        done.append((name, time.monotonic()))
+    async def handle(name: str, wait_for_private: bool = False) -> None:
+        if wait_for_private:  # slow until the private chat is answered; a deadlock if that waited for it
+            await asyncio.wait_for(private_done.wait(), 5)
+        done.append(name)
+        if name == "private":
+            private_done.set()
 
     slow, fast = parsed(group_text("a")), parsed(private_text("b"))
-    start = time.monotonic()
     await asyncio.gather(
-        processor.process_update(slow, handle("group-1", 0.3)),
-        processor.process_update(slow, handle("group-2", 0.0)),  # must wait for group-1
-        processor.process_update(fast, handle("private", 0.0)),  # must not
+        processor.process_update(slow, handle("group-1", wait_for_private=True)),
+        processor.process_update(slow, handle("group-2")),  # must wait for group-1
+        processor.process_update(fast, handle("private")),  # must not
     )
-    names = [name for name, _ in done]
-    assert names.index("group-1") < names.index("group-2")
-    assert dict(done)["private"] - start < 0.1
+    assert done == ["private", "group-1", "group-2"]
     assert not processor._locks  # idle chats leave nothing behind
 
 
@@ -50,7 +49,8 @@ async def test_in_flight_gives_room_only_under_the_bound() -> None:
     assert await in_flight.room() == 3
     in_flight.add(3)
     waiter = asyncio.ensure_future(in_flight.room())
-    await asyncio.sleep(0.01)
+    for _ in range(3):
+        await asyncio.sleep(0)  # loop turns, not a timed wait: room enough for a waiter with room to return
     assert not waiter.done()
     processor = ChatOrderedProcessor(in_flight)
 

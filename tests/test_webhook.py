@@ -11,7 +11,7 @@ from tornado.netutil import bind_sockets
 
 from bot.updates import InFlight
 from bot.webhook import SECRET_HEADER, build_server
-from telegram_offline import offline_bot, private_text
+from testsupport.offline import offline_bot, private_text
 
 SECRET = "s3cret-" + "k" * 20
 
@@ -50,7 +50,7 @@ async def test_secret_size_and_bound(tmp_path: Path) -> None:
             assert await post(port, update) == 200
             assert in_flight.count == 2 and bot.app.update_queue.qsize() == 2
             third = asyncio.ensure_future(post(port, update))  # held: the bound is full
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # deliberate: the time a held request has to (wrongly) get through
             assert not third.done()
             await in_flight.done()
             assert await asyncio.wait_for(third, 5) == 200

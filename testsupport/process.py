@@ -13,13 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.telegram_standin import BotApiStandIn
+from testsupport.standin import BotApiStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "data" / "mini"
@@ -102,12 +101,15 @@ class BotProcess:
 
     @property
     def pid(self) -> int:
+        """The process id."""
         return self.proc.pid
 
     def stdout(self) -> str:
+        """Everything written to stdout so far."""
         return self.stdout_path.read_text(encoding="utf-8", errors="replace")
 
     def stderr(self) -> str:
+        """Everything written to stderr so far."""
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
     def output(self) -> str:
@@ -115,6 +117,7 @@ class BotProcess:
         return self.stdout() + self.stderr()
 
     def alive(self) -> bool:
+        """Whether the process is still running."""
         return self.proc.poll() is None
 
     def wait(self, timeout: float) -> int:
@@ -207,6 +210,7 @@ def wait_ready(
     start = bot.calls_before
 
     def ready(_calls: list[tuple[str, dict]]) -> bool:
+        """Whether the bot polls (or listens for its webhook), or died trying."""
         if not bot.alive():
             return True  # reported below
         methods = [m for m, _ in standin.calls[start:]]
@@ -293,15 +297,3 @@ def most_in_any_window(times: list[float], window: float) -> int:
     """The largest number of times falling inside one sliding window."""
     times = sorted(times)
     return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05, message: str = "condition") -> Any:
-    """Poll ``predicate`` until truthy or raise TimeoutError."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{message} not met within {timeout}s")
-        time.sleep(interval)

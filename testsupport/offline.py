@@ -1,14 +1,15 @@
-"""Offline Telegram for tests: a recording BaseRequest that answers like the Bot API, and update factories.
+"""Offline Telegram for tests: a BaseRequest answering from the fake Bot API in-process, and update factories.
 
 The seam is PTB's public request extension point (telegram.request.BaseRequest): the real Bot, ExtBot,
-Application, handlers, filters, Defaults, rate limiter and persistence all run; only HTTP is replaced.
+Application, handlers, filters, Defaults, rate limiter and persistence all run; only HTTP is replaced,
+by ``BotApi.call`` on the same model the HTTP stand-in serves (testsupport/botapi.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
-import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,8 +25,9 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application
 from bot.engine import Engine
 from bot.settings import Settings
+from testsupport.botapi import ApiCall, BotApi, chat_type_of, entities_for, member
 
-MINI_CONTENT = Path(__file__).resolve().parent / "data" / "mini"
+MINI_CONTENT = Path(__file__).resolve().parent.parent / "tests" / "data" / "mini"
 
 BOT_ID = 999
 BOT_USERNAME = "painbot"
@@ -38,15 +40,7 @@ GROUP_ID = -1001234567890  # a supergroup
 BASIC_GROUP_ID = -4242  # a basic group
 CHANNEL_ID = -1009876543210
 
-BOT_USER: dict[str, Any] = {
-    "id": BOT_ID,
-    "is_bot": True,
-    "first_name": "Pain Bot",
-    "username": BOT_USERNAME,
-    "can_join_groups": True,
-    "can_read_all_group_messages": False,
-    "supports_inline_queries": True,
-}
+BOT_USER: dict[str, Any] = {"id": BOT_ID, "is_bot": True, "first_name": "Pain Bot", "username": BOT_USERNAME}
 
 
 @lru_cache(maxsize=1)
@@ -55,107 +49,41 @@ def mini_engine() -> Engine:
     return Engine.load(MINI_CONTENT)
 
 
-# --------------------------------------------------------------------------------------------------
-# The fake Bot API
-# --------------------------------------------------------------------------------------------------
+def offline_api() -> BotApi:
+    """A fresh fake Bot API for the offline bot: it accepts chats and messages it was never shown."""
+    return BotApi(TOKEN, BOT_USERNAME, bot_id=BOT_ID, first_name="Pain Bot", strict=False)
 
 
-@dataclass(frozen=True)
-class ApiCall:
-    """One Bot API call as the bot made it."""
+class _Answered(Exception):
+    """The fake API's answer was an error: (HTTP status, JSON body)."""
 
-    method: str
-    params: dict[str, Any]
-
-    def __getitem__(self, key: str) -> Any:
-        return self.params[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A parameter, or the default when the bot did not send it."""
-        return self.params.get(key, default)
+    def __init__(self, status: int, payload: dict[str, Any]) -> None:
+        super().__init__(payload.get("description"))
+        self.status, self.payload = status, payload
 
 
 @dataclass
-class _Failure:
-    code: int
-    description: str
-    times: int | None  # None: every call fails
-    exception: BaseException | None = None
+class _Raise:
+    """An exception the HTTP layer raises for a method (every time or a number of times)."""
 
-
-def _chat_for(chat_id: int) -> dict[str, Any]:
-    """A chat object as Telegram would describe it, from the shape of its id."""
-    if chat_id > 0:
-        return {"id": chat_id, "type": "private", "first_name": "Ann"}
-    if str(chat_id).startswith("-100"):
-        return {"id": chat_id, "type": "supergroup", "title": "Running club"}
-    return {"id": chat_id, "type": "group", "title": "Running club"}
-
-
-def _member(status: str, user_id: int) -> dict[str, Any]:
-    """A ChatMember object with every field PTB requires for that status."""
-    user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": f"User{user_id}"}
-    if status == "creator":
-        return {"status": status, "user": user, "is_anonymous": False}
-    if status == "administrator":
-        rights = (
-            "can_manage_chat",
-            "can_delete_messages",
-            "can_manage_video_chats",
-            "can_restrict_members",
-            "can_change_info",
-            "can_invite_users",
-            "can_post_stories",
-            "can_edit_stories",
-            "can_delete_stories",
-        )
-        return {
-            "status": status,
-            "user": user,
-            "can_be_edited": False,
-            "is_anonymous": False,
-            "can_promote_members": False,
-            **{r: True for r in rights},
-        }
-    if status == "kicked":
-        return {"status": status, "user": user, "until_date": 0}
-    if status == "restricted":
-        perms = (
-            "can_change_info",
-            "can_invite_users",
-            "can_pin_messages",
-            "can_send_messages",
-            "can_send_polls",
-            "can_send_other_messages",
-            "can_add_web_page_previews",
-            "can_manage_topics",
-            "can_send_audios",
-            "can_send_documents",
-            "can_send_photos",
-            "can_send_videos",
-            "can_send_video_notes",
-            "can_send_voice_notes",
-            "can_edit_tag",
-            "can_react_to_messages",
-        )
-        return {"status": status, "user": user, "is_member": True, "until_date": 0, **{p: False for p in perms}}
-    return {"status": status, "user": user}  # member, left
+    exception: BaseException
+    times: int | None
 
 
 class RecordingRequest(BaseRequest):
-    """Records every Bot API call and answers as Telegram would; methods can be made to fail."""
+    """A PTB request answering from a BotApi; records the calls that went through it."""
 
-    def __init__(self, statuses: dict[tuple[int, int], str] | None = None) -> None:
+    def __init__(self, statuses: dict[tuple[int, int], str] | None = None, api: BotApi | None = None) -> None:
+        self.api = api or offline_api()
         self.calls: list[ApiCall] = []
-        # getChatMember answers: {(chat_id, user_id): "administrator" | "creator" | "member" | ...}
-        self.statuses: dict[tuple[int, int], str] = dict(statuses or {})
-        self._failures: dict[str, _Failure] = {}
-        self._message_ids = itertools.count(5001)
-        self._file_ids = itertools.count(1)
+        self._raises: dict[str, _Raise] = {}
+        for (chat_id, user_id), status in (statuses or {}).items():
+            self.api.set_member_status(chat_id, user_id, status)
 
     # -- BaseRequest -------------------------------------------------------------------------------
     @property
     def read_timeout(self) -> float | None:
+        """PTB's default read timeout for this request."""
         return 5.0
 
     async def initialize(self) -> None:
@@ -174,21 +102,37 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Record the call and return (HTTP status, JSON body) like api.telegram.org."""
+        """Record the call and return (HTTP status, JSON body) as api.telegram.org would."""
         name = url.rstrip("/").rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data is not None else {}
+        params = _params(request_data)
         self.calls.append(ApiCall(name, params))
-        failure = self._failures.get(name)
-        if failure is not None:
-            if failure.times is not None:
-                failure.times -= 1
-                if failure.times <= 0:
-                    del self._failures[name]
-            if failure.exception is not None:
-                raise failure.exception
-            body = {"ok": False, "error_code": failure.code, "description": failure.description}
-            return failure.code, json.dumps(body).encode()
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+        self._maybe_raise(name)
+        try:
+            if name == "getUpdates":  # a long poll blocks: keep it off the event loop
+                result = await asyncio.to_thread(self._result, name, params)
+            else:
+                result = self._result(name, params)
+        except _Answered as answer:
+            return answer.status, json.dumps(answer.payload).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _maybe_raise(self, name: str) -> None:
+        """Fail at the HTTP layer, when asked to (PTB wraps it in NetworkError)."""
+        planned = self._raises.get(name)
+        if planned is None:
+            return
+        if planned.times is not None:
+            planned.times -= 1
+            if planned.times <= 0:
+                del self._raises[name]
+        raise planned.exception
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        """The fake API's result for one call; raise _Answered for an error."""
+        status, payload = self.api.call(name, params)
+        if status != 200:
+            raise _Answered(status, payload)
+        return payload["result"]
 
     # -- configuration -----------------------------------------------------------------------------
     def fail(
@@ -199,15 +143,15 @@ class RecordingRequest(BaseRequest):
         times: int | None = None,
     ) -> None:
         """Make a method answer with a Telegram error (every time, or the next `times` calls)."""
-        self._failures[method] = _Failure(code, description, times)
+        self.api.fail(method, code, description, times=times)
 
     def raise_on(self, method: str, exc: BaseException, times: int | None = None) -> None:
         """Make the HTTP layer itself raise for a method (PTB wraps it in NetworkError)."""
-        self._failures[method] = _Failure(0, "", times, exc)
+        self._raises[method] = _Raise(exc, times)
 
     def set_status(self, chat_id: int, user_id: int, status: str) -> None:
         """What getChatMember says about a user in a chat."""
-        self.statuses[(chat_id, user_id)] = status
+        self.api.set_member_status(chat_id, user_id, status)
 
     # -- inspection --------------------------------------------------------------------------------
     def methods(self) -> list[str]:
@@ -222,6 +166,10 @@ class RecordingRequest(BaseRequest):
         """Every sendMessage call."""
         return self.calls_to("sendMessage")
 
+    def uploads(self) -> list[ApiCall]:
+        """sendPhoto calls that uploaded a file (rather than reusing a file id)."""
+        return [c for c in self.calls_to("sendPhoto") if not isinstance(c.get("photo"), str)]
+
     def outgoing(self) -> list[ApiCall]:
         """Every call an update caused (getMe and the start-up calls excluded)."""
         return [c for c in self.calls if c.method not in ("getMe", "setMyCommands", "deleteWebhook", "getUpdates")]
@@ -230,61 +178,16 @@ class RecordingRequest(BaseRequest):
         """Forget the calls recorded so far."""
         self.calls.clear()
 
-    # -- answers -----------------------------------------------------------------------------------
-    def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
-        chat_id = int(params["chat_id"])
-        message: dict[str, Any] = {
-            "message_id": message_id if message_id is not None else next(self._message_ids),
-            "date": int(time.time()),
-            "chat": _chat_for(chat_id),
-            "from": BOT_USER,
-            "text": params.get("text", ""),
-        }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
-        return message
 
-    def _photo_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        """A sent photo: an uploaded file gets a new file id, a file id sent again is kept."""
-        message = self._message(params)
-        del message["text"]
-        photo = params.get("photo")
-        file_id = (
-            photo
-            if isinstance(photo, str) and not photo.startswith("attach://")
-            else f"AgACAgUploaded{next(self._file_ids)}"
-        )
-        message["photo"] = [
-            {"file_id": f"{file_id}-thumb", "file_unique_id": "t", "width": 90, "height": 68},
-            {"file_id": file_id, "file_unique_id": "u", "width": 1200, "height": 900},
-        ]
-        if params.get("caption"):
-            message["caption"] = params["caption"]
-        return message
-
-    def uploads(self) -> list[ApiCall]:
-        """sendPhoto calls that uploaded a file (rather than reusing a file id)."""
-        return [c for c in self.calls_to("sendPhoto") if not isinstance(c.get("photo"), str)]
-
-    def _result(self, name: str, params: dict[str, Any]) -> Any:
-        if name == "getMe":
-            return BOT_USER
-        if name == "sendMessage":
-            return self._message(params)
-        if name == "sendPhoto":
-            return self._photo_message(params)
-        if name == "editMessageText":
-            if "inline_message_id" in params:
-                return True
-            edited = self._message(params, int(params["message_id"]))
-            edited["edit_date"] = int(time.time())
-            return edited
-        if name == "getChatMember":
-            chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
-            return _member(self.statuses.get((chat_id, user_id), "member"), user_id)
-        if name == "getUpdates":
-            return []
-        return True  # answerCallbackQuery, answerInlineQuery, setMyCommands, deleteWebhook, ...
+def _params(request_data: RequestData | None) -> dict[str, Any]:
+    """The call's parameters as PTB encoded them; an upload becomes {filename, content_type, size}."""
+    if request_data is None:
+        return {}
+    params: dict[str, Any] = dict(request_data.parameters)
+    for name, (filename, content, mime) in request_data.multipart_data.items():
+        size = len(content) if isinstance(content, bytes) else len(content.read())
+        params[name] = {"filename": filename, "content_type": mime, "size": size}
+    return params
 
 
 # --------------------------------------------------------------------------------------------------
@@ -293,25 +196,6 @@ class RecordingRequest(BaseRequest):
 
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(101)
-_COMMAND = re.compile(r"^/\w+(?:@\w+)?")
-_MENTION = re.compile(r"(?<!\w)@\w+")
-
-
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def entities_for(text: str) -> list[dict[str, Any]]:
-    """The entities Telegram would attach: a bot_command at the start, and every @mention."""
-    found = []
-    command = _COMMAND.match(text)
-    if command:
-        found.append({"type": "bot_command", "offset": 0, "length": _utf16(command.group(0))})
-    for mention in _MENTION.finditer(text):
-        if command and mention.start() < command.end():
-            continue
-        found.append({"type": "mention", "offset": _utf16(text[: mention.start()]), "length": _utf16(mention.group(0))})
-    return found
 
 
 def person(
@@ -326,7 +210,10 @@ def person(
 
 def chat(chat_id: int) -> dict[str, Any]:
     """A chat, typed from its id: positive private, -100... supergroup, other negative a basic group."""
-    return _chat_for(chat_id)
+    kind = chat_type_of(chat_id)
+    if kind == "private":
+        return {"id": chat_id, "type": kind, "first_name": "Ann"}
+    return {"id": chat_id, "type": kind, "title": "Running club"}
 
 
 def message(
@@ -477,8 +364,8 @@ def my_chat_member(
             "chat": chat_data or chat(chat_id),
             "from": person(by),
             "date": int(time.time()),
-            "old_chat_member": _member(old, BOT_ID),
-            "new_chat_member": _member(new, BOT_ID),
+            "old_chat_member": member(old, BOT_USER),
+            "new_chat_member": member(new, BOT_USER),
         }
     )
 
@@ -490,7 +377,7 @@ def my_chat_member(
 
 @dataclass
 class OfflineBot:
-    """An initialized Application wired to RecordingRequest, fed update dicts."""
+    """An initialized Application wired to the fake API through two RecordingRequests, fed update dicts."""
 
     app: Application
     request: RecordingRequest
@@ -499,8 +386,9 @@ class OfflineBot:
     extra: dict[str, Any] = field(default_factory=dict)
 
     async def feed(self, *updates: dict[str, Any]) -> None:
-        """Process updates exactly as polling would hand them over."""
+        """Process updates exactly as polling would hand them over (the fake API learns them first)."""
         for data in updates:
+            self.request.api.register_update(data)
             await self.app.process_update(Update.de_json(data, self.app.bot))
 
     async def post_init(self) -> None:
@@ -511,6 +399,14 @@ class OfflineBot:
     def sent(self) -> list[ApiCall]:
         """Every sendMessage call so far."""
         return self.request.sent()
+
+
+async def turn_auto_mode_on(bot: OfflineBot, group_id: int = GROUP_ID) -> None:
+    """A group admin presses /settings' "Turn auto mode on"; the calls it made are then forgotten."""
+    bot.request.set_status(group_id, ADMIN_ID, "administrator")
+    await bot.feed(callback_query("auto:on", ADMIN_ID, group_id))
+    assert bot.app.chat_data[group_id]["auto"] is True
+    bot.request.clear()
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -533,7 +429,7 @@ def build_offline(
 ) -> OfflineBot:
     """Build (not initialize) the app through bot.app.build_application with the fake API."""
     request = request or RecordingRequest()
-    updates_request = RecordingRequest()
+    updates_request = RecordingRequest(api=request.api)  # PTB polls on its own request, same Telegram
     app = build_application(
         settings, engine or mini_engine(), recorder=recorder, request=request, updates_request=updates_request
     )
