@@ -231,15 +231,14 @@ class Matcher:
         # Each row times its feature's weight, as every message would multiply it.
         self._association_matrix *= np.array([self._idf[feature] for feature in self._association])[:, None]
         self._example_totals = np.array([e.total for e in self._examples], dtype=np.float64)
-        # All a message needs of one known feature, found with one lookup instead of three.
+        # All a message needs of one known feature, found with one lookup instead of three. The
+        # weights once per posting are views into one array: one allocation, not one per feature.
+        lengths = [len(self._postings[feature]) for feature in self._idf]
+        repeated = np.repeat(np.array(list(self._idf.values())), lengths)
+        ends = np.cumsum(lengths).tolist()
         self._known_features = {
-            feature: _Feature(
-                weight,
-                self._feature_ids[feature],
-                self._postings[feature],
-                np.full(len(self._postings[feature]), weight),
-            )
-            for feature, weight in self._idf.items()
+            feature: _Feature(weight, self._feature_ids[feature], self._postings[feature], repeated[end - n : end])
+            for (feature, weight), n, end in zip(self._idf.items(), lengths, ends, strict=True)
         }
         self._segments: dict[str, tuple[int, int]] = {}
         for index, example in enumerate(self._examples):
