@@ -201,7 +201,7 @@ class Matcher:
         )
         self._model_columns = np.array([self._model.classes.index(i) for i in self._intent_ids], dtype=np.int64)
         self._idf = _idf(prepared, self._stopwords)
-        self._association = _association(prepared, self._stopwords)
+        association = _association(prepared, self._stopwords)
         self._examples = [
             self._prepare(intent.id, text, form, words)
             for intent in intents
@@ -220,24 +220,24 @@ class Matcher:
         for index, example in enumerate(self._examples):
             for word in example.weights:
                 postings[word].append(index)
-        self._postings = {word: np.array(indices, dtype=np.int64) for word, indices in postings.items()}
+        indexed = {word: np.array(indices, dtype=np.int64) for word, indices in postings.items()}
         # The same association as a feature x intent matrix of weighted shares, so a message's evidence is one sum.
-        self._feature_ids = {feature: n for n, feature in enumerate(self._association)}
-        self._association_matrix = np.zeros((len(self._association), len(self._intent_ids)))
+        feature_ids = {feature: n for n, feature in enumerate(association)}
+        self._association_matrix = np.zeros((len(association), len(self._intent_ids)))
         column = {intent_id: n for n, intent_id in enumerate(self._intent_ids)}
-        for feature, shares in self._association.items():
+        for feature, shares in association.items():
             for intent_id, share in shares.items():
-                self._association_matrix[self._feature_ids[feature], column[intent_id]] = share
+                self._association_matrix[feature_ids[feature], column[intent_id]] = share
         # Each row times its feature's weight, as every message would multiply it.
-        self._association_matrix *= np.array([self._idf[feature] for feature in self._association])[:, None]
+        self._association_matrix *= np.array([self._idf[feature] for feature in association])[:, None]
         self._example_totals = np.array([e.total for e in self._examples], dtype=np.float64)
         # All a message needs of one known feature, found with one lookup instead of three. The
         # weights once per posting are views into one array: one allocation, not one per feature.
-        lengths = [len(self._postings[feature]) for feature in self._idf]
+        lengths = [len(indexed[feature]) for feature in self._idf]
         repeated = np.repeat(np.array(list(self._idf.values())), lengths)
         ends = np.cumsum(lengths).tolist()
         self._known_features = {
-            feature: _Feature(weight, self._feature_ids[feature], self._postings[feature], repeated[end - n : end])
+            feature: _Feature(weight, feature_ids[feature], indexed[feature], repeated[end - n : end])
             for (feature, weight), n, end in zip(self._idf.items(), lengths, ends, strict=True)
         }
         self._segments: dict[str, tuple[int, int]] = {}
