@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
 from testsupport.content_edit import set_rules
+from testsupport.offline import OfflineBot, offline_bot
 
 MINI = Path(__file__).parent / "data" / "mini"
 
@@ -72,3 +74,10 @@ def ambiguous_content(make_content: Path) -> Path:
     )
     set_rules(make_content, threshold=10, group_threshold=75, offtopic_terms=[])
     return make_content
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[OfflineBot]:
+    """An initialized app over the mini content, talking to the fake API (modules may override it)."""
+    async with offline_bot(tmp_path) as running:
+        yield running

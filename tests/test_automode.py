@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from testsupport.offline import (
@@ -12,15 +9,17 @@ from testsupport.offline import (
     BASIC_GROUP_ID,
     GROUP_ID,
     MEMBER_ID,
-    ApiCall,
     OfflineBot,
+    buttons,
     callback_query,
     chat,
     group_text,
+    labels,
     message,
     mini_engine,
-    offline_bot,
+    only_sent,
     private_text,
+    quoted_id,
     turn_auto_mode_on,
     update,
 )
@@ -29,37 +28,6 @@ GROUPS = pytest.mark.parametrize("group_id", [GROUP_ID, BASIC_GROUP_ID], ids=["s
 ENGINE = mini_engine()
 CAUSES_Q = "what causes it"  # an exact example of tests/data/mini
 SYMPTOMS_Q = "where does it hurt"
-
-
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[OfflineBot]:
-    """An initialized app over the mini content, talking to the fake API."""
-    async with offline_bot(tmp_path) as running:
-        yield running
-
-
-def buttons(call: ApiCall) -> list[str]:
-    """The callback data of every inline button of a sent message, in order."""
-    markup = call.get("reply_markup") or {}
-    return [key["callback_data"] for row in markup.get("inline_keyboard", []) for key in row]
-
-
-def labels(call: ApiCall) -> list[str]:
-    """The labels of every inline button, in order."""
-    markup = call.get("reply_markup") or {}
-    return [key["text"] for row in markup.get("inline_keyboard", []) for key in row]
-
-
-def only_sent(bot: OfflineBot) -> ApiCall:
-    """The one message the update produced (and assert it was the only outgoing call)."""
-    assert [c.method for c in bot.request.outgoing()] == ["sendMessage"], bot.request.methods()
-    return bot.sent()[0]
-
-
-def quoted_id(call: ApiCall) -> int | None:
-    """The message id a reply quotes, if any."""
-    params = call.get("reply_parameters")
-    return None if params is None else params["message_id"]
 
 
 async def test_settings_in_private_says_they_are_for_groups(bot: OfflineBot) -> None:

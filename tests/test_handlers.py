@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,9 @@ from testsupport.offline import (
     GROUP_ID,
     MEMBER_ID,
     USER_ID,
-    ApiCall,
     OfflineBot,
     bot_message,
+    buttons,
     callback_query,
     channel_post,
     chat,
@@ -30,12 +29,15 @@ from testsupport.offline import (
     from_other_bot,
     group_text,
     inline_query,
+    labels,
     media,
     message,
     mini_engine,
     my_chat_member,
     offline_bot,
+    only_sent,
     private_text,
+    quoted_id,
     reply_to_bot,
     turn_auto_mode_on,
     update,
@@ -51,38 +53,6 @@ CAUSES_Q = "what causes it"  # causes: no short form, related fixes + see_someon
 RED_FLAG_Q = "my groin is numb"  # the mini safety rule saddle_numbness (tier now)
 NONE_APPLY = ["t:help"]  # "None of these apply to me" under an urgent answer with nothing else asked
 NONSENSE = "xyzzy plugh frobnicate"
-
-
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[OfflineBot]:
-    """An initialized app over the mini content, talking to the fake API."""
-    async with offline_bot(tmp_path) as running:
-        yield running
-
-
-def buttons(call: ApiCall) -> list[str]:
-    """The callback data of every inline button of a sent message, in order."""
-    markup = call.get("reply_markup") or {}
-    return [key["callback_data"] for row in markup.get("inline_keyboard", []) for key in row]
-
-
-def labels(call: ApiCall) -> list[str]:
-    """The labels of every inline button, in order."""
-    markup = call.get("reply_markup") or {}
-    return [key["text"] for row in markup.get("inline_keyboard", []) for key in row]
-
-
-def only_sent(bot: OfflineBot) -> ApiCall:
-    """The one message the update produced (and assert it was the only outgoing call)."""
-    assert bot.request.methods().count("sendMessage") == 1, bot.request.methods()
-    assert [c.method for c in bot.request.outgoing()] == ["sendMessage"], bot.request.methods()
-    return bot.sent()[0]
-
-
-def quoted_id(call: ApiCall) -> int | None:
-    """The message id a reply quotes, if any."""
-    params = call.get("reply_parameters")
-    return None if params is None else params["message_id"]
 
 
 # ---------------------------------------------------------------------------------------------- private

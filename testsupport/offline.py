@@ -401,6 +401,30 @@ class OfflineBot:
         return self.request.sent()
 
 
+def buttons(call: ApiCall) -> list[str]:
+    """The callback data of every inline button of a sent message, in order."""
+    markup = call.get("reply_markup") or {}
+    return [key["callback_data"] for row in markup.get("inline_keyboard", []) for key in row]
+
+
+def labels(call: ApiCall) -> list[str]:
+    """The labels of every inline button, in order."""
+    markup = call.get("reply_markup") or {}
+    return [key["text"] for row in markup.get("inline_keyboard", []) for key in row]
+
+
+def only_sent(bot: OfflineBot) -> ApiCall:
+    """The one message the update produced (and assert it was the only outgoing call)."""
+    assert [c.method for c in bot.request.outgoing()] == ["sendMessage"], bot.request.methods()
+    return bot.sent()[0]
+
+
+def quoted_id(call: ApiCall) -> int | None:
+    """The message id a reply quotes, if any."""
+    params = call.get("reply_parameters")
+    return None if params is None else params["message_id"]
+
+
 async def turn_auto_mode_on(bot: OfflineBot, group_id: int = GROUP_ID) -> None:
     """A group admin presses /settings' "Turn auto mode on"; the calls it made are then forgotten."""
     bot.request.set_status(group_id, ADMIN_ID, "administrator")
