@@ -163,6 +163,24 @@ SLIPS = [
         'disclaimer: "<i>Not a diagnosis."',
         [f"{SNIPPETS}:2: disclaimer: <i> is never closed"],
     ),
+    (
+        SNIPPETS,
+        'disclaimer: "<i>Not a diagnosis.</i>"',
+        'disclaimer: "<i>Not a diagnosis.</i>',
+        [
+            f"{SNIPPETS}:2: line 2 opens a quote that is not closed on that line, so the text runs on to line 3: "
+            "end the text on line 2 with the same quote mark"
+        ],
+    ),
+    (
+        SNIPPETS,
+        "none_apply: None of these apply to me",
+        "none_apply: 'None of these apply to me",
+        [
+            f"{SNIPPETS}:4: line 4 opens a quote that is not closed on that line, so the text runs on to line 5: "
+            "end the text on line 4 with the same quote mark"
+        ],
+    ),
     # --- safety rules ---
     (
         SAFETY,
