@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,7 @@ from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
 from bot.schema import INVALID, Field, Moved, Named, Number, Record, Shape, Text, Texts, read, read_file
-from bot.selfcheck_content import EXTRA_KEY as SELFCHECK_KEY
 from bot.selfcheck_content import SelfCheckContent, load_selfcheck
-from bot.tips import EXTRA_KEY as TIPS_KEY
 from bot.tips import TipsContent, load_tips
 from bot.yamlsource import (
     FAILED,
@@ -175,7 +173,7 @@ class MatchingRules:
     clause_min_words: int
 
 
-SCORE, WHOLE, WORDS = Number(0, 100), Number(1, whole=True), Texts(fold=True)
+SCORE, WHOLE, WORDS = Number(0, 100), Number(1, whole=True), Texts(noun="word", fold=True)
 # Every key is required: the numbers live in the YAML only, so a key left out is an error, not a default.
 MATCHING = Shape(
     "a mapping of matching settings",
@@ -225,25 +223,14 @@ class Content:
     synonyms: Synonyms
     rules: MatchingRules
     warnings: tuple[ContentError, ...] = ()
-    extras: dict[str, Any] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  # messages that are not for the bot, from intents/_off_topic.yaml
     safety: Screener | None = None  # the safety rules of intents/_safety.yaml, ready to screen messages
     off_topic_lines: tuple[int, ...] = ()  # the line of each off-topic example
-
-    @property
-    def selfcheck(self) -> SelfCheckContent | None:
-        """The self-check's wording (responses/_selfcheck.yaml), or None when it was not loaded."""
-        found = self.extras.get(SELFCHECK_KEY)
-        return found if isinstance(found, SelfCheckContent) else None
-
-    @property
-    def tips(self) -> TipsContent | None:
-        """The weekly tips (responses/_tips.yaml), or None when the content has none."""
-        found = self.extras.get(TIPS_KEY)
-        return found if isinstance(found, TipsContent) else None
+    selfcheck: SelfCheckContent | None = None  # the /check wording of responses/_selfcheck.yaml
+    tips: TipsContent | None = None  # the weekly tips of responses/_tips.yaml; None when the content has none
 
 
-def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck, load_tips)) -> Content:
+def load_content(root: Path) -> Content:
     """Load and cross-check a folder holding intents/ and responses/; raise every problem at once."""
     bag = Problems(root)
     intents_dir, responses_dir = root / "intents", root / "responses"
@@ -262,7 +249,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     if rules is not None:
         _check_contact(bag, intents, responses, rules)
     safety = _load_safety(bag, intents_dir / SAFETY_FILE, synonyms, intents, off_topic, rules)
-    extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
+    selfcheck, tips = load_selfcheck(root, bag), load_tips(root, bag)
     if bag.errors or rules is None:
         raise ContentInvalid(bag.errors)
     return Content(
@@ -273,10 +260,11 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
         synonyms,
         rules,
         tuple(sorted(bag.warnings)),
-        extras,
         off_topic,
         safety,
         off_topic_lines,
+        selfcheck,
+        tips,
     )
 
 

@@ -104,7 +104,12 @@ class Texts(Kind):
     lined: bool = False
     fold: bool = False  # compared case-insensitively: kept casefolded
     at_least: int = 0
-    describe: str = "a list"
+    describe: str = ""  # how the list is written; by default one `noun` per line, each after '- '
+
+    def __post_init__(self) -> None:
+        """Say how to write the list, so "'examples' must be ..." shows the fix."""
+        if not self.describe:
+            object.__setattr__(self, "describe", f"a list: one {self.noun} per line, each starting with '- '")
 
     def read(self, at: Place, value: Any) -> Any:
         """Check a list and each of its items."""
@@ -149,9 +154,12 @@ class Number(Kind):
     @property
     def describe(self) -> str:  # type: ignore[override]
         """The range in words."""
-        if self.whole and self.high is None:
-            return "a whole number above 0" if self.low == 1 else f"a whole number of at least {self.low:g}"
-        return f"a {'whole ' if self.whole else ''}number from {self.low:g} to {self.high:g}"
+        whole = "whole " if self.whole else ""
+        if self.high is not None:
+            return f"a {whole}number from {self.low:g} to {self.high:g}"
+        if self.whole and self.low == 1:
+            return "a whole number above 0"
+        return f"a {whole}number of at least {self.low:g}"
 
     def read(self, at: Place, value: Any) -> Any:
         """Check one number and its range."""

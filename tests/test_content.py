@@ -292,7 +292,8 @@ def test_bad_example_item_is_reported_at_its_own_line(content: Path) -> None:
 
 def test_examples_not_a_list_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", "id: causes\nresponse: causes\nexamples: what causes it\n")
-    assert "intents/causes.yaml:3: 'examples' must be a list" in problems(content)
+    expected = "intents/causes.yaml:3: 'examples' must be a list: one example per line, each starting with '- '"
+    assert expected in problems(content)
 
 
 def line_of_key(root: Path, name: str, key: str) -> int:
@@ -310,7 +311,7 @@ def line_of_key(root: Path, name: str, key: str) -> int:
         ("min_known_share", 2, "'min_known_share' must be a number from 0 to 1"),
         ("max_chars", 0, "'max_chars' must be a whole number above 0"),
         ("max_related", 2.5, "'max_related' must be a whole number above 0"),
-        ("stopwords", "the", "'stopwords' must be a list"),
+        ("stopwords", "the", "'stopwords' must be a list: one word per line, each starting with '- '"),
     ],
 )
 def test_bad_matching_value_is_reported(content: Path, key: str, value: object, expected: str) -> None:

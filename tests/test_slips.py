@@ -244,7 +244,7 @@ SLIPS = [
         'default_time: "08:00"\ndefault_timezone: UTC',
         [f"{TIPS}:4: unknown key 'default_timezone' (expected one of: default_day, default_time, messages, tips)"],
     ),
-    (TIPS, '    text: "Second tip. {contact}"', "    text:", [f"{TIPS}:17: tip 2: 'text' must be non-empty text"]),
+    (TIPS, '    text: "Second tip. {contact}"', "    text:", [f"{TIPS}:16: tip 2: 'text' must be non-empty text"]),
     # --- self-check ---
     (
         SELFCHECK,
