@@ -12,7 +12,22 @@ from rapidfuzz import fuzz, process
 from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
-from bot.schema import INVALID, Field, Moved, Named, Number, Record, Shape, Text, Texts, read, read_file
+from bot.schema import (
+    ALERT_LIMIT,
+    INVALID,
+    LABEL_LIMIT,
+    MENU_LIMIT,
+    Field,
+    Moved,
+    Named,
+    Number,
+    Record,
+    Shape,
+    Text,
+    Texts,
+    read,
+    read_file,
+)
 from bot.selfcheck_content import SelfCheckContent, load_selfcheck
 from bot.tips import TipsContent, load_tips
 from bot.yamlsource import (
@@ -203,12 +218,21 @@ OFF_TOPIC_SHAPE = Shape(
     (Field("examples", Texts(noun="example", lined=True), "messages that are not for the bot"),),
 )
 SYNONYMS = Named(Texts(noun="variant", lined=True), "word", "a mapping: canonical word -> list of variants")
+# Snippets shown outside a message are plain text within Telegram's limits: the command menu, the
+# pop-ups after a button press (callback answers) and the labels of buttons.
+MENU = Text(plain=True, limit=MENU_LIMIT)
+ALERT = Text(plain=True, limit=ALERT_LIMIT)
+LABEL = Text(plain=True, limit=LABEL_LIMIT)
+ALERTS = ("settings_toggle_not_admin", "settings_saved", "selfcheck_unavailable")
+LABELS = ("none_apply", "crisis_rest", "more_on_this", "or_prefix", "more_prefix", "auto_turn_on", "auto_turn_off")
+SNIPPET_KINDS = (("menu_*", MENU), *((name, ALERT) for name in ALERTS), *((name, LABEL) for name in LABELS))
 SNIPPETS = Named(
     Text(html=True),
     "snippet",
     "a mapping: name -> text",
     required=tuple(sorted(REQUIRED_SNIPPETS)),
     about="the bot's own messages use it",
+    special=SNIPPET_KINDS,
 )
 
 

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.safety import TIERS
-from bot.schema import Choice, Field, Record, Records, Shape, Text, read_file
+from bot.schema import ALERT_LIMIT, LABEL_LIMIT, Choice, Field, Record, Records, Shape, Text, read_file
 from bot.yamlsource import Problems
 
 FILE = Path("responses") / "_selfcheck.yaml"
 KINDS = ("red_flag", "sign", "lookalike")  # also the order the questions must come in
 MAX_QUESTIONS = 20  # the Telegram conversation has one state per question
-LABEL_LIMIT = 32  # button labels: short, plain text
-TOAST_LIMIT = 200  # Telegram's limit for a callback answer's text
 
 TOAST_NOTES = frozenset({"stale", "ended"})  # shown as a pop-up, so plain text and short
 REQUIRED_PLACEHOLDERS = {"closing": ("contact", "disclaimer")}  # in the summary
@@ -57,7 +55,7 @@ class SelfCheckContent:
 NONE: frozenset[str] = frozenset()  # pieces may use the snippets' {names} and {emergency_number}, no more
 HTML = Text(html=True, placeholders=NONE)
 LABEL = Text(plain=True, limit=LABEL_LIMIT, placeholders=NONE)  # button labels: short, plain text
-TOAST = Text(plain=True, limit=TOAST_LIMIT, placeholders=NONE)  # Telegram's pop-up: plain text and short
+TOAST = Text(plain=True, limit=ALERT_LIMIT, placeholders=NONE)  # Telegram's pop-up: plain text and short
 
 
 def _texts(about: str, described: dict[str, str], kind: Text = HTML, **special: Text) -> Shape:

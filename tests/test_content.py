@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CORE_INTENTS, REQUIRED_SNIPPETS, SYSTEM_RESPONSES, load_content, near_duplicates
+from bot.content import (
+    ALERTS,
+    CORE_INTENTS,
+    LABELS,
+    MENU,
+    REQUIRED_SNIPPETS,
+    SNIPPET_KINDS,
+    SNIPPETS,
+    SYSTEM_RESPONSES,
+    load_content,
+    near_duplicates,
+)
 from bot.yamlsource import ContentInvalid
 from testsupport.content_edit import set_rules
 
@@ -500,3 +511,10 @@ def test_a_response_carries_its_picture_and_alt_text(content: Path) -> None:
 def test_picture_problems_are_reported_at_their_line(content: Path, text: str, problem: str) -> None:
     write(content / "responses", "causes.yaml", text)
     assert [p for p in problems(content) if p.startswith(problem)], problems(content)
+
+
+def test_every_snippet_with_a_kind_of_its_own_is_one_the_bot_needs() -> None:
+    named = {name for name, _ in SNIPPET_KINDS if not name.endswith("*")}
+    assert named == set(ALERTS) | set(LABELS) and named <= REQUIRED_SNIPPETS
+    menus = {name for name in REQUIRED_SNIPPETS if name.startswith("menu_")}
+    assert menus and all(SNIPPETS.kind_of(name) is MENU for name in menus)

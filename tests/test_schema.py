@@ -167,6 +167,19 @@ def test_a_required_name_of_a_named_mapping_must_be_there(tmp_path: Path) -> Non
     assert errors == ["file.yaml:1: 'contact' is missing (answers use it)"]
 
 
+def test_names_of_a_named_mapping_may_have_their_own_kind(tmp_path: Path) -> None:
+    special = (("menu_*", Text(plain=True, limit=5)), ("label", Text(plain=True)))
+    snippets = Named(Text(html=True), "snippet", "a mapping: name -> text", special=special)
+    record, errors = check(
+        tmp_path, "menu_a: Help\nmenu_b: Far too long\nlabel: <b>L</b>\nbody: <b>ok</b>\nmenu: <b>x</b>\n", snippets
+    )
+    assert errors == [
+        "file.yaml:2: snippet 'menu_b' is 12 characters; keep it to 5",
+        "file.yaml:3: snippet 'label' is shown as plain text: no HTML tags",
+    ]
+    assert record["menu_a"] == "Help" and record["body"] == "<b>ok</b>" and record["menu"] == "<b>x</b>"
+
+
 def test_a_file_that_is_not_a_mapping_says_what_it_should_be(tmp_path: Path) -> None:
     checked, errors = check(tmp_path, "- a\n- b\n")
     assert checked is None

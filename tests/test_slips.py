@@ -181,6 +181,31 @@ SLIPS = [
             "end the text on line 4 with the same quote mark"
         ],
     ),
+    # snippets shown outside a message: plain text within Telegram's limits
+    (
+        SNIPPETS,
+        "menu_help: What I can answer",
+        "menu_help: What I can answer" + ", and more" * 25,
+        [f"{SNIPPETS}:14: snippet 'menu_help' is 267 characters; keep it to 256"],
+    ),
+    (
+        SNIPPETS,
+        "settings_toggle_not_admin: Only the group's admins can change this.",
+        "settings_toggle_not_admin: Only the group's admins can change this." + " Ask one of them." * 10,
+        [f"{SNIPPETS}:26: snippet 'settings_toggle_not_admin' is 210 characters; keep it to 200"],
+    ),
+    (
+        SNIPPETS,
+        "more_on_this: More on this",
+        "more_on_this: <b>More</b> on this",
+        [f"{SNIPPETS}:7: snippet 'more_on_this' is shown as plain text: no HTML tags"],
+    ),
+    (
+        SNIPPETS,
+        "none_apply: None of these apply to me",
+        "none_apply: None of these apply to me or to anyone I know",
+        [f"{SNIPPETS}:4: snippet 'none_apply' is 45 characters; keep it to 32"],
+    ),
     # --- safety rules ---
     (
         SAFETY,
