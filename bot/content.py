@@ -34,7 +34,6 @@ from bot.yamlsource import (
     FAILED,
     ContentError,
     ContentInvalid,
-    LineDict,
     Problems,
     display_path,
 )
@@ -151,13 +150,14 @@ class Response:
         return f"{self.path}:{self.line}"
 
 
+ANSWER = Text(html=True, placeholders=frozenset())  # {names}: the snippets' and the settings', no more
 RESPONSE = Shape(
     "an answer: a mapping with id, title and text",
     (
         Field("id", Text(), "the answer's name, the same as its file's"),
         Field("title", Text(limit=TITLE_LIMIT), "the label of its button"),
-        Field("text", Text(html=True), "the full answer"),
-        Field("short", Text(html=True), "the short form for groups", required=False),
+        Field("text", ANSWER, "the full answer"),
+        Field("short", ANSWER, "the short form for groups", required=False),
         Field("image", Text(), "a picture sent with the full answer", required=False),
         Field("image_alt", Text(), "what the picture shows", required=False),
     ),
@@ -385,10 +385,8 @@ def _matching_id(bag: Problems, path: Path, record: Record, item_id: str | None)
 
 
 def _parse_response(bag: Problems, path: Path, record: Record) -> Response | None:
-    """Build one answer from its checked file: placeholders known, picture usable."""
+    """Build one answer from its checked file: its picture usable."""
     response_id = _matching_id(bag, path, record, record.get("id"))
-    for key in ("text", "short"):
-        _placeholders(bag, path, record.data, key, response_id)
     image, image_alt = _image(bag, path, record)
     if response_id is None or not {"title", "text"} <= set(record):
         return None
@@ -404,16 +402,6 @@ def _parse_response(bag: Problems, path: Path, record: Record) -> Response | Non
         record.line_of("text"),
         record.line_of("short") if "short" in record else 0,
     )
-
-
-def _placeholders(bag: Problems, path: Path, data: LineDict, key: str, response_id: str | None) -> None:
-    """Report each {name} in an answer that nothing fills, at the line it is written on."""
-    value = data.get(key)
-    if not isinstance(value, str):
-        return
-    for name in bag.unknown_placeholders(value):
-        line = data.text_line(key, value[: value.find(f"{{{name}}}")].count("\n") + 1)
-        bag.error(path, line, f"response '{response_id}': unknown placeholder {{{name}}}")
 
 
 def _image(bag: Problems, path: Path, record: Record) -> tuple[str | None, str | None]:

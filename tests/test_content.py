@@ -196,12 +196,12 @@ def test_missing_system_response_is_reported(content: Path) -> None:
 
 def test_unknown_placeholder_is_reported(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE.replace("{contact}", "{contcat}"))
-    assert problems(content) == ["responses/causes.yaml:5: response 'causes': unknown placeholder {contcat}"]
+    assert problems(content) == ["responses/causes.yaml:5: text: unknown placeholder {contcat}"]
 
 
 def test_unknown_placeholder_in_short_is_reported(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE + "short: see {blog}\n")
-    assert problems(content) == ["responses/causes.yaml:6: response 'causes': unknown placeholder {blog}"]
+    assert problems(content) == ["responses/causes.yaml:6: short: unknown placeholder {blog}"]
 
 
 def test_emergency_number_placeholder_is_built_in(mini_dir: Path) -> None:
@@ -421,7 +421,7 @@ def test_problems_in_several_files_are_reported_together_in_order(content: Path)
         "intents/_matching.yaml:3: 'margin' must be a number from 0 to 100",
         "intents/causes.yaml:4: intent 'causes': related intent 'nope' does not exist",
         "intents/fixes.yaml:4: unknown key 'keywrods'",
-        "responses/causes.yaml:5: response 'causes': unknown placeholder {contcat}",
+        "responses/causes.yaml:5: text: unknown placeholder {contcat}",
     ]
     assert str(caught.value) == "\n".join(found)
 

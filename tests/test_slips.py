@@ -130,7 +130,7 @@ SLIPS = [
     ),
     # --- responses ---
     (CAUSES, "  {contact}", "  More & more.\n  {contact}", [f"{CAUSES}:5: text: a bare '&' must be written as &amp;"]),
-    (CAUSES, "  {contact}", "  {contcat}", [f"{CAUSES}:5: response 'causes': unknown placeholder {{contcat}}"]),
+    (CAUSES, "  {contact}", "  {contcat}", [f"{CAUSES}:5: text: unknown placeholder {{contcat}}"]),
     (CAUSES, "  <b>Causes</b> answer.", "  <b>Causes answer.", [f"{CAUSES}:4: text: <b> is never closed"]),
     (
         CAUSES,
