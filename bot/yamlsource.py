@@ -304,7 +304,7 @@ class Problems:
         self.root = root
         self.errors: list[ContentError] = []
         self.warnings: list[ContentError] = []
-        self.failed: set[Path] = set()  # files that could not be read
+        self.failed: set[Path] = set()  # files that could not be read, or hold no mapping where one belongs
         # Names answers may use as {placeholders}; the snippets' names are added once they are read.
         self.placeholders: frozenset[str] = BUILTIN_PLACEHOLDERS
         self.placeholders_unknown = False  # True when the snippets file could not be read
@@ -337,7 +337,9 @@ class Problems:
         if data is FAILED:
             return None
         if not isinstance(data, LineDict):
-            self.error(path, getattr(data, "line", 1), f"expected {expected}")
+            empty = "the file is empty: " if data is None else ""
+            self.error(path, getattr(data, "line", 1), f"{empty}expected {expected}")
+            self.failed.add(path.resolve())  # unreadable as what it should be: nothing that follows is reported
             return None
         return data
 

@@ -359,3 +359,31 @@ def test_nothing_is_reported_that_only_follows_from_an_unreadable_synonyms_file(
     safety.write_text(text.replace("fires: [felt a pop in my hamstring]", "fires: [felt a pop in my butt]"))
     (make_content / "intents" / "_synonyms.yaml").write_text("bum: [butt, arse]\n\tthanks: [cheers]\n")
     assert check(make_content) == ["intents/_synonyms.yaml:2: line 2 is indented with a tab: use spaces"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "intents/thanks.yaml",
+            "",
+            "intents/thanks.yaml:1: the file is empty: expected an intent: a mapping with id, response and examples",
+        ),
+        (
+            "intents/thanks.yaml",
+            "# thanks\n- thanks\n- bye\n",
+            "intents/thanks.yaml:2: expected an intent: a mapping with id, response and examples",
+        ),
+        (
+            "responses/privacy.yaml",
+            "# nothing yet\n",
+            "responses/privacy.yaml:1: the file is empty: expected an answer: a mapping with id, title and text",
+        ),
+    ],
+    ids=["empty intent", "intent as a list", "empty answer"],
+)
+def test_a_needed_file_that_holds_no_mapping_is_one_problem(
+    make_content: Path, name: str, text: str, expected: str
+) -> None:
+    (make_content / name).write_text(text, encoding="utf-8")
+    assert check(make_content) == [expected]
