@@ -288,7 +288,7 @@ def test_non_utf8_content_file_is_reported(content: Path) -> None:
 
 def test_file_that_is_not_a_mapping_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", "- what causes it\n- why me\n")
-    assert "intents/causes.yaml:1: expected an intent: a mapping with id, response and examples" in problems(content)
+    assert problems(content) == ["intents/causes.yaml:1: expected an intent: a mapping with id, response and examples"]
 
 
 def test_intent_without_examples_is_reported(content: Path) -> None:

@@ -218,7 +218,7 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 
 def test_empty_file(tmp_path: Path) -> None:
-    only(problems(tmp_path, "# nothing yet\n"), 1, "expected a mapping")
+    only(problems(tmp_path, "# nothing yet\n"), 1, "the file is empty: expected a mapping")
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
