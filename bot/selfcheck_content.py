@@ -97,6 +97,7 @@ NOTES = {
     "stale": "the pop-up when an old question's button is tapped",
     "ended": "the pop-up when a finished check's button is tapped",
 }
+
 QUESTION = Shape(
     "a question: a mapping with id, kind and text",
     (
