@@ -130,7 +130,7 @@ SLIPS = [
     ),
     # --- responses ---
     (CAUSES, "  {contact}", "  More & more.\n  {contact}", [f"{CAUSES}:5: text: a bare '&' must be written as &amp;"]),
-    (CAUSES, "  {contact}", "  {contcat}", [f"{CAUSES}:5: response 'causes': unknown placeholder {{contcat}}"]),
+    (CAUSES, "  {contact}", "  {contcat}", [f"{CAUSES}:5: text: unknown placeholder {{contcat}}"]),
     (CAUSES, "  <b>Causes</b> answer.", "  <b>Causes answer.", [f"{CAUSES}:4: text: <b> is never closed"]),
     (
         CAUSES,
@@ -162,6 +162,49 @@ SLIPS = [
         'disclaimer: "<i>Not a diagnosis.</i>"',
         'disclaimer: "<i>Not a diagnosis."',
         [f"{SNIPPETS}:2: disclaimer: <i> is never closed"],
+    ),
+    (
+        SNIPPETS,
+        'disclaimer: "<i>Not a diagnosis.</i>"',
+        'disclaimer: "<i>Not a diagnosis.</i>',
+        [
+            f"{SNIPPETS}:2: line 2 opens a quote that is not closed on that line, so the text runs on to line 3: "
+            "end the text on line 2 with the same quote mark"
+        ],
+    ),
+    (
+        SNIPPETS,
+        "none_apply: None of these apply to me",
+        "none_apply: 'None of these apply to me",
+        [
+            f"{SNIPPETS}:4: line 4 opens a quote that is not closed on that line, so the text runs on to line 5: "
+            "end the text on line 4 with the same quote mark"
+        ],
+    ),
+    # snippets shown outside a message: plain text within Telegram's limits
+    (
+        SNIPPETS,
+        "menu_help: What I can answer",
+        "menu_help: What I can answer" + ", and more" * 25,
+        [f"{SNIPPETS}:14: snippet 'menu_help' is 267 characters; keep it to 256"],
+    ),
+    (
+        SNIPPETS,
+        "settings_toggle_not_admin: Only the group's admins can change this.",
+        "settings_toggle_not_admin: Only the group's admins can change this." + " Ask one of them." * 10,
+        [f"{SNIPPETS}:26: snippet 'settings_toggle_not_admin' is 210 characters; keep it to 200"],
+    ),
+    (
+        SNIPPETS,
+        "more_on_this: More on this",
+        "more_on_this: <b>More</b> on this",
+        [f"{SNIPPETS}:7: snippet 'more_on_this' is shown as plain text: no HTML tags"],
+    ),
+    (
+        SNIPPETS,
+        "none_apply: None of these apply to me",
+        "none_apply: None of these apply to me or to anyone I know",
+        [f"{SNIPPETS}:4: snippet 'none_apply' is 45 characters; keep it to 32"],
     ),
     # --- safety rules ---
     (
@@ -226,7 +269,7 @@ SLIPS = [
         'default_time: "08:00"\ndefault_timezone: UTC',
         [f"{TIPS}:4: unknown key 'default_timezone' (expected one of: default_day, default_time, messages, tips)"],
     ),
-    (TIPS, '    text: "Second tip. {contact}"', "    text:", [f"{TIPS}:17: tip 2: 'text' must be non-empty text"]),
+    (TIPS, '    text: "Second tip. {contact}"', "    text:", [f"{TIPS}:16: tip 2: 'text' must be non-empty text"]),
     # --- self-check ---
     (
         SELFCHECK,
@@ -316,3 +359,31 @@ def test_nothing_is_reported_that_only_follows_from_an_unreadable_synonyms_file(
     safety.write_text(text.replace("fires: [felt a pop in my hamstring]", "fires: [felt a pop in my butt]"))
     (make_content / "intents" / "_synonyms.yaml").write_text("bum: [butt, arse]\n\tthanks: [cheers]\n")
     assert check(make_content) == ["intents/_synonyms.yaml:2: line 2 is indented with a tab: use spaces"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "intents/thanks.yaml",
+            "",
+            "intents/thanks.yaml:1: the file is empty: expected an intent: a mapping with id, response and examples",
+        ),
+        (
+            "intents/thanks.yaml",
+            "# thanks\n- thanks\n- bye\n",
+            "intents/thanks.yaml:2: expected an intent: a mapping with id, response and examples",
+        ),
+        (
+            "responses/privacy.yaml",
+            "# nothing yet\n",
+            "responses/privacy.yaml:1: the file is empty: expected an answer: a mapping with id, title and text",
+        ),
+    ],
+    ids=["empty intent", "intent as a list", "empty answer"],
+)
+def test_a_needed_file_that_holds_no_mapping_is_one_problem(
+    make_content: Path, name: str, text: str, expected: str
+) -> None:
+    (make_content / name).write_text(text, encoding="utf-8")
+    assert check(make_content) == [expected]
