@@ -7,10 +7,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-# Longer messages are cut before any work so a 10,000-character paste costs no
-# more than a long question; the question is almost always near the start.
-DEFAULT_MAX_CHARS = 600
-
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _COMMAND = re.compile(r"(?<!\w)/([a-z_]+)(?:@\w+)?")
@@ -26,9 +22,12 @@ _ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).
 _STRETCHED = re.compile(r"([^ ])\1\1+")
 
 
-def clean(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """Lower-case, strip mentions, links, emoji and punctuation; keep words and numbers."""
-    text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars].casefold()
+def clean(text: str, max_chars: int | None = None) -> str:
+    """Lower-case, strip mentions, links, emoji and punctuation; keep words and numbers (the first `max_chars`)."""
+    if max_chars is None:
+        text = unicodedata.normalize("NFKC", text).casefold()
+    else:  # a cut before any work: a 10,000-character paste costs no more than a long question
+        text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars].casefold()
     # Each pass runs only when its marker character is there: most messages have no link,
     # command or mention, and skipping a pass costs far less than running it.
     if "http" in text or "www." in text:
@@ -87,8 +86,8 @@ class Synonyms:
         return " ".join(out)
 
 
-def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """Clean a message and fold its synonyms: the form every matcher compares."""
+def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int | None = None) -> str:
+    """Clean a message (its first `max_chars`) and fold its synonyms: the form every matcher compares."""
     cleaned = clean(text, max_chars)
     return synonyms.fold(cleaned) if synonyms else cleaned
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -124,11 +123,12 @@ def test_nonsense_foreign_empty_and_huge_messages_get_no_intent(matcher: Matcher
     assert matcher.match(text).intent_id is None
 
 
-def test_huge_message_is_fast(matcher: Matcher) -> None:
-    text = "why does my hamstring hurt when I sit on hard chairs after running uphill " * 150
-    start = time.perf_counter()
-    matcher.match(text)
-    assert time.perf_counter() - start < 0.2
+def test_a_huge_message_is_read_only_up_to_max_chars(matcher: Matcher) -> None:
+    """A pasted essay is matched on its start: what follows max_chars cannot change the answer."""
+    start = "why does my hamstring hurt when I sit on hard chairs after running uphill " * 10
+    cut = matcher.rules.max_chars
+    assert len(start) > cut
+    assert matcher.match(start + "thanks so much " * 500) == matcher.match(start[:cut])
 
 
 def write_rules(root: Path, **values: float) -> None:

@@ -20,6 +20,7 @@ from bot.yamlsource import Problems
 RULES = """\
 window: 6
 negation_reach: 3
+veto_reach: 2
 negations: [no, not, never, havent, dont]
 not_negations: [longer, sure]
 clause_breaks: [but]

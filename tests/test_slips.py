@@ -212,7 +212,7 @@ SLIPS = [
         "    fires: [my groin is numb]",
         "    fires: [my groin: numb]",
         [
-            f"{SAFETY}:27: rule 'saddle_numbness': put the example in quotes: the ': ' in 'my groin: numb' reads as "
+            f"{SAFETY}:28: rule 'saddle_numbness': put the example in quotes: the ': ' in 'my groin: numb' reads as "
             "'name: value'"
         ],
     ),
@@ -220,7 +220,7 @@ SLIPS = [
         SAFETY,
         "  pop: [pop, popped]",
         "\tpop: [pop, popped]",
-        [f"{SAFETY}:14: line 14 is indented with a tab: use spaces"],
+        [f"{SAFETY}:15: line 15 is indented with a tab: use spaces"],
     ),
     # --- matching ---
     (MATCHING, "threshold: 60", "threshold: 60%", [f"{MATCHING}:1: 'threshold' must be a number from 0 to 100"]),
@@ -251,8 +251,8 @@ SLIPS = [
         "negation_reach: 3",
         "negation_reach: 3\nnegation_words: [no]",
         [
-            f"{SAFETY}:4: unknown key 'negation_words' (expected one of: window, negation_reach, negations, "
-            "not_negations, clause_breaks, rewrites, everyday_words, concepts, rules)"
+            f"{SAFETY}:4: unknown key 'negation_words' (expected one of: window, negation_reach, veto_reach, "
+            "negations, not_negations, clause_breaks, rewrites, everyday_words, concepts, rules)"
         ],
     ),
     (SAFETY, "window: 8", "window: eight", [f"{SAFETY}:2: 'window' must be a whole number above 0"]),
@@ -261,6 +261,12 @@ SLIPS = [
         "negation_reach: 3\n",
         "",
         [f"{SAFETY}:2: 'negation_reach' is missing (how many words before a mention a negation reaches)"],
+    ),
+    (
+        SAFETY,
+        "veto_reach: 2\n",
+        "",
+        [f"{SAFETY}:2: 'veto_reach' is missing (how many windows away an unless concept still stops a rule)"],
     ),
     # --- tips ---
     (
