@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.tips_chat import JOB_PREFIX, STATE
+from testsupport.mini import mini_engine
 from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -18,7 +19,6 @@ from testsupport.offline import (
     channel_post,
     group_text,
     message,
-    mini_engine,
     my_chat_member,
     offline_bot,
     private_text,
@@ -26,7 +26,7 @@ from testsupport.offline import (
 )
 
 TIPS = mini_engine().content.extras["load_tips"]
-CONTACT = mini_engine().renderer.fill("{contact}")
+CONTACT = mini_engine().fill("{contact}")
 
 
 @pytest.fixture
