@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.normalise import DEFAULT_MAX_CHARS, Synonyms, normalise
+from bot.normalise import Synonyms, normalise
 
 
 class Address(Enum):
@@ -38,7 +38,7 @@ class Addressing:
     username: str
     names: frozenset[str]
     synonyms: Synonyms | None = None
-    max_chars: int = DEFAULT_MAX_CHARS
+    max_chars: int | None = None  # read as the matcher reads: the engine passes _matching.yaml's max_chars
     _mention: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +12,28 @@ from rapidfuzz import fuzz, process
 from bot.imagecheck import photo_problems
 from bot.normalise import Synonyms, clean, normalise
 from bot.safety import CRISIS, EMERGENCY, SAFETY_FILE, Screener, check_examples, load_safety
-from bot.schema import INVALID, Field, Moved, Named, Number, Record, Shape, Text, Texts, read, read_file
-from bot.selfcheck_content import EXTRA_KEY as SELFCHECK_KEY
+from bot.schema import (
+    ALERT_LIMIT,
+    INVALID,
+    LABEL_LIMIT,
+    MENU_LIMIT,
+    Field,
+    Moved,
+    Named,
+    Number,
+    Record,
+    Shape,
+    Text,
+    Texts,
+    read,
+    read_file,
+)
 from bot.selfcheck_content import SelfCheckContent, load_selfcheck
-from bot.tips import EXTRA_KEY as TIPS_KEY
 from bot.tips import TipsContent, load_tips
 from bot.yamlsource import (
     FAILED,
     ContentError,
     ContentInvalid,
-    LineDict,
     Problems,
     display_path,
 )
@@ -138,13 +150,14 @@ class Response:
         return f"{self.path}:{self.line}"
 
 
+ANSWER = Text(html=True, placeholders=frozenset())  # {names}: the snippets' and the settings', no more
 RESPONSE = Shape(
     "an answer: a mapping with id, title and text",
     (
         Field("id", Text(), "the answer's name, the same as its file's"),
         Field("title", Text(limit=TITLE_LIMIT), "the label of its button"),
-        Field("text", Text(html=True), "the full answer"),
-        Field("short", Text(html=True), "the short form for groups", required=False),
+        Field("text", ANSWER, "the full answer"),
+        Field("short", ANSWER, "the short form for groups", required=False),
         Field("image", Text(), "a picture sent with the full answer", required=False),
         Field("image_alt", Text(), "what the picture shows", required=False),
     ),
@@ -175,7 +188,7 @@ class MatchingRules:
     clause_min_words: int
 
 
-SCORE, WHOLE, WORDS = Number(0, 100), Number(1, whole=True), Texts(fold=True)
+SCORE, WHOLE, WORDS = Number(0, 100), Number(1, whole=True), Texts(noun="word", fold=True)
 # Every key is required: the numbers live in the YAML only, so a key left out is an error, not a default.
 MATCHING = Shape(
     "a mapping of matching settings",
@@ -205,12 +218,21 @@ OFF_TOPIC_SHAPE = Shape(
     (Field("examples", Texts(noun="example", lined=True), "messages that are not for the bot"),),
 )
 SYNONYMS = Named(Texts(noun="variant", lined=True), "word", "a mapping: canonical word -> list of variants")
+# Snippets shown outside a message are plain text within Telegram's limits: the command menu, the
+# pop-ups after a button press (callback answers) and the labels of buttons.
+MENU = Text(plain=True, limit=MENU_LIMIT)
+ALERT = Text(plain=True, limit=ALERT_LIMIT)
+LABEL = Text(plain=True, limit=LABEL_LIMIT)
+ALERTS = ("settings_toggle_not_admin", "settings_saved", "selfcheck_unavailable")
+LABELS = ("none_apply", "crisis_rest", "more_on_this", "or_prefix", "more_prefix", "auto_turn_on", "auto_turn_off")
+SNIPPET_KINDS = (("menu_*", MENU), *((name, ALERT) for name in ALERTS), *((name, LABEL) for name in LABELS))
 SNIPPETS = Named(
     Text(html=True),
     "snippet",
     "a mapping: name -> text",
     required=tuple(sorted(REQUIRED_SNIPPETS)),
     about="the bot's own messages use it",
+    special=SNIPPET_KINDS,
 )
 
 
@@ -225,25 +247,14 @@ class Content:
     synonyms: Synonyms
     rules: MatchingRules
     warnings: tuple[ContentError, ...] = ()
-    extras: dict[str, Any] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  # messages that are not for the bot, from intents/_off_topic.yaml
     safety: Screener | None = None  # the safety rules of intents/_safety.yaml, ready to screen messages
     off_topic_lines: tuple[int, ...] = ()  # the line of each off-topic example
-
-    @property
-    def selfcheck(self) -> SelfCheckContent | None:
-        """The self-check's wording (responses/_selfcheck.yaml), or None when it was not loaded."""
-        found = self.extras.get(SELFCHECK_KEY)
-        return found if isinstance(found, SelfCheckContent) else None
-
-    @property
-    def tips(self) -> TipsContent | None:
-        """The weekly tips (responses/_tips.yaml), or None when the content has none."""
-        found = self.extras.get(TIPS_KEY)
-        return found if isinstance(found, TipsContent) else None
+    selfcheck: SelfCheckContent | None = None  # the /check wording of responses/_selfcheck.yaml
+    tips: TipsContent | None = None  # the weekly tips of responses/_tips.yaml; None when the content has none
 
 
-def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (load_selfcheck, load_tips)) -> Content:
+def load_content(root: Path) -> Content:
     """Load and cross-check a folder holding intents/ and responses/; raise every problem at once."""
     bag = Problems(root)
     intents_dir, responses_dir = root / "intents", root / "responses"
@@ -262,7 +273,7 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
     if rules is not None:
         _check_contact(bag, intents, responses, rules)
     safety = _load_safety(bag, intents_dir / SAFETY_FILE, synonyms, intents, off_topic, rules)
-    extras = {loader.__name__: loader(root, bag) for loader in extra_loaders}
+    selfcheck, tips = load_selfcheck(root, bag), load_tips(root, bag)
     if bag.errors or rules is None:
         raise ContentInvalid(bag.errors)
     return Content(
@@ -273,10 +284,11 @@ def load_content(root: Path, extra_loaders: tuple[Callable[..., Any], ...] = (lo
         synonyms,
         rules,
         tuple(sorted(bag.warnings)),
-        extras,
         off_topic,
         safety,
         off_topic_lines,
+        selfcheck,
+        tips,
     )
 
 
@@ -373,10 +385,8 @@ def _matching_id(bag: Problems, path: Path, record: Record, item_id: str | None)
 
 
 def _parse_response(bag: Problems, path: Path, record: Record) -> Response | None:
-    """Build one answer from its checked file: placeholders known, picture usable."""
+    """Build one answer from its checked file: its picture usable."""
     response_id = _matching_id(bag, path, record, record.get("id"))
-    for key in ("text", "short"):
-        _placeholders(bag, path, record.data, key, response_id)
     image, image_alt = _image(bag, path, record)
     if response_id is None or not {"title", "text"} <= set(record):
         return None
@@ -392,16 +402,6 @@ def _parse_response(bag: Problems, path: Path, record: Record) -> Response | Non
         record.line_of("text"),
         record.line_of("short") if "short" in record else 0,
     )
-
-
-def _placeholders(bag: Problems, path: Path, data: LineDict, key: str, response_id: str | None) -> None:
-    """Report each {name} in an answer that nothing fills, at the line it is written on."""
-    value = data.get(key)
-    if not isinstance(value, str):
-        return
-    for name in bag.unknown_placeholders(value):
-        line = data.text_line(key, value[: value.find(f"{{{name}}}")].count("\n") + 1)
-        bag.error(path, line, f"response '{response_id}': unknown placeholder {{{name}}}")
 
 
 def _image(bag: Problems, path: Path, record: Record) -> tuple[str | None, str | None]:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -111,21 +110,40 @@ class Match:
 
 
 class PhraseSet:
-    """Padded stemmed phrases searched as whole words with one compiled pattern."""
+    """Padded stemmed phrases searched as whole words, each looked up by its first word."""
 
     def __init__(self, phrases: tuple[str, ...]) -> None:
         self.phrases = phrases
-        self.pattern = "|".join(re.escape(p) for p in phrases) or "(?!)"
-        self._pattern = re.compile(self.pattern) if phrases else None
+        split = [tuple(p.split()) for p in phrases]
+        self._single = frozenset(words[0] for words in split if len(words) == 1)
+        self._longer: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for words in split:
+            if len(words) > 1:
+                self._longer[words[0]].append(words)
 
-    def found_in(self, sequence: str) -> bool:
-        """True when any phrase occurs in the padded word sequence."""
-        return self._pattern is not None and self._pattern.search(sequence) is not None
+    def found_in(self, words: list[str]) -> bool:
+        """True when any phrase occurs in the word sequence, as whole words."""
+        if not self._single.isdisjoint(words):
+            return True
+        return any(
+            tuple(words[n : n + len(phrase)]) == phrase
+            for n in [n for n, word in enumerate(words) if word in self._longer]
+            for phrase in self._longer[words[n]]
+        )
 
     @property
     def words(self) -> set[str]:
         """Every word the phrases use (for typo correction)."""
         return {w for phrase in self.phrases for w in phrase.split()}
+
+
+class _Feature(NamedTuple):
+    """A known feature (a word or word pair): its weight, row of the association matrix and examples."""
+
+    weight: float
+    row: int
+    postings: np.ndarray
+    posting_weights: np.ndarray  # the weight once per posting, ready to concatenate
 
 
 @dataclass(frozen=True)
@@ -183,7 +201,7 @@ class Matcher:
         )
         self._model_columns = np.array([self._model.classes.index(i) for i in self._intent_ids], dtype=np.int64)
         self._idf = _idf(prepared, self._stopwords)
-        self._association = _association(prepared, self._stopwords)
+        association = _association(prepared, self._stopwords)
         self._examples = [
             self._prepare(intent.id, text, form, words)
             for intent in intents
@@ -202,15 +220,26 @@ class Matcher:
         for index, example in enumerate(self._examples):
             for word in example.weights:
                 postings[word].append(index)
-        self._postings = {word: np.array(indices, dtype=np.int64) for word, indices in postings.items()}
-        # The same association as a feature x intent matrix, so a message's evidence is one sum.
-        self._feature_ids = {feature: n for n, feature in enumerate(self._association)}
-        self._association_matrix = np.zeros((len(self._association), len(self._intent_ids)))
+        indexed = {word: np.array(indices, dtype=np.int64) for word, indices in postings.items()}
+        # The same association as a feature x intent matrix of weighted shares, so a message's evidence is one sum.
+        feature_ids = {feature: n for n, feature in enumerate(association)}
+        self._association_matrix = np.zeros((len(association), len(self._intent_ids)))
         column = {intent_id: n for n, intent_id in enumerate(self._intent_ids)}
-        for feature, shares in self._association.items():
+        for feature, shares in association.items():
             for intent_id, share in shares.items():
-                self._association_matrix[self._feature_ids[feature], column[intent_id]] = share
+                self._association_matrix[feature_ids[feature], column[intent_id]] = share
+        # Each row times its feature's weight, as every message would multiply it.
+        self._association_matrix *= np.array([self._idf[feature] for feature in association])[:, None]
         self._example_totals = np.array([e.total for e in self._examples], dtype=np.float64)
+        # All a message needs of one known feature, found with one lookup instead of three. The
+        # weights once per posting are views into one array: one allocation, not one per feature.
+        lengths = [len(indexed[feature]) for feature in self._idf]
+        repeated = np.repeat(np.array(list(self._idf.values())), lengths)
+        ends = np.cumsum(lengths).tolist()
+        self._known_features = {
+            feature: _Feature(weight, feature_ids[feature], indexed[feature], repeated[end - n : end])
+            for (feature, weight), n, end in zip(self._idf.items(), lengths, ends, strict=True)
+        }
         self._segments: dict[str, tuple[int, int]] = {}
         for index, example in enumerate(self._examples):
             start, _ = self._segments.get(example.intent_id, (index, index))
@@ -250,14 +279,16 @@ class Matcher:
         `addressed`: the message speaks to the bot, by name at least (bot/addressing.py decides).
         """
         normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
-        every_word = [w if w in self._stopwords else self._typo(w) for w in map(stem, normalised.split())]
-        sequence = " " + " ".join(every_word) + " "
-        has_domain = self._domain.found_in(sequence)
-        elsewhere = self._offtopic.found_in(sequence) or self._mostly_unknown(every_word)
+        every_word = [
+            w if len(w) < TYPO_MIN_LENGTH or w in self._stopwords else self._typo(w)
+            for w in map(stem, normalised.split())
+        ]
+        has_domain = self._domain.found_in(every_word)
+        elsewhere = self._offtopic.found_in(every_word) or self._mostly_unknown(every_word)
         exact = self._exact.get(normalised)
         if not _has_letters(normalised) or (elsewhere and not has_domain and exact is None):
             return Match(None, 0.0)
-        keyworded = self._keyword_intents(sequence)
+        keyworded = self._keyword_intents(every_word)
         ranked = self.rank(normalised, every_word, keyworded)
         if exact is not None:  # rule 3: an editor's own phrasing is answered as written
             ranked = (Candidate(exact[0], 100.0, exact[1]), *(c for c in ranked if c.intent_id != exact[0]))
@@ -284,13 +315,12 @@ class Matcher:
 
     def rank(self, normalised: str, words: list[str], keyworded: set[str]) -> tuple[Candidate, ...]:
         """Score every intent for a message's stemmed words (and keywords found) and return them best first."""
-        query = {w: self._idf.get(w, self._unknown_weight) for w in _features(words, self._stopwords)}
-        total = sum(query.values()) or 1.0
-        evidence = self._evidence(query, total)
+        known, total = self._query(words)
+        evidence = self._evidence(known, total)
         # Only the intents whose vocabulary fits best are scored by their best example: the rest
         # cannot catch up, and a stray example of theirs would only add noise.
         contenders = [n for n in np.argsort(-evidence, kind="stable")[:EXAMPLE_CONTENDERS].tolist() if evidence[n] > 0]
-        best, chosen = self._best_examples(self._overlap_scores(query, total), contenders)
+        best, chosen = self._best_examples(self._overlap_scores(known, total), contenders)
         if len(words) <= SHORT_MESSAGE_WORDS:
             for intent_id, (ratio, example) in self._spelt_like(normalised).items():
                 n = self._intent_index[intent_id]
@@ -300,12 +330,11 @@ class Matcher:
         fused = fuse(lexical, self._model.vector(normalised.split(), words)[self._model_columns])
         if keyworded:
             fused += self._keyword_bonus(keyworded)
-        # Ranked by the unrounded score, shown capped at 100: two intents both past 100 are not a
+        # Ranked by the unrounded score (negated: best first), shown capped at 100: two intents both past 100 are not a
         # tie (an alphabetical tie-break would favour "_off_topic").
-        raw, shown = fused.tolist(), np.round(np.minimum(100.0, fused), 1).tolist()
-        ids = self._intent_ids
-        order = sorted(range(len(ids)), key=lambda n: (-raw[n], ids[n]))
-        return tuple(Candidate(ids[n], shown[n], chosen[n]) for n in order if shown[n] > 0)
+        raw, shown = (-fused).tolist(), np.minimum(100.0, fused).round(1).tolist()
+        ranked = sorted(zip(raw, self._intent_ids, shown, chosen, strict=True))  # ids are unique: ties end there
+        return tuple(map(Candidate._make, (row[1:] for row in ranked if row[2] > 0)))
 
     def _keyword_bonus(self, keyworded: set[str]) -> np.ndarray:
         """The keyword bonus of each intent (0 for those none of whose keywords is present)."""
@@ -315,24 +344,29 @@ class Matcher:
                 bonus[self._intent_index[intent_id]] = self.rules.keyword_bonus
         return bonus
 
-    def _keyword_intents(self, sequence: str) -> set[str]:
-        """The intents one of whose keywords occurs in the padded word sequence."""
-        words = sequence.split()
+    def _keyword_intents(self, words: list[str]) -> set[str]:
+        """The intents one of whose keywords occurs in the word sequence."""
         found: set[str] = set()
-        for position, word in enumerate(words):
-            for phrase_words, phrase in self._keyword_first.get(word, ()):
+        for position in [n for n, word in enumerate(words) if word in self._keyword_first]:
+            for phrase_words, phrase in self._keyword_first[words[position]]:
                 if tuple(words[position : position + len(phrase_words)]) == phrase_words:
                     found |= self._keyword_owners[phrase]
                     break
         return found
 
-    def _overlap_scores(self, query: dict[str, float], total: float) -> np.ndarray:
+    def _query(self, words: list[str]) -> tuple[list[_Feature], float]:
+        """A message's known features, in its order, and the total weight of all of them, unknown ones too."""
+        found = [*map(self._known_features.get, _features(words, self._stopwords))]
+        # Summed in the message's order, as every sum here, so every run gives the same scores.
+        total = sum(self._unknown_weight if f is None else f.weight for f in found) or 1.0
+        return [f for f in found if f is not None], total
+
+    def _overlap_scores(self, known: list[_Feature], total: float) -> np.ndarray:
         """Every example's weighted word overlap with the message (0-100): the F1 of the shared weight."""
-        found = [(self._postings[w], weight) for w, weight in query.items() if w in self._postings]
-        if not found:
+        if not known:
             return np.zeros(len(self._examples))
-        indices = np.concatenate([p for p, _ in found])
-        weights = np.repeat([weight for _, weight in found], [len(p) for p, _ in found])
+        indices = np.concatenate([f.postings for f in known])
+        weights = np.concatenate([f.posting_weights for f in known])
         shared = np.bincount(indices, weights=weights, minlength=len(self._examples))
         # F1 of precision shared/total and recall shared/example total, in one expression.
         return 200 * shared / (total + self._example_totals)
@@ -342,7 +376,7 @@ class Matcher:
         best, chosen = np.zeros(len(self._intent_ids)), [""] * len(self._intent_ids)
         for n in contenders:
             start, end = self._segments[self._intent_ids[n]]
-            top = start + int(np.argmax(scores[start:end]))
+            top = start + int(scores[start:end].argmax())
             if scores[top] > 0:
                 best[n], chosen[n] = scores[top], self._examples[top].text
         return best, chosen
@@ -366,15 +400,12 @@ class Matcher:
                 best[example.intent_id] = (ratio, example.text)
         return best
 
-    def _evidence(self, query: dict[str, float], total: float) -> np.ndarray:
+    def _evidence(self, known: list[_Feature], total: float) -> np.ndarray:
         """How much of the message (0-100) is made of words typical of each intent."""
-        known = [(self._feature_ids[w], weight) for w, weight in query.items() if w in self._feature_ids]
         if not known:
             return np.zeros(len(self._intent_ids))
-        rows = self._association_matrix[[n for n, _ in known]]
-        weights = np.array([weight for _, weight in known])
         # An elementwise sum rather than a BLAS product: no threads, the same answer on every run.
-        return (rows * weights[:, None]).sum(axis=0) * (100 / total)
+        return self._association_matrix[[f.row for f in known]].sum(axis=0) * (100 / total)
 
     def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
         """The score needed to answer: unaddressed group chatter must be confident and on topic."""

@@ -86,10 +86,15 @@ class Model:
                     for gram in _char_grams(word):
                         _add(self._vocabulary, gram, self._next_id)
         ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
-        for word, stem in zip(words, stems, strict=True):
-            if stem not in stop:
-                ids.extend(self._word_features(word, stem))
-        return dict(Counter(ids))
+        ids += [
+            i
+            for word, stem in zip(words, stems, strict=True)
+            if stem not in stop
+            for i in self._word_features(word, stem)
+        ]
+        counts = dict.fromkeys(ids, 1.0)
+        # Most texts use each feature once; counting the rest costs more than this check.
+        return counts if len(counts) == len(ids) else dict(Counter(ids))
 
     def _next_id(self) -> int:
         """The id a new feature gets: one numbering across words, pairs and character n-grams."""

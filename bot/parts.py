@@ -33,6 +33,8 @@ from bot.matching import Match, Matcher
 
 # Enough of a clause to find its first word after an @mention; each cut looks at no more.
 OPENING_CHARS = 80
+_WORD = re.compile(r"[a-z0-9]+")
+_AT_MENTION = re.compile(r"@\w+")
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,24 @@ class PartFinder:
             wanted.add(whole.runner_up.intent_id)
         best: tuple[float, str, str] | None = None
         text = text[: self.rules.max_chars]  # as the matcher reads it: a pasted essay costs no more
+        # The first clause's last piece is the last non-blank stretch between the cuts before this
+        # one: carried along instead of splitting every first clause again.
+        piece_start, last_piece = 0, ""
         for cut in self._breaks.finditer(text):
-            first, second = text[: cut.start()].strip(), self._strip_leading(text[cut.end() :])
-            if not (self._is_question(second) and self._long_enough(first) and self._asks(first)):
+            piece, piece_start = text[piece_start : cut.start()], cut.end()
+            last_piece = piece if piece.strip() else last_piece
+            second = self._strip_leading(text[cut.end() :])
+            if not self._is_question(second) or not self._opens_question(_words(last_piece)):
                 continue
-            a, b = self.matcher.match(first, chat, addressed), self.matcher.match(second, chat, addressed)
-            if not (self._confident(a) and self._confident(b)) or a.intent_id == b.intent_id:
+            first = text[: cut.start()].strip()
+            if not self._long_enough(first):
+                continue
+            a = self.matcher.match(first, chat, addressed)
+            # The second clause is matched only when this cut can still count and beat the best so far.
+            if not self._confident(a) or (best is not None and a.score <= best[0]):
+                continue
+            b = self.matcher.match(second, chat, addressed)
+            if not self._confident(b) or a.intent_id == b.intent_id:
                 continue
             if not wanted & {a.intent_id, b.intent_id}:
                 continue
@@ -111,22 +125,26 @@ class PartFinder:
     def _is_question(self, clause: str) -> bool:
         """The clause opens with a question word and has enough meaningful words to stand alone."""
         opening = _words(clause[:OPENING_CHARS])  # only the first word matters: no need to read it all
-        return bool(opening) and opening[0] in self.rules.question_openers and self._long_enough(clause)
+        return self._opens_question(opening) and self._long_enough(clause)
 
-    def _asks(self, clause: str) -> bool:
-        """The clause, or its last piece after a break, opens with a question word ("my bum hurts, what causes it")."""
-        pieces = [p for p in self._breaks.split(clause) if p.strip()] if self._breaks else [clause]
-        words = _words(pieces[-1]) if pieces else []
+    def _opens_question(self, words: list[str]) -> bool:
+        """The words open with a question word: a clause asks when it, or its last piece, does ("..., what is it")."""
         return bool(words) and words[0] in self.rules.question_openers
 
     def _long_enough(self, clause: str) -> bool:
         """At least clause_min_words words that are not stopwords."""
-        return sum(w not in self.rules.stopwords for w in _words(clause)) >= self.rules.clause_min_words
+        # Most clauses show enough words in their opening (all but its last word are whole words),
+        # which spares reading a long clause to the end.
+        needed, stopwords = self.rules.clause_min_words, self.rules.stopwords
+        opening = _words(clause[:OPENING_CHARS])[:-1]
+        if sum(w not in stopwords for w in opening) >= needed:
+            return True
+        return sum(w not in stopwords for w in _words(clause)) >= needed
 
 
 def _words(text: str) -> list[str]:
     """Lower-case words with apostrophes and @mentions dropped ("what's" -> "whats"), as the word lists write them."""
-    return re.findall(r"[a-z0-9]+", re.sub(r"@\w+", " ", text).casefold().replace("'", "").replace("\u2019", ""))
+    return _WORD.findall(_AT_MENTION.sub(" ", text).casefold().replace("'", "").replace("\u2019", ""))
 
 
 def _breaks_pattern(breaks: frozenset[str]) -> re.Pattern[str] | None:

@@ -34,6 +34,10 @@ class Kind:
 
 
 INVALID: Any = object()  # what a kind returns for a value it has reported
+# Plain texts Telegram shows outside a message, with its limits, and how short a button label stays.
+MENU_LIMIT = 256  # a command's description in the menu: setMyCommands refuses a longer one
+ALERT_LIMIT = 200  # a callback answer, the pop-up or toast after a button press: Telegram refuses longer
+LABEL_LIMIT = 32  # a button label: phones cut a longer one short
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,12 @@ class Texts(Kind):
     lined: bool = False
     fold: bool = False  # compared case-insensitively: kept casefolded
     at_least: int = 0
-    describe: str = "a list"
+    describe: str = ""  # how the list is written; by default one `noun` per line, each after '- '
+
+    def __post_init__(self) -> None:
+        """Say how to write the list, so "'examples' must be ..." shows the fix."""
+        if not self.describe:
+            object.__setattr__(self, "describe", f"a list: one {self.noun} per line, each starting with '- '")
 
     def read(self, at: Place, value: Any) -> Any:
         """Check a list and each of its items."""
@@ -149,9 +158,12 @@ class Number(Kind):
     @property
     def describe(self) -> str:  # type: ignore[override]
         """The range in words."""
-        if self.whole and self.high is None:
-            return "a whole number above 0" if self.low == 1 else f"a whole number of at least {self.low:g}"
-        return f"a {'whole ' if self.whole else ''}number from {self.low:g} to {self.high:g}"
+        whole = "whole " if self.whole else ""
+        if self.high is not None:
+            return f"a {whole}number from {self.low:g} to {self.high:g}"
+        if self.whole and self.low == 1:
+            return "a whole number above 0"
+        return f"a {whole}number of at least {self.low:g}"
 
     def read(self, at: Place, value: Any) -> Any:
         """Check one number and its range."""
@@ -279,6 +291,14 @@ class Named(Kind):
     describe: str = "a mapping of names to values"
     required: tuple[str, ...] = ()  # names that must be there
     about: str = ""  # what the required names hold, used when one is missing
+    special: tuple[tuple[str, Kind], ...] = ()  # names (or 'prefix_*') whose values are of their own kind
+
+    def kind_of(self, name: str) -> Kind:
+        """The kind a name's value must be: its own when `special` names it, else the common one."""
+        for pattern, kind in self.special:
+            if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
+                return kind
+        return self.value
 
     def read(self, at: Place, value: Any) -> Any:
         """Check each entry; an entry that is a record gets its name before its messages."""
@@ -286,15 +306,16 @@ class Named(Kind):
             return at.wrong(self)
         before = len(at.bag.errors)
         record = Record(value, at.line, ok=True)
-        nested = isinstance(self.value, Shape)
         for name, item in value.items():
+            kind = self.kind_of(name)
+            nested = isinstance(kind, Shape)
             if nested and not isinstance(item, LineDict):
-                at.error(f"{self.noun} '{name}' must be {self.value.describe}", value.line_of(name))
+                at.error(f"{self.noun} '{name}' must be {kind.describe}", value.line_of(name))
                 continue
             where = f"{at.where}{self.noun} '{name}': " if nested else at.where
             key = "" if nested else name
             place = Place(at.bag, at.path, f"{self.noun} '{name}'", value.line_of(name), where, value, key)
-            checked = self.value.read(place, item)
+            checked = kind.read(place, item)
             if checked is not INVALID:
                 record[name] = checked
         for name in self.required:

@@ -11,15 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.safety import TIERS
-from bot.schema import Choice, Field, Record, Records, Shape, Text, read_file
+from bot.schema import ALERT_LIMIT, LABEL_LIMIT, Choice, Field, Record, Records, Shape, Text, read_file
 from bot.yamlsource import Problems
 
 FILE = Path("responses") / "_selfcheck.yaml"
-EXTRA_KEY = "load_selfcheck"  # where load_content keeps the result: content.extras[EXTRA_KEY]
 KINDS = ("red_flag", "sign", "lookalike")  # also the order the questions must come in
 MAX_QUESTIONS = 20  # the Telegram conversation has one state per question
-LABEL_LIMIT = 32  # button labels: short, plain text
-TOAST_LIMIT = 200  # Telegram's limit for a callback answer's text
 
 TOAST_NOTES = frozenset({"stale", "ended"})  # shown as a pop-up, so plain text and short
 REQUIRED_PLACEHOLDERS = {"closing": ("contact", "disclaimer")}  # in the summary
@@ -58,13 +55,48 @@ class SelfCheckContent:
 NONE: frozenset[str] = frozenset()  # pieces may use the snippets' {names} and {emergency_number}, no more
 HTML = Text(html=True, placeholders=NONE)
 LABEL = Text(plain=True, limit=LABEL_LIMIT, placeholders=NONE)  # button labels: short, plain text
-TOAST = Text(plain=True, limit=TOAST_LIMIT, placeholders=NONE)  # Telegram's pop-up: plain text and short
+TOAST = Text(plain=True, limit=ALERT_LIMIT, placeholders=NONE)  # Telegram's pop-up: plain text and short
 
 
-def _texts(about: str, keys: tuple[str, ...], kind: Text = HTML, **special: Text) -> Shape:
-    """A fixed set of named texts, e.g. the notes or the button labels."""
-    return Shape(about, tuple(Field(key, special.get(key, kind)) for key in keys))
+def _texts(about: str, described: dict[str, str], kind: Text = HTML, **special: Text) -> Shape:
+    """A fixed set of named texts, e.g. the notes or the button labels, each saying what it is for."""
+    return Shape(about, tuple(Field(key, special.get(key, kind), what) for key, what in described.items()))
 
+
+# What each named text is for, in plain words: a missing one is reported with this.
+SECTIONS = {
+    "red_flag": "the heading over the safety questions",
+    "sign": "the heading over the questions on the blog's signs",
+    "lookalike": "the heading over the questions on other causes",
+}
+BUTTONS = {
+    "yes": "the label of the answer 'yes'",
+    "no": "the label of the answer 'no'",
+    "unsure": "the label of the answer 'not sure'",
+    "back": "the label that goes back one question",
+    "cancel": "the label that stops the check",
+    "restart": "the label that starts a running check again from the top",
+    "carry_on": "the label that carries on a running check",
+    "open_private": "the label in a group that opens the check in a private chat",
+}
+SUMMARY = {
+    "heading": "the first line of the summary",
+    "signs_some": "the line before the signs answered yes, with {matched} and {total}",
+    "signs_none": "the line when no sign was answered yes, with {total}",
+    "signs_unsure": "the line before the signs answered 'not sure'",
+    "lookalikes": "the line before the other things answered yes",
+    "lookalikes_note": "what the other things answered yes may point to",
+    "others": "what else can cause pain that feels the same",
+    "closing": "the last lines, with {contact} and {disclaimer}",
+}
+NOTES = {
+    "cancelled": "what the bot says when the check is stopped",
+    "timed_out": "what the bot says when a check was left unanswered too long",
+    "already_running": "what the bot says to /check while a check is running",
+    "group_redirect": "what the bot says to /check in a group, above the button to a private chat",
+    "stale": "the pop-up when an old question's button is tapped",
+    "ended": "the pop-up when a finished check's button is tapped",
+}
 
 QUESTION = Shape(
     "a question: a mapping with id, kind and text",
@@ -81,31 +113,14 @@ SELFCHECK = Shape(
     (
         Field("intro", HTML, "the first message of the check"),
         Field("progress", Text(html=True, placeholders=frozenset({"number", "total"})), "the question counter"),
-        Field("sections", _texts("a mapping of name: text", KINDS), "the heading of each kind of question"),
-        Field(
-            "buttons",
-            _texts(
-                "a mapping of name: label",
-                ("yes", "no", "unsure", "back", "cancel", "restart", "carry_on", "open_private"),
-                LABEL,
-            ),
-            "the button labels",
-        ),
+        Field("sections", _texts("a mapping of name: text", SECTIONS), "the heading of each kind of question"),
+        Field("buttons", _texts("a mapping of name: label", BUTTONS, LABEL), "the button labels"),
         Field("questions", Records(QUESTION, "question"), "the questions, red flags first"),
         Field(
             "summary",
             _texts(
                 "a mapping of name: text",
-                (
-                    "heading",
-                    "signs_some",
-                    "signs_none",
-                    "signs_unsure",
-                    "lookalikes",
-                    "lookalikes_note",
-                    "others",
-                    "closing",
-                ),
+                SUMMARY,
                 signs_some=Text(html=True, placeholders=frozenset({"matched", "total"})),
                 signs_none=Text(html=True, placeholders=frozenset({"total"})),
             ),
@@ -113,11 +128,7 @@ SELFCHECK = Shape(
         ),
         Field(
             "notes",
-            _texts(
-                "a mapping of name: text",
-                ("cancelled", "timed_out", "already_running", "group_redirect", "stale", "ended"),
-                **dict.fromkeys(TOAST_NOTES, TOAST),
-            ),
+            _texts("a mapping of name: text", NOTES, **dict.fromkeys(TOAST_NOTES, TOAST)),
             "what the bot says when the check stops or cannot start",
         ),
     ),
@@ -125,11 +136,7 @@ SELFCHECK = Shape(
 
 
 def load_selfcheck(root: Path, bag: Problems) -> SelfCheckContent | None:
-    """Read and check responses/_selfcheck.yaml; every problem goes to bag.error(path, line, message).
-
-    Used as an extra loader: load_content(root, extra_loaders=(load_selfcheck,)) keeps the result in
-    content.extras["load_selfcheck"].  Returns None when the file has problems.
-    """
+    """Read and check responses/_selfcheck.yaml (load_content keeps it as content.selfcheck); None on problems."""
     path = root / FILE
     if not path.exists():
         bag.error(path, 0, "file is missing: it holds the self-check (/check) questions and wording")

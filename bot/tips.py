@@ -15,7 +15,6 @@ from bot.schema import Choice, Field, Record, Records, Shape, Text, read_file
 from bot.yamlsource import Problems
 
 FILE = Path("responses") / "_tips.yaml"
-EXTRA_KEY = "load_tips"  # where load_content keeps the result: content.extras[EXTRA_KEY]
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The schedule's own words, filled in by the bot; tips themselves use only the snippets.
 MESSAGE_PLACEHOLDERS = frozenset({"day", "time", "timezone"})
@@ -53,6 +52,18 @@ class TipsContent:
 
 
 MESSAGE = Text(html=True, placeholders=MESSAGE_PLACEHOLDERS)
+# What each message is for, in plain words: a missing one is reported with this.
+MESSAGES = {
+    "scheduled": "what /tips says when tips are on, with {day}, {time} and {timezone}",
+    "stopped": "what the bot says when /tips off turns the tips off",
+    "already_off": "what the bot says to /tips off when the tips are already off",
+    "status_off": "what /tips says when the tips are off",
+    "not_admin": "what the bot says when someone who is not an admin sends /tips",
+    "private": "what /tips says in a private chat",
+    "usage": "what the bot says when it cannot read the day or time after /tips on",
+}
+
+
 TIP = Shape(
     "a tip: a mapping with id and text",
     (
@@ -67,22 +78,7 @@ TIPS = Shape(
         Field("default_time", Text(), "the time `/tips on` uses when given none"),
         Field(
             "messages",
-            Shape(
-                "a mapping of name: text",
-                tuple(
-                    Field(key, MESSAGE)
-                    for key in (
-                        "scheduled",
-                        "stopped",
-                        "already_off",
-                        "status_off",
-                        "not_admin",
-                        "private",
-                        "usage",
-                        "unavailable",
-                    )
-                ),
-            ),
+            Shape("a mapping of name: text", tuple(Field(key, MESSAGE, what) for key, what in MESSAGES.items())),
             "what the bot says about tips",
         ),
         Field("tips", Records(TIP, "tip"), "the tips, in the order they are sent"),
@@ -136,10 +132,7 @@ def week_of(moment: dt.datetime) -> str:
 
 
 def load_tips(root: Path, bag: Problems) -> TipsContent | None:
-    """Read and check responses/_tips.yaml (optional: no file, no tips); problems go to bag.
-
-    Used as an extra loader: load_content keeps the result in content.extras["load_tips"].
-    """
+    """Read and check responses/_tips.yaml (load_content keeps it as content.tips); None without the file."""
     path = root / FILE
     if not path.exists():
         return None

@@ -75,8 +75,8 @@ async def tips_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def tip_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/tip`: this week's tip now (in groups, within the group's message budget)."""
     message, tips = message_of(update), tips_of(context)
-    if tips is None or not tips.tips:
-        await message.reply_text(tips.messages["unavailable"] if tips else services(context).engine.snippet("no_tips"))
+    if tips is None:  # loaded tips always hold at least one (the schema requires it)
+        await message.reply_text(services(context).engine.snippet("no_tips"))
         return
     if message.chat.type != ChatType.PRIVATE and not group_has_room(context, message.chat_id):
         return
@@ -118,7 +118,7 @@ async def post_tip(context: ContextTypes.DEFAULT_TYPE) -> None:
     job = cast(Job[Any], context.job)
     chat_id, tips, app = cast(int, job.chat_id), tips_of(context), context.application
     state = (context.chat_data or {}).get(STATE)
-    if state is None or tips is None or not tips.tips:
+    if state is None or tips is None:
         _remove_jobs(app, chat_id)
         return
     week = week_of(dt.datetime.now(zone_of(context)))

@@ -207,6 +207,13 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     unclosed = _unclosed(context, context_line)
     if unclosed:
         return context_line, unclosed
+    runaway = _runaway_quote(text, line)
+    if runaway is not None:
+        opened, closed = runaway
+        return opened, (
+            f"line {opened} opens a quote that is not closed on that line, so the text runs on to line {closed}: "
+            f"end the text on line {opened} with the same quote mark"
+        )
     if "could not find expected ':'" in problem:
         return context_line, _missing_colon(_source(lines, context_line), context_line)
     return line, _misplaced(problem, context, lines, line)
@@ -215,6 +222,31 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
 def _source(lines: list[str], line: int) -> str:
     """The text of a 1-based source line, or '' past the end."""
     return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+_STARTS_ENTRY = re.compile(r"\s*(?:- |[A-Za-z_][\w-]*:(?:\s|$))")  # a line that reads as a new item or key
+
+
+def _runaway_quote(text: str, line: int) -> tuple[int, int] | None:
+    """The lines a quoted text opened and closed on, when it swallowed whole lines up to the error's line.
+
+    A quote left open on one line is closed by the next quote mark of its kind, often an apostrophe or
+    another text's opening quote many lines below, where the parser then stumbles.
+    """
+    lines = text.splitlines()
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):  # the pure-Python scanner: it keeps each style
+            if token.start_mark.line + 1 > line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'"):
+                found = token.start_mark.line + 1, token.end_mark.line + 1
+    except yaml.YAMLError:
+        pass  # the scan stops at the same mistake; the tokens before it are what we need
+    if found is None or found[1] != line or found[0] == line:
+        return None
+    swallowed = lines[found[0] : found[1]]  # the lines after the opening one, the closing one too
+    return found if any(_STARTS_ENTRY.match(source) for source in swallowed) else None
 
 
 def _unclosed(context: str, line: int) -> str | None:
@@ -272,7 +304,7 @@ class Problems:
         self.root = root
         self.errors: list[ContentError] = []
         self.warnings: list[ContentError] = []
-        self.failed: set[Path] = set()  # files that could not be read
+        self.failed: set[Path] = set()  # files that could not be read, or hold no mapping where one belongs
         # Names answers may use as {placeholders}; the snippets' names are added once they are read.
         self.placeholders: frozenset[str] = BUILTIN_PLACEHOLDERS
         self.placeholders_unknown = False  # True when the snippets file could not be read
@@ -305,7 +337,9 @@ class Problems:
         if data is FAILED:
             return None
         if not isinstance(data, LineDict):
-            self.error(path, getattr(data, "line", 1), f"expected {expected}")
+            empty = "the file is empty: " if data is None else ""
+            self.error(path, getattr(data, "line", 1), f"{empty}expected {expected}")
+            self.failed.add(path.resolve())  # unreadable as what it should be: nothing that follows is reported
             return None
         return data
 

@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CORE_INTENTS, REQUIRED_SNIPPETS, SYSTEM_RESPONSES, load_content, near_duplicates
+from bot.content import (
+    ALERTS,
+    CORE_INTENTS,
+    LABELS,
+    MENU,
+    REQUIRED_SNIPPETS,
+    SNIPPET_KINDS,
+    SNIPPETS,
+    SYSTEM_RESPONSES,
+    load_content,
+    near_duplicates,
+)
 from bot.engine import Engine
 from bot.yamlsource import ContentInvalid
 from testsupport import mini
@@ -194,12 +205,12 @@ def test_missing_system_response_is_reported(content: Path) -> None:
 
 def test_unknown_placeholder_is_reported(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE.replace("{contact}", "{contcat}"))
-    assert problems(content) == ["responses/causes.yaml:5: response 'causes': unknown placeholder {contcat}"]
+    assert problems(content) == ["responses/causes.yaml:5: text: unknown placeholder {contcat}"]
 
 
 def test_unknown_placeholder_in_short_is_reported(content: Path) -> None:
     write(content, "responses/causes.yaml", CAUSES_RESPONSE + "short: see {blog}\n")
-    assert problems(content) == ["responses/causes.yaml:6: response 'causes': unknown placeholder {blog}"]
+    assert problems(content) == ["responses/causes.yaml:6: short: unknown placeholder {blog}"]
 
 
 def test_emergency_number_placeholder_is_built_in(mini_dir: Path) -> None:
@@ -286,7 +297,7 @@ def test_non_utf8_content_file_is_reported(content: Path) -> None:
 
 def test_file_that_is_not_a_mapping_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", "- what causes it\n- why me\n")
-    assert "intents/causes.yaml:1: expected an intent: a mapping with id, response and examples" in problems(content)
+    assert problems(content) == ["intents/causes.yaml:1: expected an intent: a mapping with id, response and examples"]
 
 
 def test_intent_without_examples_is_reported(content: Path) -> None:
@@ -301,7 +312,8 @@ def test_bad_example_item_is_reported_at_its_own_line(content: Path) -> None:
 
 def test_examples_not_a_list_is_reported(content: Path) -> None:
     write(content, "intents/causes.yaml", "id: causes\nresponse: causes\nexamples: what causes it\n")
-    assert "intents/causes.yaml:3: 'examples' must be a list" in problems(content)
+    expected = "intents/causes.yaml:3: 'examples' must be a list: one example per line, each starting with '- '"
+    assert expected in problems(content)
 
 
 def line_of_key(root: Path, name: str, key: str) -> int:
@@ -319,7 +331,7 @@ def line_of_key(root: Path, name: str, key: str) -> int:
         ("min_known_share", 2, "'min_known_share' must be a number from 0 to 1"),
         ("max_chars", 0, "'max_chars' must be a whole number above 0"),
         ("max_related", 2.5, "'max_related' must be a whole number above 0"),
-        ("stopwords", "the", "'stopwords' must be a list"),
+        ("stopwords", "the", "'stopwords' must be a list: one word per line, each starting with '- '"),
     ],
 )
 def test_bad_matching_value_is_reported(content: Path, key: str, value: object, expected: str) -> None:
@@ -418,7 +430,7 @@ def test_problems_in_several_files_are_reported_together_in_order(content: Path)
         "intents/_matching.yaml:3: 'margin' must be a number from 0 to 100",
         "intents/causes.yaml:4: intent 'causes': related intent 'nope' does not exist",
         "intents/fixes.yaml:4: unknown key 'keywrods'",
-        "responses/causes.yaml:5: response 'causes': unknown placeholder {contcat}",
+        "responses/causes.yaml:5: text: unknown placeholder {contcat}",
     ]
     assert str(caught.value) == "\n".join(found)
 
@@ -508,3 +520,10 @@ def test_a_response_carries_its_picture_and_alt_text(content: Path) -> None:
 def test_picture_problems_are_reported_at_their_line(content: Path, text: str, problem: str) -> None:
     write(content / "responses", "causes.yaml", text)
     assert [p for p in problems(content) if p.startswith(problem)], problems(content)
+
+
+def test_every_snippet_with_a_kind_of_its_own_is_one_the_bot_needs() -> None:
+    named = {name for name, _ in SNIPPET_KINDS if not name.endswith("*")}
+    assert named == set(ALERTS) | set(LABELS) and named <= REQUIRED_SNIPPETS
+    menus = {name for name in REQUIRED_SNIPPETS if name.startswith("menu_")}
+    assert menus and all(SNIPPETS.kind_of(name) is MENU for name in menus)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 
 from bot.content import OFF_TOPIC, load_content
 from bot.engine import Engine
-from bot.matching import MODEL_SHARE, Match, Matcher, fuse
+from bot.matching import MODEL_SHARE, Match, Matcher, PhraseSet, fuse
 from testsupport.content_edit import set_rules
 
 MINI_EXAMPLES = [
@@ -124,11 +123,12 @@ def test_nonsense_foreign_empty_and_huge_messages_get_no_intent(matcher: Matcher
     assert matcher.match(text).intent_id is None
 
 
-def test_huge_message_is_fast(matcher: Matcher) -> None:
-    text = "why does my hamstring hurt when I sit on hard chairs after running uphill " * 150
-    start = time.perf_counter()
-    matcher.match(text)
-    assert time.perf_counter() - start < 0.2
+def test_a_huge_message_is_read_only_up_to_max_chars(matcher: Matcher) -> None:
+    """A pasted essay is matched on its start: what follows max_chars cannot change the answer."""
+    start = "why does my hamstring hurt when I sit on hard chairs after running uphill " * 10
+    cut = matcher.rules.max_chars
+    assert len(start) > cut
+    assert matcher.match(start + "thanks so much " * 500) == matcher.match(start[:cut])
 
 
 def write_rules(root: Path, **values: float) -> None:
@@ -281,7 +281,7 @@ def test_keyword_inside_a_longer_keyword_of_another_intent_still_counts(make_con
     _add_keywords(make_content, "rehab", "[tendon]")
     _add_keywords(make_content, "fixes", "[tendon pain]")
     matcher = Engine.load(make_content).matcher
-    keyworded = matcher._keyword_intents(" tendon pain ")
+    keyworded = matcher._keyword_intents(["tendon", "pain"])
     assert keyworded == {"rehab", "fixes"}
     ranked = {c.intent_id: c.score for c in matcher.rank("tendon pain", ["tendon", "pain"], keyworded)}
     assert ranked["rehab"] >= matcher.rules.keyword_bonus
@@ -397,17 +397,15 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
     code = (
         "from pathlib import Path\n"
         "from bot.engine import Engine\n"
-        "from bot.matching import _features\n"
         "from bot.normalise import normalise, stem\n"
         "m = Engine.load(Path('.')).matcher\n"
         "for text in ['my bum hurts when i sit at work', 'how long till i can race again', 'pub after parkrun?',\n"
         "             'hammy niggle after hill reps, should i stretch it', 'who do i see', 'cheers mate']:\n"
         "    plain = normalise(text, m.content.synonyms).split()\n"
         "    words = [stem(w) for w in plain]\n"
-        "    query = {f: m._idf.get(f, m._unknown_weight) for f in _features(words, m._stopwords)}\n"
-        "    total = sum(query.values())\n"
+        "    known, total = m._query(words)\n"
         "    print(repr(m.match(text)), m._model.vector(plain, words).tolist(), total,\n"
-        "          m._evidence(query, total).tolist(), m._overlap_scores(query, total).max())\n"
+        "          m._evidence(known, total).tolist(), m._overlap_scores(known, total).max())\n"
     )
     root = Path(__file__).resolve().parent.parent
     runs = [
@@ -422,3 +420,12 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         for seed in ("1", "2")
     ]
     assert runs[0] == runs[1] and runs[0]
+
+
+def test_phrases_are_found_as_whole_words_in_order() -> None:
+    phrases = PhraseSet((" knee ", " hip pain "))
+    assert phrases.found_in(["my", "knee", "hurts"])
+    assert phrases.found_in(["sore", "hip", "pain", "again"])
+    assert not phrases.found_in(["pain", "in", "my", "hip"])  # both words, not the phrase
+    assert not phrases.found_in(["kneel", "hip"])
+    assert not PhraseSet(()).found_in(["knee"])

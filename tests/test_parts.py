@@ -43,6 +43,14 @@ def test_a_message_asking_two_things_gets_both_in_the_order_asked(text: str, ask
     assert match.intent_id in asked and match.also == tuple(i for i in asked if i != match.intent_id)
 
 
+def test_the_first_clause_asks_when_its_last_piece_opens_like_a_question() -> None:
+    asked = ENGINE.decide("my sit bone aches, what causes this, and how long until it settles")
+    assert isinstance(asked, PartsMatch) and asked.parts == ("causes", "recovery_time")
+    # The same words, the statement last before the cut: one question with context, then another.
+    told = ENGINE.decide("what causes this, my sit bone aches, and how long until it settles")
+    assert not isinstance(told, PartsMatch)
+
+
 @pytest.mark.parametrize(
     "text",
     [

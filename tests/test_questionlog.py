@@ -346,7 +346,7 @@ def test_locked_database_is_survived_and_written_once_released(make_log, caplog)
         started = time.perf_counter()
         for number in range(50):
             ask(log, f"while locked {number}")
-        assert time.perf_counter() - started < 0.1  # record only enqueues
+        assert time.perf_counter() - started < 1.0  # record only enqueues: a blocked write would wait out the lock
         assert not log.flush()
         assert any("locked" in message for message in warnings(caplog))
     finally:

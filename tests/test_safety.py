@@ -20,6 +20,7 @@ from bot.yamlsource import Problems
 RULES = """\
 window: 6
 negation_reach: 3
+veto_reach: 2
 negations: [no, not, never, havent, dont]
 not_negations: [longer, sure]
 clause_breaks: [but]
@@ -134,6 +135,9 @@ def rule_of(screener: Screener, text: str) -> str | None:
         ("no pain at all but my groin is numb", "saddle_numbness"),  # a negation never crosses "but"
         ("numb feet. I ran ten miles on the hills, then went home and sat on the sofa for hours with my groin", None),
         ("a wee bit of trouble with my hamstring", None),  # the everyday phrase is rewritten first
+        ("any pain? no - numbness in my groin though", "saddle_numbness"),  # a spaced dash ends a clause
+        ("any pain? no — numbness in my groin though", "saddle_numbness"),
+        ("any pain? no-numbness in my groin though", None),  # a hyphen inside words does not
         ("trouble starting a wee", "toilet"),
     ],
 )
@@ -155,6 +159,7 @@ def test_the_whole_message_is_read_far_past_the_matchers_cut(screener: Screener)
         ("lost 8kg", "weight"),
         ("lost 7 kilos since june", "weight"),
         ("lost 3 minutes on my pb", None),
+        ("lost ٨ kilos since june", "weight"),  # digits of other scripts are digits too
         ("my 14yo felt a pop", "child"),
         ("my son, aged 15, felt a pop", "child"),
         ("my 40 year old felt a pop", None),

@@ -37,6 +37,8 @@ SHAPE = Shape(
         Field("body", Text(html=True, placeholders=frozenset({"total"})), required=False),
         Field("score", Number(0, 100), "a score"),
         Field("count", Number(1, whole=True), required=False),
+        Field("weight", Number(0.5), required=False),
+        Field("floor", Number(2, whole=True), required=False),
         Field("words", Texts(noun="word", fold=True), required=False),
         Field("examples", Texts(noun="example", lined=True), required=False),
         Field("colour", Choice(("red", "green")), required=False),
@@ -86,8 +88,8 @@ def test_missing_keys_are_named_in_plain_words_at_the_mappings_line(tmp_path: Pa
 def test_an_unknown_key_names_the_allowed_ones_in_their_order_at_its_line(tmp_path: Path) -> None:
     _, errors = check(tmp_path, "name: x\nscore: 1\nscroe: 2\n")
     assert errors == [
-        "file.yaml:3: unknown key 'scroe' (expected one of: name, note, body, score, count, words, examples, "
-        "colour, inner, items, named, free)"
+        "file.yaml:3: unknown key 'scroe' (expected one of: name, note, body, score, count, weight, floor, words, "
+        "examples, colour, inner, items, named, free)"
     ]
 
 
@@ -105,7 +107,11 @@ def test_an_unknown_key_names_the_allowed_ones_in_their_order_at_its_line(tmp_pa
         ("score: true", "'score' must be a number from 0 to 100"),
         ("count: 0", "'count' must be a whole number above 0"),
         ("count: 1.5", "'count' must be a whole number above 0"),
-        ("words: bum", "'words' must be a list"),
+        ("weight: 0.1", "'weight' must be a number of at least 0.5"),
+        ("weight: heavy", "'weight' must be a number of at least 0.5"),
+        ("floor: 1", "'floor' must be a whole number of at least 2"),
+        ("words: bum", "'words' must be a list: one word per line, each starting with '- '"),
+        ("examples: {a: b}", "'examples' must be a list: one example per line, each starting with '- '"),
         ("words: [a, '']", "'words' item 2 must be non-empty text"),
         (
             "examples: [where: it hurts]",
@@ -116,7 +122,7 @@ def test_an_unknown_key_names_the_allowed_ones_in_their_order_at_its_line(tmp_pa
         ("items: []", "'items' must be a list of items (id, text)"),
         ("items: [just text]", "item 1 must be an item: a mapping with id and text"),
         ("named: [a]", "'named' must be a mapping of groups"),
-        ("named: {g: x}", "group 'g' must be a list"),
+        ("named: {g: x}", "group 'g' must be a list: one item per line, each starting with '- '"),
         ("old: x", "'old' moved to elsewhere.yaml"),
     ],
 )
@@ -161,6 +167,19 @@ def test_a_required_name_of_a_named_mapping_must_be_there(tmp_path: Path) -> Non
     assert errors == ["file.yaml:1: 'contact' is missing (answers use it)"]
 
 
+def test_names_of_a_named_mapping_may_have_their_own_kind(tmp_path: Path) -> None:
+    special = (("menu_*", Text(plain=True, limit=5)), ("label", Text(plain=True)))
+    snippets = Named(Text(html=True), "snippet", "a mapping: name -> text", special=special)
+    record, errors = check(
+        tmp_path, "menu_a: Help\nmenu_b: Far too long\nlabel: <b>L</b>\nbody: <b>ok</b>\nmenu: <b>x</b>\n", snippets
+    )
+    assert errors == [
+        "file.yaml:2: snippet 'menu_b' is 12 characters; keep it to 5",
+        "file.yaml:3: snippet 'label' is shown as plain text: no HTML tags",
+    ]
+    assert record["menu_a"] == "Help" and record["body"] == "<b>ok</b>" and record["menu"] == "<b>x</b>"
+
+
 def test_a_file_that_is_not_a_mapping_says_what_it_should_be(tmp_path: Path) -> None:
     checked, errors = check(tmp_path, "- a\n- b\n")
     assert checked is None
@@ -178,6 +197,22 @@ def test_the_matching_shape_names_every_rule_and_requires_it() -> None:
     assert all(f.required and f.about for f in MATCHING.fields)
 
 
+def nested_shapes(shape: Shape) -> list[Shape]:
+    """A shape and every shape inside it: sub-mappings and the records of lists."""
+    inner = [f.kind.shape if isinstance(f.kind, Records) else f.kind for f in shape.fields]
+    return [shape, *(s for kind in inner if isinstance(kind, Shape) for s in nested_shapes(kind))]
+
+
 @pytest.mark.parametrize("shape", [INTENT, RESPONSE, MATCHING, SELFCHECK, TIPS])
-def test_every_required_top_level_key_says_what_it_holds(shape: Shape) -> None:
-    assert all(f.about for f in shape.fields if f.required)
+def test_every_required_key_says_what_it_holds_at_every_depth(shape: Shape) -> None:
+    missing = [f.name for s in nested_shapes(shape) for f in s.fields if f.required and not f.about]
+    assert missing == []
+
+
+def test_a_missing_tips_message_says_what_it_is_for(tmp_path: Path) -> None:
+    [messages] = [f.kind for f in TIPS.fields if f.name == "messages" and isinstance(f.kind, Shape)]
+    _, errors = check(tmp_path, "stopped: Off.\nusage: Try /tips on.\n", messages)
+    assert "file.yaml:1: 'already_off' is missing (what the bot says to /tips off when the tips are already off)" in (
+        errors
+    )
+    assert len(errors) == len(messages.fields) - 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from bot.content import REQUIRED_SNIPPETS, load_content
 from bot.engine import Engine
 from bot.safety import TIERS, Alert
 from bot.selfcheck import SelfCheck
-from bot.selfcheck_content import EXTRA_KEY, SelfCheckContent, load_selfcheck
+from bot.selfcheck_content import KINDS, SECTIONS, SelfCheckContent, load_selfcheck
 from bot.selfcheck_terminal import TerminalCheck, step_reply
 from bot.yamlsource import ContentInvalid, Problems
 from testsupport.mini import MINI
@@ -170,8 +171,9 @@ def test_the_projects_selfcheck_file_is_valid() -> None:
 def test_the_real_file_loads_through_load_content(make_content: Path) -> None:
     root = make_content
     shutil.copy(REAL_FILE, root / "responses" / "_selfcheck.yaml")
-    content = load_content(root, extra_loaders=(load_selfcheck,))
-    assert isinstance(content.extras[EXTRA_KEY], SelfCheckContent)
+    content = load_content(root)
+    assert isinstance(content.selfcheck, SelfCheckContent)
+    assert content.selfcheck == load_selfcheck(PROJECT, bag_for(PROJECT))
     assert "_selfcheck" not in content.responses  # an _ file, not an answer
 
 
@@ -180,7 +182,7 @@ def test_load_content_reports_selfcheck_problems_with_the_rest(make_content: Pat
     broken = VALID.replace("    kind: lookalike\n    text: Look two?", "    kind: maybe\n    text: Look two?")
     (root / "responses" / "_selfcheck.yaml").write_text(broken, encoding="utf-8")
     with pytest.raises(ContentInvalid) as caught:
-        load_content(root, extra_loaders=(load_selfcheck,))
+        load_content(root)
     assert [str(e) for e in caught.value.errors] == [
         f"{SHOWN}:{line(broken, 'kind: maybe')}: question 7: kind 'maybe' must be one of: red_flag, sign, lookalike"
     ]
@@ -216,7 +218,7 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 
 def test_empty_file(tmp_path: Path) -> None:
-    only(problems(tmp_path, "# nothing yet\n"), 1, "expected a mapping")
+    only(problems(tmp_path, "# nothing yet\n"), 1, "the file is empty: expected a mapping")
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
@@ -233,7 +235,8 @@ def test_unknown_and_missing_keys_in_a_section(tmp_path: Path) -> None:
     broken = VALID.replace("  ended: Ended.\n", "  finished: Done.\n")
     errors = problems(tmp_path, broken)
     assert errors == [
-        f"{SHOWN}:{line(broken, 'notes:')}: notes: 'ended' is missing",
+        f"{SHOWN}:{line(broken, 'notes:')}: notes: 'ended' is missing (the pop-up when a finished check's button "
+        "is tapped)",
         f"{SHOWN}:{line(broken, 'finished:')}: notes: unknown key 'finished' (expected one of: cancelled, "
         "timed_out, already_running, group_redirect, stale, ended)",
     ]
@@ -551,7 +554,7 @@ def real_flow() -> SelfCheck:
     bag = bag_for(PROJECT)
     content = load_selfcheck(PROJECT, bag)
     assert content is not None, bag.errors
-    engine = Engine(load_content(MINI, extra_loaders=()))
+    engine = Engine(load_content(MINI))
     return SelfCheck(
         content,
         {t: engine.urgent(Alert("red_flags", t, "x")).text for t in TIERS},
@@ -602,12 +605,12 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     root = tmp_path_factory.mktemp("content") / "content"
     shutil.copytree(MINI, root)
     shutil.copy(REAL_FILE, root / "responses" / "_selfcheck.yaml")
-    return Engine(load_content(root, extra_loaders=(load_selfcheck,)))
+    return Engine(load_content(root))
 
 
 @pytest.fixture(scope="module")
 def engine_without_check() -> Engine:
-    return Engine(load_content(MINI, extra_loaders=()))
+    return Engine(replace(load_content(MINI), selfcheck=None))
 
 
 def test_for_engine(engine: Engine, engine_without_check: Engine) -> None:
@@ -660,3 +663,7 @@ def test_terminal_check_red_flag_cancel_and_restart(engine: Engine) -> None:
 def test_terminal_check_without_selfcheck_content(engine_without_check: Engine) -> None:
     check = TerminalCheck(engine_without_check)
     assert "isn't available" in check.respond("/check").text and not check.running
+
+
+def test_every_kind_of_question_has_a_section_heading() -> None:
+    assert tuple(SECTIONS) == KINDS

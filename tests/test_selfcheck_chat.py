@@ -19,7 +19,6 @@ from bot.engine import Engine
 from bot.safety import Alert
 from bot.selfcheck import SelfCheck
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
-from bot.selfcheck_content import load_selfcheck
 from bot.yamlsource import ContentInvalid
 from testsupport.mini import MINI
 from testsupport.offline import (
@@ -65,12 +64,12 @@ class Recorder:
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """The project's content with the self-check; the mini content if the project's is mid-edit."""
     try:
-        return Engine(load_content(PROJECT, extra_loaders=(load_selfcheck,)))
+        return Engine(load_content(PROJECT))
     except ContentInvalid:
         root = tmp_path_factory.mktemp("content") / "content"
         shutil.copytree(MINI, root)
         shutil.copy(PROJECT / "responses" / "_selfcheck.yaml", root / "responses" / "_selfcheck.yaml")
-        return Engine(load_content(root, extra_loaders=(load_selfcheck,)))
+        return Engine(load_content(root))
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +151,8 @@ async def test_check_asks_the_first_question(chat: Chat, flow: SelfCheck) -> Non
 
 @pytest.mark.parametrize("index", range(6))
 async def test_each_red_flag_yes_ends_with_the_urgent_answer(chat: Chat, engine: Engine, index: int) -> None:
-    tier = engine.content.extras["load_selfcheck"].of_kind("red_flag")[index].tier
+    assert engine.content.selfcheck is not None
+    tier = engine.content.selfcheck.of_kind("red_flag")[index].tier
     await chat.say("/check")
     question = chat.question_id
     for _ in range(index):

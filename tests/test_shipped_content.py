@@ -51,6 +51,7 @@ def test_shipped_content_loads_without_problems() -> None:
     content = load_content(PROJECT_ROOT)
     assert set(CORE_INTENTS) <= set(content.intents)
     assert set(SYSTEM_RESPONSES) <= set(content.responses)
+    assert content.selfcheck is not None and content.tips is not None
     assert [w for w in content.warnings if "nearly the same" in w.message] == []
     assert [w for w in content.warnings if "{contact" in w.message] == [], "every guidance answer names the physio"
 
@@ -215,7 +216,8 @@ def test_a_strain_question_hears_that_a_sudden_pop_needs_prompt_care() -> None:
 # --- pictures and weekly tips -----------------------------------------------------
 
 PICTURED = {r.id: r for r in CONTENT.responses.values() if r.image}
-TIPS = CONTENT.extras["load_tips"].tips
+assert CONTENT.tips is not None, "the shipped content has weekly tips"
+TIPS = CONTENT.tips.tips
 SIX_WORDS = 6  # no run this long copied from the blog: tips are in the project's own words
 
 

@@ -130,7 +130,7 @@ SLIPS = [
     ),
     # --- responses ---
     (CAUSES, "  {contact}", "  More & more.\n  {contact}", [f"{CAUSES}:5: text: a bare '&' must be written as &amp;"]),
-    (CAUSES, "  {contact}", "  {contcat}", [f"{CAUSES}:5: response 'causes': unknown placeholder {{contcat}}"]),
+    (CAUSES, "  {contact}", "  {contcat}", [f"{CAUSES}:5: text: unknown placeholder {{contcat}}"]),
     (CAUSES, "  <b>Causes</b> answer.", "  <b>Causes answer.", [f"{CAUSES}:4: text: <b> is never closed"]),
     (
         CAUSES,
@@ -163,13 +163,56 @@ SLIPS = [
         'disclaimer: "<i>Not a diagnosis."',
         [f"{SNIPPETS}:2: disclaimer: <i> is never closed"],
     ),
+    (
+        SNIPPETS,
+        'disclaimer: "<i>Not a diagnosis.</i>"',
+        'disclaimer: "<i>Not a diagnosis.</i>',
+        [
+            f"{SNIPPETS}:2: line 2 opens a quote that is not closed on that line, so the text runs on to line 3: "
+            "end the text on line 2 with the same quote mark"
+        ],
+    ),
+    (
+        SNIPPETS,
+        "none_apply: None of these apply to me",
+        "none_apply: 'None of these apply to me",
+        [
+            f"{SNIPPETS}:4: line 4 opens a quote that is not closed on that line, so the text runs on to line 5: "
+            "end the text on line 4 with the same quote mark"
+        ],
+    ),
+    # snippets shown outside a message: plain text within Telegram's limits
+    (
+        SNIPPETS,
+        "menu_help: What I can answer",
+        "menu_help: What I can answer" + ", and more" * 25,
+        [f"{SNIPPETS}:14: snippet 'menu_help' is 267 characters; keep it to 256"],
+    ),
+    (
+        SNIPPETS,
+        "settings_toggle_not_admin: Only the group's admins can change this.",
+        "settings_toggle_not_admin: Only the group's admins can change this." + " Ask one of them." * 10,
+        [f"{SNIPPETS}:26: snippet 'settings_toggle_not_admin' is 210 characters; keep it to 200"],
+    ),
+    (
+        SNIPPETS,
+        "more_on_this: More on this",
+        "more_on_this: <b>More</b> on this",
+        [f"{SNIPPETS}:7: snippet 'more_on_this' is shown as plain text: no HTML tags"],
+    ),
+    (
+        SNIPPETS,
+        "none_apply: None of these apply to me",
+        "none_apply: None of these apply to me or to anyone I know",
+        [f"{SNIPPETS}:4: snippet 'none_apply' is 45 characters; keep it to 32"],
+    ),
     # --- safety rules ---
     (
         SAFETY,
         "    fires: [my groin is numb]",
         "    fires: [my groin: numb]",
         [
-            f"{SAFETY}:27: rule 'saddle_numbness': put the example in quotes: the ': ' in 'my groin: numb' reads as "
+            f"{SAFETY}:28: rule 'saddle_numbness': put the example in quotes: the ': ' in 'my groin: numb' reads as "
             "'name: value'"
         ],
     ),
@@ -177,7 +220,7 @@ SLIPS = [
         SAFETY,
         "  pop: [pop, popped]",
         "\tpop: [pop, popped]",
-        [f"{SAFETY}:14: line 14 is indented with a tab: use spaces"],
+        [f"{SAFETY}:15: line 15 is indented with a tab: use spaces"],
     ),
     # --- matching ---
     (MATCHING, "threshold: 60", "threshold: 60%", [f"{MATCHING}:1: 'threshold' must be a number from 0 to 100"]),
@@ -208,8 +251,8 @@ SLIPS = [
         "negation_reach: 3",
         "negation_reach: 3\nnegation_words: [no]",
         [
-            f"{SAFETY}:4: unknown key 'negation_words' (expected one of: window, negation_reach, negations, "
-            "not_negations, clause_breaks, rewrites, everyday_words, concepts, rules)"
+            f"{SAFETY}:4: unknown key 'negation_words' (expected one of: window, negation_reach, veto_reach, "
+            "negations, not_negations, clause_breaks, rewrites, everyday_words, concepts, rules)"
         ],
     ),
     (SAFETY, "window: 8", "window: eight", [f"{SAFETY}:2: 'window' must be a whole number above 0"]),
@@ -219,6 +262,12 @@ SLIPS = [
         "",
         [f"{SAFETY}:2: 'negation_reach' is missing (how many words before a mention a negation reaches)"],
     ),
+    (
+        SAFETY,
+        "veto_reach: 2\n",
+        "",
+        [f"{SAFETY}:2: 'veto_reach' is missing (how many windows away an unless concept still stops a rule)"],
+    ),
     # --- tips ---
     (
         TIPS,
@@ -226,7 +275,7 @@ SLIPS = [
         'default_time: "08:00"\ndefault_timezone: UTC',
         [f"{TIPS}:4: unknown key 'default_timezone' (expected one of: default_day, default_time, messages, tips)"],
     ),
-    (TIPS, '    text: "Second tip. {contact}"', "    text:", [f"{TIPS}:17: tip 2: 'text' must be non-empty text"]),
+    (TIPS, '    text: "Second tip. {contact}"', "    text:", [f"{TIPS}:16: tip 2: 'text' must be non-empty text"]),
     # --- self-check ---
     (
         SELFCHECK,
@@ -316,3 +365,31 @@ def test_nothing_is_reported_that_only_follows_from_an_unreadable_synonyms_file(
     safety.write_text(text.replace("fires: [felt a pop in my hamstring]", "fires: [felt a pop in my butt]"))
     (make_content / "intents" / "_synonyms.yaml").write_text("bum: [butt, arse]\n\tthanks: [cheers]\n")
     assert check(make_content) == ["intents/_synonyms.yaml:2: line 2 is indented with a tab: use spaces"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "intents/thanks.yaml",
+            "",
+            "intents/thanks.yaml:1: the file is empty: expected an intent: a mapping with id, response and examples",
+        ),
+        (
+            "intents/thanks.yaml",
+            "# thanks\n- thanks\n- bye\n",
+            "intents/thanks.yaml:2: expected an intent: a mapping with id, response and examples",
+        ),
+        (
+            "responses/privacy.yaml",
+            "# nothing yet\n",
+            "responses/privacy.yaml:1: the file is empty: expected an answer: a mapping with id, title and text",
+        ),
+    ],
+    ids=["empty intent", "intent as a list", "empty answer"],
+)
+def test_a_needed_file_that_holds_no_mapping_is_one_problem(
+    make_content: Path, name: str, text: str, expected: str
+) -> None:
+    (make_content / name).write_text(text, encoding="utf-8")
+    assert check(make_content) == [expected]

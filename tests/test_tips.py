@@ -62,11 +62,12 @@ def test_weeks_follow_iso_numbering_across_the_new_year() -> None:
 
 def test_no_tips_file_means_no_tips(make_content: Path) -> None:
     (make_content / "responses" / "_tips.yaml").unlink()
-    assert load_content(make_content).extras["load_tips"] is None
+    assert load_content(make_content).tips is None
 
 
 def test_mini_tips_load_in_order() -> None:
-    tips = load_content(MINI_TIPS.parent.parent).extras["load_tips"]
+    tips = load_content(MINI_TIPS.parent.parent).tips
+    assert tips is not None
     assert [t.id for t in tips.tips] == ["first", "second", "third"]
     assert tips.default == DEFAULT
 
@@ -89,13 +90,17 @@ def errors(root: Path, text: str) -> list[str]:
         (('default_time: "08:00"', 'default_time: "8am"'), "responses/_tips.yaml:3: 'default_time' must be"),
         (
             ('text: "Second tip. {contact}"', 'text: "Second tip."'),
-            "responses/_tips.yaml:17: tip 2: a tip must end with {contact}",
+            "responses/_tips.yaml:16: tip 2: a tip must end with {contact}",
         ),
-        (("id: third", "id: first"), "responses/_tips.yaml:18: tip 3: duplicate tip id 'first' (first on line 14)"),
-        (('"Third tip. {contact}"', '"Third <blink>tip</blink>. {contact}"'), "responses/_tips.yaml:19: tip 3: text:"),
+        (("id: third", "id: first"), "responses/_tips.yaml:17: tip 3: duplicate tip id 'first' (first on line 13)"),
+        (('"Third tip. {contact}"', '"Third <blink>tip</blink>. {contact}"'), "responses/_tips.yaml:18: tip 3: text:"),
         (('"Tips off."', '"Tips off {whenever}."'), "responses/_tips.yaml:6: messages: stopped: unknown placeholder"),
-        (('  unavailable: "No tips."\n', ""), "responses/_tips.yaml:4: messages: 'unavailable' is missing"),
-        (("tips:", "tipps:"), "responses/_tips.yaml:13: unknown key 'tipps'"),
+        (
+            ('  usage: "Usage: /tips on [day] [HH:MM] or /tips off."\n', ""),
+            "responses/_tips.yaml:4: messages: 'usage' is missing (what the bot says when it cannot read the day or "
+            "time after /tips on)",
+        ),
+        (("tips:", "tipps:"), "responses/_tips.yaml:12: unknown key 'tipps'"),
     ],
 )
 def test_problems_in_the_tips_file_are_reported_at_their_line(

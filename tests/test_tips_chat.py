@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.engine import Engine
+from bot.tips import TipsContent
 from bot.tips_chat import JOB_PREFIX, STATE
 from testsupport.mini import mini_engine
 from testsupport.offline import (
@@ -25,7 +28,15 @@ from testsupport.offline import (
     update,
 )
 
-TIPS = mini_engine().content.extras["load_tips"]
+
+def mini_tips() -> TipsContent:
+    """The mini content's weekly tips (it has three)."""
+    tips = mini_engine().content.tips
+    assert tips is not None
+    return tips
+
+
+TIPS = mini_tips()
 CONTACT = mini_engine().fill("{contact}")
 
 
@@ -220,3 +231,15 @@ async def test_a_tip_waits_when_the_groups_send_budget_is_spent(bot: OfflineBot)
     await run_job(bot)
     assert bot.sent() == [] and bot.app.chat_data[GROUP_ID][STATE]["last_week"] is None
     assert bot.app.job_queue is not None and bot.app.job_queue.get_jobs_by_name(f"{JOB_PREFIX}{GROUP_ID}:retry")
+
+
+async def test_content_without_tips_says_so_to_tip_and_tips(tmp_path: Path) -> None:
+    engine = Engine(replace(mini_engine().content, tips=None))
+    async with offline_bot(tmp_path, engine=engine) as running:
+        running.request.set_status(GROUP_ID, ADMIN_ID, "administrator")
+        await running.post_init()
+        running.request.clear()
+        await running.feed(private_text("/tip"))
+        await running.feed(group_text("/tips on", user_id=ADMIN_ID))
+        assert texts(running) == [engine.snippet("no_tips")] * 2
+        assert jobs(running) == []

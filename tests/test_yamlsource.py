@@ -61,6 +61,30 @@ def test_syntax_error_names_path_and_line(tmp_path: Path) -> None:
     )
 
 
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("mark", ['"', "'"], ids=["double quote", "single quote"])
+def test_a_runaway_quote_is_reported_where_it_opened(tmp_path: Path, mark: str) -> None:
+    lines = (PROJECT / "intents" / "thanks.yaml").read_text(encoding="utf-8").splitlines()
+    assert lines[8] == "  - thanks heaps"
+    lines[8] = f"  - {mark}thanks heaps"  # closed only by a later text's quote, or an apostrophe
+    closed = next(number for number, source in enumerate(lines[9:], 10) if mark in source)
+    assert closed > 10
+    path = write(tmp_path, "\n".join(lines) + "\n", "thanks.yaml")
+    with pytest.raises(ContentInvalid) as caught:
+        load_yaml(path, tmp_path)
+    assert str(caught.value) == (
+        f"thanks.yaml:9: line 9 opens a quote that is not closed on that line, so the text runs on to line {closed}: "
+        "end the text on line 9 with the same quote mark"
+    )
+
+
+def test_a_quoted_text_over_two_lines_that_parses_is_no_problem(tmp_path: Path) -> None:
+    data = load_yaml(write(tmp_path, 'text: "one\n  two"\nnext: b\n'))
+    assert data == {"text": "one two", "next": "b"}
+
+
 def test_tab_indentation_is_a_syntax_error_on_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "id: a\nexamples:\n\t- one\n")
     with pytest.raises(ContentInvalid) as caught:
