@@ -13,6 +13,7 @@ from bot.engine import Engine
 from bot.handlers import Services
 from bot.matching import Candidate, Match
 from bot.settings import PROJECT_ROOT, Settings
+from testsupport.mini import mini_engine
 from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -34,7 +35,6 @@ from testsupport.offline import (
     labels,
     media,
     message,
-    mini_engine,
     my_chat_member,
     offline_bot,
     only_sent,
