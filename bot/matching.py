@@ -273,12 +273,18 @@ class Matcher:
         # Words typos may be corrected to: every word an example or a list uses.
         self._known = frozenset(f for f in self._idf if "_" not in f) | {w for g in groups for w in g.words}
 
-    def match(self, text: str, chat: str = "private", addressed: bool = True) -> Match:
+    def normalised(self, text: str) -> str:
+        """A raw message as the matcher reads it: its first max_chars cleaned, synonyms folded."""
+        return normalise(text, self.content.synonyms, self.rules.max_chars)
+
+    def match(self, text: str, chat: str = "private", addressed: bool = True, normalised: str | None = None) -> Match:
         """Decide the intent of a raw message as the bot would in this kind of chat.
 
         `addressed`: the message speaks to the bot, by name at least (bot/addressing.py decides).
+        `normalised`: self.normalised(text), when the caller has it already.
         """
-        normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
+        if normalised is None:
+            normalised = self.normalised(text)
         every_word = [
             w if len(w) < TYPO_MIN_LENGTH or w in self._stopwords else self._typo(w)
             for w in map(stem, normalised.split())
