@@ -62,6 +62,10 @@ class Synonyms:
             words = tuple(variant.split())
             self._by_first.setdefault(words[0], []).append((words, target))
 
+    def variants(self) -> dict[str, str]:
+        """Every variant, cleaned, and the canonical form it folds to."""
+        return dict(self._canonical)
+
     def fold(self, cleaned: str) -> str:
         """Replace every known variant (longest first, left to right) with its canonical form."""
         if not self._by_first:

@@ -221,6 +221,17 @@ class Screener:
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._everyday = sorted(w for w in known - vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._typo = lru_cache(maxsize=8192)(self._correct)
+        # A concept is found only from a word some phrase starts with; a cleaned word becomes one as
+        # itself, typo-corrected, or through an everyday phrase or a synonym it starts. Messages with
+        # none of these (most chatter) skip the rest of the reading.
+        self._roots = frozenset(self._trie.next)
+        rewritten = {words[0] for words in (clean(k).split() for k in rules.rewrites) if words}
+        variants = synonyms.variants() if synonyms else {}
+        self._leads = frozenset(rewritten) | {
+            variant.split()[0]
+            for variant, target in variants.items()
+            if any(stem(w) in self._roots for w in target.split())
+        }
 
     def _index_concepts(self, concepts: dict[str, tuple[str, ...]]) -> tuple[_Node, set[str]]:
         """Every concept's phrases as a trie of stemmed words, and the words they are written with."""
@@ -257,7 +268,10 @@ class Screener:
 
     def mentions(self, text: str) -> dict[str, list[Mention]]:
         """Every un-negated mention of every concept in a message."""
-        words, clause_of = self.tokens(text)
+        read = self._read(text, whole=False)
+        if read is None:
+            return {}
+        words, clause_of = read
         found: dict[str, list[Mention]] = defaultdict(list)
         last = len(words) - 1
         for start, word in enumerate(words):
@@ -277,9 +291,16 @@ class Screener:
 
     def tokens(self, text: str) -> tuple[list[str], list[int]]:
         """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
+        return self._read(text, whole=True) or ([], [])
+
+    def _read(self, text: str, whole: bool) -> tuple[list[str], list[int]] | None:
+        """tokens(); unless `whole`, None as soon as it is clear that no concept phrase can start at any word."""
         if _has_digit(text):  # every number pattern needs a digit; most messages have none
             text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
-        cleaned = self._rewrite(clean(_mark_clauses(text)))
+        cleaned = clean(_mark_clauses(text))
+        if not whole and not self._may_start(cleaned):
+            return None
+        cleaned = self._rewrite(cleaned)
         if self._breaks is not None:
             cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
         cleaned = " ".join(w if len(w) < TYPO_MIN_LENGTH else self._typo(w) for w in cleaned.split())
@@ -294,6 +315,16 @@ class Screener:
             words.append(stem(word))
             clause_of.append(clause)
         return words, clause_of
+
+    def _may_start(self, cleaned: str) -> bool:
+        """Whether a word of the cleaned message can become the first word of a concept phrase (see _leads)."""
+        roots, leads = self._roots, self._leads
+        for word in cleaned.split():
+            if word in leads or stem(word) in roots:
+                return True
+            if len(word) >= TYPO_MIN_LENGTH and self._typo(word) != word:
+                return True
+        return False
 
     def _folded(self, text: str) -> str:
         """A concept term as messages are read: cleaned, everyday phrases rewritten, synonyms folded."""
