@@ -199,7 +199,7 @@ class Matcher:
             ],
             self._stopwords,
         )
-        self._model_columns = np.array([self._model.classes.index(i) for i in self._intent_ids], dtype=np.int64)
+        self._model_columns = [self._model.classes.index(i) for i in self._intent_ids]
         self._idf = _idf(prepared, self._stopwords)
         association = _association(prepared, self._stopwords)
         self._examples = [
@@ -324,31 +324,33 @@ class Matcher:
         known, total = self._query(words)
         evidence = self._evidence(known, total)
         # Only the intents whose vocabulary fits best are scored by their best example: the rest
-        # cannot catch up, and a stray example of theirs would only add noise.
-        contenders = [n for n in np.argsort(-evidence, kind="stable")[:EXAMPLE_CONTENDERS].tolist() if evidence[n] > 0]
-        best, chosen = self._best_examples(self._overlap_scores(known, total), contenders)
+        # cannot catch up, and a stray example of theirs would only add noise. (A stable sort, so
+        # ties keep the intents' order; the scores of a few intents are plain floats, cheaper than arrays.)
+        top = sorted(range(len(evidence)), key=lambda n: -evidence[n])[:EXAMPLE_CONTENDERS]
+        best, chosen = self._best_examples(self._overlap_scores(known, total), [n for n in top if evidence[n] > 0])
         if len(words) <= SHORT_MESSAGE_WORDS:
             for intent_id, (ratio, example) in self._spelt_like(normalised).items():
                 n = self._intent_index[intent_id]
                 if ratio > best[n]:
                     best[n], chosen[n] = ratio, example
-        lexical = EXAMPLE_SHARE * best + (1 - EXAMPLE_SHARE) * evidence
-        fused = fuse(lexical, self._model.vector(normalised.split(), words)[self._model_columns])
+        probability = self._model.listed(normalised.split(), words)
+        fused = [
+            fuse(EXAMPLE_SHARE * b + (1 - EXAMPLE_SHARE) * e, probability[column])
+            for b, e, column in zip(best, evidence, self._model_columns, strict=True)
+        ]
         if keyworded:
-            fused += self._keyword_bonus(keyworded)
-        # Ranked by the unrounded score (negated: best first), shown capped at 100: two intents both past 100 are not a
-        # tie (an alphabetical tie-break would favour "_off_topic").
-        raw, shown = (-fused).tolist(), np.minimum(100.0, fused).round(1).tolist()
+            for n in self._keyword_columns(keyworded):
+                fused[n] += self.rules.keyword_bonus
+        # Ranked by the unrounded score (negated: best first), shown capped at 100 to one decimal
+        # (half to even, as numpy rounds): two intents both past 100 are not a tie (an alphabetical
+        # tie-break would favour "_off_topic").
+        raw, shown = [-f for f in fused], [round(min(100.0, f) * 10) / 10 for f in fused]
         ranked = sorted(zip(raw, self._intent_ids, shown, chosen, strict=True))  # ids are unique: ties end there
         return tuple(map(Candidate._make, (row[1:] for row in ranked if row[2] > 0)))
 
-    def _keyword_bonus(self, keyworded: set[str]) -> np.ndarray:
-        """The keyword bonus of each intent (0 for those none of whose keywords is present)."""
-        bonus = np.zeros(len(self._intent_ids))
-        for intent_id in keyworded:
-            if intent_id in self._intent_index:
-                bonus[self._intent_index[intent_id]] = self.rules.keyword_bonus
-        return bonus
+    def _keyword_columns(self, keyworded: set[str]) -> list[int]:
+        """The columns of the intents one of whose keywords is present (each gets the keyword bonus)."""
+        return [self._intent_index[i] for i in keyworded if i in self._intent_index]
 
     def _keyword_intents(self, words: list[str]) -> set[str]:
         """The intents one of whose keywords occurs in the word sequence."""
@@ -377,14 +379,15 @@ class Matcher:
         # F1 of precision shared/total and recall shared/example total, in one expression.
         return 200 * shared / (total + self._example_totals)
 
-    def _best_examples(self, scores: np.ndarray, contenders: list[int]) -> tuple[np.ndarray, list[str]]:
+    def _best_examples(self, scores: np.ndarray, contenders: list[int]) -> tuple[list[float], list[str]]:
         """Each contending intent's best example score (0-100) and text; 0 and "" for the others."""
-        best, chosen = np.zeros(len(self._intent_ids)), [""] * len(self._intent_ids)
+        best, chosen = [0.0] * len(self._intent_ids), [""] * len(self._intent_ids)
         for n in contenders:
             start, end = self._segments[self._intent_ids[n]]
             top = start + int(scores[start:end].argmax())
-            if scores[top] > 0:
-                best[n], chosen[n] = scores[top], self._examples[top].text
+            score = float(scores[top])
+            if score > 0:
+                best[n], chosen[n] = score, self._examples[top].text
         return best, chosen
 
     def _spelt_like(self, normalised: str) -> dict[str, tuple[float, str]]:
@@ -406,12 +409,13 @@ class Matcher:
                 best[example.intent_id] = (ratio, example.text)
         return best
 
-    def _evidence(self, known: list[_Feature], total: float) -> np.ndarray:
+    def _evidence(self, known: list[_Feature], total: float) -> list[float]:
         """How much of the message (0-100) is made of words typical of each intent."""
         if not known:
-            return np.zeros(len(self._intent_ids))
+            return [0.0] * len(self._intent_ids)
         # An elementwise sum rather than a BLAS product: no threads, the same answer on every run.
-        return self._association_matrix[[f.row for f in known]].sum(axis=0) * (100 / total)
+        rows = self._association_matrix[[f.row for f in known]]
+        return (np.add.reduce(rows, axis=0) * (100 / total)).tolist()
 
     def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
         """The score needed to answer: unaddressed group chatter must be confident and on topic."""
@@ -450,8 +454,8 @@ class Matcher:
         return PhraseSet(tuple(out))
 
 
-def fuse(lexical: np.ndarray, probability: np.ndarray) -> np.ndarray:
-    """Rule 3: the fused scores of the intents from their lexical scores (0-100) and model probabilities (0-1)."""
+def fuse(lexical: float, probability: float) -> float:
+    """Rule 3: an intent's fused score from its lexical score (0-100) and model probability (0-1)."""
     return (1 - MODEL_SHARE) * lexical + MODEL_SHARE * 100 * probability
 
 

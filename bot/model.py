@@ -16,6 +16,7 @@ cross-validation where naive Bayes reaches 88%.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -55,6 +56,12 @@ class Model:
         index_of = {label: n for n, label in enumerate(self.classes)}
         targets = np.array([index_of[label] for label, _, _ in labelled], dtype=np.int64)
         self._weights, self._bias = _train(rows, targets, self._tfidf, size, len(self.classes))
+        # Each feature's class weights times its IDF, and its IDF squared in one more column: a
+        # message whose features each occur once (most) then needs one gather and one sum, the
+        # last column giving its squared length for the unit scaling.
+        self._scaled = np.ascontiguousarray(
+            np.hstack([self._weights * self._idf[:, None], (self._idf * self._idf)[:, None]]), dtype=np.float32
+        )
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
@@ -62,16 +69,27 @@ class Model:
 
     def vector(self, words: Sequence[str], stems: Sequence[str]) -> np.ndarray:
         """The class probabilities as an array in the order of self.classes."""
+        return np.array(self.listed(words, stems))
+
+    def listed(self, words: Sequence[str], stems: Sequence[str]) -> list[float]:
+        """The class probabilities as a list in the order of self.classes (few classes: no array needed)."""
         row = self._features(words, stems, grow=False)
-        logits = self._bias.copy()
+        logits = self._bias.tolist()
         if row:
             ids = np.fromiter(row, dtype=np.int64, count=len(row))
-            values = self._tfidf(ids, np.fromiter(row.values(), dtype=np.float32, count=len(row)))
+            gathered = self._scaled[ids]
+            if any(count != 1.0 for count in row.values()):  # sublinear term frequency for repeats
+                tf = 1 + np.log(np.fromiter(row.values(), dtype=np.float32, count=len(row)))
+                gathered[:, :-1] *= tf[:, None]
+                gathered[:, -1] *= tf * tf
             # An elementwise sum, not a BLAS product: no threads, so the same answer on every run.
-            logits += (self._weights[ids] * values[:, None]).sum(axis=0)
-        logits = (logits - logits.max()) / TEMPERATURE
-        exp = np.exp(logits)
-        return exp / exp.sum()
+            *summed, squared = np.add.reduce(gathered, axis=0).tolist()
+            scale = 1 / max(math.sqrt(squared), 1e-12)  # unit length, as _tfidf scales
+            logits = [bias + value * scale for bias, value in zip(logits, summed, strict=True)]
+        top = max(logits)
+        exp = [math.exp((logit - top) / TEMPERATURE) for logit in logits]
+        total = sum(exp)
+        return [e / total for e in exp]
 
     def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
         """Feature id -> count for one text; while training, unseen features join the vocabularies."""
