@@ -19,6 +19,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 STORY = (
@@ -77,49 +81,47 @@ def cold_start() -> tuple[float, float]:
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
 
 
-def one_run(engine: object, messages: int) -> tuple[float, list[float], list[float]]:
+def one_run(engine: Engine, messages: int) -> tuple[float, list[float], list[float]]:
     """Messages per CPU second over one pass of the mix, and the CPU times of messages up to
     LATENCY_CHARS characters and of longer ones (the latency target covers the first)."""
-    latencies, pastes, spent = [], [], 0.0
+    latencies: list[float] = []
+    pastes: list[float] = []
+    spent = 0.0
     for n in range(messages):
         text = SAMPLES[n % len(SAMPLES)]
         chat = "group" if n % 3 == 0 else "private"
         t0 = time.thread_time()
-        engine.decide(text, chat)  # type: ignore[attr-defined]
+        engine.decide(text, chat)
         took = time.thread_time() - t0
         spent += took
         (latencies if len(text) <= LATENCY_CHARS else pastes).append(took)
     return messages / max(spent, 1e-9), latencies, pastes
 
 
-def split(engine: object, rounds: int = 50) -> tuple[float, float]:
+def split(engine: Engine, rounds: int = 50) -> tuple[float, float]:
     """Mean CPU milliseconds per message of the mix in the safety screen and in the matcher alone."""
-    screener = engine.content.safety  # type: ignore[attr-defined]
-    matcher = engine.matcher  # type: ignore[attr-defined]
     t0 = time.thread_time()
     for _ in range(rounds):
         for text in SAMPLES:
-            if screener is not None:
-                screener.screen(text)
+            engine.screen(text)
     t1 = time.thread_time()
     for _ in range(rounds):
         for text in SAMPLES:
-            matcher.match(text)
+            engine.matcher.match(text)
     t2 = time.thread_time()
     count = rounds * len(SAMPLES)
     return (t1 - t0) / count * 1e3, (t2 - t1) / count * 1e3
 
 
-def safety_costs(engine: object, rounds: int = 200) -> tuple[float, list[float]]:
+def safety_costs(engine: Engine, rounds: int = 200) -> tuple[float, list[float]]:
     """Median CPU ms of the safety screen on the mix's messages up to 100 characters, and on the
     diary cut to each of SAFETY_LENGTHS characters."""
-    screener = engine.content.safety  # type: ignore[attr-defined]
 
     def median_ms(text: str) -> float:
         times = []
         for _ in range(rounds):
             t0 = time.thread_time()
-            screener.screen(text)
+            engine.screen(text)
             times.append(time.thread_time() - t0)
         return statistics.median(times) * 1e3
 
@@ -127,15 +129,15 @@ def safety_costs(engine: object, rounds: int = 200) -> tuple[float, list[float]]
     return typical, [median_ms(LONG_MESSAGE[:n]) for n in SAFETY_LENGTHS]
 
 
-def story_costs(engine: object, rounds: int = 200) -> tuple[float, float, float]:
+def story_costs(engine: Engine, rounds: int = 200) -> tuple[float, float, float]:
     """Median CPU ms of the 600-character story (the message that sets p99) in the safety screen, the
     matcher and the two-part finder."""
     text = STORY[:LATENCY_CHARS]
-    whole = engine.matcher.match(text)  # type: ignore[attr-defined]
+    whole = engine.matcher.match(text)
     steps = (
-        lambda: engine.content.safety.screen(text),  # type: ignore[attr-defined]
-        lambda: engine.matcher.match(text),  # type: ignore[attr-defined]
-        lambda: engine.parts.best_pair(text, whole, "private", True),  # type: ignore[attr-defined]
+        lambda: engine.screen(text),
+        lambda: engine.matcher.match(text),
+        lambda: engine.parts.best_pair(text, whole, "private", True),
     )
     costs = []
     for step in steps:
@@ -183,7 +185,7 @@ def main() -> None:
     safety_ms, matcher_ms = split(engine)
     typical_safety, by_length = safety_costs(engine)
     story_safety, story_matcher, story_parts = story_costs(engine)
-    alert = engine.content.safety.screen(LONG_MESSAGE)  # type: ignore[union-attr]
+    alert = engine.screen(LONG_MESSAGE)
     starts = [cold_start() for _ in range(args.runs)]
     cpu_starts, wall_starts = [s[0] for s in starts], [s[1] for s in starts]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

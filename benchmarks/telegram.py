@@ -40,7 +40,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
+from operator import contains
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,13 +71,13 @@ class TimedStandIn(BotApiStandIn):
     """The stand-in, noting when each update leaves in getUpdates and when each reply arrives
     (a sendMessage, or a sendPhoto for a pictured answer)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.handed_out: dict[int, float] = {}  # update_id -> first time it was handed out
         self.replied: dict[int, float] = {}  # chat_id -> first reply (sendMessage or sendPhoto) received
         self._times = threading.Lock()
 
-    def _m_getUpdates(self, p: dict) -> list[dict]:  # noqa: N802
+    def _m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
         result = super()._m_getUpdates(p)
         now = time.perf_counter()
         with self._times:
@@ -81,16 +85,16 @@ class TimedStandIn(BotApiStandIn):
                 self.handed_out.setdefault(update["update_id"], now)
         return result
 
-    def _note_reply(self, p: dict) -> None:
+    def _note_reply(self, p: dict[str, Any]) -> None:
         now = time.perf_counter()
         with self._times:
             self.replied.setdefault(int(p.get("chat_id", 0)), now)
 
-    def _m_sendMessage(self, p: dict) -> dict:  # noqa: N802
+    def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         self._note_reply(p)
         return super()._m_sendMessage(p)
 
-    def _m_sendPhoto(self, p: dict) -> dict:  # noqa: N802
+    def _m_sendPhoto(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         self._note_reply(p)  # a pictured answer is the reply itself
         return super()._m_sendPhoto(p)
 
@@ -101,7 +105,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def wait(predicate, timeout: float, what: str) -> None:
+def wait(predicate: Callable[[], object], timeout: float, what: str) -> None:
     """Wait for a condition; a benchmark that cannot go on stops with one line."""
     try:
         wait_until(predicate, timeout, interval=0.01, message=what)
@@ -115,6 +119,7 @@ def latencies(standin: TimedStandIn, pushed: dict[int, int]) -> list[float]:
 
 
 def describe(name: str, values: list[float]) -> str:
+    """One line of a latency distribution: n, p50, p99, mean and max in milliseconds."""
     ms = [v * 1000 for v in values]
     return (
         f"{name}: n={len(ms)}  p50={percentile(ms, 50):.1f} ms  p99={percentile(ms, 99):.1f} ms  "
@@ -122,7 +127,7 @@ def describe(name: str, values: list[float]) -> str:
     )
 
 
-def settle_until(count, done: int, quiet: float, limit: float) -> None:
+def settle_until(count: Callable[[], int], done: int, quiet: float, limit: float) -> None:
     """Wait until count() reaches done, or stops growing for `quiet` s, or `limit` s pass."""
     deadline, last, changed = time.monotonic() + limit, -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -237,6 +242,7 @@ def sigterm(tmp: Path) -> str:
 
 
 def main() -> int:
+    """Run the sequential and burst measurements (and with --faults the fault scenarios); print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=300, help="burst size (distinct users)")
     parser.add_argument("--sequential", type=int, default=100, help="messages sent one at a time")
@@ -262,7 +268,7 @@ def main() -> int:
             for n in range(args.sequential):
                 chat = 10_000_000 + n
                 seq[standin.private_message(QUESTIONS[n % len(QUESTIONS)], user_id=chat)] = chat
-                wait(lambda chat=chat: chat in standin.replied, 10, f"sequential reply {n}")
+                wait(partial(contains, standin.replied, chat), 10, f"sequential reply {n}")
                 time.sleep(0.04)  # stay under the limiter's 30/s, or its waits show up here too
 
             # Burst: N users at once.

@@ -189,6 +189,10 @@ class Engine:
         """The weekly tips, or None when the content has none."""
         return self.content.tips
 
+    def screen(self, text: str) -> Alert | None:
+        """The safety layer's alert for a message on its own (no matching); None without safety rules."""
+        return self.content.safety.screen(text) if self.content.safety else None
+
     def explain(self, text: str) -> str | None:
         """What the safety layer read in a message, for `painbot ask --verbose`; None without safety rules."""
         return self.content.safety.explain(text) if self.content.safety else None

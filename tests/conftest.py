@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
+from testsupport import mini
 from testsupport.content_edit import set_rules
 from testsupport.offline import OfflineBot, offline_bot
-
-MINI = Path(__file__).parent / "data" / "mini"
 
 
 @pytest.fixture(autouse=True)
@@ -41,25 +40,20 @@ def typed() -> type[Typed]:
 @pytest.fixture
 def mini_dir() -> Path:
     """The complete minimal content folder (read only: copy it to change it)."""
-    return MINI
-
-
-@pytest.fixture(scope="session")
-def _mini_engine_once() -> Engine:
-    return Engine.load(MINI)
+    return mini.MINI
 
 
 @pytest.fixture
-def mini_engine(_mini_engine_once: Engine) -> Engine:
-    """An engine over the mini content (immutable, so shared across tests)."""
-    return _mini_engine_once
+def mini_engine() -> Engine:
+    """The engine over the mini content (testsupport.mini's, shared across tests: it is immutable)."""
+    return mini.mini_engine()
 
 
 @pytest.fixture
 def make_content(tmp_path: Path) -> Path:
     """A fresh copy of the mini content in tmp_path, for a test to break one file of."""
     target = tmp_path / "content"
-    shutil.copytree(MINI, target)
+    shutil.copytree(mini.MINI, target)
     return target
 
 

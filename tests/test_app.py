@@ -14,6 +14,7 @@ from bot import handlers
 from bot.app import COMMANDS, GroupSettingsPersistence
 from bot.content import REQUIRED_SNIPPETS
 from bot.engine import Engine
+from testsupport.mini import mini_engine
 from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -25,13 +26,12 @@ from testsupport.offline import (
     callback_query,
     group_text,
     make_settings,
-    mini_engine,
     my_chat_member,
     offline_bot,
     private_text,
 )
 
-RENDERER = mini_engine().renderer
+ENGINE = mini_engine()
 QUESTION = "where does it hurt"  # an exact example of the mini content's symptoms intent
 SECRET_WORDS = "zebracorn"  # a word of the user's text that must never reach a log line
 
@@ -134,7 +134,7 @@ async def test_auto_mode_survives_a_restart(tmp_path: Path) -> None:
     async with offline_bot(tmp_path) as second:
         assert second.app.chat_data[GROUP_ID]["auto"] is True
         await second.feed(group_text(QUESTION))  # unaddressed, answered only in auto mode
-        assert [c["text"] for c in second.sent()] == [RENDERER.answer("symptoms", "group").text]
+        assert [c["text"] for c in second.sent()] == [ENGINE.answer("symptoms", "group").text]
 
 
 async def test_auto_mode_off_also_survives_a_restart(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from testsupport.mini import mini_engine
 from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -16,7 +17,6 @@ from testsupport.offline import (
     group_text,
     labels,
     message,
-    mini_engine,
     only_sent,
     private_text,
     quoted_id,

@@ -18,7 +18,9 @@ from bot.content import (
     load_content,
     near_duplicates,
 )
+from bot.engine import Engine
 from bot.yamlsource import ContentInvalid
+from testsupport import mini
 from testsupport.content_edit import set_rules
 
 # The required snippets besides contact and disclaimer, for tests that rewrite _snippets.yaml.
@@ -60,6 +62,13 @@ def content(make_content: Path) -> Path:
 
 
 # --- the mini content ---------------------------------------------------------
+
+
+def test_every_test_shares_one_mini_folder_and_engine(mini_dir: Path, mini_engine: Engine) -> None:
+    """The fixtures hand out testsupport.mini's folder and its one engine, loaded from that folder."""
+    assert mini_dir == mini.MINI and mini_dir.is_dir()
+    assert mini_engine is mini.mini_engine()
+    assert mini_engine.content.root.resolve() == mini.MINI.resolve()
 
 
 def test_mini_content_loads_every_core_intent(mini_dir: Path) -> None:

@@ -34,7 +34,7 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
     for check in (
         ".venv/bin/ruff check .",
         ".venv/bin/ruff format --check .",
-        ".venv/bin/mypy bot/ tests/ testsupport/",
+        ".venv/bin/mypy bot/ tests/ testsupport/ benchmarks/",
     ):
         assert steps.index(check) < pytest_step, f"{check} must run before the tests"
 

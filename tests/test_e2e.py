@@ -27,8 +27,8 @@ import pytest
 from bot.app import COMMANDS
 from bot.engine import Engine
 from bot.safety import Alert
+from testsupport.mini import MINI, mini_engine
 from testsupport.process import (
-    MINI,
     TOKEN,
     TOKEN_SECRET,
     BotProcess,
@@ -59,7 +59,7 @@ STARTED = re.compile(r"painbot started as @painbot, mode=(\w+), content loaded \
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     """The same content the bot runs on, to compute the replies we expect."""
-    return Engine.load(MINI)
+    return mini_engine()
 
 
 @pytest.fixture
@@ -545,7 +545,7 @@ def test_sighup_reloads_the_content(standin, workdir, tmp_path):
         wait_until(lambda: "content reloaded" in bot.stderr(), timeout=10)
         standin.private_message("did the sauna bring this on")
         (answer,) = standin.wait_for_sent(1, PRIVATE)
-        assert answer["text"] == Engine.load(content).renderer.text("causes")
+        assert answer["text"] == Engine.load(content).text("causes")
     assert_clean_run(bot)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,11 @@ def test_the_engine_answers_what_its_callers_ask(mini_engine: Engine) -> None:
 def test_explain_shows_what_the_safety_layer_read(mini_engine: Engine) -> None:
     explained = mini_engine.explain("my groin is numb")
     assert explained is not None and explained.startswith("words: ")
+
+
+def test_screen_is_the_safety_layer_alone(mini_engine: Engine) -> None:
+    alert = mini_engine.screen("my groin is numb")
+    assert alert is not None and alert.intent_id == "red_flags"
+    assert alert == mini_engine.decide("my groin is numb").alert
+    assert mini_engine.screen("what causes it") is None
+    assert Engine(replace(mini_engine.content, safety=None)).screen("my groin is numb") is None

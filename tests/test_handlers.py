@@ -11,6 +11,7 @@ import pytest
 from bot.engine import Engine
 from bot.matching import Candidate, Match
 from bot.settings import PROJECT_ROOT
+from testsupport.mini import mini_engine
 from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -32,7 +33,6 @@ from testsupport.offline import (
     labels,
     media,
     message,
-    mini_engine,
     my_chat_member,
     offline_bot,
     only_sent,

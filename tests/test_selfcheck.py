@@ -17,10 +17,10 @@ from bot.selfcheck import SelfCheck
 from bot.selfcheck_content import KINDS, SECTIONS, SelfCheckContent, load_selfcheck
 from bot.selfcheck_terminal import TerminalCheck, step_reply
 from bot.yamlsource import ContentInvalid, Problems
+from testsupport.mini import MINI
 
 PROJECT = Path(__file__).resolve().parents[1]
 REAL_FILE = PROJECT / "responses" / "_selfcheck.yaml"
-MINI = Path(__file__).parent / "data" / "mini"
 SHOWN = "responses/_selfcheck.yaml"
 
 # A small, complete self-check: 2 red flags, 3 signs, 2 lookalikes.  Tests break copies of it.

@@ -20,10 +20,10 @@ from bot.safety import Alert
 from bot.selfcheck import SelfCheck
 from bot.selfcheck_chat import SESSION_KEY, build_selfcheck_handler
 from bot.yamlsource import ContentInvalid
+from testsupport.mini import MINI
 from testsupport.offline import (
     GROUP_ID,
     MEMBER_ID,
-    MINI_CONTENT,
     TOKEN,
     USER_ID,
     RecordingRequest,
@@ -67,7 +67,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
         return Engine(load_content(PROJECT))
     except ContentInvalid:
         root = tmp_path_factory.mktemp("content") / "content"
-        shutil.copytree(MINI_CONTENT, root)
+        shutil.copytree(MINI, root)
         shutil.copy(PROJECT / "responses" / "_selfcheck.yaml", root / "responses" / "_selfcheck.yaml")
         return Engine(load_content(root))
 

@@ -76,32 +76,32 @@ def test_errands_and_trivia_are_left_alone(text: str) -> None:
 
 @pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
 def test_every_response_renders_as_valid_telegram_html(response_id: str) -> None:
-    text = ENGINE.renderer.text(response_id)
+    text = ENGINE.text(response_id)
     assert len(text) <= TELEGRAM_LIMIT
     assert html_problems(text) == []
     assert "{" not in text and "}" not in text, "a placeholder was left unfilled"
     short = CONTENT.responses[response_id].short
     if short:
-        assert html_problems(ENGINE.renderer.fill(short)) == []
+        assert html_problems(ENGINE.fill(short)) == []
 
 
 @pytest.mark.parametrize("intent_id", sorted(set(CONTENT.intents) - NO_CONTACT))
 def test_guidance_answers_carry_the_contact_line(intent_id: str) -> None:
-    contact = ENGINE.renderer.fill(CONTENT.snippets["contact"])
-    assert contact in ENGINE.renderer.answer(intent_id).text
+    contact = ENGINE.snippet("contact")
+    assert contact in ENGINE.answer(intent_id).text
 
 
 @pytest.mark.parametrize("intent_id", GUIDANCE)
 def test_group_short_answers_end_with_the_contact_line(intent_id: str) -> None:
-    reply = ENGINE.renderer.answer(intent_id, "group")
-    contacts = [ENGINE.renderer.fill(CONTENT.snippets[name]) for name in ("contact", "contact_short")]
+    reply = ENGINE.answer(intent_id, "group")
+    contacts = [ENGINE.snippet(name) for name in ("contact", "contact_short")]
     assert any(reply.text.rstrip().endswith(line) for line in contacts), reply.text
 
 
 @pytest.mark.parametrize("response_id", WITH_DISCLAIMER)
 def test_answers_about_recognising_it_say_it_is_not_a_diagnosis(response_id: str) -> None:
-    disclaimer = ENGINE.renderer.fill(CONTENT.snippets["disclaimer"])
-    assert disclaimer in ENGINE.renderer.text(response_id)
+    disclaimer = ENGINE.snippet("disclaimer")
+    assert disclaimer in ENGINE.text(response_id)
 
 
 def test_contact_line_is_the_blogs() -> None:
@@ -122,13 +122,13 @@ def test_red_flag_wins_over_another_topic_in_the_same_message() -> None:
 
 @pytest.mark.parametrize("response_id", sorted(set(CONTENT.responses) - {"red_flags"}))
 def test_answers_are_chat_sized(response_id: str) -> None:
-    assert len(to_plain(ENGINE.renderer.text(response_id))) <= 900
+    assert len(to_plain(ENGINE.text(response_id))) <= 900
 
 
 def _words(text: str) -> str:
     """Plain lower-case words, one space apart, with the contact lines and the blog's own terms taken out."""
     text = to_plain(text).casefold().replace("\u2019", "'")
-    for line in (*(ENGINE.renderer.fill(CONTENT.snippets[n]) for n in ("contact", "contact_short")), *BLOG_TERMS):
+    for line in (*(ENGINE.snippet(n) for n in ("contact", "contact_short")), *BLOG_TERMS):
         text = text.replace(line.casefold(), " | ")  # a bar no run can cross
     return " ".join(re.findall(r"[a-z0-9']+|\|", text))
 
@@ -144,35 +144,31 @@ def _selfcheck_texts() -> list[str]:
         return [node] if isinstance(node, str) else []
 
     data = yaml.safe_load((PROJECT_ROOT / "responses" / "_selfcheck.yaml").read_text(encoding="utf-8"))
-    return [ENGINE.renderer.fill(s) for s in strings(data)]
+    return [ENGINE.fill(s) for s in strings(data)]
 
 
 ANSWER_TEXTS = {
-    **{response_id: ENGINE.renderer.text(response_id) for response_id in CONTENT.responses},
-    **{
-        f"{response_id} (short)": ENGINE.renderer.fill(r.short)
-        for response_id, r in CONTENT.responses.items()
-        if r.short
-    },
+    **{response_id: ENGINE.text(response_id) for response_id in CONTENT.responses},
+    **{f"{response_id} (short)": ENGINE.fill(r.short) for response_id, r in CONTENT.responses.items() if r.short},
     "_selfcheck": "\n | \n".join(_selfcheck_texts()),
 }
 
 
 @pytest.mark.parametrize("tier", ["now", "today", "soon"])
 def test_each_urgent_answer_fits_one_screen(tier: str) -> None:
-    reply = ENGINE.renderer.urgent(Alert("red_flags", tier, "x"))
+    reply = ENGINE.urgent(Alert("red_flags", tier, "x"))
     assert len(to_plain(reply.text)) <= URGENT_SCREEN
 
 
 def test_the_now_answer_does_not_send_people_to_the_physio() -> None:
-    now = ENGINE.renderer.urgent(Alert("red_flags", "now", "x")).text
+    now = ENGINE.urgent(Alert("red_flags", "now", "x")).text
     assert CONTENT.snippets["contact"] not in now
-    assert CONTENT.snippets["contact"] in ENGINE.renderer.urgent(Alert("red_flags", "today", "x")).text
+    assert CONTENT.snippets["contact"] in ENGINE.urgent(Alert("red_flags", "today", "x")).text
 
 
 @pytest.mark.parametrize("response_id", ["fallback", "greeting", "symptoms", "not_text"])
 def test_the_safety_net_line_ends_the_everyday_answers(response_id: str) -> None:
-    assert ENGINE.renderer.text(response_id).rstrip().endswith(CONTENT.snippets["safety_net"])
+    assert ENGINE.text(response_id).rstrip().endswith(CONTENT.snippets["safety_net"])
 
 
 @pytest.mark.skipif(not BLOG.exists(), reason="the blog is kept beside the repository, in ../shared")
@@ -201,13 +197,13 @@ def test_the_copy_rule_catches_a_copied_sentence() -> None:
 def test_long_standing_or_worsening_pain_is_pointed_to_an_assessment(text: str) -> None:
     reply = ENGINE.reply(text)
     assert reply.intent_id in ("recovery_time", "keep_running")
-    assert ENGINE.renderer.fill(CONTENT.snippets["long_standing"]) in reply.text
+    assert ENGINE.snippet("long_standing") in reply.text
     assert "patient" not in to_plain(reply.text).casefold()
 
 
 @pytest.mark.parametrize("intent_id", ["recovery_time", "keep_running"])
 def test_recovery_and_running_answers_offer_the_assessment_topics_first(intent_id: str) -> None:
-    assert [b.intent_id for b in ENGINE.renderer.answer(intent_id).buttons][:2] == ["see_someone", "other_diagnoses"]
+    assert [b.intent_id for b in ENGINE.answer(intent_id).buttons][:2] == ["see_someone", "other_diagnoses"]
 
 
 def test_a_strain_question_hears_that_a_sudden_pop_needs_prompt_care() -> None:
@@ -256,9 +252,9 @@ def test_there_are_at_least_twelve_tips() -> None:
 
 @pytest.mark.parametrize("tip", TIPS, ids=lambda t: t.id)
 def test_every_tip_ends_with_the_contact_line(tip: Tip) -> None:
-    contact = ENGINE.renderer.fill(CONTENT.snippets["contact"])
-    assert ENGINE.renderer.fill(tip.text).endswith(contact)
-    assert html_problems(ENGINE.renderer.fill(tip.text)) == []
+    contact = ENGINE.snippet("contact")
+    assert ENGINE.fill(tip.text).endswith(contact)
+    assert html_problems(ENGINE.fill(tip.text)) == []
 
 
 @pytest.mark.skipif(not BLOG.exists(), reason="the blog is kept beside the repository, in ../shared")

@@ -391,3 +391,13 @@ async def test_application_echo_by_polling(standin):
 def test_wait_for_timeout_message(standin):
     with pytest.raises(TimeoutError, match="(?i)0 API calls so far"):
         standin.wait_for_sent(1, timeout=0.2)
+
+
+async def test_async_wait_for_timeout_message_lists_the_calls(standin):
+    with pytest.raises(TimeoutError, match="(?i)0 API calls so far, 0 updates pending"):
+        await standin.wait_for_sent_async(1, timeout=0)
+
+
+async def test_async_wait_for_returns_what_the_predicate_found(standin):
+    standin.private_message("hamstring")
+    assert await standin.wait_for_async(lambda _calls: standin.pending_updates(), timeout=0) == 1

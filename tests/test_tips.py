@@ -10,10 +10,11 @@ import pytest
 from bot.content import load_content
 from bot.tips import Schedule, Tip, next_tip, parse_schedule, week_of
 from bot.yamlsource import ContentInvalid
+from testsupport.mini import MINI
 
 DEFAULT = Schedule(0, dt.time(8, 0))
 TIPS = (Tip("a", "A {contact}"), Tip("b", "B {contact}"), Tip("c", "C {contact}"))
-MINI_TIPS = Path(__file__).parent / "data" / "mini" / "responses" / "_tips.yaml"
+MINI_TIPS = MINI / "responses" / "_tips.yaml"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from bot.engine import Engine
 from bot.tips import TipsContent
 from bot.tips_chat import JOB_PREFIX, STATE
+from testsupport.mini import mini_engine
 from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
@@ -21,7 +22,6 @@ from testsupport.offline import (
     channel_post,
     group_text,
     message,
-    mini_engine,
     my_chat_member,
     offline_bot,
     private_text,
@@ -37,7 +37,7 @@ def mini_tips() -> TipsContent:
 
 
 TIPS = mini_tips()
-CONTACT = mini_engine().renderer.fill("{contact}")
+CONTACT = mini_engine().fill("{contact}")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@
 * ``standin``: the same model behind an HTTP server on 127.0.0.1, for `painbot run` as a process.
 * ``process``: start, watch and always stop `painbot run` against the stand-in.
 * ``waiting``: wait on a condition with a deadline, never a fixed sleep.
+* ``mini``: the mini content (tests/data/mini) and the one engine over it that tests share.
 * ``content_edit``: change a copy of the mini content (its _matching.yaml keys) for one test.
 
 Used by tests/ and benchmarks/, so it lives in neither.

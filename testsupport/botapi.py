@@ -22,7 +22,6 @@ offline tests feed updates without first telling the model about them.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import re
@@ -33,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from testsupport.html import EntityError, parse_html, utf16_length
+from testsupport.waiting import until
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -932,15 +932,11 @@ class BotApi:
     async def wait_for_async(
         self, predicate: Callable[[list[tuple[str, dict[str, Any]]]], Any], timeout: float = 10.0
     ) -> Any:
-        """``wait_for`` for async tests: polls without blocking the event loop."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate(self.calls)
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise TimeoutError(self._timeout_message(timeout))
-            await asyncio.sleep(0.02)  # the poll interval of a bounded wait
+        """``wait_for`` for async tests: polls without blocking the event loop (testsupport.waiting.until)."""
+        try:
+            return await until(lambda: predicate(self.calls), timeout)
+        except TimeoutError:
+            raise TimeoutError(self._timeout_message(timeout)) from None
 
     def wait_for_sent(self, count: int, chat_id: int | str | None = None, timeout: float = 10.0) -> list[dict]:
         """Block until at least ``count`` messages were sent (to ``chat_id``); return them."""

@@ -14,7 +14,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,7 @@ from bot.app import build_application
 from bot.engine import Engine
 from bot.settings import Settings
 from testsupport.botapi import ApiCall, BotApi, chat_type_of, entities_for, member
-
-MINI_CONTENT = Path(__file__).resolve().parent.parent / "tests" / "data" / "mini"
+from testsupport.mini import MINI, mini_engine
 
 BOT_ID = 999
 BOT_USERNAME = "painbot"
@@ -41,12 +39,6 @@ BASIC_GROUP_ID = -4242  # a basic group
 CHANNEL_ID = -1009876543210
 
 BOT_USER: dict[str, Any] = {"id": BOT_ID, "is_bot": True, "first_name": "Pain Bot", "username": BOT_USERNAME}
-
-
-@lru_cache(maxsize=1)
-def mini_engine() -> Engine:
-    """The engine over the minimal content fixture, loaded once per test session."""
-    return Engine.load(MINI_CONTENT)
 
 
 def offline_api() -> BotApi:
@@ -438,7 +430,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "telegram_bot_token": TOKEN,
         "persistence_path": tmp_path / "state.pickle",
-        "content_dir": MINI_CONTENT,
+        "content_dir": MINI,
         "db_path": tmp_path / "painbot.sqlite3",
         # offline: failures are final at once, and private replies need no pacing
         "send_deadline": 0.0,

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from testsupport.mini import MINI
 from testsupport.standin import BotApiStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
-MINI = ROOT / "tests" / "data" / "mini"
 VENV_PAINBOT = ROOT / ".venv" / "bin" / "painbot"
 #: Shaped like a real BotFather token (bot id, colon, 35 characters of secret).
 TOKEN = "7712345678:AAHk3xQe9-TmZ2vQ_p8rWfLs0YbNcUoDiEa"

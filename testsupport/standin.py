@@ -23,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from testsupport.botapi import ApiError, BotApi
 
@@ -198,7 +198,7 @@ class BotApiStandIn(BotApi):
             thread.join(timeout=self.webhook_timeout + 1.0)
         self._server = None
 
-    def __enter__(self) -> BotApiStandIn:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

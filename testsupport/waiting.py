@@ -13,25 +13,30 @@ T = TypeVar("T")
 INTERVAL = 0.02
 
 
+def _deadline(timeout: float, message: str = "condition") -> Callable[[], None]:
+    """A check to call after each failed poll: it raises TimeoutError once ``timeout`` seconds have passed."""
+    end = time.monotonic() + timeout
+
+    def check() -> None:
+        if time.monotonic() >= end:
+            raise TimeoutError(f"{message} not met within {timeout}s")
+
+    return check
+
+
 def wait_until(predicate: Callable[[], T], timeout: float, interval: float = INTERVAL, message: str = "condition") -> T:
     """Poll ``predicate`` until it is truthy and return its value; raise TimeoutError at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{message} not met within {timeout}s")
+    check_deadline = _deadline(timeout, message)
+    while not (value := predicate()):
+        check_deadline()
         time.sleep(interval)  # the poll interval of a bounded wait
+    return value
 
 
 async def until(predicate: Callable[[], T], timeout: float = 5.0, message: str = "condition") -> T:
     """``wait_until`` for async tests: the event loop keeps running between polls."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{message} not met within {timeout}s")
+    check_deadline = _deadline(timeout, message)
+    while not (value := predicate()):
+        check_deadline()
         await asyncio.sleep(INTERVAL)  # the poll interval of a bounded wait
+    return value
