@@ -73,13 +73,16 @@ class Model:
 
     def listed(self, words: Sequence[str], stems: Sequence[str]) -> list[float]:
         """The class probabilities as a list in the order of self.classes (few classes: no array needed)."""
-        row = self._features(words, stems, grow=False)
+        ids = self._ids(words, stems)
         logits = self._bias.tolist()
-        if row:
-            ids = np.fromiter(row, dtype=np.int64, count=len(row))
-            gathered = self._scaled[ids]
-            if any(count != 1.0 for count in row.values()):  # sublinear term frequency for repeats
-                tf = 1 + np.log(np.fromiter(row.values(), dtype=np.float32, count=len(row)))
+        if ids:
+            once = dict.fromkeys(ids)
+            if len(once) == len(ids):  # each feature once (most messages): its row as it is
+                gathered = self._scaled[np.fromiter(once, dtype=np.int64, count=len(once))]
+            else:  # sublinear term frequency for the repeats
+                counts = Counter(ids)
+                gathered = self._scaled[np.fromiter(counts, dtype=np.int64, count=len(counts))]
+                tf = 1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
                 gathered[:, :-1] *= tf[:, None]
                 gathered[:, -1] *= tf * tf
             # An elementwise sum, not a BLAS product: no threads, so the same answer on every run.
@@ -103,6 +106,16 @@ class Model:
                     _add(self._word_ids, stem, self._next_id)
                     for gram in _char_grams(word):
                         _add(self._vocabulary, gram, self._next_id)
+        ids = self._ids(words, stems, pairs)
+        counts = dict.fromkeys(ids, 1.0)
+        # Most texts use each feature once; counting the rest costs more than this check.
+        return counts if len(counts) == len(ids) else dict(Counter(ids))
+
+    def _ids(self, words: Sequence[str], stems: Sequence[str], pairs: list[tuple[str, str]] | None = None) -> list[int]:
+        """The known feature ids of a text, a repeat once per occurrence (`pairs`: its meaningful word pairs)."""
+        stop = self._stopwords
+        if pairs is None:
+            pairs = [pair for pair in pairwise(stems) if pair[0] not in stop or pair[1] not in stop]
         ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
         ids += [
             i
@@ -110,9 +123,7 @@ class Model:
             if stem not in stop
             for i in self._word_features(word, stem)
         ]
-        counts = dict.fromkeys(ids, 1.0)
-        # Most texts use each feature once; counting the rest costs more than this check.
-        return counts if len(counts) == len(ids) else dict(Counter(ids))
+        return ids
 
     def _next_id(self) -> int:
         """The id a new feature gets: one numbering across words, pairs and character n-grams."""

@@ -91,6 +91,15 @@ class Synonyms:
         return " ".join(out)
 
 
+def whole_word(term: str) -> str:
+    """A regex for a term as a whole word."""
+    # Opening with the term's first character (then looking back for a word character before it)
+    # lets the regex engine skip ahead to that character, where a leading \b is tried at every position.
+    if not term[:1].isalnum() and term[:1] != "_":
+        return rf"\b{re.escape(term)}\b"
+    return rf"{re.escape(term[0])}(?<!\w.){re.escape(term[1:])}\b"
+
+
 def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int | None = None) -> str:
     """Clean a message (its first `max_chars`) and fold its synonyms: the form every matcher compares."""
     cleaned = clean(text, max_chars)

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.normalise import Synonyms, clean, stem
+from bot.normalise import Synonyms, clean, stem, whole_word
 from bot.schema import Anything, Choice, Field, Named, Number, Record, Shape, Text, Texts, read_file
 from bot.yamlsource import LineList, Problems
 
@@ -208,11 +208,7 @@ class Screener:
             for concept in rule.groups[0] if rule.groups else ():
                 self._starts[concept].append(index)
         self._rewrite = _rewriter(rules.rewrites)
-        self._breaks = (
-            re.compile(r"\b(?:" + "|".join(map(re.escape, rules.clause_breaks)) + r")\b")
-            if rules.clause_breaks
-            else None
-        )
+        self._breaks = re.compile("|".join(map(whole_word, rules.clause_breaks))) if rules.clause_breaks else None
         self._negations = self._first_words(rules.negations)
         self._not_negations = self._first_words(rules.not_negations)
         self._trie, vocabulary = self._index_concepts(rules.concepts)
