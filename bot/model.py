@@ -31,6 +31,8 @@ K = TypeVar("K")
 CHAR_GRAMS = (4,)
 # Additive smoothing of the per-class feature weights: small, since TF-IDF values are fractions.
 SMOOTHING = 0.03
+# From this many features on, a message's features are counted without first checking for repeats.
+COUNT_FROM = 60
 # Log-probabilities are divided by this before the softmax: naive Bayes is over-confident, and the
 # fusion with the lexical scorer needs probabilities that still say "close second".
 TEMPERATURE = 0.75
@@ -76,8 +78,10 @@ class Model:
         ids = self._ids(words, stems)
         logits = self._bias.tolist()
         if ids:
-            once = dict.fromkeys(ids)
-            if len(once) == len(ids):  # each feature once (most messages): its row as it is
+            # A short message mostly uses each feature once, which the cheaper dict.fromkeys tells;
+            # a long one nearly always repeats one, so it is counted straight away.
+            once = dict.fromkeys(ids) if len(ids) < COUNT_FROM else None
+            if once is not None and len(once) == len(ids):  # each feature once: its row as it is
                 gathered = self._scaled[np.fromiter(once, dtype=np.int64, count=len(once))]
             else:  # sublinear term frequency for the repeats
                 counts = Counter(ids)

@@ -57,10 +57,10 @@ class Synonyms:
                     self._canonical[variant] = target
         # Variants by their first word, longest first: folding is a walk over the words with one
         # lookup each, where one regex alternation of every variant costs ten times more.
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...]]]] = {}
         for variant, target in sorted(self._canonical.items(), key=lambda kv: (-len(kv[0].split()), kv[0])):
             words = tuple(variant.split())
-            self._by_first.setdefault(words[0], []).append((words, target))
+            self._by_first.setdefault(words[0], []).append((words, target, tuple(target.split())))
 
     def variants(self) -> dict[str, str]:
         """Every variant, cleaned, and the canonical form it folds to."""
@@ -70,9 +70,18 @@ class Synonyms:
         """Replace every known variant (longest first, left to right) with its canonical form."""
         if not self._by_first:
             return cleaned
-        words = cleaned.split()
+        return " ".join(self._folded(cleaned.split(), as_words=False))
+
+    def fold_words(self, words: list[str]) -> list[str]:
+        """fold() on words already split, giving words: a canonical form of several words gives several."""
+        return self._folded(words, as_words=True) if self._by_first else words
+
+    def _folded(self, words: list[str], as_words: bool) -> list[str]:
+        """The words with every variant replaced by its canonical form (as one item, or `as_words` one per word)."""
         # Only a word some variant starts with needs a look; most messages have few or none.
         starts = [n for n, word in enumerate(words) if word in self._by_first]
+        if not starts:
+            return words
         out: list[str] = []
         position = 0
         for start in starts:
@@ -80,15 +89,18 @@ class Synonyms:
                 continue  # inside a variant already folded
             out += words[position:start]
             position = start + 1
-            for phrase, target in self._by_first[words[start]]:
+            for phrase, target, target_words in self._by_first[words[start]]:
                 if len(phrase) == 1 or tuple(words[start : start + len(phrase)]) == phrase:
-                    out.append(target)
+                    if as_words:
+                        out += target_words
+                    else:
+                        out.append(target)
                     position = start + len(phrase)
                     break
             else:
                 out.append(words[start])
         out += words[position:]
-        return " ".join(out)
+        return out
 
 
 def whole_word(term: str) -> str:

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -293,18 +293,22 @@ class Screener:
         """tokens(); unless `whole`, None as soon as it is clear that no concept phrase can start at any word."""
         if _has_digit(text):  # every number pattern needs a digit; most messages have none
             text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
-        cleaned = clean(_mark_clauses(text))
-        if not whole and not self._may_start(cleaned):
+        # Read as a list of words from here on: each step splitting and joining the text again would
+        # cost more than the step itself on a long message.
+        read = clean(_mark_clauses(text)).split()
+        if not whole and not self._may_start(read):
             return None
-        cleaned = self._rewrite(cleaned)
+        read = self._rewrite(read)
         if self._breaks is not None:
-            cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
-        cleaned = " ".join(w if len(w) < TYPO_MIN_LENGTH else self._typo(w) for w in cleaned.split())
-        folded = self._synonyms.fold(cleaned) if self._synonyms else cleaned
+            read = self._breaks.sub(CLAUSE_WORD, " ".join(read)).split()
+        typo = self._typo
+        read = [w if len(w) < TYPO_MIN_LENGTH else typo(w) for w in read]
+        if self._synonyms:
+            read = self._synonyms.fold_words(read)
         words: list[str] = []
         clause_of: list[int] = []
         clause = 0
-        for word in folded.split():
+        for word in read:
             if word == CLAUSE_MARK:
                 clause += 1
                 continue
@@ -312,10 +316,10 @@ class Screener:
             clause_of.append(clause)
         return words, clause_of
 
-    def _may_start(self, cleaned: str) -> bool:
+    def _may_start(self, cleaned: list[str]) -> bool:
         """Whether a word of the cleaned message can become the first word of a concept phrase (see _leads)."""
         roots, leads = self._roots, self._leads
-        for word in cleaned.split():
+        for word in cleaned:
             if word in leads or stem(word) in roots:
                 return True
             if len(word) >= TYPO_MIN_LENGTH and self._typo(word) != word:
@@ -324,8 +328,8 @@ class Screener:
 
     def _folded(self, text: str) -> str:
         """A concept term as messages are read: cleaned, everyday phrases rewritten, synonyms folded."""
-        cleaned = self._rewrite(clean(text))
-        return self._synonyms.fold(cleaned) if self._synonyms else cleaned
+        words = self._rewrite(clean(text).split())
+        return " ".join(self._synonyms.fold_words(words) if self._synonyms else words)
 
     def _words(self, term: str) -> list[str]:
         """A term as the stemmed words it is compared by."""
@@ -394,17 +398,17 @@ def _closest(word: str, words: list[str], edits: int) -> str | None:
     return found[0] if found else None
 
 
-def _rewriter(rewrites: dict[str, str]) -> Any:
-    """A function replacing each everyday phrase (whole words, longest first) with its plain form."""
+def _rewriter(rewrites: dict[str, str]) -> Callable[[list[str]], list[str]]:
+    """A function replacing each everyday phrase (whole words, longest first) in a list of words with its plain form."""
     if not rewrites:
-        return lambda text: text
+        return lambda words: words
     table = {clean(k): clean(v) for k, v in rewrites.items()}
     # The phrases fold like synonyms (a walk over the words, one lookup each), where one regex
     # alternation of every phrase costs several times more.
     plain_forms: dict[str, list[str]] = defaultdict(list)
     for phrase, plain in table.items():
         plain_forms[plain].append(phrase)
-    return Synonyms(plain_forms).fold
+    return Synonyms(plain_forms).fold_words
 
 
 def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
