@@ -324,9 +324,9 @@ class Matcher:
         known, total = self._query(words)
         evidence = self._evidence(known, total)
         # Only the intents whose vocabulary fits best are scored by their best example: the rest
-        # cannot catch up, and a stray example of theirs would only add noise. (A stable sort, so
+        # cannot catch up, and a stray example of theirs would only add noise. (A stable sort, reversed or not, so
         # ties keep the intents' order; the scores of a few intents are plain floats, cheaper than arrays.)
-        top = sorted(range(len(evidence)), key=lambda n: -evidence[n])[:EXAMPLE_CONTENDERS]
+        top = sorted(range(len(evidence)), key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS]
         best, chosen = self._best_examples(self._overlap_scores(known, total), [n for n in top if evidence[n] > 0])
         if len(words) <= SHORT_MESSAGE_WORDS:
             for intent_id, (ratio, example) in self._spelt_like(normalised).items():
@@ -376,8 +376,11 @@ class Matcher:
         indices = np.concatenate([f.postings for f in known])
         weights = np.concatenate([f.posting_weights for f in known])
         shared = np.bincount(indices, weights=weights, minlength=len(self._examples))
-        # F1 of precision shared/total and recall shared/example total, in one expression.
-        return 200 * shared / (total + self._example_totals)
+        # F1 of precision shared/total and recall shared/example total, computed in place (one
+        # array of every example's score is allocated, not three).
+        shared *= 200
+        shared /= total + self._example_totals
+        return shared
 
     def _best_examples(self, scores: np.ndarray, contenders: list[int]) -> tuple[list[float], list[str]]:
         """Each contending intent's best example score (0-100) and text; 0 and "" for the others."""
