@@ -375,7 +375,7 @@ class Matcher:
             return np.zeros(len(self._examples))
         indices = np.concatenate([f.postings for f in known])
         weights = np.concatenate([f.posting_weights for f in known])
-        shared = np.bincount(indices, weights=weights, minlength=len(self._examples))
+        shared: np.ndarray = np.bincount(indices, weights=weights, minlength=len(self._examples))
         # F1 of precision shared/total and recall shared/example total, computed in place (one
         # array of every example's score is allocated, not three).
         shared *= 200
