@@ -41,6 +41,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -144,6 +145,9 @@ class _Feature(NamedTuple):
     row: int
     postings: np.ndarray
     posting_weights: np.ndarray  # the weight once per posting, ready to concatenate
+
+
+_ROW = itemgetter(1)  # a _Feature's row, as map() reads it fastest
 
 
 @dataclass(frozen=True)
@@ -417,7 +421,8 @@ class Matcher:
         if not known:
             return [0.0] * len(self._intent_ids)
         # An elementwise sum rather than a BLAS product: no threads, the same answer on every run.
-        rows = self._association_matrix[[f.row for f in known]]
+        # The rows as an integer array: a list of ints would be read element by element to find its dtype.
+        rows = self._association_matrix[np.fromiter(map(_ROW, known), dtype=np.intp, count=len(known))]
         return (np.add.reduce(rows, axis=0) * (100 / total)).tolist()
 
     def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
