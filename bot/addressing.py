@@ -44,10 +44,15 @@ class Addressing:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_mention", re.compile(rf"@{re.escape(self.username)}\b", re.IGNORECASE))
 
-    def of(self, text: str, chat: str, cue: bool = False) -> Address:
-        """How this message, in this kind of chat, addresses the bot; `cue`: Telegram marks it as meant for the bot."""
+    def of(self, text: str, chat: str, cue: bool = False, normalised: str | None = None) -> Address:
+        """How this message, in this kind of chat, addresses the bot; `cue`: Telegram marks it as meant for the bot.
+
+        `normalised`: the text as the matcher already normalised it, so it is not normalised twice.
+        """
         if chat != "group" or cue or self._mention.search(text) is not None:
             return Address.DIRECT
         # The words as the matcher reads them (@mentions of others and links dropped, slang folded).
-        words = normalise(text, self.synonyms, self.max_chars).split()
+        if normalised is None:
+            normalised = normalise(text, self.synonyms, self.max_chars)
+        words = normalised.split()
         return Address.NAMED if any(word in self.names for word in words) else Address.NONE

@@ -90,8 +90,9 @@ class Engine:
         PartsMatch whose `also` names the second (bot/parts.py).
         """
         alert = self.content.safety.screen(text) if self.content.safety else None
-        addressed = self.address(text, chat, addressed).named
-        ordinary = self.matcher.match(text, chat, addressed)
+        normalised = self.matcher.normalised(text)  # read once for the addressing rule and the matcher
+        addressed = self.addressing.of(text, chat, addressed, normalised).named
+        ordinary = self.matcher.match(text, chat, addressed, normalised)
         if alert is None:
             return self.parts.split(text, ordinary, chat, addressed)
         # The ordinary match is kept as `rest`, so a false alarm never blocks what was asked.

@@ -41,6 +41,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -146,6 +147,9 @@ class _Feature(NamedTuple):
     posting_weights: np.ndarray  # the weight once per posting, ready to concatenate
 
 
+_ROW = itemgetter(1)  # a _Feature's row, as map() reads it fastest
+
+
 @dataclass(frozen=True)
 class _Example:
     """An example prepared for scoring."""
@@ -199,7 +203,7 @@ class Matcher:
             ],
             self._stopwords,
         )
-        self._model_columns = np.array([self._model.classes.index(i) for i in self._intent_ids], dtype=np.int64)
+        self._model_columns = [self._model.classes.index(i) for i in self._intent_ids]
         self._idf = _idf(prepared, self._stopwords)
         association = _association(prepared, self._stopwords)
         self._examples = [
@@ -273,12 +277,18 @@ class Matcher:
         # Words typos may be corrected to: every word an example or a list uses.
         self._known = frozenset(f for f in self._idf if "_" not in f) | {w for g in groups for w in g.words}
 
-    def match(self, text: str, chat: str = "private", addressed: bool = True) -> Match:
+    def normalised(self, text: str) -> str:
+        """A raw message as the matcher reads it: its first max_chars cleaned, synonyms folded."""
+        return normalise(text, self.content.synonyms, self.rules.max_chars)
+
+    def match(self, text: str, chat: str = "private", addressed: bool = True, normalised: str | None = None) -> Match:
         """Decide the intent of a raw message as the bot would in this kind of chat.
 
         `addressed`: the message speaks to the bot, by name at least (bot/addressing.py decides).
+        `normalised`: self.normalised(text), when the caller has it already.
         """
-        normalised = normalise(text, self.content.synonyms, self.rules.max_chars)
+        if normalised is None:
+            normalised = self.normalised(text)
         every_word = [
             w if len(w) < TYPO_MIN_LENGTH or w in self._stopwords else self._typo(w)
             for w in map(stem, normalised.split())
@@ -318,31 +328,33 @@ class Matcher:
         known, total = self._query(words)
         evidence = self._evidence(known, total)
         # Only the intents whose vocabulary fits best are scored by their best example: the rest
-        # cannot catch up, and a stray example of theirs would only add noise.
-        contenders = [n for n in np.argsort(-evidence, kind="stable")[:EXAMPLE_CONTENDERS].tolist() if evidence[n] > 0]
-        best, chosen = self._best_examples(self._overlap_scores(known, total), contenders)
+        # cannot catch up, and a stray example of theirs would only add noise. (A stable sort, reversed or not, so
+        # ties keep the intents' order; the scores of a few intents are plain floats, cheaper than arrays.)
+        top = sorted(range(len(evidence)), key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS]
+        best, chosen = self._best_examples(self._overlap_scores(known, total), [n for n in top if evidence[n] > 0])
         if len(words) <= SHORT_MESSAGE_WORDS:
             for intent_id, (ratio, example) in self._spelt_like(normalised).items():
                 n = self._intent_index[intent_id]
                 if ratio > best[n]:
                     best[n], chosen[n] = ratio, example
-        lexical = EXAMPLE_SHARE * best + (1 - EXAMPLE_SHARE) * evidence
-        fused = fuse(lexical, self._model.vector(normalised.split(), words)[self._model_columns])
+        probability = self._model.listed(normalised.split(), words)
+        fused = [
+            fuse(EXAMPLE_SHARE * b + (1 - EXAMPLE_SHARE) * e, probability[column])
+            for b, e, column in zip(best, evidence, self._model_columns, strict=True)
+        ]
         if keyworded:
-            fused += self._keyword_bonus(keyworded)
-        # Ranked by the unrounded score (negated: best first), shown capped at 100: two intents both past 100 are not a
-        # tie (an alphabetical tie-break would favour "_off_topic").
-        raw, shown = (-fused).tolist(), np.minimum(100.0, fused).round(1).tolist()
+            for n in self._keyword_columns(keyworded):
+                fused[n] += self.rules.keyword_bonus
+        # Ranked by the unrounded score (negated: best first), shown capped at 100 to one decimal
+        # (half to even, as numpy rounds): two intents both past 100 are not a tie (an alphabetical
+        # tie-break would favour "_off_topic").
+        raw, shown = [-f for f in fused], [round(min(100.0, f) * 10) / 10 for f in fused]
         ranked = sorted(zip(raw, self._intent_ids, shown, chosen, strict=True))  # ids are unique: ties end there
         return tuple(map(Candidate._make, (row[1:] for row in ranked if row[2] > 0)))
 
-    def _keyword_bonus(self, keyworded: set[str]) -> np.ndarray:
-        """The keyword bonus of each intent (0 for those none of whose keywords is present)."""
-        bonus = np.zeros(len(self._intent_ids))
-        for intent_id in keyworded:
-            if intent_id in self._intent_index:
-                bonus[self._intent_index[intent_id]] = self.rules.keyword_bonus
-        return bonus
+    def _keyword_columns(self, keyworded: set[str]) -> list[int]:
+        """The columns of the intents one of whose keywords is present (each gets the keyword bonus)."""
+        return [self._intent_index[i] for i in keyworded if i in self._intent_index]
 
     def _keyword_intents(self, words: list[str]) -> set[str]:
         """The intents one of whose keywords occurs in the word sequence."""
@@ -367,18 +379,22 @@ class Matcher:
             return np.zeros(len(self._examples))
         indices = np.concatenate([f.postings for f in known])
         weights = np.concatenate([f.posting_weights for f in known])
-        shared = np.bincount(indices, weights=weights, minlength=len(self._examples))
-        # F1 of precision shared/total and recall shared/example total, in one expression.
-        return 200 * shared / (total + self._example_totals)
+        shared: np.ndarray = np.bincount(indices, weights=weights, minlength=len(self._examples))
+        # F1 of precision shared/total and recall shared/example total, computed in place (one
+        # array of every example's score is allocated, not three).
+        shared *= 200
+        shared /= total + self._example_totals
+        return shared
 
-    def _best_examples(self, scores: np.ndarray, contenders: list[int]) -> tuple[np.ndarray, list[str]]:
+    def _best_examples(self, scores: np.ndarray, contenders: list[int]) -> tuple[list[float], list[str]]:
         """Each contending intent's best example score (0-100) and text; 0 and "" for the others."""
-        best, chosen = np.zeros(len(self._intent_ids)), [""] * len(self._intent_ids)
+        best, chosen = [0.0] * len(self._intent_ids), [""] * len(self._intent_ids)
         for n in contenders:
             start, end = self._segments[self._intent_ids[n]]
             top = start + int(scores[start:end].argmax())
-            if scores[top] > 0:
-                best[n], chosen[n] = scores[top], self._examples[top].text
+            score = float(scores[top])
+            if score > 0:
+                best[n], chosen[n] = score, self._examples[top].text
         return best, chosen
 
     def _spelt_like(self, normalised: str) -> dict[str, tuple[float, str]]:
@@ -400,12 +416,14 @@ class Matcher:
                 best[example.intent_id] = (ratio, example.text)
         return best
 
-    def _evidence(self, known: list[_Feature], total: float) -> np.ndarray:
+    def _evidence(self, known: list[_Feature], total: float) -> list[float]:
         """How much of the message (0-100) is made of words typical of each intent."""
         if not known:
-            return np.zeros(len(self._intent_ids))
+            return [0.0] * len(self._intent_ids)
         # An elementwise sum rather than a BLAS product: no threads, the same answer on every run.
-        return self._association_matrix[[f.row for f in known]].sum(axis=0) * (100 / total)
+        # The rows as an integer array: a list of ints would be read element by element to find its dtype.
+        rows = self._association_matrix[np.fromiter(map(_ROW, known), dtype=np.intp, count=len(known))]
+        return (np.add.reduce(rows, axis=0) * (100 / total)).tolist()
 
     def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
         """The score needed to answer: unaddressed group chatter must be confident and on topic."""
@@ -444,8 +462,8 @@ class Matcher:
         return PhraseSet(tuple(out))
 
 
-def fuse(lexical: np.ndarray, probability: np.ndarray) -> np.ndarray:
-    """Rule 3: the fused scores of the intents from their lexical scores (0-100) and model probabilities (0-1)."""
+def fuse(lexical: float, probability: float) -> float:
+    """Rule 3: an intent's fused score from its lexical score (0-100) and model probability (0-1)."""
     return (1 - MODEL_SHARE) * lexical + MODEL_SHARE * 100 * probability
 
 

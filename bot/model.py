@@ -16,6 +16,7 @@ cross-validation where naive Bayes reaches 88%.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -30,6 +31,8 @@ K = TypeVar("K")
 CHAR_GRAMS = (4,)
 # Additive smoothing of the per-class feature weights: small, since TF-IDF values are fractions.
 SMOOTHING = 0.03
+# From this many features on, a message's features are counted without first checking for repeats.
+COUNT_FROM = 60
 # Log-probabilities are divided by this before the softmax: naive Bayes is over-confident, and the
 # fusion with the lexical scorer needs probabilities that still say "close second".
 TEMPERATURE = 0.75
@@ -55,6 +58,12 @@ class Model:
         index_of = {label: n for n, label in enumerate(self.classes)}
         targets = np.array([index_of[label] for label, _, _ in labelled], dtype=np.int64)
         self._weights, self._bias = _train(rows, targets, self._tfidf, size, len(self.classes))
+        # Each feature's class weights times its IDF, and its IDF squared in one more column: a
+        # message whose features each occur once (most) then needs one gather and one sum, the
+        # last column giving its squared length for the unit scaling.
+        self._scaled = np.ascontiguousarray(
+            np.hstack([self._weights * self._idf[:, None], (self._idf * self._idf)[:, None]]), dtype=np.float32
+        )
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
@@ -62,16 +71,32 @@ class Model:
 
     def vector(self, words: Sequence[str], stems: Sequence[str]) -> np.ndarray:
         """The class probabilities as an array in the order of self.classes."""
-        row = self._features(words, stems, grow=False)
-        logits = self._bias.copy()
-        if row:
-            ids = np.fromiter(row, dtype=np.int64, count=len(row))
-            values = self._tfidf(ids, np.fromiter(row.values(), dtype=np.float32, count=len(row)))
+        return np.array(self.listed(words, stems))
+
+    def listed(self, words: Sequence[str], stems: Sequence[str]) -> list[float]:
+        """The class probabilities as a list in the order of self.classes (few classes: no array needed)."""
+        ids = self._ids(words, stems)
+        logits = self._bias.tolist()
+        if ids:
+            # A short message mostly uses each feature once, which the cheaper dict.fromkeys tells;
+            # a long one nearly always repeats one, so it is counted straight away.
+            once = dict.fromkeys(ids) if len(ids) < COUNT_FROM else None
+            if once is not None and len(once) == len(ids):  # each feature once: its row as it is
+                gathered = self._scaled[np.fromiter(once, dtype=np.int64, count=len(once))]
+            else:  # sublinear term frequency for the repeats
+                counts = Counter(ids)
+                gathered = self._scaled[np.fromiter(counts, dtype=np.int64, count=len(counts))]
+                tf = 1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+                gathered[:, :-1] *= tf[:, None]
+                gathered[:, -1] *= tf * tf
             # An elementwise sum, not a BLAS product: no threads, so the same answer on every run.
-            logits += (self._weights[ids] * values[:, None]).sum(axis=0)
-        logits = (logits - logits.max()) / TEMPERATURE
-        exp = np.exp(logits)
-        return exp / exp.sum()
+            *summed, squared = np.add.reduce(gathered, axis=0).tolist()
+            scale = 1 / max(math.sqrt(squared), 1e-12)  # unit length, as _tfidf scales
+            logits = [bias + value * scale for bias, value in zip(logits, summed, strict=True)]
+        top = max(logits)
+        exp = [math.exp((logit - top) / TEMPERATURE) for logit in logits]
+        total = sum(exp)
+        return [e / total for e in exp]
 
     def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
         """Feature id -> count for one text; while training, unseen features join the vocabularies."""
@@ -85,6 +110,16 @@ class Model:
                     _add(self._word_ids, stem, self._next_id)
                     for gram in _char_grams(word):
                         _add(self._vocabulary, gram, self._next_id)
+        ids = self._ids(words, stems, pairs)
+        counts = dict.fromkeys(ids, 1.0)
+        # Most texts use each feature once; counting the rest costs more than this check.
+        return counts if len(counts) == len(ids) else dict(Counter(ids))
+
+    def _ids(self, words: Sequence[str], stems: Sequence[str], pairs: list[tuple[str, str]] | None = None) -> list[int]:
+        """The known feature ids of a text, a repeat once per occurrence (`pairs`: its meaningful word pairs)."""
+        stop = self._stopwords
+        if pairs is None:
+            pairs = [pair for pair in pairwise(stems) if pair[0] not in stop or pair[1] not in stop]
         ids = [i for i in map(self._pair_ids.get, pairs) if i is not None]
         ids += [
             i
@@ -92,9 +127,7 @@ class Model:
             if stem not in stop
             for i in self._word_features(word, stem)
         ]
-        counts = dict.fromkeys(ids, 1.0)
-        # Most texts use each feature once; counting the rest costs more than this check.
-        return counts if len(counts) == len(ids) else dict(Counter(ids))
+        return ids
 
     def _next_id(self) -> int:
         """The id a new feature gets: one numbering across words, pairs and character n-grams."""

@@ -18,8 +18,9 @@ _NON_WORD = re.compile(r"[^\w]+")
 # The same for plain ASCII text as one C-speed table lookup per character (most messages).
 _ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
 # A letter stretched over three times ("sooooo"). It runs once only letters, digits and
-# spaces are left, where [^ ] is \w and far cheaper to test.
-_STRETCHED = re.compile(r"([^ ])\1\1+")
+# spaces are left, where [^ ] is \w and far cheaper to test. The repeats are taken eight at a
+# time first: a pasted run of one letter costs an eighth of the regex engine's steps.
+_STRETCHED = re.compile(r"([^ ])\1\1(?:\1\1\1\1\1\1\1\1)*\1*")
 
 
 def clean(text: str, max_chars: int | None = None) -> str:
@@ -56,18 +57,31 @@ class Synonyms:
                     self._canonical[variant] = target
         # Variants by their first word, longest first: folding is a walk over the words with one
         # lookup each, where one regex alternation of every variant costs ten times more.
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...]]]] = {}
         for variant, target in sorted(self._canonical.items(), key=lambda kv: (-len(kv[0].split()), kv[0])):
             words = tuple(variant.split())
-            self._by_first.setdefault(words[0], []).append((words, target))
+            self._by_first.setdefault(words[0], []).append((words, target, tuple(target.split())))
+
+    def variants(self) -> dict[str, str]:
+        """Every variant, cleaned, and the canonical form it folds to."""
+        return dict(self._canonical)
 
     def fold(self, cleaned: str) -> str:
         """Replace every known variant (longest first, left to right) with its canonical form."""
         if not self._by_first:
             return cleaned
-        words = cleaned.split()
+        return " ".join(self._folded(cleaned.split(), as_words=False))
+
+    def fold_words(self, words: list[str]) -> list[str]:
+        """fold() on words already split, giving words: a canonical form of several words gives several."""
+        return self._folded(words, as_words=True) if self._by_first else words
+
+    def _folded(self, words: list[str], as_words: bool) -> list[str]:
+        """The words with every variant replaced by its canonical form (as one item, or `as_words` one per word)."""
         # Only a word some variant starts with needs a look; most messages have few or none.
         starts = [n for n, word in enumerate(words) if word in self._by_first]
+        if not starts:
+            return words
         out: list[str] = []
         position = 0
         for start in starts:
@@ -75,15 +89,27 @@ class Synonyms:
                 continue  # inside a variant already folded
             out += words[position:start]
             position = start + 1
-            for phrase, target in self._by_first[words[start]]:
+            for phrase, target, target_words in self._by_first[words[start]]:
                 if len(phrase) == 1 or tuple(words[start : start + len(phrase)]) == phrase:
-                    out.append(target)
+                    if as_words:
+                        out += target_words
+                    else:
+                        out.append(target)
                     position = start + len(phrase)
                     break
             else:
                 out.append(words[start])
         out += words[position:]
-        return " ".join(out)
+        return out
+
+
+def whole_word(term: str) -> str:
+    """A regex for a term as a whole word."""
+    # Opening with the term's first character (then looking back for a word character before it)
+    # lets the regex engine skip ahead to that character, where a leading \b is tried at every position.
+    if not term[:1].isalnum() and term[:1] != "_":
+        return rf"\b{re.escape(term)}\b"
+    return rf"{re.escape(term[0])}(?<!\w.){re.escape(term[1:])}\b"
 
 
 def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int | None = None) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, fields
 
 from bot.content import MatchingRules
 from bot.matching import Match, Matcher
+from bot.normalise import whole_word
 
 # Enough of a clause to find its first word after an @mention; each cut looks at no more.
 OPENING_CHARS = 80
@@ -56,6 +57,12 @@ class PartFinder:
         self.matcher = matcher
         self.rules = rules
         self._breaks = _breaks_pattern(rules.clause_breaks)
+        # The same, lower-case and case-sensitive, for ASCII messages read lower-cased (the same
+        # positions): several times cheaper than ignoring case.
+        ascii_breaks = all(b.isascii() for b in rules.clause_breaks)
+        self._ascii_breaks = (
+            _breaks_pattern(frozenset(b.lower() for b in rules.clause_breaks), 0) if ascii_breaks else None
+        )
         self._leading = re.compile(rf"^(?:\s*(?:{self._breaks.pattern}))+\s*", re.IGNORECASE) if self._breaks else None
 
     def split(self, text: str, whole: Match, chat: str, addressed: bool) -> Match:
@@ -82,7 +89,13 @@ class PartFinder:
         # The first clause's last piece is the last non-blank stretch between the cuts before this
         # one: carried along instead of splitting every first clause again.
         piece_start, last_piece = 0, ""
-        for cut in self._breaks.finditer(text):
+        ascii_breaks = self._ascii_breaks
+        cuts = (
+            ascii_breaks.finditer(text.lower())
+            if ascii_breaks is not None and text.isascii()
+            else self._breaks.finditer(text)
+        )
+        for cut in cuts:
             piece, piece_start = text[piece_start : cut.start()], cut.end()
             last_piece = piece if piece.strip() else last_piece
             second = self._strip_leading(text[cut.end() :])
@@ -147,10 +160,10 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(_AT_MENTION.sub(" ", text).casefold().replace("'", "").replace("\u2019", ""))
 
 
-def _breaks_pattern(breaks: frozenset[str]) -> re.Pattern[str] | None:
+def _breaks_pattern(breaks: frozenset[str], flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
     """One pattern for every break: words and phrases as whole words, punctuation as it is."""
     if not breaks:
         return None
     longest_first = sorted(breaks, key=len, reverse=True)
-    parts = [rf"\b{re.escape(b)}\b" if b[0].isalnum() else re.escape(b) for b in longest_first]
-    return re.compile("|".join(parts), re.IGNORECASE)
+    parts = [whole_word(b) if b[0].isalnum() else re.escape(b) for b in longest_first]
+    return re.compile("|".join(parts), flags)

@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.normalise import Synonyms, clean, stem
+from bot.normalise import Synonyms, clean, stem, whole_word
 from bot.schema import Anything, Choice, Field, Named, Number, Record, Shape, Text, Texts, read_file
 from bot.yamlsource import LineList, Problems
 
@@ -208,11 +208,7 @@ class Screener:
             for concept in rule.groups[0] if rule.groups else ():
                 self._starts[concept].append(index)
         self._rewrite = _rewriter(rules.rewrites)
-        self._breaks = (
-            re.compile(r"\b(?:" + "|".join(map(re.escape, rules.clause_breaks)) + r")\b")
-            if rules.clause_breaks
-            else None
-        )
+        self._breaks = re.compile("|".join(map(whole_word, rules.clause_breaks))) if rules.clause_breaks else None
         self._negations = self._first_words(rules.negations)
         self._not_negations = self._first_words(rules.not_negations)
         self._trie, vocabulary = self._index_concepts(rules.concepts)
@@ -221,6 +217,17 @@ class Screener:
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._everyday = sorted(w for w in known - vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._typo = lru_cache(maxsize=8192)(self._correct)
+        # A concept is found only from a word some phrase starts with; a cleaned word becomes one as
+        # itself, typo-corrected, or through an everyday phrase or a synonym it starts. Messages with
+        # none of these (most chatter) skip the rest of the reading.
+        self._roots = frozenset(self._trie.next)
+        rewritten = {words[0] for words in (clean(k).split() for k in rules.rewrites) if words}
+        variants = synonyms.variants() if synonyms else {}
+        self._leads = frozenset(rewritten) | {
+            variant.split()[0]
+            for variant, target in variants.items()
+            if any(stem(w) in self._roots for w in target.split())
+        }
 
     def _index_concepts(self, concepts: dict[str, tuple[str, ...]]) -> tuple[_Node, set[str]]:
         """Every concept's phrases as a trie of stemmed words, and the words they are written with."""
@@ -257,7 +264,10 @@ class Screener:
 
     def mentions(self, text: str) -> dict[str, list[Mention]]:
         """Every un-negated mention of every concept in a message."""
-        words, clause_of = self.tokens(text)
+        read = self._read(text, whole=False)
+        if read is None:
+            return {}
+        words, clause_of = read
         found: dict[str, list[Mention]] = defaultdict(list)
         last = len(words) - 1
         for start, word in enumerate(words):
@@ -277,17 +287,28 @@ class Screener:
 
     def tokens(self, text: str) -> tuple[list[str], list[int]]:
         """The message's stemmed words, and the clause each belongs to (one pass of each regex)."""
+        return self._read(text, whole=True) or ([], [])
+
+    def _read(self, text: str, whole: bool) -> tuple[list[str], list[int]] | None:
+        """tokens(); unless `whole`, None as soon as it is clear that no concept phrase can start at any word."""
         if _has_digit(text):  # every number pattern needs a digit; most messages have none
             text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
-        cleaned = self._rewrite(clean(_mark_clauses(text)))
+        # Read as a list of words from here on: each step splitting and joining the text again would
+        # cost more than the step itself on a long message.
+        read = clean(_mark_clauses(text)).split()
+        if not whole and not self._may_start(read):
+            return None
+        read = self._rewrite(read)
         if self._breaks is not None:
-            cleaned = self._breaks.sub(CLAUSE_WORD, cleaned)
-        cleaned = " ".join(w if len(w) < TYPO_MIN_LENGTH else self._typo(w) for w in cleaned.split())
-        folded = self._synonyms.fold(cleaned) if self._synonyms else cleaned
+            read = self._breaks.sub(CLAUSE_WORD, " ".join(read)).split()
+        typo = self._typo
+        read = [w if len(w) < TYPO_MIN_LENGTH else typo(w) for w in read]
+        if self._synonyms:
+            read = self._synonyms.fold_words(read)
         words: list[str] = []
         clause_of: list[int] = []
         clause = 0
-        for word in folded.split():
+        for word in read:
             if word == CLAUSE_MARK:
                 clause += 1
                 continue
@@ -295,10 +316,20 @@ class Screener:
             clause_of.append(clause)
         return words, clause_of
 
+    def _may_start(self, cleaned: list[str]) -> bool:
+        """Whether a word of the cleaned message can become the first word of a concept phrase (see _leads)."""
+        roots, leads = self._roots, self._leads
+        for word in cleaned:
+            if word in leads or stem(word) in roots:
+                return True
+            if len(word) >= TYPO_MIN_LENGTH and self._typo(word) != word:
+                return True
+        return False
+
     def _folded(self, text: str) -> str:
         """A concept term as messages are read: cleaned, everyday phrases rewritten, synonyms folded."""
-        cleaned = self._rewrite(clean(text))
-        return self._synonyms.fold(cleaned) if self._synonyms else cleaned
+        words = self._rewrite(clean(text).split())
+        return " ".join(self._synonyms.fold_words(words) if self._synonyms else words)
 
     def _words(self, term: str) -> list[str]:
         """A term as the stemmed words it is compared by."""
@@ -367,17 +398,17 @@ def _closest(word: str, words: list[str], edits: int) -> str | None:
     return found[0] if found else None
 
 
-def _rewriter(rewrites: dict[str, str]) -> Any:
-    """A function replacing each everyday phrase (whole words, longest first) with its plain form."""
+def _rewriter(rewrites: dict[str, str]) -> Callable[[list[str]], list[str]]:
+    """A function replacing each everyday phrase (whole words, longest first) in a list of words with its plain form."""
     if not rewrites:
-        return lambda text: text
+        return lambda words: words
     table = {clean(k): clean(v) for k, v in rewrites.items()}
     # The phrases fold like synonyms (a walk over the words, one lookup each), where one regex
     # alternation of every phrase costs several times more.
     plain_forms: dict[str, list[str]] = defaultdict(list)
     for phrase, plain in table.items():
         plain_forms[plain].append(phrase)
-    return Synonyms(plain_forms).fold
+    return Synonyms(plain_forms).fold_words
 
 
 def load_safety(bag: Problems, path: Path) -> SafetyRules | None:

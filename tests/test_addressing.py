@@ -46,3 +46,9 @@ def test_a_name_word_is_read_as_the_matcher_reads_words() -> None:
 
 def test_the_bot_is_spoken_to_when_named_or_addressed() -> None:
     assert [a.named for a in Address] == [False, True, True]
+
+
+def test_a_message_the_matcher_normalised_already_is_read_from_that_form() -> None:
+    folded = Addressing("painbot", frozenset({"bot"}), Synonyms({"bot": ["b0t"]}))
+    assert folded.of("thanks b0t", "group", normalised="thanks bot") is Address.NAMED
+    assert folded.of("thanks b0t", "group", normalised="thanks") is Address.NONE

@@ -405,7 +405,7 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         "    words = [stem(w) for w in plain]\n"
         "    known, total = m._query(words)\n"
         "    print(repr(m.match(text)), m._model.vector(plain, words).tolist(), total,\n"
-        "          m._evidence(known, total).tolist(), m._overlap_scores(known, total).max())\n"
+        "          m._evidence(known, total), m._overlap_scores(known, total).max())\n"
     )
     root = Path(__file__).resolve().parent.parent
     runs = [

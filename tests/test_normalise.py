@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot.normalise import Synonyms, clean, normalise, stem
+from bot.normalise import Synonyms, clean, normalise, stem, whole_word
 
 
 def test_lower_cases() -> None:
@@ -218,3 +220,21 @@ def test_words_that_only_look_inflected_are_kept(word: str) -> None:
 @pytest.mark.parametrize(("a", "b"), [("knee", "knees"), ("ache", "aches"), ("race", "races"), ("sore", "sores")])
 def test_plural_of_four_letter_e_word_shares_its_stem(a: str, b: str) -> None:
     assert stem(a) == stem(b)
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        ("and", "sand and band", [(5, 8)]),
+        ("and", "and", [(0, 3)]),
+        ("as well as", "as well as, alias as well", [(0, 10)]),
+        ("but", "but_ but", [(5, 8)]),
+        ("#x", "a#x #x", [(1, 3)]),
+    ],
+)
+def test_a_whole_word_pattern_finds_the_term_only_between_non_word_characters(
+    term: str, text: str, found: list[tuple[int, int]]
+) -> None:
+    pattern = re.compile(whole_word(term))
+    assert [m.span() for m in pattern.finditer(text)] == found
+    assert found == [m.span() for m in re.finditer(rf"\b{re.escape(term)}\b", text)]  # as \b..\b reads it

@@ -128,3 +128,10 @@ def test_only_the_start_of_a_long_message_is_cut() -> None:
     text = "what causes it" + " really" * 100 + ", and how long until it settles"
     assert len(parts(text[:300] + text[-31:])) == 2  # the same two questions, close together
     assert parts(text) == ("causes",)  # the second question lies beyond what the bot reads
+
+
+def test_capitals_and_other_scripts_cut_a_message_where_lower_case_does() -> None:
+    text = "what causes this and how long until it settles"
+    expected = ENGINE.decide(text).parts
+    assert ENGINE.decide(text.upper().replace("PHT", "pht")).parts == expected
+    assert ENGINE.decide(text + " 😊").parts == expected  # not ASCII: read ignoring case

@@ -347,3 +347,18 @@ def test_other_authors_sets_stay_above_their_floor(name: str) -> None:
         assert hit >= floor * total, label
         alarms, others = report.false_alarms(label)
         assert alarms <= 0.02 * others, label
+
+
+def test_a_message_no_concept_phrase_can_start_in_is_skipped_without_losing_a_mention(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    screener = ENGINE.content.safety
+    assert screener is not None
+    sets = ("safety.yaml", "safety_holdout.yaml", "safety_holdout2.yaml", "safety_holdout3.yaml")
+    texts = [e.text for name in sets for e in load_labelled(PROJECT_ROOT / "tests" / "data" / name)]
+    texts += [text for rule in screener.rules.rules for text, _ in (*rule.fires, *rule.stays_quiet)]
+    texts += [e for i in ENGINE.content.intents.values() for e in i.examples] + list(ENGINE.content.off_topic)
+    read = [screener.mentions(t) for t in texts]
+    assert sum(screener._read(t, whole=False) is None for t in texts) >= 100  # the short cut is tested
+    monkeypatch.setattr(screener, "_may_start", lambda cleaned: True)  # the full reading of every message
+    assert [screener.mentions(t) for t in texts] == read
