@@ -78,20 +78,24 @@ class Engine:
         rules = self.content.rules
         return Addressing(username, rules.address_terms, self.content.synonyms, rules.max_chars)
 
-    def address(self, text: str, chat: str = "private", addressed: bool = False) -> Address:
-        """How a message addresses the bot (bot/addressing.py); `addressed`: Telegram marks it as meant for the bot."""
-        return self.addressing.of(text, chat, addressed)
+    def address(self, text: str, chat: str = "private", cue: bool = False) -> Address:
+        """How a message addresses the bot (bot/addressing.py); `cue`: Telegram marks it as meant for the bot."""
+        return self.addressing.of(text, chat, cue)
 
-    def decide(self, text: str, chat: str = "private", addressed: bool = False) -> Match:
+    def decide(self, text: str, chat: str = "private", address: Address | None = None) -> Match:
         """Screen the whole message for safety first, then match it as the way it addresses the bot allows.
 
-        `addressed`: Telegram marks the message as meant for the bot (a reply to it, a mention).
+        `address`: how the message speaks to the bot, as `address()` decided it with Telegram's cue;
+        without one it is read from the text alone (the CLI, the terminal, inline queries).
         A safety alert comes first and alone. Otherwise a message asking about two topics gets a
         PartsMatch whose `also` names the second (bot/parts.py).
         """
         alert = self.content.safety.screen(text) if self.content.safety else None
         normalised = self.matcher.normalised(text)  # read once for the addressing rule and the matcher
-        addressed = self.addressing.of(text, chat, addressed, normalised).named
+        if address is None:
+            address = self.addressing.of(text, chat, False, normalised)
+        # The matcher's `addressed`: spoken to, by name at least (a lower threshold, social intents allowed).
+        addressed = address.named
         ordinary = self.matcher.match(text, chat, addressed, normalised)
         if alert is None:
             return self.parts.split(text, ordinary, chat, addressed)
@@ -113,9 +117,9 @@ class Engine:
             return ()
         return (match.intent_id, *(match.also if isinstance(match, PartsMatch) else ()))
 
-    def reply(self, text: str, chat: str = "private", addressed: bool = False) -> Reply:
-        """The reply the bot would send to a message."""
-        return self.renderer.render(self.decide(text, chat, addressed), chat)
+    def reply(self, text: str, chat: str = "private", cue: bool = False) -> Reply:
+        """The reply the bot would send to a message; `cue`: Telegram marks it as meant for the bot."""
+        return self.renderer.render(self.decide(text, chat, self.address(text, chat, cue)), chat)
 
     def render(self, match: Match, chat: str = "private") -> Reply:
         """The reply to a decision already made (urgent, unsure, or the answer)."""

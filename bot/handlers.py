@@ -206,10 +206,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat = chat_kind(update.effective_chat)
     marked = chat == "group" and marked_for_bot(message, context.bot.id, context.bot.username)
-    direct = svc.engine.address(message.text, chat, marked) is Address.DIRECT
+    address = svc.engine.address(message.text, chat, marked)  # decided once, for this gate and the match
+    direct = address is Address.DIRECT
     if not direct and not automode.is_on(chat_data_of(context)):
         return
-    match = svc.engine.decide(message.text, chat, marked)
+    match = svc.engine.decide(message.text, chat, address)
     if not direct and not match.confident:
         return  # auto mode answers only when sure; chatter gets a deliberate silence
     pressing = match.alert is not None and match.alert.pressing  # crisis, emergency, now/today red flags

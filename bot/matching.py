@@ -26,8 +26,9 @@ The rule, in order (numbers and word lists come from intents/_matching.yaml):
 4. If the off-topic class scores best (and no keyword of ours is present), no intent.
 5. Below the threshold (higher for unaddressed group messages) there is no intent.
 6. If the runner-up is within the margin the match is ambiguous: in private chats the bot answers
-   the leading intent with an "Or: <runner-up>" button; in groups it asks which was meant. A match
-   with an intent and no close runner-up is `confident`: auto mode answers only those.
+   the leading intent with an "Or: <runner-up>" button; in groups it asks which was meant, among
+   the match's `close` intents (every one within the margin of the best). A match with an intent
+   and no close runner-up is `confident`: auto mode answers only those.
 7. The intents a message could be answered with (inline mode offers them as cards) are the match's
    intent, then every runner-up that reaches the threshold: the higher thresholds of rule 5 decide
    whether to answer at all, not which alternatives are worth a tap.
@@ -40,7 +41,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -93,6 +94,7 @@ class Match:
     alert: Alert | None = None  # what the safety layer found, when it found something
     rest: str | None = None  # with an alert: the intent the matcher picked for the rest of the message
     answerable: tuple[str, ...] = ()  # rule 7: the intent, then the runners-up good enough to offer too
+    close: tuple[str, ...] = ()  # rule 6, when ambiguous: the intent and every runner-up within the margin
 
     @property
     def confident(self) -> bool:
@@ -315,7 +317,9 @@ class Matcher:
         runner = ranked[1] if len(ranked) > 1 else None
         ambiguous = bool(runner and best.score - runner.score < self.rules.margin)
         answerable = (best.intent_id, *(c.intent_id for c in ranked[1:] if c.score >= self.rules.threshold))
-        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous, answerable=answerable)
+        near = takewhile(lambda c: best.score - c.score < self.rules.margin, ranked) if ambiguous else ()
+        close = tuple(c.intent_id for c in near)
+        return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous, answerable=answerable, close=close)
 
     def _mostly_unknown(self, words: list[str]) -> bool:
         """Most meaningful words are ones no example uses: another language, or another subject."""

@@ -18,6 +18,8 @@ REST_FALLBACK = "help"  # what "None of these apply" answers when the rest of th
 
 # At most this many best guesses lead the fallback's buttons.
 MAX_GUESSES = 3
+# At most this many of the close intents are offered when the bot asks which was meant.
+MAX_CHOICES = 3
 # Replies that ask which topic was meant or say the bot did not understand: never "answered".
 UNSURE_KINDS = frozenset({"ambiguous", "fallback"})
 
@@ -196,8 +198,7 @@ class Renderer:
 
     def did_you_mean(self, match: Match) -> Reply:
         """Ask which of the closest intents was meant."""
-        close = [c for c in match.candidates if match.score - c.score < self.content.rules.margin][:3]
-        buttons = tuple(self._button(c.intent_id) for c in close)
+        buttons = tuple(self._button(i) for i in match.close[:MAX_CHOICES])
         return Reply(self.text("did_you_mean"), buttons, match.intent_id, match.score, "ambiguous", answered=False)
 
     def fallback(self, score: float = 0.0, guesses: tuple[str, ...] = ()) -> Reply:

@@ -32,7 +32,7 @@ def test_mention_of_a_longer_username_does_not_count(mini_engine: Engine) -> Non
 
 
 def test_reply_to_the_bot_counts_as_addressed(mini_engine: Engine) -> None:
-    assert mini_engine.decide("hello", chat="group", addressed=True).intent_id == "greeting"
+    assert mini_engine.decide("hello", chat="group", address=Address.DIRECT).intent_id == "greeting"
 
 
 def test_naming_the_bot_in_a_group_lets_it_answer_a_social_message(mini_engine: Engine) -> None:
@@ -42,7 +42,7 @@ def test_naming_the_bot_in_a_group_lets_it_answer_a_social_message(mini_engine: 
 
 def test_a_group_message_marked_by_telegram_is_direct(mini_engine: Engine) -> None:
     assert mini_engine.address("hello", chat="group") is Address.NONE
-    assert mini_engine.address("hello", chat="group", addressed=True) is Address.DIRECT
+    assert mini_engine.address("hello", chat="group", cue=True) is Address.DIRECT
 
 
 def test_with_username_uses_the_real_bot_name(mini_engine: Engine) -> None:
@@ -67,7 +67,7 @@ def test_with_username_keeps_content_and_emergency_number(mini_dir: Path) -> Non
 
 def test_reply_renders_for_the_chat(mini_engine: Engine) -> None:
     assert (
-        mini_engine.reply("where does it hurt", chat="group", addressed=True).text
+        mini_engine.reply("where does it hurt", chat="group", cue=True).text
         == "Short symptoms Contact: physio@example.org"
     )
     assert mini_engine.reply("where does it hurt").text.startswith("<b>Symptoms</b>")
@@ -161,3 +161,15 @@ def test_screen_is_the_safety_layer_alone(mini_engine: Engine) -> None:
     assert alert == mini_engine.decide("my groin is numb").alert
     assert mini_engine.screen("what causes it") is None
     assert Engine(replace(mini_engine.content, safety=None)).screen("my groin is numb") is None
+
+
+def test_decide_matches_as_the_given_address_allows(mini_engine: Engine) -> None:
+    # "hello" alone is group chatter; told it was addressed (named or direct), the greeting is answered.
+    assert mini_engine.decide("hello", chat="group").intent_id is None
+    assert mini_engine.decide("hello", chat="group", address=Address.NAMED).intent_id == "greeting"
+    assert mini_engine.decide("hello bot", chat="group", address=Address.NONE).intent_id is None
+
+
+def test_reply_takes_telegrams_cue(mini_engine: Engine) -> None:
+    assert mini_engine.reply("hello", chat="group").kind == "fallback"
+    assert mini_engine.reply("hello", chat="group", cue=True).intent_id == "greeting"

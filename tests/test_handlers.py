@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.addressing import Addressing
 from bot.cooldown import Cooldown
 from bot.engine import Engine
 from bot.handlers import Services
@@ -142,7 +143,7 @@ async def test_unsure_answer_offers_the_best_guesses_before_the_topic_list(
         floor + 5,
         (Candidate("rehab", floor + 5, "x"), Candidate("causes", floor + 2, "y"), Candidate("fixes", floor - 1, "z")),
     )
-    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False: unsure)
+    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", address=None: unsure)
     await bot.feed(private_text("some half-understood question"))
     sent = only_sent(bot)
     assert sent["text"] == ENGINE.text("fallback")
@@ -406,7 +407,7 @@ async def test_inline_query_offers_at_most_three_cards(bot: OfflineBot, monkeypa
     monkeypatch.setattr(
         Engine,
         "decide",
-        lambda self, text, chat="private", addressed=False: Match("causes", 95.0, ranked, answerable=answerable),
+        lambda self, text, chat="private", address=None: Match("causes", 95.0, ranked, answerable=answerable),
     )
     await bot.feed(inline_query("what about it"))
     assert [r["id"] for r in _results(bot)] == ["causes", "symptoms", "fixes"]
@@ -417,7 +418,7 @@ async def test_inline_query_offers_only_the_intents_the_matcher_found_answerable
 ) -> None:
     ranked = (Candidate("causes", 95.0, "x"), Candidate("symptoms", 70.0, "x"), Candidate("fixes", 65.0, "x"))
     decided = Match("causes", 95.0, ranked, answerable=("causes", "symptoms"))  # as the matcher decided
-    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", addressed=False: decided)
+    monkeypatch.setattr(Engine, "decide", lambda self, text, chat="private", address=None: decided)
     await bot.feed(inline_query("what about it"))
     assert [r["id"] for r in _results(bot)] == ["causes", "symptoms"]
 
@@ -690,3 +691,17 @@ def test_the_services_take_the_time_zone_from_settings_and_have_no_default_of_th
     with pytest.raises(TypeError, match="time_zone"):
         Services(mini_engine(), Cooldown(6))  # type: ignore[call-arg]
     assert Services(mini_engine(), Cooldown(6), time_zone=Settings().time_zone).time_zone == "Australia/Sydney"
+
+
+async def test_a_group_message_s_address_is_worked_out_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[str] = []
+    real = Addressing.of
+
+    def counted(self: Addressing, text: str, *args: Any) -> Any:
+        calls.append(text)
+        return real(self, text, *args)
+
+    monkeypatch.setattr(Addressing, "of", counted)
+    async with offline_bot(tmp_path) as bot:
+        await bot.feed(group_text("@painbot what causes it"), group_text("what causes it, bot?"))
+    assert calls == ["@painbot what causes it", "what causes it, bot?"]

@@ -429,3 +429,16 @@ def test_phrases_are_found_as_whole_words_in_order() -> None:
     assert not phrases.found_in(["pain", "in", "my", "hip"])  # both words, not the phrase
     assert not phrases.found_in(["kneel", "hip"])
     assert not PhraseSet(()).found_in(["knee"])
+
+
+def test_an_ambiguous_match_names_every_intent_within_the_margin_best_first(ambiguous_content: Path) -> None:
+    rules = load_content(ambiguous_content).rules
+    match = Matcher(load_content(ambiguous_content)).match("how do i treat my hamstring")
+    assert match.ambiguous
+    within = tuple(c.intent_id for c in match.candidates if match.score - c.score < rules.margin)
+    assert match.close == within and set(match.close) >= {"fixes", "rehab"} and match.close[0] == match.intent_id
+
+
+def test_a_clear_match_has_nothing_close(matcher: Matcher) -> None:
+    match = matcher.match("what causes it")
+    assert match.intent_id == "causes" and not match.ambiguous and match.close == ()

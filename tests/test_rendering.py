@@ -167,6 +167,7 @@ CLOSE = Match(
     91.5,
     (Candidate("fixes", 91.5, "a"), Candidate("rehab", 90.0, "b"), Candidate("causes", 50.0, "c")),
     ambiguous=True,
+    close=("fixes", "rehab"),
 )
 
 
@@ -203,8 +204,16 @@ def test_close_runner_up_in_a_group_asks_which_was_meant(renderer: Renderer) -> 
 
 
 def test_did_you_mean_offers_at_most_three(renderer: Renderer) -> None:
-    close = tuple(Candidate(i, 80.0, "x") for i in ("fixes", "rehab", "causes", "symptoms"))
-    assert len(renderer.did_you_mean(Match("fixes", 80.0, close, ambiguous=True)).buttons) == 3
+    ids = ("fixes", "rehab", "causes", "symptoms")
+    close = tuple(Candidate(i, 80.0, "x") for i in ids)
+    reply = renderer.did_you_mean(Match("fixes", 80.0, close, ambiguous=True, close=ids))
+    assert [b.intent_id for b in reply.buttons] == ["fixes", "rehab", "causes"]
+
+
+def test_did_you_mean_offers_the_matchers_close_intents_only(renderer: Renderer) -> None:
+    # The renderer applies no margin of its own: what is close is the matcher's decision.
+    far = Match("fixes", 91.5, CLOSE.candidates, ambiguous=True, close=("fixes", "causes"))
+    assert renderer.did_you_mean(far).buttons == (Button("Fixes", "fixes"), Button("Causes", "causes"))
 
 
 # --- fallback --------------------------------------------------------------------
