@@ -24,6 +24,7 @@ STATS_DAYS = (7, 30)  # the periods /stats sums up
 UNANSWERED_GROUPS = 5  # groups /unanswered lists
 EXAMPLE_CHARS = 200  # five groups of examples must fit one Telegram message
 EXAMPLE_INDENT = "    "  # a group's further wordings stand under its first
+REPORT_FLUSH_SECONDS = 2.0  # how long a report waits for questions still being written
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -61,10 +62,17 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, build
         text = engine.snippet("admin_no_log")
     else:
         try:
-            text = await asyncio.to_thread(build, svc.db_path)
+            text = await asyncio.to_thread(_written_then_built, svc.recorder, build, svc.db_path)
         except QuestionLogError as exc:
             text = engine.snippet("admin_log_unreadable", problem=html.escape(str(exc)))
     await handlers.message_of(update).reply_text(log_health(engine, svc.recorder) + text)
+
+
+def _written_then_built(recorder: object, build: Callable[[Path], str], db_path: Path) -> str:
+    """Build a report once every question asked so far is written: the admin sees the latest ones too."""
+    if isinstance(recorder, QuestionLog):
+        recorder.flush(timeout=REPORT_FLUSH_SECONDS)  # a failing log is reported by log_health instead
+    return build(db_path)
 
 
 def log_health(engine: Engine, recorder: object) -> str:

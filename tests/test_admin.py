@@ -39,6 +39,17 @@ async def test_stats_and_unanswered_for_an_admin(tmp_path: Path) -> None:
     assert "sauna" in unanswered
 
 
+async def test_a_report_includes_a_question_asked_just_before_it(tmp_path: Path) -> None:
+    """The report waits for the log's writer: nothing asked before /unanswered is missing from it."""
+    log = QuestionLog(tmp_path / "log.sqlite3")
+    async with offline_bot(
+        tmp_path, recorder=log, admin_ids=frozenset({ADMIN}), db_path=tmp_path / "log.sqlite3"
+    ) as bot:
+        await bot.feed(private_text("is a sauna good for me"), private_text("/unanswered", user_id=ADMIN))
+    log.close()
+    assert "sauna" in texts(bot)[-1]
+
+
 async def test_admin_commands_from_anyone_else_are_just_the_fallback(tmp_path: Path) -> None:
     async with offline_bot(tmp_path, admin_ids=frozenset({ADMIN})) as bot:
         await bot.feed(private_text("hgfjdksla"))

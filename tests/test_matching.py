@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.content import OFF_TOPIC, load_content
@@ -326,9 +325,9 @@ def test_a_message_without_letters_has_no_intent(matcher: Matcher, text: str) ->
 
 
 def test_fused_score_is_the_written_mix_of_lexical_score_and_model_probability() -> None:
-    assert fuse(np.array(0.0), np.array(0.0)) == 0.0
-    assert fuse(np.array(100.0), np.array(1.0)) == pytest.approx(100.0)
-    assert fuse(np.array(80.0), np.array(0.5)) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
+    assert fuse(0.0, 0.0) == 0.0
+    assert fuse(100.0, 1.0) == pytest.approx(100.0)
+    assert fuse(80.0, 0.5) == pytest.approx((1 - MODEL_SHARE) * 80 + MODEL_SHARE * 50)
 
 
 def test_every_candidate_score_follows_the_fusion_rule(matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
