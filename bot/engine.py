@@ -90,7 +90,7 @@ class Engine:
         A safety alert comes first and alone. Otherwise a message asking about two topics gets a
         PartsMatch whose `also` names the second (bot/parts.py).
         """
-        alert = self.content.safety.screen(text) if self.content.safety else None
+        alert = self.screen(text)
         normalised = self.matcher.normalised(text)  # read once for the addressing rule and the matcher
         if address is None:
             address = self.addressing.of(text, chat, False, normalised)

@@ -10,6 +10,7 @@ from testsupport.offline import (
     ADMIN_ID,
     BASIC_GROUP_ID,
     GROUP_ID,
+    GROUPS,
     MEMBER_ID,
     OfflineBot,
     buttons,
@@ -25,7 +26,6 @@ from testsupport.offline import (
     update,
 )
 
-GROUPS = pytest.mark.parametrize("group_id", [GROUP_ID, BASIC_GROUP_ID], ids=["supergroup", "group"])
 ENGINE = mini_engine()
 CAUSES_Q = "what causes it"  # an exact example of tests/data/mini
 SYMPTOMS_Q = "where does it hurt"

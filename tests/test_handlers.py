@@ -17,10 +17,10 @@ from bot.settings import PROJECT_ROOT, Settings
 from testsupport.mini import mini_engine
 from testsupport.offline import (
     ADMIN_ID,
-    BASIC_GROUP_ID,
     BOT_ID,
     CHANNEL_ID,
     GROUP_ID,
+    GROUPS,
     MEMBER_ID,
     USER_ID,
     OfflineBot,
@@ -47,7 +47,6 @@ from testsupport.offline import (
 )
 from testsupport.waiting import until
 
-GROUPS = pytest.mark.parametrize("group_id", [GROUP_ID, BASIC_GROUP_ID], ids=["supergroup", "group"])
 ENGINE = mini_engine()
 TOPIC_DATA = ["t:" + b.intent_id for b in ENGINE.topics()]
 # Exact examples from tests/data/mini, so they match whatever the scoring details.

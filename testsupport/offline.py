@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
@@ -392,6 +393,10 @@ class OfflineBot:
     def sent(self) -> list[ApiCall]:
         """Every sendMessage call so far."""
         return self.request.sent()
+
+
+# Both kinds of Telegram group: every group behaviour is tested in each.
+GROUPS = pytest.mark.parametrize("group_id", [GROUP_ID, BASIC_GROUP_ID], ids=["supergroup", "group"])
 
 
 def buttons(call: ApiCall) -> list[str]:
