@@ -44,12 +44,16 @@ class Addressing:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_mention", re.compile(rf"@{re.escape(self.username)}\b", re.IGNORECASE))
 
+    def direct(self, text: str, chat: str, cue: bool = False) -> bool:
+        """Whether the message speaks to the bot outright (private, Telegram's cue, an @mention): no reading needed."""
+        return chat != "group" or cue or self._mention.search(text) is not None
+
     def of(self, text: str, chat: str, cue: bool = False, normalised: str | None = None) -> Address:
         """How this message, in this kind of chat, addresses the bot; `cue`: Telegram marks it as meant for the bot.
 
         `normalised`: the text as the matcher already normalised it, so it is not normalised twice.
         """
-        if chat != "group" or cue or self._mention.search(text) is not None:
+        if self.direct(text, chat, cue):
             return Address.DIRECT
         # The words as the matcher reads them (@mentions of others and links dropped, slang folded).
         if normalised is None:

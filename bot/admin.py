@@ -116,15 +116,10 @@ def unanswered_text(engine: Engine, db_path: Path, now: datetime | None = None) 
         return engine.snippet("unanswered_none")
     lines = [engine.snippet("unanswered_heading")]
     for number, group in enumerate(groups, start=1):
-        first, *more = [html.escape(_shorten(text, EXAMPLE_CHARS)) for text in group.examples]
+        first, *more = [html.escape(handlers.shorten(text, EXAMPLE_CHARS)) for text in group.examples]
         lines.append(engine.snippet("unanswered_group", number=number, count=group.count, example=first))
         lines += [EXAMPLE_INDENT + engine.snippet("unanswered_example", example=example) for example in more]
     return "\n".join(lines)
-
-
-def _shorten(text: str, limit: int) -> str:
-    """Cut text to at most limit characters."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -39,6 +39,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import admin, automode_chat, handlers, tips_chat, webhook
+from bot.content import COMMANDS
 from bot.cooldown import Cooldown, GroupBudget
 from bot.engine import Engine
 from bot.handlers import Services
@@ -54,8 +55,6 @@ logger = logging.getLogger(__name__)
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 PURGE_AT = dt.time(3, 30, tzinfo=dt.UTC)  # the daily retention clean-up, at a quiet hour
-# The command menu, in order; each one's description is the snippet menu_<command>.
-COMMANDS = ("start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip")
 
 
 class BotData(dict[str, Any]):

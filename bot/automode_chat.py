@@ -10,21 +10,22 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import automode
+from bot.engine import Engine
 from bot.handlers import chat_data_of, chat_kind, is_group_admin, message_of, services
 
 PREFIX = "auto:"  # callback data of the toggle: auto:on / auto:off
 
 
-def _markup(context: ContextTypes.DEFAULT_TYPE, auto: bool) -> InlineKeyboardMarkup:
+def _markup(engine: Engine, auto: bool) -> InlineKeyboardMarkup:
     """The one toggle of /settings."""
     label, data = ("auto_turn_off", "off") if auto else ("auto_turn_on", "on")
-    button = InlineKeyboardButton(services(context).engine.snippet(label), callback_data=PREFIX + data)
+    button = InlineKeyboardButton(engine.snippet(label), callback_data=PREFIX + data)
     return InlineKeyboardMarkup([[button]])
 
 
-def _state_text(context: ContextTypes.DEFAULT_TYPE, auto: bool) -> str:
+def _state_text(engine: Engine, auto: bool) -> str:
     """Describe the group's current mode."""
-    return services(context).engine.snippet("auto_on" if auto else "auto_off")
+    return engine.snippet("auto_on" if auto else "auto_off")
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,7 +38,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await message.reply_text(engine.snippet("settings_not_admin"), do_quote=True)
         return
     auto = automode.is_on(chat_data_of(context))
-    await message.reply_text(_state_text(context, auto), reply_markup=_markup(context, auto), do_quote=True)
+    await message.reply_text(_state_text(engine, auto), reply_markup=_markup(engine, auto), do_quote=True)
 
 
 async def on_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,4 +51,4 @@ async def on_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     auto = query.data == PREFIX + "on"
     automode.turn(chat_data_of(context), auto)
     await query.answer(engine.snippet("settings_saved"))
-    await query.edit_message_text(_state_text(context, auto), reply_markup=_markup(context, auto))
+    await query.edit_message_text(_state_text(engine, auto), reply_markup=_markup(engine, auto))

@@ -70,11 +70,13 @@ SYSTEM_RESPONSES = (
 )
 URGENT_INTENT = "red_flags"  # owned by the safety layer: its examples never take part in ordinary scoring
 RESERVED_IDS = (CRISIS, EMERGENCY)  # what the safety layer answers as; no content intent may take these ids
-# Snippets the answers and the bot's own wording need: menu_* describe the command menu (bot/app.py
-# COMMANDS), settings_* and auto_* are /settings (bot/automode_chat.py), terminal_* are `painbot chat`.
+# The commands in the bot's menu, in menu order; each is described by its menu_<command> snippet.
+COMMANDS = ("start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip")
+# Snippets the answers and the bot's own wording need: menu_* describe the command menu (COMMANDS),
+# settings_* and auto_* are /settings (bot/automode_chat.py), terminal_* are `painbot chat`.
 REQUIRED_SNIPPETS = frozenset(
     {"contact", "disclaimer", "safety_net", "none_apply", "crisis_rest", "more_on_this", "or_prefix", "more_prefix"}
-    | {f"menu_{c}" for c in ("start", "help", "topics", "check", "urgent", "privacy", "settings", "tips", "tip")}
+    | {f"menu_{c}" for c in COMMANDS}
     | {"settings_private", "settings_not_admin", "settings_toggle_not_admin", "settings_saved"}
     | {"auto_on", "auto_off", "auto_turn_on", "auto_turn_off", "private_only", "no_tips"}
     | {"selfcheck_unavailable", "selfcheck_timed_out", "terminal_check_hint", "terminal_goodbye", "terminal_intro"}

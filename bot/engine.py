@@ -82,6 +82,10 @@ class Engine:
         """How a message addresses the bot (bot/addressing.py); `cue`: Telegram marks it as meant for the bot."""
         return self.addressing.of(text, chat, cue)
 
+    def spoken_to(self, text: str, chat: str = "private", cue: bool = False) -> Address | None:
+        """DIRECT when a message speaks to the bot outright, else None: `decide` reads a name in it, once."""
+        return Address.DIRECT if self.addressing.direct(text, chat, cue) else None
+
     def decide(self, text: str, chat: str = "private", address: Address | None = None) -> Match:
         """Screen the whole message for safety first, then match it as the way it addresses the bot allows.
 
@@ -119,7 +123,7 @@ class Engine:
 
     def reply(self, text: str, chat: str = "private", cue: bool = False) -> Reply:
         """The reply the bot would send to a message; `cue`: Telegram marks it as meant for the bot."""
-        return self.renderer.render(self.decide(text, chat, self.address(text, chat, cue)), chat)
+        return self.renderer.render(self.decide(text, chat, self.spoken_to(text, chat, cue)), chat)
 
     def render(self, match: Match, chat: str = "private") -> Reply:
         """The reply to a decision already made (urgent, unsure, or the answer)."""

@@ -30,13 +30,13 @@ from bot.engine import Engine
 from bot.htmlcheck import to_plain
 from bot.inlinesearch import InlineSearches
 from bot.rendering import Button, Reply
+from bot.schema import ALERT_LIMIT
 from bot.sending import BudgetSpent, SendDropped, SendGuard, is_outage, is_urgent
 
 logger = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
 INLINE_RESULTS = 3
-ALERT_CHARS = 200  # Telegram shows at most 200 characters in a callback alert
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, in characters after the HTML is parsed
 PHOTO_IDS = "photo_ids"  # bot_data key: picture path -> the file id Telegram gave it (kept across restarts)
@@ -206,7 +206,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat = chat_kind(update.effective_chat)
     marked = chat == "group" and marked_for_bot(message, context.bot.id, context.bot.username)
-    address = svc.engine.address(message.text, chat, marked)  # decided once, for this gate and the match
+    # Chatter in a group without auto mode stops here, before the text is read any further.
+    address = svc.engine.spoken_to(message.text, chat, marked)
     direct = address is Address.DIRECT
     if not direct and not automode.is_on(chat_data_of(context)):
         return
@@ -252,8 +253,12 @@ def fits_caption(text: str) -> bool:
 
 def button_alert(engine: Engine, intent_id: str) -> str:
     """The short answer as plain text, cut to what a callback alert can show."""
-    text = short_plain(engine, intent_id)
-    return text if len(text) <= ALERT_CHARS else text[: ALERT_CHARS - 1].rstrip() + "…"
+    return shorten(short_plain(engine, intent_id), ALERT_LIMIT)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to at most limit characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

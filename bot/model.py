@@ -49,7 +49,7 @@ class Model:
         self._word_ids: dict[str, int] = {}  # stem -> feature id
         self._pair_ids: dict[tuple[str, str], int] = {}  # adjacent stems -> feature id
         self._size = 0
-        rows = [self._features(words, stems, grow=True) for _, words, stems in labelled]
+        rows = [self._features(words, stems) for _, words, stems in labelled]
         # Cached only once training is over, so no word is remembered with part of its features.
         self._word_features = lru_cache(maxsize=8192)(self._word_features)  # type: ignore[method-assign]
         size = self._size
@@ -98,18 +98,17 @@ class Model:
         total = sum(exp)
         return [e / total for e in exp]
 
-    def _features(self, words: Sequence[str], stems: Sequence[str], grow: bool) -> dict[int, float]:
-        """Feature id -> count for one text; while training, unseen features join the vocabularies."""
+    def _features(self, words: Sequence[str], stems: Sequence[str]) -> dict[int, float]:
+        """Feature id -> count for one training text; its unseen features join the vocabularies."""
         stop = self._stopwords
         pairs = [pair for pair in pairwise(stems) if pair[0] not in stop or pair[1] not in stop]
-        if grow:
-            for pair in pairs:
-                _add(self._pair_ids, pair, self._next_id)
-            for word, stem in zip(words, stems, strict=True):
-                if stem not in stop:
-                    _add(self._word_ids, stem, self._next_id)
-                    for gram in _char_grams(word):
-                        _add(self._vocabulary, gram, self._next_id)
+        for pair in pairs:
+            _add(self._pair_ids, pair, self._next_id)
+        for word, stem in zip(words, stems, strict=True):
+            if stem not in stop:
+                _add(self._word_ids, stem, self._next_id)
+                for gram in _char_grams(word):
+                    _add(self._vocabulary, gram, self._next_id)
         ids = self._ids(words, stems, pairs)
         counts = dict.fromkeys(ids, 1.0)
         # Most texts use each feature once; counting the rest costs more than this check.

@@ -428,7 +428,7 @@ def load_safety(bag: Problems, path: Path) -> SafetyRules | None:
         for name, body in record.get("rules", {}).items()
         if (rule := _rule(bag, path, name, body, known, window, veto_reach)) is not None
     )
-    if not record.ok or any(key not in record for key in ("window", "negation_reach", "veto_reach")):
+    if not record.ok:  # a required key missing or wrong has been reported
         return None
     return SafetyRules(
         concepts,
@@ -458,10 +458,13 @@ def _concepts(bag: Problems, path: Path, named: Record) -> dict[str, tuple[str, 
     """Each concept's words and phrases; one with nothing the cleaning keeps can never match."""
     concepts = {}
     for name, terms in named.items():
+        kept = []
         for term, line in terms:
-            if not clean(term):
+            if clean(term):
+                kept.append(term)
+            else:
                 bag.error(path, line, f"concept '{name}': '{term}' has no letters or digits to match")
-        concepts[str(name)] = tuple(term for term, _ in terms if clean(term))
+        concepts[str(name)] = tuple(kept)
     return concepts
 
 

@@ -11,8 +11,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import AIORateLimiter, Application, PicklePersistence
 
 from bot import automode, handlers
-from bot.app import COMMANDS, GroupSettingsPersistence
-from bot.content import REQUIRED_SNIPPETS
+from bot.app import GroupSettingsPersistence
+from bot.content import COMMANDS, REQUIRED_SNIPPETS
 from bot.engine import Engine
 from testsupport.mini import mini_engine
 from testsupport.offline import (

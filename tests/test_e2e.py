@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import COMMANDS
+from bot.content import COMMANDS
 from bot.engine import Engine
 from bot.safety import Alert
 from testsupport.mini import MINI, mini_engine

@@ -173,3 +173,13 @@ def test_decide_matches_as_the_given_address_allows(mini_engine: Engine) -> None
 def test_reply_takes_telegrams_cue(mini_engine: Engine) -> None:
     assert mini_engine.reply("hello", chat="group").kind == "fallback"
     assert mini_engine.reply("hello", chat="group", cue=True).intent_id == "greeting"
+
+
+def test_spoken_to_is_direct_only_when_no_reading_is_needed(mini_engine: Engine) -> None:
+    """Private chats, Telegram's cue and an @mention are direct; a name word is left for decide to read."""
+    assert mini_engine.spoken_to("hello", chat="private") is Address.DIRECT
+    assert mini_engine.spoken_to("hello", chat="group", cue=True) is Address.DIRECT
+    assert mini_engine.spoken_to("@painbot hello", chat="group") is Address.DIRECT
+    assert mini_engine.spoken_to("hello bot", chat="group") is None
+    named = mini_engine.decide("hello bot", "group", mini_engine.spoken_to("hello bot", chat="group"))
+    assert named == mini_engine.decide("hello bot", "group", Address.NAMED)

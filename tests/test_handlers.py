@@ -693,14 +693,15 @@ def test_the_services_take_the_time_zone_from_settings_and_have_no_default_of_th
 
 
 async def test_a_group_message_s_address_is_worked_out_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each message is checked for a direct address once; chatter without auto mode is read no further."""
     calls: list[str] = []
-    real = Addressing.of
+    real = Addressing.direct
 
     def counted(self: Addressing, text: str, *args: Any) -> Any:
         calls.append(text)
         return real(self, text, *args)
 
-    monkeypatch.setattr(Addressing, "of", counted)
+    monkeypatch.setattr(Addressing, "direct", counted)
     async with offline_bot(tmp_path) as bot:
         await bot.feed(group_text("@painbot what causes it"), group_text("what causes it, bot?"))
     assert calls == ["@painbot what causes it", "what causes it, bot?"]
