@@ -152,6 +152,29 @@ class _Feature(NamedTuple):
 _ROW = itemgetter(1)  # a _Feature's row, as map() reads it fastest
 
 
+class _Word(NamedTuple):
+    """All the matcher needs of one word of a message, worked out once per distinct word and cached."""
+
+    stem: str  # stemmed, typo-corrected: the word every rule compares
+    stop: bool
+    feature: _Feature | None  # None for a stopword or a word no example uses
+    weight: float  # its weight in the message's total (an unknown word's for one no example uses)
+    model_ids: tuple[int, ...]  # its features in the learned model (none for a stopword)
+
+
+class _Pair(NamedTuple):
+    """All the matcher needs of two adjacent words (their stems), cached like _Word."""
+
+    key: str  # "first_second", the feature's name
+    feature: _Feature | None
+    weight: float
+    model_id: int | None
+
+
+# Distinct words and pairs remembered (a dict each, emptied when full): a few MB at most.
+CACHED_WORDS = 16384
+
+
 @dataclass(frozen=True)
 class _Example:
     """An example prepared for scoring."""
@@ -180,6 +203,8 @@ class Matcher:
         for word in sorted(self._known):
             self._by_initial[word[0]].append(word)
         self._typo = lru_cache(maxsize=4096)(self._correct)
+        self._word_cache: dict[str, _Word] = {}
+        self._pair_cache: dict[tuple[str, str], _Pair] = {}
 
     def _index_examples(self, intents: list[Intent]) -> None:
         """Weight every example's words and index them, once, at load time."""
@@ -291,17 +316,16 @@ class Matcher:
         """
         if normalised is None:
             normalised = self.normalised(text)
-        every_word = [
-            w if len(w) < TYPO_MIN_LENGTH or w in self._stopwords else self._typo(w)
-            for w in map(stem, normalised.split())
-        ]
+        cache = self._word_cache
+        read = [cache.get(w) or self._word(w) for w in normalised.split()]
+        every_word = [w.stem for w in read]
         has_domain = self._domain.found_in(every_word)
         elsewhere = self._offtopic.found_in(every_word) or self._mostly_unknown(every_word)
         exact = self._exact.get(normalised)
         if not _has_letters(normalised) or (elsewhere and not has_domain and exact is None):
             return Match(None, 0.0)
         keyworded = self._keyword_intents(every_word)
-        ranked = self.rank(normalised, every_word, keyworded)
+        ranked = self._rank(normalised, read, keyworded)
         if exact is not None:  # rule 3: an editor's own phrasing is answered as written
             ranked = (Candidate(exact[0], 100.0, exact[1]), *(c for c in ranked if c.intent_id != exact[0]))
         # One of our keywords (prp, overstride...) outweighs chatter that happens to read alike.
@@ -329,19 +353,56 @@ class Matcher:
 
     def rank(self, normalised: str, words: list[str], keyworded: set[str]) -> tuple[Candidate, ...]:
         """Score every intent for a message's stemmed words (and keywords found) and return them best first."""
-        known, total = self._query(words)
+        return self._rank(normalised, self._read(normalised.split(), words), keyworded)
+
+    def _read(self, plain: list[str], words: list[str]) -> list[_Word]:
+        """The records of a message's words (`plain`: as normalised, `words`: their stems as the rules compare them)."""
+        return [self._word_of(p, w) for p, w in zip(plain, words, strict=True)]
+
+    def _word(self, plain: str) -> _Word:
+        """The record of a normalised word, stemmed and typo-corrected (remembered: words repeat)."""
+        word = stem(plain)
+        if len(word) >= TYPO_MIN_LENGTH and word not in self._stopwords:
+            word = self._typo(word)
+        if len(self._word_cache) >= CACHED_WORDS:
+            self._word_cache.clear()
+        record = self._word_cache[plain] = self._word_of(plain, word)
+        return record
+
+    def _word_of(self, plain: str, word: str) -> _Word:
+        """The record of a normalised word whose stem the rules compare is `word`."""
+        if word in self._stopwords:
+            return _Word(word, True, None, self._unknown_weight, ())
+        feature = self._known_features.get(word)
+        weight = self._unknown_weight if feature is None else feature.weight
+        return _Word(word, False, feature, weight, self._model.word_ids(plain, word))
+
+    def _pair(self, first: str, second: str) -> _Pair:
+        """The record of two adjacent stems (remembered)."""
+        if len(self._pair_cache) >= CACHED_WORDS:
+            self._pair_cache.clear()
+        key = f"{first}_{second}"
+        feature = self._known_features.get(key)
+        weight = self._unknown_weight if feature is None else feature.weight
+        record = _Pair(key, feature, weight, self._model.pair_id(first, second))
+        self._pair_cache[first, second] = record
+        return record
+
+    def _rank(self, normalised: str, read: list[_Word], keyworded: set[str]) -> tuple[Candidate, ...]:
+        """rank() from the records of the message's words."""
+        known, total, model_ids = self._query(read)
         evidence = self._evidence(known, total)
         # Only the intents whose vocabulary fits best are scored by their best example: the rest
         # cannot catch up, and a stray example of theirs would only add noise. (A stable sort, reversed or not, so
         # ties keep the intents' order; the scores of a few intents are plain floats, cheaper than arrays.)
         top = sorted(range(len(evidence)), key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS]
         best, chosen = self._best_examples(self._overlap_scores(known, total), [n for n in top if evidence[n] > 0])
-        if len(words) <= SHORT_MESSAGE_WORDS:
+        if len(read) <= SHORT_MESSAGE_WORDS:
             for intent_id, (ratio, example) in self._spelt_like(normalised).items():
                 n = self._intent_index[intent_id]
                 if ratio > best[n]:
                     best[n], chosen[n] = ratio, example
-        probability = self._model.listed(normalised.split(), words)
+        probability = self._model.listed_ids(model_ids)
         fused = [
             fuse(EXAMPLE_SHARE * b + (1 - EXAMPLE_SHARE) * e, probability[column])
             for b, e, column in zip(best, evidence, self._model_columns, strict=True)
@@ -370,12 +431,22 @@ class Matcher:
                     break
         return found
 
-    def _query(self, words: list[str]) -> tuple[list[_Feature], float]:
-        """A message's known features, in its order, and the total weight of all of them, unknown ones too."""
-        found = [*map(self._known_features.get, _features(words, self._stopwords))]
+    def _query(self, read: list[_Word]) -> tuple[list[_Feature], float, list[int]]:
+        """A message's known features, in its order (as _features lists them), the total weight of all of
+        them, unknown ones too, and its feature ids in the learned model."""
+        cache = self._pair_cache
+        pairs = [
+            cache.get(key) or self._pair(*key)
+            for key in [(a.stem, b.stem) for a, b in pairwise(read) if not (a.stop and b.stop)]
+        ]
+        # Each feature once, at its first place: the words (a stem's record is the same wherever
+        # it stands), then the pairs.
+        found = [*{w.stem: w for w in read if not w.stop}.values(), *{p.key: p for p in pairs}.values()]
         # Summed in the message's order, as every sum here, so every run gives the same scores.
-        total = sum(self._unknown_weight if f is None else f.weight for f in found) or 1.0
-        return [f for f in found if f is not None], total
+        total = sum([f.weight for f in found]) or 1.0
+        model_ids = [p.model_id for p in pairs if p.model_id is not None]
+        model_ids += [i for w in read for i in w.model_ids]
+        return [f.feature for f in found if f.feature is not None], total, model_ids
 
     def _overlap_scores(self, known: list[_Feature], total: float) -> np.ndarray:
         """Every example's weighted word overlap with the message (0-100): the F1 of the shared weight."""

@@ -75,7 +75,18 @@ class Model:
 
     def listed(self, words: Sequence[str], stems: Sequence[str]) -> list[float]:
         """The class probabilities as a list in the order of self.classes (few classes: no array needed)."""
-        ids = self._ids(words, stems)
+        return self.listed_ids(self._ids(words, stems))
+
+    def word_ids(self, word: str, stem: str) -> tuple[int, ...]:
+        """A message word's known feature ids (none for a stopword), as `listed_ids` takes them after the pairs'."""
+        return () if stem in self._stopwords else self._word_features(word, stem)
+
+    def pair_id(self, first: str, second: str) -> int | None:
+        """The feature id of two adjacent stems, if training saw them (a pair of stopwords never counts)."""
+        return self._pair_ids.get((first, second))
+
+    def listed_ids(self, ids: list[int]) -> list[float]:
+        """listed() from a message's feature ids: its pairs' in order, then each word's (as `_ids` gives them)."""
         logits = self._bias.tolist()
         if ids:
             # A short message mostly uses each feature once, which the cheaper dict.fromkeys tells;

@@ -72,6 +72,8 @@ _CLAUSE_MARKS = re.compile(rf"[{re.escape(_MARK_CHARS)}]+(?!\d)|\s[{_DASHES}]+\s
 _CLAUSE_MARKS_NO_DASH = re.compile(rf"[{re.escape(_MARK_CHARS)}]+(?!\d)")
 CLAUSE_MARK = "qqclauseqq"  # stands where a clause ends, so the whole text is cleaned in one pass
 CLAUSE_WORD = f" {CLAUSE_MARK} "
+# Distinct words whose reading is remembered (emptied when full).
+SEEN_WORDS = 16384
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,11 @@ class Screener:
                 self._starts[concept].append(index)
         self._rewrite = _rewriter(rules.rewrites)
         self._breaks = re.compile("|".join(map(whole_word, rules.clause_breaks))) if rules.clause_breaks else None
+        # Breaks written as one plain word each (all of today's) are found word by word, in the same
+        # pass as typo correction: a read word -> that word as the clauses see it (remembered: words repeat).
+        plain = all(b and b == clean(b) and " " not in b for b in rules.clause_breaks)
+        self._break_words = frozenset(rules.clause_breaks) if plain else None
+        self._seen: dict[str, str] = {}
         self._negations = self._first_words(rules.negations)
         self._not_negations = self._first_words(rules.not_negations)
         self._trie, vocabulary = self._index_concepts(rules.concepts)
@@ -221,6 +228,11 @@ class Screener:
         # itself, typo-corrected, or through an everyday phrase or a synonym it starts. Messages with
         # none of these (most chatter) skip the rest of the reading.
         self._roots = frozenset(self._trie.next)
+        # Where a phrase can start in a read message: a word naming a concept itself, or the first two
+        # words of a longer phrase. Most root words ("the", "i") start only long phrases, so testing
+        # the pair first spares walking the trie from nearly every word.
+        self._single_roots = frozenset(word for word, node in self._trie.next.items() if node.concepts)
+        self._openings = frozenset((word, second) for word, node in self._trie.next.items() for second in node.next)
         rewritten = {words[0] for words in (clean(k).split() for k in rules.rewrites) if words}
         variants = synonyms.variants() if synonyms else {}
         self._leads = frozenset(rewritten) | {
@@ -270,8 +282,10 @@ class Screener:
         words, clause_of = read
         found: dict[str, list[Mention]] = defaultdict(list)
         last = len(words) - 1
-        for start, word in enumerate(words):
-            node = self._trie.next.get(word)
+        singles, openings, roots = self._single_roots, self._openings, self._trie.next
+        openers = zip(words, [*words[1:], ""], strict=True)
+        for start in [n for n, opening in enumerate(openers) if opening in openings or opening[0] in singles]:
+            node = roots.get(words[start])
             end, negated = start, None
             while node is not None:  # walk the phrases that start here, longest last, within the clause
                 if node.concepts:
@@ -299,22 +313,36 @@ class Screener:
         if not whole and not self._may_start(read):
             return None
         read = self._rewrite(read)
-        if self._breaks is not None:
-            read = self._breaks.sub(CLAUSE_WORD, " ".join(read)).split()
-        typo = self._typo
-        read = [w if len(w) < TYPO_MIN_LENGTH else typo(w) for w in read]
+        if self._break_words is None:
+            if self._breaks is not None:
+                read = self._breaks.sub(CLAUSE_WORD, " ".join(read)).split()
+            typo = self._typo
+            read = [w if len(w) < TYPO_MIN_LENGTH else typo(w) for w in read]
+        else:
+            seen = self._seen
+            read = [seen.get(w) or self._first_seen(w) for w in read]
         if self._synonyms:
             read = self._synonyms.fold_words(read)
+        # Clause by clause (between marks), each clause's words stemmed in one go.
         words: list[str] = []
         clause_of: list[int] = []
-        clause = 0
-        for word in read:
-            if word == CLAUSE_MARK:
-                clause += 1
-                continue
-            words.append(stem(word))
-            clause_of.append(clause)
+        start = 0
+        for clause, end in enumerate([*(n for n, w in enumerate(read) if w == CLAUSE_MARK), len(read)]):
+            words += map(stem, read[start:end])
+            clause_of += [clause] * (end - start)
+            start = end + 1
         return words, clause_of
+
+    def _first_seen(self, word: str) -> str:
+        """A cleaned word as the clauses read it: CLAUSE_MARK for a break word, else typo-corrected (remembered)."""
+        if len(self._seen) >= SEEN_WORDS:
+            self._seen.clear()
+        if self._break_words is not None and word in self._break_words:
+            read = CLAUSE_MARK
+        else:
+            read = word if len(word) < TYPO_MIN_LENGTH else self._typo(word)
+        self._seen[word] = read
+        return read
 
     def _may_start(self, cleaned: list[str]) -> bool:
         """Whether a word of the cleaned message can become the first word of a concept phrase (see _leads)."""

@@ -402,7 +402,7 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         "             'hammy niggle after hill reps, should i stretch it', 'who do i see', 'cheers mate']:\n"
         "    plain = normalise(text, m.content.synonyms).split()\n"
         "    words = [stem(w) for w in plain]\n"
-        "    known, total = m._query(words)\n"
+        "    known, total, _ = m._query(m._read(plain, words))\n"
         "    print(repr(m.match(text)), m._model.vector(plain, words).tolist(), total,\n"
         "          m._evidence(known, total), m._overlap_scores(known, total).max())\n"
     )
