@@ -441,7 +441,10 @@ class Matcher:
         ]
         # Each feature once, at its first place: the words (a stem's record is the same wherever
         # it stands), then the pairs.
-        found = [*{w.stem: w for w in read if not w.stop}.values(), *{p.key: p for p in pairs}.values()]
+        found: list[_Word | _Pair] = [
+            *{w.stem: w for w in read if not w.stop}.values(),
+            *{p.key: p for p in pairs}.values(),
+        ]
         # Summed in the message's order, as every sum here, so every run gives the same scores.
         total = sum([f.weight for f in found]) or 1.0
         model_ids = [p.model_id for p in pairs if p.model_id is not None]
