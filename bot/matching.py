@@ -128,10 +128,11 @@ class PhraseSet:
         """True when any phrase occurs in the word sequence, as whole words."""
         if not self._single.isdisjoint(words):
             return True
+        longer = self._longer  # a local: a comprehension would look the attribute up for every word
         return any(
             tuple(words[n : n + len(phrase)]) == phrase
-            for n in [n for n, word in enumerate(words) if word in self._longer]
-            for phrase in self._longer[words[n]]
+            for n in [n for n, word in enumerate(words) if word in longer]
+            for phrase in longer[words[n]]
         )
 
     @property
@@ -347,8 +348,9 @@ class Matcher:
 
     def _mostly_unknown(self, words: list[str]) -> bool:
         """Most meaningful words are ones no example uses: another language, or another subject."""
-        meaningful = [w for w in words if w not in self._stopwords]
-        unknown = sum(w not in self._idf for w in meaningful)
+        stopwords, idf = self._stopwords, self._idf
+        meaningful = [w for w in words if w not in stopwords]
+        unknown = sum([w not in idf for w in meaningful])
         return bool(meaningful) and unknown / len(meaningful) > 1 - self.rules.min_known_share
 
     def rank(self, normalised: str, words: list[str], keyworded: set[str]) -> tuple[Candidate, ...]:
@@ -424,8 +426,9 @@ class Matcher:
     def _keyword_intents(self, words: list[str]) -> set[str]:
         """The intents one of whose keywords occurs in the word sequence."""
         found: set[str] = set()
-        for position in [n for n, word in enumerate(words) if word in self._keyword_first]:
-            for phrase_words, phrase in self._keyword_first[words[position]]:
+        first = self._keyword_first
+        for position in [n for n, word in enumerate(words) if word in first]:
+            for phrase_words, phrase in first[words[position]]:
                 if tuple(words[position : position + len(phrase_words)]) == phrase_words:
                     found |= self._keyword_owners[phrase]
                     break

@@ -79,18 +79,22 @@ class Synonyms:
     def _folded(self, words: list[str], as_words: bool) -> list[str]:
         """The words with every variant replaced by its canonical form (as one item, or `as_words` one per word)."""
         # Only a word some variant starts with needs a look; most messages have few or none.
-        starts = [n for n, word in enumerate(words) if word in self._by_first]
+        by_first = self._by_first
+        starts = [n for n, word in enumerate(words) if word in by_first]
         if not starts:
             return words
         out: list[str] = []
         position = 0
+        last = len(words) - 1
         for start in starts:
             if start < position:
                 continue  # inside a variant already folded
             out += words[position:start]
             position = start + 1
-            for phrase, target, target_words in self._by_first[words[start]]:
-                if len(phrase) == 1 or tuple(words[start : start + len(phrase)]) == phrase:
+            second = words[start + 1] if start < last else None
+            for phrase, target, target_words in by_first[words[start]]:
+                # The second word first: it turns most longer variants down without slicing the words.
+                if len(phrase) == 1 or (phrase[1] == second and tuple(words[start : start + len(phrase)]) == phrase):
                     if as_words:
                         out += target_words
                     else:

@@ -99,7 +99,7 @@ class PartFinder:
             piece, piece_start = text[piece_start : cut.start()], cut.end()
             last_piece = piece if piece.strip() else last_piece
             second = self._strip_leading(text[cut.end() :])
-            if not self._is_question(second) or not self._opens_question(_words(last_piece)):
+            if not self._is_question(second) or not self._opens_question(last_piece):
                 continue
             first = text[: cut.start()].strip()
             if not self._long_enough(first):
@@ -137,12 +137,13 @@ class PartFinder:
 
     def _is_question(self, clause: str) -> bool:
         """The clause opens with a question word and has enough meaningful words to stand alone."""
-        opening = _words(clause[:OPENING_CHARS])  # only the first word matters: no need to read it all
-        return self._opens_question(opening) and self._long_enough(clause)
+        # Only the first word matters: no need to read it all.
+        return self._opens_question(clause[:OPENING_CHARS]) and self._long_enough(clause)
 
-    def _opens_question(self, words: list[str]) -> bool:
-        """The words open with a question word: a clause asks when it, or its last piece, does ("..., what is it")."""
-        return bool(words) and words[0] in self.rules.question_openers
+    def _opens_question(self, text: str) -> bool:
+        """The text opens with a question word: a clause asks when it, or its last piece, does ("..., what is it")."""
+        first = _WORD.search(_plain(text))  # the first of _words(text), without reading the rest
+        return first is not None and first.group() in self.rules.question_openers
 
     def _long_enough(self, clause: str) -> bool:
         """At least clause_min_words words that are not stopwords."""
@@ -157,7 +158,12 @@ class PartFinder:
 
 def _words(text: str) -> list[str]:
     """Lower-case words with apostrophes and @mentions dropped ("what's" -> "whats"), as the word lists write them."""
-    return _WORD.findall(_AT_MENTION.sub(" ", text).casefold().replace("'", "").replace("\u2019", ""))
+    return _WORD.findall(_plain(text))
+
+
+def _plain(text: str) -> str:
+    """The text _words() reads its words from: lower-case, apostrophes and @mentions dropped."""
+    return _AT_MENTION.sub(" ", text).casefold().replace("'", "").replace("\u2019", "")
 
 
 def _breaks_pattern(breaks: frozenset[str], flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
