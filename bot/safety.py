@@ -283,7 +283,7 @@ class Screener:
         found: dict[str, list[Mention]] = defaultdict(list)
         last = len(words) - 1
         singles, openings, roots = self._single_roots, self._openings, self._trie.next
-        openers = zip(words, [*words[1:], ""], strict=True)
+        openers = zip(words, [*words[1:], ""][: len(words)], strict=True)  # "": nothing follows the last word
         for start in [n for n, opening in enumerate(openers) if opening in openings or opening[0] in singles]:
             node = roots.get(words[start])
             end, negated = start, None
