@@ -147,7 +147,6 @@ class _Feature(NamedTuple):
     weight: float
     row: int
     postings: np.ndarray
-    posting_weights: np.ndarray  # the weight once per posting, ready to concatenate
 
 
 _ROW = itemgetter(1)  # a _Feature's row, as map() reads it fastest
@@ -263,15 +262,16 @@ class Matcher:
         # Each row times its feature's weight, as every message would multiply it.
         self._association_matrix *= np.array([self._idf[feature] for feature in association])[:, None]
         self._example_totals = np.array([e.total for e in self._examples], dtype=np.float64)
-        # All a message needs of one known feature, found with one lookup instead of three. The
-        # weights once per posting are views into one array: one allocation, not one per feature.
-        lengths = [len(indexed[feature]) for feature in self._idf]
-        repeated = np.repeat(np.array(list(self._idf.values())), lengths)
-        ends = np.cumsum(lengths).tolist()
+        # All a message needs of one known feature, found with one lookup instead of three.
         self._known_features = {
-            feature: _Feature(weight, feature_ids[feature], indexed[feature], repeated[end - n : end])
-            for (feature, weight), n, end in zip(self._idf.items(), lengths, ends, strict=True)
+            feature: _Feature(weight, feature_ids[feature], indexed[feature]) for feature, weight in self._idf.items()
         }
+        # Each row's weight and number of postings: a message's weight once per posting is one repeat.
+        self._row_weights = np.zeros(len(feature_ids))
+        self._row_postings = np.zeros(len(feature_ids), dtype=np.intp)
+        for feature, weight in self._idf.items():
+            self._row_weights[feature_ids[feature]] = weight
+            self._row_postings[feature_ids[feature]] = len(indexed[feature])
         self._segments: dict[str, tuple[int, int]] = {}
         for index, example in enumerate(self._examples):
             start, _ = self._segments.get(example.intent_id, (index, index))
@@ -393,12 +393,16 @@ class Matcher:
     def _rank(self, normalised: str, read: list[_Word], keyworded: set[str]) -> tuple[Candidate, ...]:
         """rank() from the records of the message's words."""
         known, total, model_ids = self._query(read)
-        evidence = self._evidence(known, total)
+        # The rows as an integer array: a list of ints would be read element by element to find its dtype.
+        rows = np.fromiter(map(_ROW, known), dtype=np.intp, count=len(known))
+        evidence = self._evidence(rows, total)
         # Only the intents whose vocabulary fits best are scored by their best example: the rest
         # cannot catch up, and a stray example of theirs would only add noise. (A stable sort, reversed or not, so
         # ties keep the intents' order; the scores of a few intents are plain floats, cheaper than arrays.)
         top = sorted(range(len(evidence)), key=evidence.__getitem__, reverse=True)[:EXAMPLE_CONTENDERS]
-        best, chosen = self._best_examples(self._overlap_scores(known, total), [n for n in top if evidence[n] > 0])
+        best, chosen = self._best_examples(
+            self._overlap_scores(known, rows, total), [n for n in top if evidence[n] > 0]
+        )
         if len(read) <= SHORT_MESSAGE_WORDS:
             for intent_id, (ratio, example) in self._spelt_like(normalised).items():
                 n = self._intent_index[intent_id]
@@ -454,12 +458,15 @@ class Matcher:
         model_ids += [i for w in read for i in w.model_ids]
         return [f.feature for f in found if f.feature is not None], total, model_ids
 
-    def _overlap_scores(self, known: list[_Feature], total: float) -> np.ndarray:
-        """Every example's weighted word overlap with the message (0-100): the F1 of the shared weight."""
+    def _overlap_scores(self, known: list[_Feature], rows: np.ndarray, total: float) -> np.ndarray:
+        """Every example's weighted word overlap with the message (0-100): the F1 of the shared weight.
+
+        `rows`: the known features' rows of the association matrix, in the same order.
+        """
         if not known:
             return np.zeros(len(self._examples))
         indices = np.concatenate([f.postings for f in known])
-        weights = np.concatenate([f.posting_weights for f in known])
+        weights = np.repeat(self._row_weights[rows], self._row_postings[rows])
         shared: np.ndarray = np.bincount(indices, weights=weights, minlength=len(self._examples))
         # F1 of precision shared/total and recall shared/example total, computed in place (one
         # array of every example's score is allocated, not three).
@@ -497,14 +504,12 @@ class Matcher:
                 best[example.intent_id] = (ratio, example.text)
         return best
 
-    def _evidence(self, known: list[_Feature], total: float) -> list[float]:
-        """How much of the message (0-100) is made of words typical of each intent."""
-        if not known:
+    def _evidence(self, rows: np.ndarray, total: float) -> list[float]:
+        """How much of the message (0-100) is made of words typical of each intent (`rows`: its known features')."""
+        if not len(rows):
             return [0.0] * len(self._intent_ids)
         # An elementwise sum rather than a BLAS product: no threads, the same answer on every run.
-        # The rows as an integer array: a list of ints would be read element by element to find its dtype.
-        rows = self._association_matrix[np.fromiter(map(_ROW, known), dtype=np.intp, count=len(known))]
-        return (np.add.reduce(rows, axis=0) * (100 / total)).tolist()
+        return (np.add.reduce(self._association_matrix[rows], axis=0) * (100 / total)).tolist()
 
     def _threshold_for(self, intent_id: str, chat: str, addressed: bool, has_domain: bool) -> float:
         """The score needed to answer: unaddressed group chatter must be confident and on topic."""

@@ -395,6 +395,7 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
     # matcher sums may depend on it, or two runs of the bot could answer the same message apart.
     code = (
         "from pathlib import Path\n"
+        "import numpy as np\n"
         "from bot.engine import Engine\n"
         "from bot.normalise import normalise, stem\n"
         "m = Engine.load(Path('.')).matcher\n"
@@ -403,8 +404,9 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         "    plain = normalise(text, m.content.synonyms).split()\n"
         "    words = [stem(w) for w in plain]\n"
         "    known, total, _ = m._query(m._read(plain, words))\n"
+        "    rows = np.array([f.row for f in known], dtype=np.intp)\n"
         "    print(repr(m.match(text)), m._model.vector(plain, words).tolist(), total,\n"
-        "          m._evidence(known, total), m._overlap_scores(known, total).max())\n"
+        "          m._evidence(rows, total), m._overlap_scores(known, rows, total).max())\n"
     )
     root = Path(__file__).resolve().parent.parent
     runs = [
