@@ -98,8 +98,10 @@ class PartFinder:
         for cut in cuts:
             piece, piece_start = text[piece_start : cut.start()], cut.end()
             last_piece = piece if piece.strip() else last_piece
+            if not self._opens_question(last_piece):  # the cheaper test first: most pieces ask nothing
+                continue
             second = self._strip_leading(text[cut.end() :])
-            if not self._is_question(second) or not self._opens_question(last_piece):
+            if not self._is_question(second):
                 continue
             first = text[: cut.start()].strip()
             if not self._long_enough(first):
