@@ -33,6 +33,9 @@ CHAR_GRAMS = (4,)
 SMOOTHING = 0.03
 # From this many features on, a message's features are counted without first checking for repeats.
 COUNT_FROM = 60
+# Counts of one feature in a message below this have their term-frequency factors ready in a table
+# (a message cut at max_chars stays far below it); a higher count is worked out as it comes.
+TF_TABLE = 2048
 # Log-probabilities are divided by this before the softmax: naive Bayes is over-confident, and the
 # fusion with the lexical scorer needs probabilities that still say "close second".
 TEMPERATURE = 0.75
@@ -64,6 +67,10 @@ class Model:
         self._scaled = np.ascontiguousarray(
             np.hstack([self._weights * self._idf[:, None], (self._idf * self._idf)[:, None]]), dtype=np.float32
         )
+        # For each count, the factor each of those columns is multiplied by: the sublinear term
+        # frequency, and its square for the squared length (row 0 unused).
+        tf = 1 + np.log(np.maximum(np.arange(TF_TABLE, dtype=np.float32), 1))
+        self._tf_rows = np.hstack([np.repeat(tf[:, None], len(self.classes), axis=1), (tf * tf)[:, None]])
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
@@ -97,9 +104,12 @@ class Model:
             else:  # sublinear term frequency for the repeats
                 counts = Counter(ids)
                 gathered = self._scaled[np.fromiter(counts, dtype=np.int64, count=len(counts))]
-                tf = 1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-                gathered[:, :-1] *= tf[:, None]
-                gathered[:, -1] *= tf * tf
+                if len(ids) < TF_TABLE:  # so is every count: the factors are one gather, one product
+                    gathered *= self._tf_rows[np.fromiter(counts.values(), dtype=np.intp, count=len(counts))]
+                else:
+                    tf = 1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+                    gathered[:, :-1] *= tf[:, None]
+                    gathered[:, -1] *= tf * tf
             # An elementwise sum, not a BLAS product: no threads, so the same answer on every run.
             *summed, squared = np.add.reduce(gathered, axis=0).tolist()
             scale = 1 / max(math.sqrt(squared), 1e-12)  # unit length, as _tfidf scales

@@ -284,13 +284,13 @@ class Screener:
         last = len(words) - 1
         singles, openings, roots = self._single_roots, self._openings, self._trie.next
         openers = zip(words, [*words[1:], ""][: len(words)], strict=True)  # "": nothing follows the last word
+        negated = self._negated_positions(words, clause_of)
         for start in [n for n, opening in enumerate(openers) if opening in openings or opening[0] in singles]:
             node = roots.get(words[start])
-            end, negated = start, None
+            end = start
             while node is not None:  # walk the phrases that start here, longest last, within the clause
                 if node.concepts:
-                    negated = self._negated(words, clause_of, start) if negated is None else negated
-                    if not negated:
+                    if start not in negated:
                         for concept in node.concepts:
                             found[concept].append(Mention(start, end))
                 if end == last or clause_of[end + 1] != clause_of[start]:
@@ -367,14 +367,19 @@ class Screener:
         """The first stemmed word of each term (each term read once)."""
         return frozenset(words[0] for words in map(self._words, terms) if words)
 
-    def _negated(self, words: list[str], clause_of: list[int], position: int) -> bool:
-        """A negation stands just before this position, in the same clause."""
-        for back in range(max(0, position - self.rules.negation_reach), position):
-            if clause_of[back] == clause_of[position] and words[back] in self._negations:
-                following = words[back + 1] if back + 1 < len(words) else ""
-                if following not in self._not_negations:
-                    return True
-        return False
+    def _negated_positions(self, words: list[str], clause_of: list[int]) -> set[int]:
+        """The positions a negation stands just before (up to negation_reach words), in the same clause."""
+        # Found once from each negation (few messages have any), not looked back for at every mention.
+        negations, not_negations, reach = self._negations, self._not_negations, self.rules.negation_reach
+        negated: set[int] = set()
+        for back in [n for n, word in enumerate(words) if word in negations]:
+            following = words[back + 1] if back + 1 < len(words) else ""
+            if following not in not_negations:
+                clause = clause_of[back]
+                negated.update(
+                    p for p in range(back + 1, min(back + reach, len(words) - 1) + 1) if clause_of[p] == clause
+                )
+        return negated
 
     def _fires(self, rule: Rule, mentions: dict[str, list[Mention]]) -> bool:
         """Every group mentioned near a mention of the first group, and no 'unless' concept there."""
