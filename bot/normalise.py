@@ -25,6 +25,11 @@ _STRETCHED = re.compile(r"([^ ])\1\1(?:\1\1\1\1\1\1\1\1)*\1*")
 
 def clean(text: str, max_chars: int | None = None) -> str:
     """Lower-case, strip mentions, links, emoji and punctuation; keep words and numbers (the first `max_chars`)."""
+    return " ".join(clean_words(text, max_chars))
+
+
+def clean_words(text: str, max_chars: int | None = None) -> list[str]:
+    """clean() as its list of words, for a caller that reads words (no join to split again)."""
     if max_chars is None:
         text = unicodedata.normalize("NFKC", text).casefold()
     else:  # a cut before any work: a 10,000-character paste costs no more than a long question
@@ -42,7 +47,7 @@ def clean(text: str, max_chars: int | None = None) -> str:
     text = text.translate(_ASCII_NON_WORD) if text.isascii() else _NON_WORD.sub(" ", text)
     text = text.replace("_", " ")
     text = _STRETCHED.sub(r"\1\1", text)
-    return " ".join(text.split())
+    return text.split()
 
 
 class Synonyms:
@@ -71,6 +76,10 @@ class Synonyms:
         if not self._by_first:
             return cleaned
         return " ".join(self._folded(cleaned.split(), as_words=False))
+
+    def fold_split(self, words: list[str]) -> str:
+        """fold() on the words of a cleaned text, already split (it is not joined to be split again)."""
+        return " ".join(self._folded(words, as_words=False) if self._by_first else words)
 
     def fold_words(self, words: list[str]) -> list[str]:
         """fold() on words already split, giving words: a canonical form of several words gives several."""
@@ -118,8 +127,8 @@ def whole_word(term: str) -> str:
 
 def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int | None = None) -> str:
     """Clean a message (its first `max_chars`) and fold its synonyms: the form every matcher compares."""
-    cleaned = clean(text, max_chars)
-    return synonyms.fold(cleaned) if synonyms else cleaned
+    words = clean_words(text, max_chars)
+    return synonyms.fold_split(words) if synonyms else " ".join(words)
 
 
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ies", "ied", "ness", "ers", "er", "ed", "es", "ly", "s")

@@ -34,7 +34,7 @@ from typing import NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.normalise import Synonyms, clean, stem, whole_word
+from bot.normalise import Synonyms, clean, clean_words, stem, whole_word
 from bot.schema import Anything, Choice, Field, Named, Number, Record, Shape, Text, Texts, read_file
 from bot.yamlsource import LineList, Problems
 
@@ -309,7 +309,7 @@ class Screener:
             text = _NUMBERS.sub(lambda m: f" {m.lastgroup} ", text)
         # Read as a list of words from here on: each step splitting and joining the text again would
         # cost more than the step itself on a long message.
-        read = clean(_mark_clauses(text)).split()
+        read = clean_words(_mark_clauses(text))
         if not whole and not self._may_start(read):
             return None
         read = self._rewrite(read)
