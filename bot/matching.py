@@ -160,6 +160,7 @@ class _Word(NamedTuple):
     stem: str  # stemmed, typo-corrected: the word every rule compares
     stop: bool
     model_ids: tuple[int, ...]  # its features in the learned model (none for a stopword)
+    unknown: bool  # a meaningful word no example uses (rule 2)
 
 
 class _Pair(NamedTuple):
@@ -173,13 +174,8 @@ class _Pair(NamedTuple):
 
 # Fields read for every word of a message, by position: a named field's lookup goes through the
 # type (several times the cost), and map() over an itemgetter runs at C speed.
-_FEATURE, _WEIGHT, _STEM, _MODEL_IDS, _POSTINGS = (
-    itemgetter(0),
-    itemgetter(1),
-    itemgetter(2),
-    itemgetter(4),
-    itemgetter(2),
-)
+_FEATURE, _WEIGHT, _STEM, _STOP, _MODEL_IDS, _UNKNOWN = (itemgetter(n) for n in range(6))
+_POSTINGS = itemgetter(2)  # a _Feature's
 
 
 # Distinct words and pairs remembered (a dict each, emptied when full): a few MB at most.
@@ -332,7 +328,7 @@ class Matcher:
         read = [cache.get(w) or self._word(w) for w in normalised.split()]
         every_word = list(map(_STEM, read))
         has_domain = self._domain.found_in(every_word)
-        elsewhere = self._offtopic.found_in(every_word) or self._mostly_unknown(every_word)
+        elsewhere = self._offtopic.found_in(every_word) or self._mostly_unknown(read)
         exact = self._exact.get(normalised)
         if not _has_letters(normalised) or (elsewhere and not has_domain and exact is None):
             return Match(None, 0.0)
@@ -357,12 +353,11 @@ class Matcher:
         close = tuple(c.intent_id for c in near)
         return Match(best.intent_id, best.score, ranked, ambiguous=ambiguous, answerable=answerable, close=close)
 
-    def _mostly_unknown(self, words: list[str]) -> bool:
+    def _mostly_unknown(self, read: list[_Word]) -> bool:
         """Most meaningful words are ones no example uses: another language, or another subject."""
-        stopwords, idf = self._stopwords, self._idf
-        meaningful = [w for w in words if w not in stopwords]
-        unknown = sum([w not in idf for w in meaningful])
-        return bool(meaningful) and unknown / len(meaningful) > 1 - self.rules.min_known_share
+        meaningful = len(read) - sum(map(_STOP, read))  # counted at C speed from the records
+        unknown = sum(map(_UNKNOWN, read))
+        return bool(meaningful) and unknown / meaningful > 1 - self.rules.min_known_share
 
     def rank(self, normalised: str, words: list[str], keyworded: set[str]) -> tuple[Candidate, ...]:
         """Score every intent for a message's stemmed words (and keywords found) and return them best first."""
@@ -385,10 +380,10 @@ class Matcher:
     def _word_of(self, plain: str, word: str) -> _Word:
         """The record of a normalised word whose stem the rules compare is `word`."""
         if word in self._stopwords:
-            return _Word(None, self._unknown_weight, word, True, ())
+            return _Word(None, self._unknown_weight, word, True, (), False)
         feature = self._known_features.get(word)
         weight = self._unknown_weight if feature is None else feature.weight
-        return _Word(feature, weight, word, False, self._model.word_ids(plain, word))
+        return _Word(feature, weight, word, False, self._model.word_ids(plain, word), feature is None)
 
     def _pair(self, first: str, second: str) -> _Pair:
         """The record of two adjacent stems (remembered)."""
