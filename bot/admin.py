@@ -7,6 +7,7 @@ import html
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from telegram import Update
@@ -15,7 +16,7 @@ from telegram.ext import ContextTypes
 from bot import handlers
 from bot.engine import Engine
 from bot.questionlog import QuestionLog, QuestionLogError
-from bot.report import count_period, most_unanswered, percent
+from bot.report import count_periods, most_unanswered, percent
 from bot.yamlsource import ContentInvalid
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,9 @@ async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return False
 
 
-async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, build: Callable[[Path], str]) -> None:
+async def _send_report(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, build: Callable[[Engine, Path], str]
+) -> None:
     """Send an admin a report read from the question log (off the event loop); others get the fallback."""
     if await _refused(update, context):
         return
@@ -62,7 +65,7 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, build
         text = engine.snippet("admin_no_log")
     else:
         try:
-            text = await asyncio.to_thread(_written_then_built, svc.recorder, build, svc.db_path)
+            text = await asyncio.to_thread(_written_then_built, svc.recorder, partial(build, engine), svc.db_path)
         except QuestionLogError as exc:
             text = engine.snippet("admin_log_unreadable", problem=html.escape(str(exc)))
     await handlers.message_of(update).reply_text(log_health(engine, svc.recorder) + text)
@@ -89,7 +92,7 @@ def log_health(engine: Engine, recorder: object) -> str:
 
 def stats_text(engine: Engine, db_path: Path, now: datetime | None = None) -> str:
     """The /stats reply: the last 7 and 30 days in a few lines, safe for HTML parse mode."""
-    periods = [count_period(db_path, days, now) for days in STATS_DAYS]
+    periods = count_periods(db_path, STATS_DAYS, now)
     if not any(period.total for period in periods):
         return engine.snippet("stats_none")
     lines: list[str] = []
@@ -124,14 +127,12 @@ def unanswered_text(engine: Engine, db_path: Path, now: datetime | None = None) 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the last 7 and 30 days in a few lines."""
-    engine = handlers.services(context).engine
-    await _send_report(update, context, lambda db_path: stats_text(engine, db_path))
+    await _send_report(update, context, stats_text)
 
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the biggest groups of questions the bot could not answer."""
-    engine = handlers.services(context).engine
-    await _send_report(update, context, lambda db_path: unanswered_text(engine, db_path))
+    await _send_report(update, context, unanswered_text)
 
 
 def reload_engine(services: handlers.Services) -> str:

@@ -146,6 +146,30 @@ def build_application(
     return app
 
 
+# What PTB's Updater logs, at CRITICAL, when a long poll started before SIGTERM returns updates
+# after it: on our orderly stop that is routine (they are not confirmed, so Telegram sends them
+# again on the next start), and an admin should not be woken by it.
+PTB_STOPPED_WITH_UPDATES = "Updater stopped unexpectedly"
+STOPPED_WITH_UPDATES = (
+    "stopping: updates fetched as the stop began are left for the next start (Telegram sends them again)"
+)
+
+
+class _RoutineStop(logging.Filter):
+    """Once an orderly stop has begun, PTB's "stopped unexpectedly" record says what it means, at INFO."""
+
+    def __init__(self, stopping: _Stopping) -> None:
+        super().__init__()
+        self.stopping = stopping
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the one routine record in place; let every other record through as it is."""
+        if self.stopping.started and str(record.msg).startswith(PTB_STOPPED_WITH_UPDATES):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            record.msg, record.args = STOPPED_WITH_UPDATES, ()
+        return True
+
+
 class _Stopping:
     """SIGTERM or Ctrl-C: bound every wait, stop fetching, and exit within the stop deadline whatever happens."""
 
@@ -155,6 +179,7 @@ class _Stopping:
         self.in_flight = in_flight
         self.started = False
         self.event: asyncio.Event | None = None  # webhook mode: set to stop; polling stops PTB's own loop
+        self.routine = _RoutineStop(self)  # on PTB's Updater logger while the application runs
 
     def begin(self, app: Application) -> None:
         """Start an orderly stop with deadlines; a watchdog ends the process if the stop overruns."""
@@ -303,10 +328,15 @@ def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) 
         asyncio.run(_preflight(settings))
         app = build_application(settings, engine, QuestionLog.from_settings(settings))
         app.bot_data["mode"] = "webhook" if webhook_url else "polling"
-        if webhook_url:
-            asyncio.run(_serve_webhook(app, settings, webhook_url, webhook_secret))
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout, stop_signals=None)
+        updater_log, routine = logging.getLogger("telegram.ext.Updater"), app.bot_data["stopping"].routine
+        updater_log.addFilter(routine)
+        try:
+            if webhook_url:
+                asyncio.run(_serve_webhook(app, settings, webhook_url, webhook_secret))
+            else:
+                app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout, stop_signals=None)
+        finally:
+            updater_log.removeFilter(routine)
     except InvalidToken:
         print("painbot: Telegram refused the token; check TELEGRAM_BOT_TOKEN (from @BotFather).", file=sys.stderr)
         return 1

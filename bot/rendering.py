@@ -20,8 +20,6 @@ REST_FALLBACK = "help"  # what "None of these apply" answers when the rest of th
 MAX_GUESSES = 3
 # At most this many of the close intents are offered when the bot asks which was meant.
 MAX_CHOICES = 3
-# Replies that ask which topic was meant or say the bot did not understand: never "answered".
-UNSURE_KINDS = frozenset({"ambiguous", "fallback"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class Reply:
     image: str | None = None  # a picture to send with it, relative to the content folder
     image_alt: str | None = None
     also: tuple[str, ...] = ()  # further intents a two-part reply answers after intent_id
-    # What the question log counts as answered (and so keeps no text of): see `answers` below.
+    # What the question log counts as answered (and so keeps no text of): see Renderer.render.
     answered: bool = True
 
     def plain(self) -> str:
@@ -55,16 +53,6 @@ class Reply:
             lines.append(f"[picture: {self.image}: {self.image_alt}]")
         lines += [f"  [{n}] {b.label}" for n, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
-
-
-def answers(match: Match, kind: str) -> bool:
-    """Whether a reply answered its message, the one meaning the question log stores.
-
-    Answered: a confident match (an intent with no close runner-up, or a safety alert) given as an
-    answer. A private answer with an "Or:" button was a guess, so it counts as unanswered and its
-    text is kept to improve the content, as are "did you mean" and the fallback.
-    """
-    return match.confident and kind not in UNSURE_KINDS
 
 
 # Lines that close an answer (contact, disclaimer, safety net): in a reply of several parts they are
@@ -96,9 +84,14 @@ class Renderer:
         A close runner-up (within the margin) is one tap away: in private chats the answer comes
         with an "Or: <runner-up>" button first; in groups, where a wrong answer is read by many,
         the bot asks which was meant.
+
+        The reply is `answered` (the one meaning the question log stores) when the match was
+        confident (an intent with no close runner-up, or a safety alert) and the reply answers it.
+        A private answer with an "Or:" button was a guess, so it counts as unanswered and its text
+        is kept to improve the content, as are "did you mean" and the fallback (answered=False).
         """
         reply = self._decided(match, chat)
-        return dataclasses.replace(reply, answered=answers(match, reply.kind))
+        return dataclasses.replace(reply, answered=reply.answered and match.confident)
 
     def _decided(self, match: Match, chat: str) -> Reply:
         """The reply for a match, before it is marked answered or not."""

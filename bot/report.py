@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.normalise import clean, stem
-from bot.questionlog import QuestionLogError, format_time, read_questions
+from bot.questionlog import LoggedQuestion, QuestionLogError, format_time, read_questions
 
 NO_INTENT = "(no match)"
 GROUP_SIMILARITY = 70
@@ -94,17 +95,6 @@ class Report:
         return list(self.by_intent)
 
 
-@dataclass(frozen=True)
-class _Row:
-    """One logged question as the reports need it."""
-
-    asked_at: datetime
-    intent: str
-    answered: bool
-    outcome: str
-    text: str | None
-
-
 def build_report(
     db_path: Path, since_days: int | None, stopwords: frozenset[str], now: datetime | None = None
 ) -> Report:
@@ -115,14 +105,14 @@ def build_report(
     """
     now = _utc(now)
     since = now - timedelta(days=since_days) if since_days is not None else None
-    rows = _read_rows(Path(db_path), since, now)
+    rows = read_questions(Path(db_path), since, now)
     answered = sum(row.answered for row in rows)
     return Report(
         generated_at=now,
         since=since,
         total=len(rows),
         answered=answered,
-        by_intent=dict(Counter(row.intent for row in rows).most_common()),
+        by_intent=dict(Counter(map(_intent, rows)).most_common()),
         by_outcome=dict(Counter(row.outcome for row in rows).most_common()),
         weeks=_weeks(rows, since, now),
         unanswered_groups=group_questions(
@@ -189,11 +179,19 @@ def write_csv(report: Report, path: Path) -> None:
             writer.writerow([week.week, week.total, week.answered, share, *(week.by_intent.get(i, 0) for i in intents)])
 
 
-def count_period(db_path: Path, days: int, now: datetime | None = None) -> PeriodCount:
-    """How many questions the last `days` days brought, how many were answered, and the top topics."""
+def count_periods(db_path: Path, periods: Sequence[int], now: datetime | None = None) -> tuple[PeriodCount, ...]:
+    """For each number of days, how many questions the last that many days brought, how many were
+    answered, and the top topics (the log is read once, for the longest period)."""
     now = _utc(now)
-    rows = _read_rows(Path(db_path), now - timedelta(days=days), now)
-    top = Counter(row.intent for row in rows if row.intent != NO_INTENT).most_common(TOP_TOPICS)
+    rows = read_questions(Path(db_path), now - timedelta(days=max(periods, default=0)), now)
+    return tuple(
+        _period_count([row for row in rows if row.asked_at >= now - timedelta(days=days)], days) for days in periods
+    )
+
+
+def _period_count(rows: list[LoggedQuestion], days: int) -> PeriodCount:
+    """One period's totals and top topics."""
+    top = Counter(row.intent_id for row in rows if row.intent_id).most_common(TOP_TOPICS)
     return PeriodCount(days, len(rows), sum(row.answered for row in rows), tuple(top))
 
 
@@ -251,15 +249,12 @@ def _draw_share(axes: Any, report: Report) -> None:
     axes.tick_params(axis="x", labelrotation=45)
 
 
-def _read_rows(db_path: Path, since: datetime | None, until: datetime) -> list[_Row]:
-    """The logged questions of a period, oldest first, as the reports count them."""
-    return [
-        _Row(q.asked_at, q.intent_id or NO_INTENT, q.answered, q.outcome, q.text)
-        for q in read_questions(db_path, since, until)
-    ]
+def _intent(row: LoggedQuestion) -> str:
+    """The intent a logged question is counted under (NO_INTENT when none was found)."""
+    return row.intent_id or NO_INTENT
 
 
-def _weeks(rows: list[_Row], since: datetime | None, now: datetime) -> tuple[WeekCount, ...]:
+def _weeks(rows: list[LoggedQuestion], since: datetime | None, now: datetime) -> tuple[WeekCount, ...]:
     """Count per ISO week, including empty weeks so charts show gaps honestly."""
     if not rows:
         return ()
@@ -272,7 +267,7 @@ def _weeks(rows: list[_Row], since: datetime | None, now: datetime) -> tuple[Wee
         week = _iso_week(row.asked_at.date())
         totals[week] += 1
         answered[week] += row.answered
-        by_intent.setdefault(week, Counter())[row.intent] += 1
+        by_intent.setdefault(week, Counter())[_intent(row)] += 1
     monday = first - timedelta(days=first.weekday())
     weeks = []
     while monday <= last:

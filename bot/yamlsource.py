@@ -207,7 +207,7 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     unclosed = _unclosed(context, context_line)
     if unclosed:
         return context_line, unclosed
-    runaway = _runaway_quote(text, line)
+    runaway = _runaway_quote(text, lines, line)
     if runaway is not None:
         opened, closed = runaway
         return opened, (
@@ -227,13 +227,13 @@ def _source(lines: list[str], line: int) -> str:
 _STARTS_ENTRY = re.compile(r"\s*(?:- |[A-Za-z_][\w-]*:(?:\s|$))")  # a line that reads as a new item or key
 
 
-def _runaway_quote(text: str, line: int) -> tuple[int, int] | None:
+def _runaway_quote(text: str, lines: list[str], line: int) -> tuple[int, int] | None:
     """The lines a quoted text opened and closed on, when it swallowed whole lines up to the error's line.
 
     A quote left open on one line is closed by the next quote mark of its kind, often an apostrophe or
-    another text's opening quote many lines below, where the parser then stumbles.
+    another text's opening quote many lines below, where the parser then stumbles. `lines`: the
+    text's lines, already split.
     """
-    lines = text.splitlines()
     found = None
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):  # the pure-Python scanner: it keeps each style

@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import AIORateLimiter, Application, PicklePersistence
 
 from bot import automode, handlers
-from bot.app import GroupSettingsPersistence
+from bot.app import STOPPED_WITH_UPDATES, GroupSettingsPersistence
 from bot.content import COMMANDS, REQUIRED_SNIPPETS
 from bot.engine import Engine
 from testsupport.mini import mini_engine
@@ -319,3 +319,24 @@ async def test_the_recording_request_can_fail_a_method(tmp_path: Path) -> None:
 
 def test_every_menu_command_has_a_required_description() -> None:
     assert {f"menu_{name}" for name in COMMANDS} <= REQUIRED_SNIPPETS  # so `painbot check` reports one missing
+
+
+def test_ptbs_stopped_unexpectedly_is_routine_info_once_our_stop_has_begun(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    stopping = build_offline(make_settings(tmp_path)).app.bot_data["stopping"]
+    updater_log = logging.getLogger("telegram.ext.Updater")
+    updater_log.addFilter(stopping.routine)
+    try:
+        with caplog.at_level(logging.INFO, logger="telegram.ext.Updater"):
+            updater_log.critical("Updater stopped unexpectedly. Pulled updates will be ignored and pulled again.")
+            stopping.started = True  # as SIGTERM's handler marks it; begin() would also stop the app
+            updater_log.critical("Updater stopped unexpectedly. Pulled updates will be ignored and pulled again.")
+            updater_log.critical("Something else went wrong")
+    finally:
+        updater_log.removeFilter(stopping.routine)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("CRITICAL", "Updater stopped unexpectedly. Pulled updates will be ignored and pulled again."),
+        ("INFO", STOPPED_WITH_UPDATES),
+        ("CRITICAL", "Something else went wrong"),
+    ]

@@ -11,7 +11,7 @@ from bot.content import load_content
 from bot.engine import Engine
 from bot.matching import Candidate, Match
 from bot.parts import PartsMatch
-from bot.rendering import Button, Renderer, Reply, answers
+from bot.rendering import Button, Renderer, Reply
 from bot.safety import Alert
 from testsupport.content_edit import set_rules
 
@@ -372,13 +372,6 @@ def test_a_reply_is_answered_only_for_a_confident_match_given_as_an_answer(rende
     assert not renderer.render(Match(None, 12.0)).answered  # the fallback
     assert not renderer.fallback().answered and not renderer.did_you_mean(CLOSE).answered
     assert renderer.answer("fixes").answered  # a topic the person chose (a button, an inline card)
-
-
-def test_answers_needs_a_confident_match_and_a_reply_that_answers() -> None:
-    assert answers(Match("fixes", 90.0), "answer")
-    assert not answers(Match("fixes", 90.0, ambiguous=True), "answer")
-    assert not answers(Match(None, 20.0), "fallback")
-    assert not answers(Match("fixes", 90.0), "ambiguous")
 
 
 def test_a_snippet_gets_the_shared_snippets_then_the_values_the_bot_knows(renderer: Renderer) -> None:

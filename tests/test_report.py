@@ -17,7 +17,7 @@ from bot.report import (
     ChartUnavailable,
     PeriodCount,
     build_report,
-    count_period,
+    count_periods,
     draw_chart,
     format_report,
     group_questions,
@@ -146,9 +146,10 @@ def test_write_csv(db: Path, tmp_path: Path) -> None:
     assert table[0]["answered_share"] == ""
 
 
-def test_count_period_counts_the_last_days_and_names_the_top_topics(db: Path) -> None:
-    assert count_period(db, 7, now=NOW) == PeriodCount(7, 9, 3, (("running", 3), ("red_flags", 1), ("sitting", 1)))
-    month = count_period(db, 30, now=NOW)
+def test_count_periods_counts_the_last_days_and_names_the_top_topics(db: Path) -> None:
+    week, month = count_periods(db, (7, 30), now=NOW)
+    assert week == PeriodCount(7, 9, 3, (("running", 3), ("red_flags", 1), ("sitting", 1)))
+    assert count_periods(db, (7,), now=NOW) == (week,)  # a period counts the same read alone or with a longer one
     assert (month.total, month.answered, month.top[:2]) == (14, 7, (("running", 6), ("sitting", 2)))
     assert month.answered_share == 0.5 and NO_INTENT not in dict(month.top)
 
@@ -169,7 +170,7 @@ def test_missing_database_is_an_empty_report(tmp_path: Path) -> None:
     report = build_report(path, 30, STOPWORDS, now=NOW)
     assert report.is_empty and report.answered_share is None and report.weeks == ()
     assert NO_QUESTIONS in format_report(report)
-    assert count_period(path, 30, now=NOW) == PeriodCount(30, 0, 0, ())
+    assert count_periods(path, (30,), now=NOW) == (PeriodCount(30, 0, 0, ()),)
     assert most_unanswered(path, STOPWORDS) == ()
     assert not path.parent.exists()  # reading never creates anything
 
@@ -187,7 +188,7 @@ def test_corrupt_database_raises_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"definitely not sqlite " * 100)
     for read in (
         lambda: build_report(path, 30, STOPWORDS),
-        lambda: count_period(path, 7),
+        lambda: count_periods(path, (7,)),
         lambda: most_unanswered(path, STOPWORDS),
     ):
         with pytest.raises(QuestionLogError, match="cannot read question log"):

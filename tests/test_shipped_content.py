@@ -32,6 +32,8 @@ BLOG_TERMS = ("hamstring origin tendon pain", "proximal hamstring tendinopathy",
 GUIDANCE = sorted(set(CONTENT.intents) - NO_CONTACT - set(CONTENT.rules.social_intents))
 # Phrasings held out from the content (issue 9): measured with `painbot eval`, never tuned on.
 MATCHING_HOLDOUT = Path(__file__).parent / "data" / "matching_holdout.yaml"
+# A second held-out set by another author, so the figures do not rest on one writer's style.
+MATCHING_HOLDOUT2 = Path(__file__).parent / "data" / "matching_holdout2.yaml"
 # Errands and quizzes for a general assistant, none of them in intents/ or the held-out file: the bot
 # must leave them alone however "book" or a country's name reads (issue 9).
 ERRANDS_AND_TRIVIA = [
@@ -62,9 +64,10 @@ def test_every_example_matches_its_own_intent(intent_id: str, example: str) -> N
     assert match.intent_id == intent_id, f"{example!r} -> {match.intent_id} ({match.score})"
 
 
-def test_the_held_out_phrasings_carry_known_labels_and_raise_no_alarm() -> None:
-    items = load_labelled(MATCHING_HOLDOUT, known_labels(ENGINE))
-    assert len(items) >= 150
+@pytest.mark.parametrize(("path", "size"), [(MATCHING_HOLDOUT, 150), (MATCHING_HOLDOUT2, 200)])
+def test_the_held_out_phrasings_carry_known_labels_and_raise_no_alarm(path: Path, size: int) -> None:
+    items = load_labelled(path, known_labels(ENGINE))
+    assert len(items) >= size
     assert [i.text for i in items if ENGINE.decide(i.text, i.chat).urgent] == []
 
 
