@@ -368,6 +368,23 @@ def test_the_shipped_content_gives_the_same_answers_on_every_build() -> None:
     assert [first.match(t) for t in texts] == [second.match(t) for t in texts]
 
 
+def test_answers_do_not_depend_on_what_the_word_caches_remember(
+    mini_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The matcher remembers each word's and word pair's reading; emptied when full, it reads them anew alike.
+    texts = [
+        "my bum hurts when i sit",
+        "hamstrng pain after hills",
+        "how long till i can race",
+        "cheers",
+        "who do i see",
+    ]
+    expected = [Matcher(mini_engine.content).match(t) for t in texts]
+    monkeypatch.setattr("bot.matching.CACHED_WORDS", 3)
+    forgetful = Matcher(mini_engine.content)
+    assert [forgetful.match(t) for t in texts + texts] == expected + expected
+
+
 # --- an exact example answers its own intent ---------------------------------------------
 
 

@@ -145,6 +145,17 @@ def test_concepts_negation_windows_and_rewrites(screener: Screener, text: str, r
     assert rule_of(screener, text) == rule
 
 
+@pytest.mark.parametrize("breaks", ["[but]", "[but, even so]"])
+def test_a_clause_break_of_one_word_or_several_ends_a_clause(tmp_path: Path, breaks: str) -> None:
+    # One-word breaks are found word by word, a longer one by its pattern: both end the clause alike.
+    loaded, errors = load(tmp_path, RULES.replace("clause_breaks: [but]", f"clause_breaks: {breaks}"))
+    assert errors == [] and loaded is not None
+    assert rule_of(loaded, "no pain but numb groin") == "saddle_numbness"
+    assert rule_of(loaded, "no pain and numb groin") is None  # the negation reaches "numb"
+    # Only a break the rules list ends the clause (a made-up phrasing: the break is what matters).
+    assert rule_of(loaded, "no even so numb groin") == ("saddle_numbness" if "even so" in breaks else None)
+
+
 def test_the_whole_message_is_read_far_past_the_matchers_cut(screener: Screener) -> None:
     story = "Long run on Sunday, felt fine, then hills, then coffee. " * 75 + "Now my groin is numb."
     assert len(story) > 4000
