@@ -13,7 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.normalise import clean, stem
-from bot.questionlog import LoggedQuestion, QuestionLogError, format_time, read_questions
+from bot.questionlog import LoggedQuestion, QuestionLogError, format_time, parse_time, read_questions
 
 NO_INTENT = "(no match)"
 GROUP_SIMILARITY = 70
@@ -184,8 +184,12 @@ def count_periods(db_path: Path, periods: Sequence[int], now: datetime | None = 
     answered, and the top topics (the log is read once, for the longest period)."""
     now = _utc(now)
     rows = read_questions(Path(db_path), now - timedelta(days=max(periods, default=0)), now)
+    # Each period starts at its minute, as the log stores times and read_questions compares them:
+    # a question logged in that minute counts as it does in a period read alone.
+    starts = [parse_time(format_time(now - timedelta(days=days))) for days in periods]
     return tuple(
-        _period_count([row for row in rows if row.asked_at >= now - timedelta(days=days)], days) for days in periods
+        _period_count([row for row in rows if row.asked_at >= start], days)
+        for days, start in zip(periods, starts, strict=True)
     )
 
 

@@ -154,6 +154,14 @@ def test_count_periods_counts_the_last_days_and_names_the_top_topics(db: Path) -
     assert month.answered_share == 0.5 and NO_INTENT not in dict(month.top)
 
 
+def test_count_periods_starts_each_period_at_its_minute_as_the_log_reads_it(tmp_path: Path) -> None:
+    # Logged 7 days before NOW plus 30 seconds: the log keeps the minute, so the question falls in the week.
+    path = seed(tmp_path / "log.sqlite3", [(datetime(2025, 3, 5, 12, 0, tzinfo=UTC), "x", "sitting", "answer", True)])
+    later = NOW.replace(second=30)
+    alone, (week, _) = count_periods(path, (7,), now=later), count_periods(path, (7, 30), now=later)
+    assert alone == (week,) and week.total == 1 == build_report(path, 7, STOPWORDS, now=later).total
+
+
 def test_most_unanswered_is_the_biggest_groups_of_all_time(db: Path) -> None:
     groups = most_unanswered(db, STOPWORDS, limit=2, now=NOW)
     assert [g.count for g in groups] == [3, 1]
