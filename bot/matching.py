@@ -49,7 +49,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content import OFF_TOPIC, URGENT_INTENT, Content, Intent
-from bot.model import Model
+from bot.model import CACHED_WORD_CHARS, Model
 from bot.normalise import normalise, stem
 from bot.safety import Alert
 
@@ -180,7 +180,8 @@ _FEATURE, _WEIGHT, _STEM, _STOP, _MODEL_IDS, _UNKNOWN = (itemgetter(n) for n in 
 _POSTINGS = itemgetter(2)  # a _Feature's
 
 
-# Distinct words and pairs remembered (a dict each, emptied when full): a few MB at most.
+# Distinct words and pairs remembered (a dict each, emptied when full); a word only up to
+# model.CACHED_WORD_CHARS long (its record lists its model features): some tens of MB at most.
 CACHED_WORDS = 16384
 
 
@@ -374,9 +375,11 @@ class Matcher:
         word = stem(plain)
         if len(word) >= TYPO_MIN_LENGTH and word not in self._stopwords:
             word = self._typo(word)
-        if len(self._word_cache) >= CACHED_WORDS:
-            self._word_cache.clear()
-        record = self._word_cache[plain] = self._word_of(plain, word)
+        record = self._word_of(plain, word)
+        if len(plain) <= CACHED_WORD_CHARS:
+            if len(self._word_cache) >= CACHED_WORDS:
+                self._word_cache.clear()
+            self._word_cache[plain] = record
         return record
 
     def _word_of(self, plain: str, word: str) -> _Word:

@@ -31,6 +31,10 @@ K = TypeVar("K")
 CHAR_GRAMS = (4,)
 # Additive smoothing of the per-class feature weights: small, since TF-IDF values are fractions.
 SMOOTHING = 0.03
+# Words up to this long have their features remembered (here, and in the matcher's record of each
+# word). A longer one, a run-together paste of hundreds of characters, has a few features per
+# character, tens of KB to keep; such words are rare and are worked out afresh.
+CACHED_WORD_CHARS = 40
 # From this many features on, a message's features are counted without first checking for repeats.
 COUNT_FROM = 60
 # Counts of one feature in a message below this have their term-frequency factors ready in a table
@@ -53,8 +57,6 @@ class Model:
         self._pair_ids: dict[tuple[str, str], int] = {}  # adjacent stems -> feature id
         self._size = 0
         rows = [self._features(words, stems) for _, words, stems in labelled]
-        # Cached only once training is over, so no word is remembered with part of its features.
-        self._word_features = lru_cache(maxsize=8192)(self._word_features)  # type: ignore[method-assign]
         size = self._size
         document_frequency = np.bincount(np.fromiter((i for r in rows for i in r), dtype=np.int64), minlength=size)
         self._idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
@@ -155,7 +157,7 @@ class Model:
         return self._size - 1
 
     def _word_features(self, word: str, stem: str) -> tuple[int, ...]:
-        """A word's known feature ids: its stem and its character n-grams (cached: words repeat)."""
+        """A word's known feature ids: its stem and its character n-grams (the matcher remembers them per word)."""
         found = self._word_ids.get(stem)
         grams = tuple(i for i in map(self._vocabulary.get, _char_grams(word)) if i is not None)
         return grams if found is None else (found, *grams)
@@ -172,8 +174,18 @@ def _add(ids: dict[K, int], key: K, next_id: Callable[[], int]) -> None:
         ids[key] = next_id()
 
 
-@lru_cache(maxsize=8192)
 def _char_grams(word: str) -> tuple[str, ...]:
+    """The character n-grams of a word padded with spaces (remembered for words up to CACHED_WORD_CHARS long)."""
+    return _remembered_grams(word) if len(word) <= CACHED_WORD_CHARS else _grams(word)
+
+
+@lru_cache(maxsize=8192)
+def _remembered_grams(word: str) -> tuple[str, ...]:
+    """_grams() of a word that is not too long to remember."""
+    return _grams(word)
+
+
+def _grams(word: str) -> tuple[str, ...]:
     """The character n-grams of a word padded with spaces."""
     padded = f" {word} "
     return tuple(f"c{padded[i : i + n]}" for n in CHAR_GRAMS for i in range(len(padded) - n + 1))

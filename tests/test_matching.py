@@ -385,6 +385,14 @@ def test_answers_do_not_depend_on_what_the_word_caches_remember(
     assert [forgetful.match(t) for t in texts + texts] == expected + expected
 
 
+def test_a_very_long_word_is_read_afresh_each_time_not_remembered(mini_engine: Engine) -> None:
+    # A run-together paste is one word of hundreds of characters: its record would cost tens of KB to keep.
+    matcher, long_word = Matcher(mini_engine.content), "hamstring" * 50
+    first = matcher.match(f"bum {long_word}")
+    assert matcher.match(f"bum {long_word}") == first
+    assert "bum" in matcher._word_cache and long_word not in matcher._word_cache
+
+
 # --- an exact example answers its own intent ---------------------------------------------
 
 
