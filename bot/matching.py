@@ -6,7 +6,8 @@ The rule, in order (numbers and word lists come from intents/_matching.yaml):
 2. No intent for a message with no letters (a bare number, punctuation, only emoji), nor for one
    that names no topic word (bum, sit bone, hamstring...) and either names an off-topic one
    (knee, calf, cramp...) or is made mostly of words no example uses (another language, another
-   subject). A message that names a topic word is never just a greeting or thanks.
+   subject), unless it is exactly one of the examples (rule 3). A message that names a topic word
+   is never just a greeting or thanks.
 3. Every intent, and the off-topic examples as one more class, is scored 0-100 by fusing two
    scorers: (1 - MODEL_SHARE) x the lexical score + MODEL_SHARE x 100 x the learned model's
    probability (bot/model.py: naive Bayes over words, word pairs and character 4-grams, trained
@@ -24,7 +25,8 @@ The rule, in order (numbers and word lists come from intents/_matching.yaml):
    The lexical view is sharp on phrasings close to an example; the model generalises across word
    parts and weighs every feature against every class, so each covers the other's blind spot.
 4. If the off-topic class scores best (and no keyword of ours is present), no intent.
-5. Below the threshold (higher for unaddressed group messages) there is no intent.
+5. Below the threshold there is no intent. It is higher for a message that names no topic word,
+   and higher again for unaddressed group messages (where social intents are never answered).
 6. If the runner-up is within the margin the match is ambiguous: in private chats the bot answers
    the leading intent with an "Or: <runner-up>" button; in groups it asks which was meant, among
    the match's `close` intents (every one within the margin of the best). A match with an intent
@@ -166,7 +168,11 @@ class _Word(NamedTuple):
 
 
 class _Pair(NamedTuple):
-    """All the matcher needs of two adjacent words (their stems), cached like _Word."""
+    """All the matcher needs of two adjacent words (their stems), cached like _Word.
+
+    Its fields stand where _Word's do (feature, weight, then the name the features are counted
+    by): _query reads a list of both kinds by position.
+    """
 
     feature: _Feature | None
     weight: float
@@ -453,7 +459,8 @@ class Matcher:
         """A message's known features, in its order (as _features lists them), the total weight of all of
         them, unknown ones too, and its feature ids in the learned model."""
         cache = self._pair_cache
-        # Fields by position (see _STEM): [2] a word's stem or a pair's key, [3] stop or model id.
+        # Fields by position (see _STEM and _Pair): [2] a word's stem or a pair's key, [3] a word's
+        # `stop` or a pair's model id.
         pairs = [
             cache.get(key) or self._pair(*key)
             for key in [(a[2], b[2]) for a, b in pairwise(read) if not (a[3] and b[3])]
