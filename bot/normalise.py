@@ -73,12 +73,10 @@ class Synonyms:
 
     def fold(self, cleaned: str) -> str:
         """Replace every known variant (longest first, left to right) with its canonical form."""
-        if not self._by_first:
-            return cleaned
-        return " ".join(self._folded(cleaned.split(), as_words=False))
+        return self.fold_split(cleaned.split())
 
     def fold_split(self, words: list[str]) -> str:
-        """fold() on the words of a cleaned text, already split (it is not joined to be split again)."""
+        """fold() on the words of a cleaned text, already split (normalise() has them so: no join to split again)."""
         return " ".join(self._folded(words, as_words=False) if self._by_first else words)
 
     def fold_words(self, words: list[str]) -> list[str]:
