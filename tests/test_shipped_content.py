@@ -77,6 +77,13 @@ def test_errands_and_trivia_are_left_alone(text: str) -> None:
     assert match.intent_id is None, f"{text!r} -> {match.intent_id} ({match.score})"
 
 
+@pytest.mark.parametrize("text", ["pain shoots down my leg when i cough", "my leg hurts when i cough or sneeze"])
+def test_pain_set_off_by_coughing_is_asked_about_not_left_as_a_cold(text: str) -> None:
+    # Coughing or sneezing that sets pain off tells sciatica from PHT: an off-topic word must not hide it.
+    match = ENGINE.decide(text, "private")
+    assert match.intent_id is not None, f"{text!r} -> None ({match.score})"
+
+
 @pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
 def test_every_response_renders_as_valid_telegram_html(response_id: str) -> None:
     text = ENGINE.text(response_id)
