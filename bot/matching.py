@@ -188,6 +188,8 @@ _POSTINGS = itemgetter(2)  # a _Feature's
 
 # Distinct words and pairs remembered (a dict each, emptied when full); a word only up to
 # model.CACHED_WORD_CHARS long (its record lists its model features): some tens of MB at most.
+# A record depends on its key alone and is never changed, so two threads reading one matcher at
+# once (or one emptying a cache) at worst work a record out twice: no lock is needed.
 CACHED_WORDS = 16384
 
 
