@@ -157,7 +157,7 @@ _candidate = partial(tuple.__new__, Candidate)
 
 
 class _Word(NamedTuple):
-    """All the matcher needs of one word of a message, worked out once per distinct word and cached."""
+    """All the matcher needs of one word of a message, worked out once per distinct word (see CACHED_WORDS)."""
 
     feature: _Feature | None  # None for a stopword or a word no example uses
     weight: float  # its weight in the message's total (an unknown word's for one no example uses)
@@ -379,7 +379,7 @@ class Matcher:
         return [self._word_of(p, w) for p, w in zip(plain, words, strict=True)]
 
     def _word(self, plain: str) -> _Word:
-        """The record of a normalised word, stemmed and typo-corrected (remembered: words repeat)."""
+        """The record of a normalised word, stemmed and typo-corrected (remembered unless very long: words repeat)."""
         word = stem(plain)
         if len(word) >= TYPO_MIN_LENGTH and word not in self._stopwords:
             word = self._typo(word)
