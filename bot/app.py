@@ -150,6 +150,7 @@ def build_application(
 # after it: on our orderly stop that is routine (they are not confirmed, so Telegram sends them
 # again on the next start), and an admin should not be woken by it.
 PTB_STOPPED_WITH_UPDATES = "Updater stopped unexpectedly"
+PTB_UPDATER_LOGGER = "telegram.ext.Updater"  # the logger PTB's Updater logs it on
 STOPPED_WITH_UPDATES = (
     "stopping: updates fetched as the stop began are left for the next start (Telegram sends them again)"
 )
@@ -328,7 +329,7 @@ def run_bot(settings: Settings, engine: Engine, webhook_url: str | None = None) 
         asyncio.run(_preflight(settings))
         app = build_application(settings, engine, QuestionLog.from_settings(settings))
         app.bot_data["mode"] = "webhook" if webhook_url else "polling"
-        updater_log, routine = logging.getLogger("telegram.ext.Updater"), app.bot_data["stopping"].routine
+        updater_log, routine = logging.getLogger(PTB_UPDATER_LOGGER), app.bot_data["stopping"].routine
         updater_log.addFilter(routine)
         try:
             if webhook_url:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import pickle
 from pathlib import Path
@@ -11,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import AIORateLimiter, Application, PicklePersistence
 
 from bot import automode, handlers
-from bot.app import STOPPED_WITH_UPDATES, GroupSettingsPersistence
+from bot.app import PTB_STOPPED_WITH_UPDATES, PTB_UPDATER_LOGGER, STOPPED_WITH_UPDATES, GroupSettingsPersistence
 from bot.content import COMMANDS, REQUIRED_SNIPPETS
 from bot.engine import Engine
 from testsupport.mini import mini_engine
@@ -325,10 +326,10 @@ def test_ptbs_stopped_unexpectedly_is_routine_info_once_our_stop_has_begun(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     stopping = build_offline(make_settings(tmp_path)).app.bot_data["stopping"]
-    updater_log = logging.getLogger("telegram.ext.Updater")
+    updater_log = logging.getLogger(PTB_UPDATER_LOGGER)
     updater_log.addFilter(stopping.routine)
     try:
-        with caplog.at_level(logging.INFO, logger="telegram.ext.Updater"):
+        with caplog.at_level(logging.INFO, logger=PTB_UPDATER_LOGGER):
             updater_log.critical("Updater stopped unexpectedly. Pulled updates will be ignored and pulled again.")
             stopping.started = True  # as SIGTERM's handler marks it; begin() would also stop the app
             updater_log.critical("Updater stopped unexpectedly. Pulled updates will be ignored and pulled again.")
@@ -340,3 +341,11 @@ def test_ptbs_stopped_unexpectedly_is_routine_info_once_our_stop_has_begun(
         ("INFO", STOPPED_WITH_UPDATES),
         ("CRITICAL", "Something else went wrong"),
     ]
+
+
+def test_ptb_still_logs_the_routine_stop_where_and_as_the_filter_expects() -> None:
+    # A PTB upgrade that renames the logger or rewords the record would silently wake the admin again.
+    from telegram.ext import _updater
+
+    assert _updater._LOGGER.name == PTB_UPDATER_LOGGER
+    assert f'"{PTB_STOPPED_WITH_UPDATES}' in inspect.getsource(_updater)
