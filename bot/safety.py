@@ -284,7 +284,8 @@ class Screener:
         found: dict[str, list[Mention]] = defaultdict(list)
         last = len(words) - 1
         singles, openings, roots = self._single_roots, self._openings, self._trie.next
-        openers = zip(words, [*words[1:], ""][: len(words)], strict=True)  # "": nothing follows the last word
+        # Each word and the next ("" after the last; cut to len(words) so a message of no words has none).
+        openers = zip(words, [*words[1:], ""][: len(words)], strict=True)
         negated = self._negated_positions(words, clause_of)
         for start in [n for n, opening in enumerate(openers) if opening in openings or opening[0] in singles]:
             node = roots.get(words[start])
