@@ -76,11 +76,7 @@ class Model:
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
-        return dict(zip(self.classes, self.vector(words, stems).tolist(), strict=True))
-
-    def vector(self, words: Sequence[str], stems: Sequence[str]) -> np.ndarray:
-        """The class probabilities as an array in the order of self.classes."""
-        return np.array(self.listed(words, stems))
+        return dict(zip(self.classes, self.listed(words, stems), strict=True))
 
     def listed(self, words: Sequence[str], stems: Sequence[str]) -> list[float]:
         """The class probabilities as a list in the order of self.classes (few classes: no array needed)."""

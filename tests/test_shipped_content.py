@@ -84,6 +84,12 @@ def test_pain_set_off_by_coughing_is_asked_about_not_left_as_a_cold(text: str) -
     assert match.intent_id is not None, f"{text!r} -> None ({match.score})"
 
 
+def test_a_spell_off_running_is_a_while_not_a_spelling_question() -> None:
+    text = "had a spell off running with it, how long till i can go again"
+    match = ENGINE.decide(text, "private")
+    assert match.intent_id is not None, f"{text!r} -> None ({match.score})"
+
+
 @pytest.mark.parametrize("response_id", sorted(CONTENT.responses))
 def test_every_response_renders_as_valid_telegram_html(response_id: str) -> None:
     text = ENGINE.text(response_id)
