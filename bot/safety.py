@@ -220,7 +220,7 @@ class Screener:
         self._negations = self._first_words(rules.negations)
         self._not_negations = self._first_words(rules.not_negations)
         self._trie, vocabulary = self._index_concepts(rules.concepts)
-        known = frozenset(known) | {w for term in rules.everyday_words for w in clean(term).split()}
+        known = frozenset(known) | {w for term in rules.everyday_words for w in clean_words(term)}
         self._known = known | vocabulary | {w for n in rules.negations for w in self._folded(n).split()} | {CLAUSE_MARK}
         self._targets = sorted(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
         self._everyday = sorted(w for w in known - vocabulary if w.isalpha() and len(w) >= TYPO_MIN_LENGTH - 1)
@@ -234,7 +234,7 @@ class Screener:
         # the pair first spares walking the trie from nearly every word.
         self._single_roots = frozenset(word for word, node in self._trie.next.items() if node.concepts)
         self._openings = frozenset((word, second) for word, node in self._trie.next.items() for second in node.next)
-        rewritten = {words[0] for words in (clean(k).split() for k in rules.rewrites) if words}
+        rewritten = {words[0] for words in (clean_words(k) for k in rules.rewrites) if words}
         variants = synonyms.variants() if synonyms else {}
         self._leads = frozenset(rewritten) | {
             variant.split()[0]
@@ -252,7 +252,7 @@ class Screener:
                     node = node.next.setdefault(word, _Node())
                 if node is not trie and concept not in node.concepts:
                     node.concepts.append(concept)
-                    vocabulary.update(clean(term).split())
+                    vocabulary.update(clean_words(term))
         return trie, vocabulary
 
     def screen(self, text: str) -> Alert | None:
@@ -315,14 +315,10 @@ class Screener:
         if not whole and not self._may_start(read):
             return None
         read = self._rewrite(read)
-        if self._break_words is None:
-            if self._breaks is not None:
-                read = self._breaks.sub(CLAUSE_WORD, " ".join(read)).split()
-            typo = self._typo
-            read = [w if len(w) < TYPO_MIN_LENGTH else typo(w) for w in read]
-        else:
-            seen = self._seen
-            read = [seen.get(w) or self._first_seen(w) for w in read]
+        if self._break_words is None and self._breaks is not None:  # breaks of several words: one regex pass
+            read = self._breaks.sub(CLAUSE_WORD, " ".join(read)).split()
+        seen = self._seen
+        read = [seen.get(w) or self._first_seen(w) for w in read]
         if self._synonyms:
             read = self._synonyms.fold_words(read)
         # Clause by clause (between marks), each clause's words stemmed in one go.
@@ -358,7 +354,7 @@ class Screener:
 
     def _folded(self, text: str) -> str:
         """A concept term as messages are read: cleaned, everyday phrases rewritten, synonyms folded."""
-        words = self._rewrite(clean(text).split())
+        words = self._rewrite(clean_words(text))
         return " ".join(self._synonyms.fold_words(words) if self._synonyms else words)
 
     def _words(self, term: str) -> list[str]:
