@@ -78,10 +78,6 @@ class Engine:
         rules = self.content.rules
         return Addressing(username, rules.address_terms, self.content.synonyms, rules.max_chars)
 
-    def address(self, text: str, chat: str = "private", cue: bool = False) -> Address:
-        """How a message addresses the bot (bot/addressing.py); `cue`: Telegram marks it as meant for the bot."""
-        return self.addressing.of(text, chat, cue)
-
     def spoken_to(self, text: str, chat: str = "private", cue: bool = False) -> Address | None:
         """DIRECT when a message speaks to the bot outright, else None: `decide` reads a name in it, once."""
         return Address.DIRECT if self.addressing.direct(text, chat, cue) else None
@@ -89,7 +85,7 @@ class Engine:
     def decide(self, text: str, chat: str = "private", address: Address | None = None) -> Match:
         """Screen the whole message for safety first, then match it as the way it addresses the bot allows.
 
-        `address`: how the message speaks to the bot, as `address()` decided it with Telegram's cue;
+        `address`: how the message speaks to the bot, as `spoken_to()` decided it with Telegram's cue;
         without one it is read from the text alone (the CLI, the terminal, inline queries).
         A safety alert comes first and alone. Otherwise a message asking about two topics gets a
         PartsMatch whose `also` names the second (bot/parts.py).

@@ -36,13 +36,13 @@ def test_reply_to_the_bot_counts_as_addressed(mini_engine: Engine) -> None:
 
 
 def test_naming_the_bot_in_a_group_lets_it_answer_a_social_message(mini_engine: Engine) -> None:
-    assert mini_engine.address("hello bot", chat="group") is Address.NAMED
+    assert mini_engine.addressing.of("hello bot", chat="group") is Address.NAMED
     assert mini_engine.decide("hello bot", chat="group").intent_id == "greeting"
 
 
 def test_a_group_message_marked_by_telegram_is_direct(mini_engine: Engine) -> None:
-    assert mini_engine.address("hello", chat="group") is Address.NONE
-    assert mini_engine.address("hello", chat="group", cue=True) is Address.DIRECT
+    assert mini_engine.addressing.of("hello", chat="group") is Address.NONE
+    assert mini_engine.addressing.of("hello", chat="group", cue=True) is Address.DIRECT
 
 
 def test_with_username_uses_the_real_bot_name(mini_engine: Engine) -> None:
