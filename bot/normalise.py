@@ -62,10 +62,10 @@ class Synonyms:
                     self._canonical[variant] = target
         # Variants by their first word, longest first: folding is a walk over the words with one
         # lookup each, where one regex alternation of every variant costs ten times more.
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...]]]] = {}
+        self._by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for variant, target in sorted(self._canonical.items(), key=lambda kv: (-len(kv[0].split()), kv[0])):
             words = tuple(variant.split())
-            self._by_first.setdefault(words[0], []).append((words, target, tuple(target.split())))
+            self._by_first.setdefault(words[0], []).append((words, tuple(target.split())))
 
     def variants(self) -> dict[str, str]:
         """Every variant, cleaned, and the canonical form it folds to."""
@@ -73,18 +73,10 @@ class Synonyms:
 
     def fold(self, cleaned: str) -> str:
         """Replace every known variant (longest first, left to right) with its canonical form."""
-        return self.fold_split(cleaned.split())
-
-    def fold_split(self, words: list[str]) -> str:
-        """fold() on the words of a cleaned text, already split (normalise() has them so: no join to split again)."""
-        return " ".join(self._folded(words, as_words=False) if self._by_first else words)
+        return " ".join(self.fold_words(cleaned.split()))
 
     def fold_words(self, words: list[str]) -> list[str]:
         """fold() on words already split, giving words: a canonical form of several words gives several."""
-        return self._folded(words, as_words=True) if self._by_first else words
-
-    def _folded(self, words: list[str], as_words: bool) -> list[str]:
-        """The words with every variant replaced by its canonical form (as one item, or `as_words` one per word)."""
         # Only a word some variant starts with needs a look; most messages have few or none.
         by_first = self._by_first
         starts = [n for n, word in enumerate(words) if word in by_first]
@@ -99,13 +91,10 @@ class Synonyms:
             out += words[position:start]
             position = start + 1
             second = words[start + 1] if start < last else None
-            for phrase, target, target_words in by_first[words[start]]:
+            for phrase, target_words in by_first[words[start]]:
                 # The second word first: it turns most longer variants down without slicing the words.
                 if len(phrase) == 1 or (phrase[1] == second and tuple(words[start : start + len(phrase)]) == phrase):
-                    if as_words:
-                        out += target_words
-                    else:
-                        out.append(target)
+                    out += target_words
                     position = start + len(phrase)
                     break
             else:
@@ -126,7 +115,7 @@ def whole_word(term: str) -> str:
 def normalise(text: str, synonyms: Synonyms | None = None, max_chars: int | None = None) -> str:
     """Clean a message (its first `max_chars`) and fold its synonyms: the form every matcher compares."""
     words = clean_words(text, max_chars)
-    return synonyms.fold_split(words) if synonyms else " ".join(words)
+    return " ".join(synonyms.fold_words(words) if synonyms else words)
 
 
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ies", "ied", "ness", "ers", "er", "ed", "es", "ly", "s")
