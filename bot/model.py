@@ -76,11 +76,7 @@ class Model:
 
     def probabilities(self, words: Sequence[str], stems: Sequence[str]) -> dict[str, float]:
         """Each class's probability for a message (its normalised words and their stems)."""
-        return dict(zip(self.classes, self.listed(words, stems), strict=True))
-
-    def listed(self, words: Sequence[str], stems: Sequence[str]) -> list[float]:
-        """The class probabilities as a list in the order of self.classes (few classes: no array needed)."""
-        return self.listed_ids(self._ids(words, stems))
+        return dict(zip(self.classes, self.listed_ids(self._ids(words, stems)), strict=True))
 
     def word_ids(self, word: str, stem: str) -> tuple[int, ...]:
         """A message word's known feature ids (none for a stopword), as `listed_ids` takes them after the pairs'."""
@@ -91,7 +87,7 @@ class Model:
         return self._pair_ids.get((first, second))
 
     def listed_ids(self, ids: list[int]) -> list[float]:
-        """listed() from a message's feature ids: its pairs' in order, then each word's (as `_ids` gives them)."""
+        """The class probabilities, in the order of self.classes, from feature ids as `_ids` gives them."""
         logits = self._bias.tolist()
         if ids:
             # A short message mostly uses each feature once, which the cheaper dict.fromkeys tells;

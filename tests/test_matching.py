@@ -430,7 +430,7 @@ def test_answers_do_not_depend_on_the_process_string_hashing() -> None:
         "    words = [stem(w) for w in plain]\n"
         "    known, total, _ = m._query(m._read(plain, words))\n"
         "    rows = np.array([f.row for f in known], dtype=np.intp)\n"
-        "    print(repr(m.match(text)), m._model.listed(plain, words), total,\n"
+        "    print(repr(m.match(text)), m._model.probabilities(plain, words), total,\n"
         "          m._evidence(rows, total), m._overlap_scores(known, rows, total).max())\n"
     )
     root = Path(__file__).resolve().parent.parent
