@@ -300,7 +300,7 @@ class Matcher:
 
     def _index_phrases(self, intents: list[Intent]) -> None:
         """Compile keywords and the topic and off-topic word lists."""
-        self._keywords = {i.id: self._phrases(i.keywords, keep_stopwords=True) for i in intents}
+        self._keywords = {i.id: self._phrases(i.keywords) for i in intents}
         self._keyword_owners: dict[str, set[str]] = defaultdict(set)
         for intent_id, phrases in self._keywords.items():
             for phrase in phrases.phrases:
@@ -317,8 +317,8 @@ class Matcher:
         for phrase in sorted(self._keyword_owners, key=len, reverse=True):
             words = tuple(phrase.split())
             self._keyword_first[words[0]].append((words, phrase))
-        self._domain = self._phrases(tuple(self.rules.domain_terms), keep_stopwords=True)
-        self._offtopic = self._phrases(tuple(self.rules.offtopic_terms), keep_stopwords=True)
+        self._domain = self._phrases(tuple(self.rules.domain_terms))
+        self._offtopic = self._phrases(tuple(self.rules.offtopic_terms))
         groups = (self._domain, self._offtopic, *self._keywords.values())
         # Words typos may be corrected to: every word an example or a list uses.
         self._known = frozenset(f for f in self._idf if "_" not in f) | {w for g in groups for w in g.words}
@@ -542,10 +542,6 @@ class Matcher:
         weights = {w: self._idf[w] for w in _features(words, self._stopwords)}
         return _Example(intent_id, text, normalised, weights, sum(weights.values()) or 1.0)
 
-    def _words(self, normalised: str) -> list[str]:
-        """Stem the words of an example, dropping stopwords."""
-        return [s for s in (stem(w) for w in normalised.split()) if s not in self._stopwords]
-
     def _correct(self, word: str) -> str:
         """Map an unknown word to the closest known one, when it is close enough."""
         if word in self._known or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
@@ -555,12 +551,12 @@ class Matcher:
         found = process.extractOne(word, same_start, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
         return found[0] if found else word
 
-    def _phrases(self, terms: tuple[str, ...], keep_stopwords: bool = False) -> PhraseSet:
-        """Prepare terms as padded stemmed phrases for whole-word search."""
+    def _phrases(self, terms: tuple[str, ...]) -> PhraseSet:
+        """Prepare terms as padded stemmed phrases (stopwords kept) for whole-word search."""
         out = []
         for term in terms:
             cleaned = normalise(term, self.content.synonyms)
-            words = [stem(w) for w in cleaned.split()] if keep_stopwords else self._words(cleaned)
+            words = [stem(w) for w in cleaned.split()]
             if words:
                 out.append(" " + " ".join(words) + " ")
         return PhraseSet(tuple(out))
