@@ -277,9 +277,10 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, engine = update.inline_query, services(context).engine
     assert query is not None  # an InlineQueryHandler callback
     match = engine.decide(query.query, "private")
+    reply = engine.render(match)  # the urgent card and the logged search both show it
     results: list[InlineQueryResultArticle | InlineQueryResultCachedPhoto]
     if match.urgent:
-        results = [_urgent_article(engine.render(match))]
+        results = [_urgent_article(reply)]
     else:
         if match.intent_id is None:
             ids: tuple[str, ...] = ()
@@ -290,7 +291,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         photo_ids = context.bot_data.get(PHOTO_IDS, {})
         results = [_inline_result(engine, intent_id, photo_ids) for intent_id in ids]
     if query.query.strip():
-        search = InlineSearch(context, query.query, engine.render(match))
+        search = InlineSearch(context, query.query, reply)
         searches = services(context).inline_searches
         if searches is None:
             search.log()
