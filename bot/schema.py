@@ -282,6 +282,14 @@ class Shape(Kind):
         return record
 
 
+def fixed_texts(about: str, described: dict[str, str], kind: Kind, **special: Kind) -> Shape:
+    """A fixed set of named texts (notes, button labels), each of `kind` unless `special` names its own.
+
+    `described` says what each text is for, in plain words: a missing one is reported with it.
+    """
+    return Shape(about, tuple(Field(key, special.get(key, kind), what) for key, what in described.items()))
+
+
 @dataclass(frozen=True)
 class Named(Kind):
     """A mapping of names an editor chooses (concepts, rules, snippets) to values of one kind."""
