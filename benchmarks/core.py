@@ -18,6 +18,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,20 +115,25 @@ def split(engine: Engine, rounds: int = 50) -> tuple[float, float]:
     return (t1 - t0) / count * 1e3, (t2 - t1) / count * 1e3
 
 
+def median_ms(step: Callable[[], object], rounds: int) -> float:
+    """Median CPU milliseconds of one call of step, over rounds calls."""
+    times = []
+    for _ in range(rounds):
+        t0 = time.thread_time()
+        step()
+        times.append(time.thread_time() - t0)
+    return statistics.median(times) * 1e3
+
+
 def safety_costs(engine: Engine, rounds: int = 200) -> tuple[float, list[float]]:
     """Median CPU ms of the safety screen on the mix's messages up to 100 characters, and on the
     diary cut to each of SAFETY_LENGTHS characters."""
 
-    def median_ms(text: str) -> float:
-        times = []
-        for _ in range(rounds):
-            t0 = time.thread_time()
-            engine.screen(text)
-            times.append(time.thread_time() - t0)
-        return statistics.median(times) * 1e3
+    def screen_ms(text: str) -> float:
+        return median_ms(partial(engine.screen, text), rounds)
 
-    typical = statistics.mean(median_ms(t) for t in SAMPLES if len(t) <= 100)
-    return typical, [median_ms(LONG_MESSAGE[:n]) for n in SAFETY_LENGTHS]
+    typical = statistics.mean(screen_ms(t) for t in SAMPLES if len(t) <= 100)
+    return typical, [screen_ms(LONG_MESSAGE[:n]) for n in SAFETY_LENGTHS]
 
 
 def story_costs(engine: Engine, rounds: int = 200) -> tuple[float, float, float]:
@@ -134,20 +141,11 @@ def story_costs(engine: Engine, rounds: int = 200) -> tuple[float, float, float]
     matcher and the two-part finder."""
     text = STORY[:LATENCY_CHARS]
     whole = engine.matcher.match(text)
-    steps = (
-        lambda: engine.screen(text),
-        lambda: engine.matcher.match(text),
-        lambda: engine.parts.best_pair(text, whole, "private", True),
+    return (
+        median_ms(partial(engine.screen, text), rounds),
+        median_ms(partial(engine.matcher.match, text), rounds),
+        median_ms(partial(engine.parts.best_pair, text, whole, "private", True), rounds),
     )
-    costs = []
-    for step in steps:
-        times = []
-        for _ in range(rounds):
-            t0 = time.thread_time()
-            step()
-            times.append(time.thread_time() - t0)
-        costs.append(statistics.median(times) * 1e3)
-    return costs[0], costs[1], costs[2]
 
 
 def spread(values: list[float], fmt: str) -> str:

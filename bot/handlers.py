@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "t:"  # callback data of a topic button: t:<intent id>
 INLINE_RESULTS = 3
+CARD_TITLE_CHARS = 64  # an inline card's title and description are cut to what a card shows in a line or two
+CARD_DESCRIPTION_CHARS = 120
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, in characters after the HTML is parsed
 PHOTO_IDS = "photo_ids"  # bot_data key: picture path -> the file id Telegram gave it (kept across restarts)
@@ -277,9 +279,10 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, engine = update.inline_query, services(context).engine
     assert query is not None  # an InlineQueryHandler callback
     match = engine.decide(query.query, "private")
+    reply = engine.render(match)  # the urgent card and the logged search both show it
     results: list[InlineQueryResultArticle | InlineQueryResultCachedPhoto]
     if match.urgent:
-        results = [_urgent_article(engine.render(match))]
+        results = [_urgent_article(reply)]
     else:
         if match.intent_id is None:
             ids: tuple[str, ...] = ()
@@ -290,7 +293,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         photo_ids = context.bot_data.get(PHOTO_IDS, {})
         results = [_inline_result(engine, intent_id, photo_ids) for intent_id in ids]
     if query.query.strip():
-        search = InlineSearch(context, query.query, engine.render(match))
+        search = InlineSearch(context, query.query, reply)
         searches = services(context).inline_searches
         if searches is None:
             search.log()
@@ -334,7 +337,7 @@ def _inline_result(
 ) -> InlineQueryResultArticle | InlineQueryResultCachedPhoto:
     """One shareable answer card: the picture with the answer as caption, once Telegram has the picture."""
     reply, title = engine.answer(intent_id, "private"), engine.title(intent_id)
-    description = short_plain(engine, intent_id)[:120]
+    description = short_plain(engine, intent_id)[:CARD_DESCRIPTION_CHARS]
     if reply.image is not None and reply.image in photo_ids and fits_caption(reply.text):
         return InlineQueryResultCachedPhoto(
             id=intent_id,
@@ -353,10 +356,11 @@ def _inline_result(
 
 def _urgent_article(reply: Reply) -> InlineQueryResultArticle:
     """The one card offered when the safety layer found something: urgent care, nothing else."""
+    plain = to_plain(reply.text)
     return InlineQueryResultArticle(
         id=reply.kind,
-        title=to_plain(reply.text).split("\n", 1)[0][:64],
-        description=to_plain(reply.text)[:120],
+        title=plain.split("\n", 1)[0][:CARD_TITLE_CHARS],
+        description=plain[:CARD_DESCRIPTION_CHARS],
         input_message_content=InputTextMessageContent(reply.text),
     )
 

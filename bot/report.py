@@ -115,10 +115,13 @@ def build_report(
         by_intent=dict(Counter(map(_intent, rows)).most_common()),
         by_outcome=dict(Counter(row.outcome for row in rows).most_common()),
         weeks=_weeks(rows, since, now),
-        unanswered_groups=group_questions(
-            [row.text for row in reversed(rows) if row.text and not row.answered][:MAX_GROUPED], stopwords
-        ),
+        unanswered_groups=group_questions(_unanswered_texts(rows), stopwords),
     )
+
+
+def _unanswered_texts(rows: list[LoggedQuestion]) -> list[str]:
+    """The kept texts of unanswered questions, most recent first, at most MAX_GROUPED of them."""
+    return [row.text for row in reversed(rows) if row.text and not row.answered][:MAX_GROUPED]
 
 
 def group_questions(
@@ -202,8 +205,9 @@ def _period_count(rows: list[LoggedQuestion], days: int) -> PeriodCount:
 def most_unanswered(
     db_path: Path, stopwords: frozenset[str], limit: int = 5, now: datetime | None = None
 ) -> tuple[QuestionGroup, ...]:
-    """The biggest groups of unanswered questions of all time, biggest first."""
-    return build_report(db_path, None, stopwords, now).unanswered_groups[:limit]
+    """The biggest groups of unanswered questions of all time, biggest first (no weekly counts built)."""
+    rows = read_questions(Path(db_path), None, _utc(now))
+    return group_questions(_unanswered_texts(rows), stopwords)[:limit]
 
 
 def draw_chart(report: Report, path: Path, top: int = 8) -> None:

@@ -940,15 +940,18 @@ class BotApi:
 
     def wait_for_sent(self, count: int, chat_id: int | str | None = None, timeout: float = 10.0) -> list[dict]:
         """Block until at least ``count`` messages were sent (to ``chat_id``); return them."""
-        return self.wait_for(lambda _calls: len(self.sent(chat_id)) >= count and self.sent(chat_id), timeout)
+        return self.wait_for(lambda _calls: self._sent_if(count, chat_id), timeout)
 
     async def wait_for_sent_async(
         self, count: int, chat_id: int | str | None = None, timeout: float = 10.0
     ) -> list[dict[str, Any]]:
         """``wait_for_sent`` for async tests."""
-        return await self.wait_for_async(
-            lambda _calls: len(self.sent(chat_id)) >= count and self.sent(chat_id), timeout
-        )
+        return await self.wait_for_async(lambda _calls: self._sent_if(count, chat_id), timeout)
+
+    def _sent_if(self, count: int, chat_id: int | str | None) -> list[dict[str, Any]] | None:
+        """The messages sent (to ``chat_id``) once there are at least ``count``, else None: the log read once."""
+        sent = self.sent(chat_id)
+        return sent if len(sent) >= count else None
 
     def _timeout_message(self, timeout: float) -> str:
         """What a wait that timed out saw: the last calls and what is queued."""
