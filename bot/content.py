@@ -354,8 +354,10 @@ def _load_all(
     items: dict[str, Any] = {}
     for path in _files(folder):
         record = read_file(bag, path, shape)
-        item = parse(bag, path, record) if record is not None else None
-        if item is None or record is None:
+        if record is None:
+            continue
+        item = parse(bag, path, record)
+        if item is None:
             continue
         if item.id in items:
             bag.error(path, record.line_of("id"), f"duplicate {kind} id '{item.id}' (also in {items[item.id].source})")

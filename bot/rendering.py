@@ -225,10 +225,7 @@ class Renderer:
 
     def snippet(self, name: str, **values: object) -> str:
         """A named line of responses/_snippets.yaml, filled in, then given its {values} (content.SNIPPET_VALUES)."""
-        text = self.fill(self.content.snippets[name])
-        for key, value in values.items():
-            text = text.replace("{" + key + "}", str(value))
-        return text
+        return with_values(self.fill(self.content.snippets[name]), **values)
 
     def fill(self, text: str) -> str:
         """Replace {contact}, {disclaimer}, {emergency_number}, {retention_days} and other snippets."""
@@ -244,6 +241,13 @@ class Renderer:
         """A button labelled with the intent's answer title."""
         response = self.content.responses[self.content.intents[intent_id].response]
         return Button(response.title, intent_id)
+
+
+def with_values(text: str, **values: object) -> str:
+    """Fill the {values} the bot itself supplies (a count, a day), which no snippet fills."""
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", str(value))
+    return text
 
 
 def _is_heading(line: str) -> bool:

@@ -282,6 +282,14 @@ class Shape(Kind):
         return record
 
 
+def fixed_texts(about: str, described: dict[str, str], kind: Kind, **special: Kind) -> Shape:
+    """A fixed set of named texts (notes, button labels), each of `kind` unless `special` names its own.
+
+    `described` says what each text is for, in plain words: a missing one is reported with it.
+    """
+    return Shape(about, tuple(Field(key, special.get(key, kind), what) for key, what in described.items()))
+
+
 @dataclass(frozen=True)
 class Named(Kind):
     """A mapping of names an editor chooses (concepts, rules, snippets) to values of one kind."""
@@ -327,11 +335,10 @@ class Named(Kind):
 
 @dataclass(frozen=True)
 class Records(Kind):
-    """A list of mappings of one shape (questions, tips), each named by its number in messages."""
+    """A non-empty list of mappings of one shape (questions, tips), each named by its number in messages."""
 
     shape: Shape
     noun: str  # "question": messages start "question 3: "
-    at_least: int = 1
 
     @property
     def describe(self) -> str:  # type: ignore[override]
@@ -341,7 +348,7 @@ class Records(Kind):
 
     def read(self, at: Place, value: Any) -> Any:
         """Check each item against the shape; items that are not mappings are reported and left out."""
-        if not isinstance(value, list) or len(value) < self.at_least:
+        if not isinstance(value, list) or not value:
             return at.wrong(self)
         records = []
         for index, item in enumerate(value):

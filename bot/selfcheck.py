@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.engine import Engine
-from bot.rendering import Button
+from bot.rendering import Button, with_values
 from bot.safety import RED_FLAGS, TIERS, Alert
 from bot.selfcheck_content import Question, SelfCheckContent
 
@@ -143,9 +143,7 @@ class SelfCheck:
 
     def _question_text(self, index: int) -> str:
         question = self.questions[index]
-        progress = self.content.progress.replace("{number}", str(index + 1)).replace(
-            "{total}", str(len(self.questions))
-        )
+        progress = with_values(self.content.progress, number=index + 1, total=len(self.questions))
         lines = [self.content.intro] if index == 0 else []
         lines += [f"<i>{progress}</i>", f"<b>{self.content.sections[question.kind]}</b>", question.text]
         return self.fill("\n".join(lines))
@@ -158,13 +156,13 @@ class SelfCheck:
         matched = [q for q in signs if answered.get(q) == YES]
         unsure = [q for q in signs if answered.get(q) == UNSURE]
         lookalikes = [q for q in self.content.of_kind("lookalike") if answered.get(q) == YES]
-        total = str(len(signs))
+        total = len(signs)
         lines = [pieces["heading"]]
         if matched:
-            lines.append(pieces["signs_some"].replace("{matched}", str(len(matched))).replace("{total}", total))
+            lines.append(with_values(pieces["signs_some"], matched=len(matched), total=total))
             lines += [f"• {q.summary}" for q in matched]
         else:
-            lines.append(pieces["signs_none"].replace("{total}", total))
+            lines.append(with_values(pieces["signs_none"], total=total))
         if unsure:
             lines.append(pieces["signs_unsure"])
             lines += [f"• {q.summary}" for q in unsure]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.safety import TIERS
-from bot.schema import ALERT_LIMIT, LABEL_LIMIT, Choice, Field, Record, Records, Shape, Text, read_file
+from bot.schema import ALERT_LIMIT, LABEL_LIMIT, Choice, Field, Record, Records, Shape, Text, fixed_texts, read_file
 from bot.yamlsource import Problems
 
 FILE = Path("responses") / "_selfcheck.yaml"
@@ -56,11 +56,6 @@ NONE: frozenset[str] = frozenset()  # pieces may use the snippets' {names} and {
 HTML = Text(html=True, placeholders=NONE)
 LABEL = Text(plain=True, limit=LABEL_LIMIT, placeholders=NONE)  # button labels: short, plain text
 TOAST = Text(plain=True, limit=ALERT_LIMIT, placeholders=NONE)  # Telegram's pop-up: plain text and short
-
-
-def _texts(about: str, described: dict[str, str], kind: Text = HTML, **special: Text) -> Shape:
-    """A fixed set of named texts, e.g. the notes or the button labels, each saying what it is for."""
-    return Shape(about, tuple(Field(key, special.get(key, kind), what) for key, what in described.items()))
 
 
 # What each named text is for, in plain words: a missing one is reported with this.
@@ -113,14 +108,17 @@ SELFCHECK = Shape(
     (
         Field("intro", HTML, "the first message of the check"),
         Field("progress", Text(html=True, placeholders=frozenset({"number", "total"})), "the question counter"),
-        Field("sections", _texts("a mapping of name: text", SECTIONS), "the heading of each kind of question"),
-        Field("buttons", _texts("a mapping of name: label", BUTTONS, LABEL), "the button labels"),
+        Field(
+            "sections", fixed_texts("a mapping of name: text", SECTIONS, HTML), "the heading of each kind of question"
+        ),
+        Field("buttons", fixed_texts("a mapping of name: label", BUTTONS, LABEL), "the button labels"),
         Field("questions", Records(QUESTION, "question"), "the questions, red flags first"),
         Field(
             "summary",
-            _texts(
+            fixed_texts(
                 "a mapping of name: text",
                 SUMMARY,
+                HTML,
                 signs_some=Text(html=True, placeholders=frozenset({"matched", "total"})),
                 signs_none=Text(html=True, placeholders=frozenset({"total"})),
             ),
@@ -128,7 +126,7 @@ SELFCHECK = Shape(
         ),
         Field(
             "notes",
-            _texts("a mapping of name: text", NOTES, **dict.fromkeys(TOAST_NOTES, TOAST)),
+            fixed_texts("a mapping of name: text", NOTES, HTML, **dict.fromkeys(TOAST_NOTES, TOAST)),
             "what the bot says when the check stops or cannot start",
         ),
     ),

@@ -16,7 +16,6 @@ from bot.selfcheck_terminal import TerminalCheck, step_reply
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 PROMPT = "you> "
 SPEAKER = "painbot> "
-# Shown above the question again when a line typed during /check answers none of its choices.
 MIN_WIDTH = 20  # narrower terminals still get whole words, one or two to a line
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.htmlcheck import to_plain
-from bot.schema import Choice, Field, Record, Records, Shape, Text, read_file
+from bot.schema import Choice, Field, Record, Records, Shape, Text, fixed_texts, read_file
 from bot.yamlsource import Problems
 
 FILE = Path("responses") / "_tips.yaml"
@@ -78,7 +78,7 @@ TIPS = Shape(
         Field("default_time", Text(), "the time `/tips on` uses when given none"),
         Field(
             "messages",
-            Shape("a mapping of name: text", tuple(Field(key, MESSAGE, what) for key, what in MESSAGES.items())),
+            fixed_texts("a mapping of name: text", MESSAGES, MESSAGE),
             "what the bot says about tips",
         ),
         Field("tips", Records(TIP, "tip"), "the tips, in the order they are sent"),
